@@ -1,0 +1,65 @@
+// Loads the compiled addon. Tries each place a build can put it and, failing all,
+// throws one error that says how to fix it (as sharp and better-sqlite3 do).
+import * as path from 'path';
+import { TapeflowError } from './errors';
+
+/** The addon's exports; each entry point is documented beside its C++ in native/binding/. */
+export interface NativeAddon {
+  [fn: string]: (...args: any[]) => any; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+function load(): NativeAddon {
+  const root = path.join(__dirname, '..', '..');
+  const candidates = [
+    process.env.TAPEFLOW_ADDON,
+    path.join(root, 'build', 'Release', 'tapeflow.node'),
+    path.join(root, 'build-cmake', 'Release', 'tapeflow.node'),
+    path.join(root, 'build-cmake', 'tapeflow.node'),
+    path.join(root, 'build', 'Debug', 'tapeflow.node'),
+  ].filter((p): p is string => !!p);
+  const errors: string[] = [];
+  for (const p of candidates) {
+    try {
+      return require(p) as NativeAddon; // eslint-disable-line @typescript-eslint/no-var-requires
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      if (err.code !== 'MODULE_NOT_FOUND') errors.push(`  ${p}: ${err.message}`);
+    }
+  }
+  throw new TapeflowError(
+    'tapeflow: could not load the native addon (tapeflow.node).\n' +
+      (errors.length ? `Load errors:\n${errors.join('\n')}\n` : `Looked in:\n${candidates.map((c) => '  ' + c).join('\n')}\n`) +
+      'Possible solutions:\n' +
+      '  - Install OpenBLAS, then rebuild: `sudo apt-get install -y libopenblas-dev && npm rebuild tapeflow`\n' +
+      '  - In a clone of the repository: `npm install` (or `npm run build:native`)\n' +
+      '  - Set TAPEFLOW_ADDON to the path of a built tapeflow.node',
+    'ERR_ADDON_LOAD',
+  );
+}
+
+export const native: NativeAddon = load();
+
+/**
+ * Shapes and strides travel to native code through this buffer instead of JS arrays
+ * (see native/binding/common.h). Written immediately before each native call.
+ */
+export const meta = new Float64Array(8192);
+
+/** Threads the addon started with (TAPEFLOW_NUM_THREADS, OPENBLAS_NUM_THREADS, or the core count). */
+export const initialThreads: number = native.init(meta, TapeflowError);
+
+/**
+ * Writes a strided layout at meta[pos]: ndim, shape, then one stride array per operand.
+ * Returns the next free position.
+ */
+export function writeLayout(pos: number, shape: readonly number[], ...strides: (readonly number[])[]): number {
+  const n = shape.length;
+  meta[pos] = n;
+  for (let d = 0; d < n; d++) meta[pos + 1 + d] = shape[d];
+  for (let k = 0; k < strides.length; k++) {
+    const s = strides[k];
+    const base = pos + 1 + n * (k + 1);
+    for (let d = 0; d < n; d++) meta[base + d] = s[d];
+  }
+  return pos + 1 + n * (strides.length + 1);
+}

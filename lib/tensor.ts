@@ -1,0 +1,179 @@
+// The Tensor: a (shape, strides, offset) view over a reference-counted native storage.
+// Ops live in ops/*.ts and are attached as methods there; this file holds only what
+// every op needs: construction, views, reading data back, and disposal.
+import { inspect } from 'util';
+import { native, writeLayout } from './core/native';
+import { DType, DTYPE_CODE, TypedArray, TYPED_ARRAY } from './core/dtype';
+import { fail, fmtShape } from './core/errors';
+import { contiguousStrides, isContiguous, numel } from './core/shape';
+import { scopes } from './core/scope';
+
+/** Shared by a tensor and its views; the buffer is freed when the last holder disposes (or is collected). */
+export class StorageRef {
+  refs = 0;
+  constructor(
+    public h: unknown,
+    public readonly dtype: DType,
+  ) {}
+}
+
+export class Tensor {
+  /** @internal native storage handle */ _h: unknown;
+  /** @internal */ _st: StorageRef;
+  /** @internal strides in elements */ _strides: number[];
+  /** @internal offset into storage, in elements */ _offset: number;
+  /** @internal */ _disposed = false;
+  /** @internal bumped by in-place ops; autograd checks it */ _version = 0;
+  /** @internal tape node that produced this tensor */ _node: unknown = null;
+  readonly shape: number[];
+  readonly dtype: DType;
+  readonly size: number;
+  readonly device: string = 'cpu';
+  requiresGrad = false;
+  grad: Tensor | null = null;
+  name: string | undefined = undefined;
+
+  /** @internal use the factory functions (tp.tensor, tp.zeros, …) */
+  constructor(st: StorageRef, shape: number[], strides: number[], offset: number, dtype: DType) {
+    this._st = st;
+    this._h = st.h;
+    st.refs++;
+    this.shape = shape;
+    this._strides = strides;
+    this._offset = offset;
+    this.dtype = dtype;
+    this.size = numel(shape);
+    if (scopes.length !== 0) scopes[scopes.length - 1].push(this);
+  }
+
+  /** @internal a new tensor owning a fresh native buffer (contiguous). */
+  static _fromHandle(h: unknown, shape: number[], dtype: DType): Tensor {
+    return new Tensor(new StorageRef(h, dtype), shape, contiguousStrides(shape), 0, dtype);
+  }
+
+  /** @internal a view sharing this tensor's storage. */
+  _view(shape: number[], strides: number[], offset: number): Tensor {
+    this._live('view');
+    return new Tensor(this._st, shape, strides, offset, this.dtype);
+  }
+
+  get strides(): number[] {
+    return this._strides.slice();
+  }
+  get ndim(): number {
+    return this.shape.length;
+  }
+  get rank(): number {
+    return this.shape.length;
+  }
+  get isDisposed(): boolean {
+    return this._disposed;
+  }
+  isContiguous(): boolean {
+    return isContiguous(this.shape, this._strides);
+  }
+
+  /** @internal throws a clear error when the tensor was disposed. */
+  _live(op: string): this {
+    if (this._disposed) fail(op, `tensor ${fmtShape(this.shape)} ${this.dtype} was disposed`, 'ERR_DISPOSED');
+    return this;
+  }
+
+  /** A contiguous copy, or this tensor itself when already contiguous. */
+  contiguous(): Tensor {
+    this._live('contiguous');
+    if (isContiguous(this.shape, this._strides)) return this;
+    return this._copyAs(this.dtype);
+  }
+
+  /** @internal contiguous copy converted to dtype. */
+  _copyAs(dtype: DType): Tensor {
+    const h = native.empty(this.size, DTYPE_CODE[dtype]);
+    writeLayout(0, this.shape, contiguousStrides(this.shape), this._strides);
+    native.copy(h, 0, this._h, this._offset);
+    return Tensor._fromHandle(h, this.shape.slice(), dtype);
+  }
+
+  /** Contiguous data as a new typed array (Float32Array, Float64Array, Int32Array, or Uint8Array for bool). */
+  dataSync(): TypedArray {
+    this._live('dataSync');
+    if (isContiguous(this.shape, this._strides)) return native.toTypedArray(this._h, this._offset, this.size);
+    const c = this._copyAs(this.dtype);
+    const out = native.toTypedArray(c._h, 0, c.size);
+    c.dispose();
+    return out;
+  }
+
+  /** Same as dataSync; async so code written for a later non-blocking backend keeps working. */
+  async data(): Promise<TypedArray> {
+    return this.dataSync();
+  }
+
+  /** Nested JS arrays (booleans for bool tensors); a 0-d tensor gives a plain value. */
+  toArray(): unknown {
+    const flat = this.dataSync();
+    const isBool = this.dtype === 'bool';
+    const shape = this.shape;
+    const build = (dim: number, off: number): unknown => {
+      if (dim === shape.length) return isBool ? flat[off] !== 0 : flat[off];
+      const n = shape[dim];
+      let stride = 1;
+      for (let i = dim + 1; i < shape.length; i++) stride *= shape[i];
+      const out = new Array(n);
+      for (let i = 0; i < n; i++) out[i] = build(dim + 1, off + i * stride);
+      return out;
+    };
+    return build(0, 0);
+  }
+  arraySync(): unknown {
+    return this.toArray();
+  }
+
+  /** The value of a one-element tensor. */
+  item(): number {
+    this._live('item');
+    if (this.size !== 1) fail('item', `only one-element tensors have an item; this one has shape ${fmtShape(this.shape)}`, 'ERR_SHAPE');
+    return this.dataSync()[0];
+  }
+
+  /** Frees the buffer now (once no view still holds it). Using the tensor afterwards throws. */
+  dispose(): void {
+    if (this._disposed) return;
+    this._disposed = true;
+    this.grad = null;
+    this._node = null;
+    if (--this._st.refs === 0) native.free(this._st.h);
+  }
+
+  /** `using t = tp.ones([2])` disposes at scope end (explicit resource management). */
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
+  [Symbol.toPrimitive](hint: string): unknown {
+    if (hint === 'number' && this.size === 1) return this.item();
+    return this.toString();
+  }
+
+  toString(): string {
+    return formatter(this);
+  }
+
+  [inspect.custom](): string {
+    return formatter(this);
+  }
+}
+
+let formatter: (t: Tensor) => string = (t) =>
+  t._disposed ? `Tensor(disposed, shape=${fmtShape(t.shape)}, dtype=${t.dtype})` : `Tensor(shape=${fmtShape(t.shape)}, dtype=${t.dtype})`;
+
+/** @internal format.ts installs the numpy-style printer here. */
+export function setFormatter(f: (t: Tensor) => string): void {
+  formatter = f;
+}
+
+export function isTensor(x: unknown): x is Tensor {
+  return x instanceof Tensor;
+}
+
+export { TYPED_ARRAY };

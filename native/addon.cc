@@ -1,0 +1,16 @@
+// Module registration only: the export table. Feature code lives in binding/*.cc.
+#include "binding/common.h"
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  tf::registerStorage(env, exports);
+  tf::registerCopy(env, exports);
+  tf::registerElementwise(env, exports);
+  tf::registerReduce(env, exports);
+  tf::registerMatmul(env, exports);
+  tf::registerLinalg(env, exports);
+  tf::registerIndex(env, exports);
+  tf::registerRandom(env, exports);
+  return exports;
+}
+
+NODE_API_MODULE(tapeflow, Init)

@@ -1,0 +1,90 @@
+#include "common.h"
+
+#include <cmath>
+
+namespace tf {
+
+EnvData* envData(Napi::Env env) {
+  EnvData* ed = env.GetInstanceData<EnvData>();
+  if (!ed || !ed->meta) throwJs(env, "ERR_NOT_INITIALIZED", "tapeflow native addon used before init()");
+  return ed;
+}
+
+void throwJs(Napi::Env env, const std::string& code, const std::string& msg) {
+  EnvData* ed = env.GetInstanceData<EnvData>();
+  Napi::Object err;
+  if (ed && !ed->errorClass.IsEmpty()) {
+    err = ed->errorClass.New({Napi::String::New(env, msg), Napi::String::New(env, code)});
+  } else {
+    err = Napi::Error::New(env, msg).Value();
+    err.Set("code", code);
+  }
+  throw Napi::Error(env, err);
+}
+
+Storage* argStorage(const Napi::CallbackInfo& info, size_t i, const char* op) {
+  Napi::Value v = info[i];
+  if (!v.IsExternal()) throwJs(info.Env(), "ERR_ARGUMENT", std::string(op) + ": argument " + std::to_string(i) + " is not a tensor storage");
+  Storage* s = v.As<Napi::External<Storage>>().Data();
+  if (!s || !s->data) throwJs(info.Env(), "ERR_DISPOSED", std::string(op) + ": tensor was disposed");
+  return s;
+}
+
+int64_t argInt64(const Napi::CallbackInfo& info, size_t i, const char* op) {
+  Napi::Value v = info[i];
+  if (!v.IsNumber()) throwJs(info.Env(), "ERR_ARGUMENT", std::string(op) + ": argument " + std::to_string(i) + " must be a number");
+  double d = v.As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(d) || d != std::floor(d) || std::fabs(d) > 9007199254740992.0)
+    throwJs(info.Env(), "ERR_ARGUMENT", std::string(op) + ": argument " + std::to_string(i) + " must be an integer");
+  return (int64_t)d;
+}
+
+int argInt(const Napi::CallbackInfo& info, size_t i, const char* op) {
+  int64_t v = argInt64(info, i, op);
+  if (v < INT32_MIN || v > INT32_MAX) throwJs(info.Env(), "ERR_ARGUMENT", std::string(op) + ": argument " + std::to_string(i) + " out of int32 range");
+  return (int)v;
+}
+
+double argDouble(const Napi::CallbackInfo& info, size_t i, const char* op) {
+  Napi::Value v = info[i];
+  if (!v.IsNumber()) throwJs(info.Env(), "ERR_ARGUMENT", std::string(op) + ": argument " + std::to_string(i) + " must be a number");
+  return v.As<Napi::Number>().DoubleValue();
+}
+
+int argDType(const Napi::CallbackInfo& info, size_t i, const char* op) {
+  int dt = argInt(info, i, op);
+  if (dt < 0 || dt > kBool) throwJs(info.Env(), "ERR_DTYPE", std::string(op) + ": unknown dtype code " + std::to_string(dt));
+  return dt;
+}
+
+static void flushExternal(Napi::Env env, Context* ctx) {
+  // V8 is told about native memory in 1 MiB steps so small ops skip the call.
+  if (ctx->pendingExternal > (1 << 20) || ctx->pendingExternal < -(1 << 20)) {
+    int64_t adjusted;
+    napi_adjust_external_memory(env, ctx->pendingExternal, &adjusted);
+    ctx->pendingExternal = 0;
+  }
+}
+
+// A basic finalizer (NAPI_EXPERIMENTAL): Node runs it inside the GC rather than on a
+// later turn of the event loop, so a synchronous training loop that never yields still
+// gets its buffers back. It must not touch JS, and does not.
+static void finalizeStorage(node_api_basic_env, void* data, void*) { destroyStorage(static_cast<Storage*>(data)); }
+
+Napi::Value wrapStorage(Napi::Env env, Storage* s) {
+  flushExternal(env, s->ctx);
+  napi_value v;
+  napi_status st = napi_create_external(env, s, finalizeStorage, nullptr, &v);
+  if (st != napi_ok) {
+    destroyStorage(s);
+    throwJs(env, "ERR_INTERNAL", "could not create a storage handle");
+  }
+  return Napi::Value(env, v);
+}
+
+Storage* allocStorage(EnvData* ed, int64_t numel, int dtype, const char* op) {
+  int64_t bytes = checkedMul(numel, (int64_t)dtypeSize(dtype), op);
+  return newStorage(ed->ctx, (size_t)bytes, dtype);
+}
+
+}  // namespace tf

@@ -1,0 +1,104 @@
+// Shape and stride helpers: checked element counts and the strided-loop layout that
+// every elementwise kernel walks. Strides are in elements and may be 0 (broadcast)
+// or negative (flip).
+#pragma once
+#include <cstdint>
+#include <string>
+#include "error.h"
+
+namespace tf {
+
+constexpr int kMaxDims = 16;
+
+inline int64_t checkedMul(int64_t a, int64_t b, const char* what) {
+  int64_t r;
+  if (a < 0 || b < 0 || __builtin_mul_overflow(a, b, &r)) fail("ERR_OVERFLOW", std::string(what) + ": element count overflows int64");
+  return r;
+}
+
+// A loop nest over up to kMaxDims dims with `nops` operands (operand 0 is usually the output).
+template <int NOPS>
+struct StridedLayout {
+  int ndim = 0;
+  int64_t shape[kMaxDims];
+  int64_t strides[NOPS][kMaxDims];
+  int64_t numel = 1;
+
+  // Reads meta: shape[ndim] then strides per operand ([ndim] each), doubles holding integers.
+  void load(int nd, const double* shp, const double* const* strd, const char* op) {
+    if (nd < 0 || nd > kMaxDims) fail("ERR_RANK", std::string(op) + ": rank " + std::to_string(nd) + " exceeds " + std::to_string(kMaxDims));
+    ndim = nd;
+    numel = 1;
+    for (int d = 0; d < nd; d++) {
+      double s = shp[d];
+      if (!(s >= 0) || s != (double)(int64_t)s) fail("ERR_SHAPE", std::string(op) + ": invalid dimension");
+      shape[d] = (int64_t)s;
+      numel = checkedMul(numel, shape[d], op);
+      for (int k = 0; k < NOPS; k++) strides[k][d] = (int64_t)strd[k][d];
+    }
+  }
+
+  // Merges adjacent dims that are contiguous for every operand and drops size-1 dims,
+  // so most loops become one flat inner loop.
+  void coalesce() {
+    int out = 0;
+    for (int d = 0; d < ndim; d++) {
+      if (shape[d] == 1) continue;
+      if (out > 0) {
+        bool ok = true;
+        for (int k = 0; k < NOPS; k++)
+          if (strides[k][out - 1] != strides[k][d] * shape[d]) { ok = false; break; }
+        if (ok) {
+          shape[out - 1] *= shape[d];
+          for (int k = 0; k < NOPS; k++) strides[k][out - 1] = strides[k][d];
+          continue;
+        }
+      }
+      shape[out] = shape[d];
+      for (int k = 0; k < NOPS; k++) strides[k][out] = strides[k][d];
+      out++;
+    }
+    if (out == 0) {  // 0-d or all ones: one element
+      shape[0] = 1;
+      for (int k = 0; k < NOPS; k++) strides[k][0] = 1;
+      out = 1;
+    }
+    ndim = out;
+  }
+
+  // Calls body(ptrOffsets[NOPS], innerCount, innerStrides[NOPS]) for each inner row of the
+  // elements [begin, end) in row-major order. Used by parallel chunks.
+  template <typename Body>
+  void forRange(int64_t begin, int64_t end, Body&& body) const {
+    if (begin >= end) return;
+    const int last = ndim - 1;
+    const int64_t inner = shape[last];
+    int64_t idx[kMaxDims];
+    int64_t rem = begin;
+    for (int d = last; d >= 0; d--) { idx[d] = rem % shape[d]; rem /= shape[d]; }
+    int64_t off[NOPS];
+    for (int k = 0; k < NOPS; k++) {
+      off[k] = 0;
+      for (int d = 0; d <= last; d++) off[k] += idx[d] * strides[k][d];
+    }
+    int64_t inStr[NOPS];
+    for (int k = 0; k < NOPS; k++) inStr[k] = strides[k][last];
+    int64_t pos = begin;
+    while (pos < end) {
+      int64_t count = inner - idx[last];
+      if (count > end - pos) count = end - pos;
+      body(off, count, inStr);
+      pos += count;
+      // advance idx by count along the inner dim, carrying into outer dims
+      idx[last] += count;
+      for (int k = 0; k < NOPS; k++) off[k] += count * inStr[k];
+      for (int d = last; d > 0 && idx[d] == shape[d]; d--) {
+        idx[d] = 0;
+        idx[d - 1]++;
+        for (int k = 0; k < NOPS; k++) off[k] += strides[k][d - 1] - shape[d] * strides[k][d];
+      }
+    }
+  }
+};
+
+}  // namespace tf

@@ -1,0 +1,38 @@
+#include "context.h"
+
+namespace tf {
+
+Storage* newStorage(Context* ctx, size_t nbytes, int dtype) {
+  size_t cap = 0;
+  void* p = ctx->alloc.allocate(nbytes ? nbytes : 1, &cap);
+  Storage* s = new Storage();
+  s->data = p;
+  s->nbytes = nbytes;
+  s->capacity = cap;
+  s->dtype = dtype;
+  s->ctx = ctx;
+  ctx->refs++;
+  ctx->liveStorages++;
+  ctx->liveBytes += nbytes;
+  ctx->pendingExternal += (int64_t)cap;
+  return s;
+}
+
+void releaseStorageData(Storage* s) {
+  if (!s->data) return;
+  Context* ctx = s->ctx;
+  ctx->alloc.release(s->data, s->capacity);
+  ctx->liveStorages--;
+  ctx->liveBytes -= s->nbytes;
+  ctx->pendingExternal -= (int64_t)s->capacity;
+  s->data = nullptr;
+}
+
+void destroyStorage(Storage* s) {
+  releaseStorageData(s);
+  Context* ctx = s->ctx;
+  delete s;
+  ctx->unref();
+}
+
+}  // namespace tf
