@@ -1,0 +1,2 @@
+// placeholder: numpy-style printing, installed with setFormatter
+export {};

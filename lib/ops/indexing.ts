@@ -1,0 +1,2 @@
+// placeholder: filled by the op-family owner
+export {};
