@@ -8,7 +8,10 @@ import { fail, fmtShape } from './core/errors';
 import { contiguousStrides, isContiguous, numel } from './core/shape';
 import { scopes } from './core/scope';
 
-/** Shared by a tensor and its views; the buffer is freed when the last holder disposes (or is collected). */
+/**
+ * Shared by a tensor and its views; the buffer is freed when the last holder disposes,
+ * or when this object is garbage-collected. `h` is the native handle (a number).
+ */
 export class StorageRef {
   refs = 0;
   constructor(
@@ -18,7 +21,7 @@ export class StorageRef {
 }
 
 export class Tensor {
-  /** @internal native storage handle */ _h: unknown;
+  /** @internal native storage handle (a number; see native/core/context.h) */ _h: unknown;
   /** @internal */ _st: StorageRef;
   /** @internal strides in elements */ _strides: number[];
   /** @internal offset into storage, in elements */ _offset: number;
@@ -48,7 +51,9 @@ export class Tensor {
 
   /** @internal a new tensor owning a fresh native buffer (contiguous). */
   static _fromHandle(h: unknown, shape: number[], dtype: DType): Tensor {
-    return new Tensor(new StorageRef(h, dtype), shape, contiguousStrides(shape), 0, dtype);
+    const st = new StorageRef(h, dtype);
+    native.track(st, h); // the buffer is freed when st is garbage-collected (or at dispose)
+    return new Tensor(st, shape, contiguousStrides(shape), 0, dtype);
   }
 
   /** @internal a view sharing this tensor's storage. */

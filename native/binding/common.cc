@@ -10,6 +10,18 @@ EnvData* envData(Napi::Env env) {
   return ed;
 }
 
+void dropPendingOutputs(Napi::Env env) {
+  EnvData* ed = env.GetInstanceData<EnvData>();
+  if (!ed) return;
+  for (Storage* s : ed->pending) destroyStorage(s);
+  ed->pending.clear();
+}
+
+void clearPendingOutputs(Napi::Env env) {
+  EnvData* ed = env.GetInstanceData<EnvData>();
+  if (ed) ed->pending.clear();
+}
+
 void throwJs(Napi::Env env, const std::string& code, const std::string& msg) {
   EnvData* ed = env.GetInstanceData<EnvData>();
   Napi::Object err;
@@ -23,10 +35,13 @@ void throwJs(Napi::Env env, const std::string& code, const std::string& msg) {
 }
 
 Storage* argStorage(const Napi::CallbackInfo& info, size_t i, const char* op) {
-  Napi::Value v = info[i];
-  if (!v.IsExternal()) throwJs(info.Env(), "ERR_ARGUMENT", std::string(op) + ": argument " + std::to_string(i) + " is not a tensor storage");
-  Storage* s = v.As<Napi::External<Storage>>().Data();
-  if (!s || !s->data) throwJs(info.Env(), "ERR_DISPOSED", std::string(op) + ": tensor was disposed");
+  napi_value v = info[i];
+  double d;
+  if (napi_get_value_double(info.Env(), v, &d) != napi_ok || !(d >= 0) || d > 9007199254740991.0)
+    throwJs(info.Env(), "ERR_ARGUMENT", std::string(op) + ": argument " + std::to_string(i) + " is not a tensor storage");
+  EnvData* ed = envData(info.Env());
+  Storage* s = ed->ctx->table.get((uint64_t)d);
+  if (!s) throwJs(info.Env(), "ERR_DISPOSED", std::string(op) + ": tensor was disposed");
   return s;
 }
 
@@ -66,20 +81,9 @@ static void flushExternal(Napi::Env env, Context* ctx) {
   }
 }
 
-// A basic finalizer (NAPI_EXPERIMENTAL): Node runs it inside the GC rather than on a
-// later turn of the event loop, so a synchronous training loop that never yields still
-// gets its buffers back. It must not touch JS, and does not.
-static void finalizeStorage(node_api_basic_env, void* data, void*) { destroyStorage(static_cast<Storage*>(data)); }
-
 Napi::Value wrapStorage(Napi::Env env, Storage* s) {
   flushExternal(env, s->ctx);
-  napi_value v;
-  napi_status st = napi_create_external(env, s, finalizeStorage, nullptr, &v);
-  if (st != napi_ok) {
-    destroyStorage(s);
-    throwJs(env, "ERR_INTERNAL", "could not create a storage handle");
-  }
-  return Napi::Value(env, v);
+  return Napi::Number::New(env, (double)s->handle);
 }
 
 Storage* allocStorage(EnvData* ed, int64_t numel, int dtype, const char* op) {

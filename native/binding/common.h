@@ -7,6 +7,7 @@
 #include <napi.h>
 
 #include <string>
+#include <vector>
 
 #include "../core/context.h"
 #include "../core/dtype.h"
@@ -21,6 +22,7 @@ struct EnvData {
   size_t metaLen = 0;
   Napi::Reference<Napi::Float64Array> metaRef;
   Napi::FunctionReference errorClass;
+  std::vector<Storage*> pending;  // outputs of the call in progress (freed if it throws)
   ~EnvData() {
     if (ctx) ctx->unref();
   }
@@ -32,29 +34,40 @@ EnvData* envData(Napi::Env env);
 [[noreturn]] void throwJs(Napi::Env env, const std::string& code, const std::string& msg);
 
 // Runs an entry point, turning tf::Error and std exceptions into JS errors.
+void dropPendingOutputs(Napi::Env env);
+void clearPendingOutputs(Napi::Env env);
+
 template <Napi::Value (*F)(const Napi::CallbackInfo&)>
 Napi::Value guarded(const Napi::CallbackInfo& info) {
   try {
-    return F(info);
+    Napi::Value r = F(info);
+    clearPendingOutputs(info.Env());
+    return r;
   } catch (const Error& e) {
+    dropPendingOutputs(info.Env());
     throwJs(info.Env(), e.code, e.what());
   } catch (const Napi::Error&) {
+    dropPendingOutputs(info.Env());
     throw;
   } catch (const std::bad_alloc&) {
+    dropPendingOutputs(info.Env());
     throwJs(info.Env(), "ERR_OUT_OF_MEMORY", "out of memory");
   } catch (const std::exception& e) {
+    dropPendingOutputs(info.Env());
     throwJs(info.Env(), "ERR_INTERNAL", e.what());
   }
 }
 
-// Storage handle at argument i; throws a clear error for a wrong type or a disposed tensor.
+// Storage for the handle (a number) at argument i; throws a clear error for a wrong type
+// or a disposed tensor.
 Storage* argStorage(const Napi::CallbackInfo& info, size_t i, const char* op);
 int argInt(const Napi::CallbackInfo& info, size_t i, const char* op);
 int64_t argInt64(const Napi::CallbackInfo& info, size_t i, const char* op);
 double argDouble(const Napi::CallbackInfo& info, size_t i, const char* op);
 int argDType(const Napi::CallbackInfo& info, size_t i, const char* op);
 
-// Wraps a new Storage in an External whose finalizer frees it when collected.
+// The JS handle of a new Storage: a number. lib/tensor.ts hands it to track() at once,
+// which ties the storage's lifetime to a JS object (freed when that is collected).
 Napi::Value wrapStorage(Napi::Env env, Storage* s);
 // Allocates storage for `numel` elements of dtype and wraps it.
 Storage* allocStorage(EnvData* ed, int64_t numel, int dtype, const char* op);
@@ -118,10 +131,12 @@ void registerRandom(Napi::Env env, Napi::Object exports);
 }  // namespace tf
 
 namespace tf {
-// Allocates an output of numel elements and wraps it at once, so a kernel that throws
-// afterwards leaves the storage to the garbage collector instead of leaking it.
+// Allocates an output of numel elements and returns its handle. If the entry point
+// throws afterwards, guarded<> frees every output allocated during the call.
 inline Napi::Value newOutput(Napi::Env env, EnvData* ed, int64_t numel, int dtype, const char* op, Storage** out) {
   *out = allocStorage(ed, numel, dtype, op);
+  ed->pending.push_back(*out);
   return wrapStorage(env, *out);
 }
+
 }  // namespace tf

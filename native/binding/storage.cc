@@ -79,16 +79,38 @@ static Napi::Value ToTypedArray(const Napi::CallbackInfo& info) {
 
 // free(handle): return the buffer to the cache now. Freeing twice is a no-op.
 static Napi::Value Free(const Napi::CallbackInfo& info) {
-  if (!info[0].IsExternal()) fail("ERR_ARGUMENT", "dispose: not a tensor storage");
-  Storage* s = info[0].As<Napi::External<Storage>>().Data();
-  if (s) releaseStorageData(s);
+  EnvData* ed = envData(info.Env());
+  double d = info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : -1;
+  if (!(d >= 0)) fail("ERR_ARGUMENT", "dispose: not a tensor storage");
+  if (Storage* s = ed->ctx->table.get((uint64_t)d)) destroyStorage(s);
   return info.Env().Undefined();
 }
 
 static Napi::Value IsFreed(const Napi::CallbackInfo& info) {
-  if (!info[0].IsExternal()) fail("ERR_ARGUMENT", "isFreed: not a tensor storage");
-  Storage* s = info[0].As<Napi::External<Storage>>().Data();
-  return Napi::Boolean::New(info.Env(), !s || !s->data);
+  EnvData* ed = envData(info.Env());
+  double d = info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : -1;
+  return Napi::Boolean::New(info.Env(), !(d >= 0) || !ed->ctx->table.get((uint64_t)d));
+}
+
+// Runs inside the GC (a basic finalizer, NAPI_EXPERIMENTAL), not on a later turn of the
+// event loop, so a synchronous loop that never yields still gets its buffers back. It
+// touches no JS. A handle already freed by dispose() fails the generation check.
+static void finalizeOwner(node_api_basic_env, void* data, void* hint) {
+  Context* ctx = static_cast<Context*>(hint);
+  if (Storage* s = ctx->table.get((uint64_t)(uintptr_t)data)) destroyStorage(s);
+  ctx->unref();
+}
+
+// track(owner, handle): frees the storage when `owner` (the JS StorageRef) is collected.
+static Napi::Value Track(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  EnvData* ed = envData(env);
+  if (!info[0].IsObject()) fail("ERR_ARGUMENT", "track: owner must be an object");
+  Storage* s = argStorage(info, 1, "track");
+  napi_status st = napi_add_finalizer(env, info[0], (void*)(uintptr_t)s->handle, finalizeOwner, ed->ctx, nullptr);
+  if (st != napi_ok) fail("ERR_INTERNAL", "track: could not attach a finalizer");
+  ed->ctx->refs++;
+  return env.Undefined();
 }
 
 static Napi::Value Memory(const Napi::CallbackInfo& info) {
@@ -151,6 +173,7 @@ void registerStorage(Napi::Env env, Napi::Object exports) {
   TF_EXPORT(exports, "toTypedArray", ToTypedArray);
   TF_EXPORT(exports, "free", Free);
   TF_EXPORT(exports, "isFreed", IsFreed);
+  TF_EXPORT(exports, "track", Track);
   TF_EXPORT(exports, "memory", Memory);
   TF_EXPORT(exports, "emptyCache", EmptyCache);
   TF_EXPORT(exports, "setMaxCachedBytes", SetMaxCachedBytes);

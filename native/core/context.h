@@ -3,19 +3,63 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include "allocator.h"
 #include "threadpool.h"
 
 namespace tf {
 
+struct Storage;
+
+// Live storages by handle. JS holds a handle as a plain number (slot + generation
+// * 2^26): cheaper to pass than an External, and a stale or forged number is caught
+// by the generation check instead of dereferencing freed memory.
+class StorageTable {
+ public:
+  static constexpr uint64_t kSlotBits = 26;
+  static constexpr uint64_t kSlotMask = (uint64_t(1) << kSlotBits) - 1;
+  static constexpr uint64_t kMaxGen = uint64_t(1) << 26;
+  uint64_t insert(Storage* s) {
+    uint32_t slot;
+    if (!free_.empty()) {
+      slot = free_.back();
+      free_.pop_back();
+    } else {
+      slot = (uint32_t)slots_.size();
+      slots_.push_back(nullptr);
+      gens_.push_back(1);
+    }
+    slots_[slot] = s;
+    return slot | (uint64_t(gens_[slot]) << kSlotBits);
+  }
+  // nullptr when the handle is stale, out of range or malformed.
+  Storage* get(uint64_t h) const {
+    uint64_t slot = h & kSlotMask, gen = h >> kSlotBits;
+    if (slot >= slots_.size() || gens_[slot] != gen) return nullptr;
+    return slots_[slot];
+  }
+  void erase(uint64_t h) {
+    uint64_t slot = h & kSlotMask;
+    slots_[slot] = nullptr;
+    gens_[slot] = (uint32_t)(gens_[slot] + 1 < kMaxGen ? gens_[slot] + 1 : 1);
+    free_.push_back((uint32_t)slot);
+  }
+
+ private:
+  std::vector<Storage*> slots_;
+  std::vector<uint32_t> gens_;
+  std::vector<uint32_t> free_;
+};
+
 struct Context {
   CachingAllocator alloc;
+  StorageTable table;
   ThreadPool pool;
   size_t liveStorages = 0;
   size_t liveBytes = 0;
   int64_t pendingExternal = 0;  // bytes not yet reported to V8 (batched to keep small ops cheap)
-  int refs = 1;                 // the environment's own reference + one per live Storage
+  int refs = 1;  // the environment's own reference + one per JS owner with a pending finalizer
   explicit Context(int threads) : pool(threads) {}
   void unref() {
     if (--refs == 0) delete this;
@@ -29,14 +73,14 @@ struct Storage {
   size_t capacity = 0;
   int dtype = 0;
   int device = 0;  // 0 = cpu; cuda:N later
+  uint64_t handle = 0;
   Context* ctx = nullptr;
 };
 
 // Allocates storage for `nbytes` (uninitialised). Throws tf::Error on failure.
 Storage* newStorage(Context* ctx, size_t nbytes, int dtype);
-// Returns the buffer to the cache now (dispose); the Storage shell stays until GC.
-void releaseStorageData(Storage* s);
-// Called by the finalizer: releases data if still held and deletes the shell.
+// Frees the buffer (back to the cache) and the handle; used by dispose() and by the
+// finalizer of the JS object that owns the handle.
 void destroyStorage(Storage* s);
 
 }  // namespace tf

@@ -11,28 +11,21 @@ Storage* newStorage(Context* ctx, size_t nbytes, int dtype) {
   s->capacity = cap;
   s->dtype = dtype;
   s->ctx = ctx;
-  ctx->refs++;
+  s->handle = ctx->table.insert(s);
   ctx->liveStorages++;
   ctx->liveBytes += nbytes;
   ctx->pendingExternal += (int64_t)cap;
   return s;
 }
 
-void releaseStorageData(Storage* s) {
-  if (!s->data) return;
+void destroyStorage(Storage* s) {
   Context* ctx = s->ctx;
   ctx->alloc.release(s->data, s->capacity);
   ctx->liveStorages--;
   ctx->liveBytes -= s->nbytes;
   ctx->pendingExternal -= (int64_t)s->capacity;
-  s->data = nullptr;
-}
-
-void destroyStorage(Storage* s) {
-  releaseStorageData(s);
-  Context* ctx = s->ctx;
+  ctx->table.erase(s->handle);
   delete s;
-  ctx->unref();
 }
 
 }  // namespace tf

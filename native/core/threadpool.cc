@@ -60,12 +60,7 @@ void ThreadPool::workerLoop(int) {
   }
 }
 
-void ThreadPool::parallelFor(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn) {
-  if (n <= 0) return;
-  if (nthreads_ <= 1 || n < grain || grain <= 0) {
-    fn(0, n);
-    return;
-  }
+void ThreadPool::runParallel(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn) {
   int64_t maxParts = n / grain;
   int parts = (int)(maxParts < nthreads_ ? maxParts : nthreads_);
   if (parts <= 1) {

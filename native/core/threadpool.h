@@ -24,10 +24,21 @@ class ThreadPool {
 
   // Splits [0, n) into contiguous ranges and calls fn(begin, end) on them, in
   // parallel when n >= grain and the pool has more than one thread. Exceptions
-  // thrown by fn are rethrown on the caller's thread.
-  void parallelFor(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn);
+  // thrown by fn are rethrown on the caller's thread. Small work calls fn inline
+  // without wrapping it in a std::function (which would allocate).
+  template <typename F>
+  void parallelFor(int64_t n, int64_t grain, F&& fn) {
+    if (n <= 0) return;
+    if (nthreads_ <= 1 || grain <= 0 || n < 2 * grain) {
+      fn(int64_t(0), n);
+      return;
+    }
+    const std::function<void(int64_t, int64_t)> f(std::ref(fn));
+    runParallel(n, grain, f);
+  }
 
  private:
+  void runParallel(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn);
   void start(int threads);
   void stop();
   void workerLoop(int id);
