@@ -144,7 +144,7 @@ export function tensor(data: unknown, options?: TensorOptions): Tensor {
   if (dtype === 'int32' && opts.dtype === undefined) {
     // integers beyond int32 would wrap: keep them exact as float32 would not, so refuse clearly
     for (let i = 0; i < values.length; i++)
-      if (Math.abs(values[i]) > 2147483647) fail(op, `integer ${values[i]} does not fit int32; pass { dtype: 'float64' }`);
+      if (values[i] > 2147483647 || values[i] < -2147483648) fail(op, `integer ${values[i]} does not fit int32; pass { dtype: 'float64' }`);
   }
   if (dtype === 'float32') return finish(fromTyped(Float32Array.from(values), shape, dtype), opts);
   return finish(fromFloat64(values, shape, dtype), opts);
