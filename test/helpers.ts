@@ -104,6 +104,9 @@ export function expectTensor(t: tp.Tensor, shape: number[], dtype: string, expec
  * (after disposing what fn returns). Catches leaks of intermediates.
  */
 export function expectNoLeak(fn: () => unknown): void {
+  // Collect earlier tests' garbage first, so a GC during fn cannot lower the count.
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc) gc();
   const before = tp.memory();
   const out = fn();
   tp.dispose(out);
