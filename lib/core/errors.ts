@@ -23,6 +23,8 @@ export function describe(v: unknown): string {
   if (v === null) return 'null';
   if (v === undefined) return 'undefined';
   if (typeof v === 'number') return Number.isNaN(v) ? 'NaN' : String(v);
+  if (typeof v === 'bigint') return `${v}n (a BigInt)`;
+  if (typeof v === 'symbol') return v.toString();
   if (typeof v === 'string') return JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v);
   if (Array.isArray(v)) return `array(${v.length})`;
   if (typeof v === 'object') {

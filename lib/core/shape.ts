@@ -45,11 +45,12 @@ export function checkShape(shape: unknown, op: string, arg = 'shape'): number[] 
   let n = 1;
   for (let i = 0; i < arr.length; i++) {
     const d = arr[i];
-    if (typeof d !== 'number' || !Number.isInteger(d) || d < 0)
-      fail(op, `${arg}[${i}] must be a non-negative integer, got ${describe(d)} in ${JSON.stringify(arr)}`, 'ERR_SHAPE');
+    // each dim on its own too: [0, 1e300] has 0 elements but no sane layout
+    if (typeof d !== 'number' || !Number.isInteger(d) || d < 0 || d > MAX_NUMEL)
+      fail(op, `${arg}[${i}] must be a non-negative integer up to 2^48, got ${describe(d)} in [${arr.map(describe).join(', ')}]`, 'ERR_SHAPE');
     n *= d as number;
   }
-  if (n > MAX_NUMEL) fail(op, `${arg} ${JSON.stringify(arr)} has ${n} elements, more than the ${MAX_NUMEL} supported`, 'ERR_SHAPE');
+  if (n > MAX_NUMEL) fail(op, `${arg} [${arr.join(', ')}] has ${n} elements, more than the ${MAX_NUMEL} supported`, 'ERR_SHAPE');
   return (arr as number[]).slice();
 }
 

@@ -2,7 +2,7 @@
 import { native, writeLayout } from '../core/native';
 import { DType, DTYPE_CODE, TYPED_ARRAY, checkDType, dtypeOfTypedArray, TypedArray } from '../core/dtype';
 import { fail, describe, fmtShape } from '../core/errors';
-import { checkShape, contiguousStrides, numel, MAX_DIMS } from '../core/shape';
+import { checkShape, contiguousStrides, numel, MAX_DIMS, MAX_NUMEL } from '../core/shape';
 import { Tensor } from '../tensor';
 
 export interface TensorOptions {
@@ -58,6 +58,36 @@ function fromFloat64(values: Float64Array, shape: number[], dtype: DType): Tenso
     native.copy(out._h, 0, src._h, 0);
   }
   src.dispose();
+  return out;
+}
+
+/**
+ * A [n] tensor of dtype whose element i is f(i), computed in float64 and converted
+ * natively. Generated in chunks so a huge range never needs a JS array of its size.
+ */
+function generate(n: number, f: (i: number) => number, dtype: DType, op: string): Tensor {
+  if (n > MAX_NUMEL) fail(op, `${n} elements is more than the ${MAX_NUMEL} supported`, 'ERR_SHAPE');
+  const CHUNK = 1 << 20;
+  if (n <= CHUNK) {
+    const values = new Float64Array(n);
+    for (let i = 0; i < n; i++) values[i] = f(i);
+    return fromFloat64(values, [n], dtype);
+  }
+  const out = emptyTensor([n], dtype); // native allocation: fails cleanly with ERR_OUT_OF_MEMORY
+  try {
+    const values = new Float64Array(CHUNK);
+    for (let start = 0; start < n; start += CHUNK) {
+      const len = Math.min(CHUNK, n - start);
+      for (let i = 0; i < len; i++) values[i] = f(start + i);
+      const src = fromTyped(len === CHUNK ? values : values.subarray(0, len), [len], 'float64');
+      writeLayout(0, [len], [1], [1]);
+      native.copy(out._h, start, src._h, 0);
+      src.dispose();
+    }
+  } catch (e) {
+    out.dispose();
+    throw e;
+  }
   return out;
 }
 
@@ -218,11 +248,8 @@ export function arange(start: number, stop?: number, step?: number | DTypeOption
   if (s === 0) fail(op, 'step must be nonzero');
   const o = checkOptions(options, op);
   const n = Math.max(0, Math.ceil((b - a) / s));
-  if (n > 2 ** 40) fail(op, `range of ${n} elements is too large`, 'ERR_SHAPE');
   const dtype = o.dtype ?? (Number.isInteger(a) && Number.isInteger(b) && Number.isInteger(s) ? 'int32' : 'float32');
-  const values = new Float64Array(n);
-  for (let i = 0; i < n; i++) values[i] = a + i * s;
-  return finish(fromFloat64(values, [n], dtype), o);
+  return finish(generate(n, (i) => a + i * s, dtype, op), o);
 }
 
 /** num evenly spaced values from start to stop inclusive (float32 by default). */
@@ -230,14 +257,12 @@ export function linspace(start: number, stop: number, num: number, options?: DTy
   const op = 'linspace';
   const a = checkNum(start, op, 'start');
   const b = checkNum(stop, op, 'stop');
-  if (typeof num !== 'number' || !Number.isInteger(num) || num < 0 || num > 2 ** 40)
+  if (typeof num !== 'number' || !Number.isInteger(num) || num < 0)
     fail(op, `num must be a non-negative integer, got ${describe(num)}`);
   const o = checkOptions(options, op);
-  const values = new Float64Array(num);
   const step = num > 1 ? (b - a) / (num - 1) : 0;
   // the second half counts back from stop, as torch does, so the end point is exact
-  for (let i = 0; i < num; i++) values[i] = i < num / 2 ? a + i * step : b - (num - 1 - i) * step;
-  return finish(fromFloat64(values, [num], o.dtype ?? 'float32'), o);
+  return finish(generate(num, (i) => (i < num / 2 ? a + i * step : b - (num - 1 - i) * step), o.dtype ?? 'float32', op), o);
 }
 
 /** n×m identity (m defaults to n). */

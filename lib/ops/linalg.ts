@@ -1,2 +1,180 @@
-// placeholder: filled by the op-family owner
-export {};
+// Dense linear algebra through LAPACK (OpenBLAS): inverse, det, solve, each batched over
+// leading dims (..., n, n). float32/float64; int32 input computes in float32; bool is refused.
+// A singular matrix makes inverse/solve throw a TapeflowError with code ERR_SINGULAR (naming
+// the zero pivot and the batch index); det returns 0 for it.
+import { native, meta } from '../core/native';
+import { DType, DTYPE_CODE } from '../core/dtype';
+import { fail, describe, fmtShape } from '../core/errors';
+import { sameShape } from '../core/shape';
+import { Tensor } from '../tensor';
+
+function tensorArg(x: unknown, op: string, arg: string): Tensor {
+  if (!(x instanceof Tensor)) return fail(op, `${arg} must be a Tensor, got ${describe(x)}`);
+  return x._live(op);
+}
+
+function floatDType(op: string, ...ts: Tensor[]): DType {
+  let d: DType = 'float32';
+  for (const t of ts) {
+    if (t.dtype === 'bool') fail(op, `bool tensors are not supported (got ${fmtShape(t.shape)} bool); cast to float32 first`, 'ERR_DTYPE');
+    if (t.dtype === 'float64') d = 'float64';
+  }
+  return d;
+}
+
+function checkSquare(op: string, t: Tensor, arg: string): number {
+  const s = t.shape;
+  if (s.length < 2)
+    fail(op, `${arg} must be a (batch of) square matrices (..., n, n), got shape ${fmtShape(s)} (rank ${s.length})`, 'ERR_SHAPE');
+  if (s[s.length - 1] !== s[s.length - 2])
+    fail(op, `${arg} must be square (..., n, n), got shape ${fmtShape(s)} (${s[s.length - 2]} x ${s[s.length - 1]})`, 'ERR_SHAPE');
+  return s[s.length - 1];
+}
+
+/** Writes t's layout over its own shape at meta[pos]; returns the next pos. */
+function writeOwn(pos: number, t: Tensor): number {
+  const s = t.shape;
+  const n = s.length;
+  meta[pos] = n;
+  for (let d = 0; d < n; d++) {
+    meta[pos + 1 + d] = s[d];
+    meta[pos + 1 + n + d] = t._strides[d];
+  }
+  return pos + 1 + 2 * n;
+}
+
+/** Writes a layout over [...batch, ...mat] for an operand with the given own shape/strides (batch broadcast). */
+function writeBatched(pos: number, batch: readonly number[], mat: readonly number[], shape: readonly number[], strides: readonly number[]): number {
+  const nb = batch.length;
+  const nd = nb + mat.length;
+  meta[pos] = nd;
+  for (let d = 0; d < nb; d++) meta[pos + 1 + d] = batch[d];
+  for (let d = 0; d < mat.length; d++) meta[pos + 1 + nb + d] = mat[d];
+  const base = pos + 1 + nd;
+  const own = shape.length - mat.length;
+  const lead = nb - own;
+  for (let d = 0; d < nb; d++) {
+    const td = d - lead;
+    meta[base + d] = td < 0 || shape[td] === 1 ? 0 : strides[td];
+  }
+  for (let d = 0; d < mat.length; d++) meta[base + nb + d] = strides[own + d];
+  return base + nd;
+}
+
+/** Runs fn on x cast to dtype (a temporary copy when it differs), disposing the copy after. */
+function withDType<R>(x: Tensor, dtype: DType, fn: (t: Tensor) => R): R {
+  if (x.dtype === dtype) return fn(x);
+  const c = x._copyAs(dtype);
+  try {
+    return fn(c);
+  } finally {
+    c.dispose();
+  }
+}
+
+/** Inverse of each square matrix of x (..., n, n) (LAPACK getrf + getri). */
+export function inverse(x: Tensor): Tensor {
+  const op = 'inverse';
+  const t0 = tensorArg(x, op, 'x');
+  checkSquare(op, t0, 'x');
+  const dtype = floatDType(op, t0);
+  return withDType(t0, dtype, (t) => {
+    writeOwn(0, t);
+    const h = native.inverse(DTYPE_CODE[dtype], t._h, t._offset);
+    return Tensor._fromHandle(h, t.shape.slice(), dtype);
+  });
+}
+
+/** Determinant of each square matrix of x (..., n, n) -> (...) (LU with partial pivoting). */
+export function det(x: Tensor): Tensor {
+  const op = 'det';
+  const t0 = tensorArg(x, op, 'x');
+  checkSquare(op, t0, 'x');
+  const dtype = floatDType(op, t0);
+  return withDType(t0, dtype, (t) => {
+    writeOwn(0, t);
+    const h = native.det(DTYPE_CODE[dtype], t._h, t._offset);
+    return Tensor._fromHandle(h, t.shape.slice(0, -2), dtype);
+  });
+}
+
+/**
+ * Solves a @ x = b for x (LAPACK gesv), as torch.linalg.solve: a is (..., n, n); b is
+ * (..., n, k), or (..., n) for a batch of vectors (when b is 1-D or b.shape == a.shape[:-1]).
+ * Batch dims broadcast.
+ */
+export function solve(a: Tensor, b: Tensor): Tensor {
+  const op = 'solve';
+  const ta0 = tensorArg(a, op, 'a');
+  const tb0 = tensorArg(b, op, 'b');
+  const n = checkSquare(op, ta0, 'a');
+  const sa = ta0.shape;
+  const sb = tb0.shape;
+  if (sb.length === 0) fail(op, `b must have at least 1 dim, got shape ${fmtShape(sb)} (a is ${fmtShape(sa)})`, 'ERR_SHAPE');
+  const vector = sb.length === 1 || (sb.length === sa.length - 1 && sameShape(sb, sa.slice(0, -1)));
+  const rows = vector ? sb[sb.length - 1] : sb[sb.length - 2];
+  if (rows !== n)
+    fail(op, `b has shape ${fmtShape(sb)} but a is ${fmtShape(sa)}: b needs ${n} rows (b.shape[${vector ? -1 : -2}] = ${rows})`, 'ERR_SHAPE');
+  const k = vector ? 1 : sb[sb.length - 1];
+  const aBatch = sa.slice(0, -2);
+  const bBatch = vector ? sb.slice(0, -1) : sb.slice(0, -2);
+  const nbat = Math.max(aBatch.length, bBatch.length);
+  const batch = new Array<number>(nbat);
+  for (let d = 0; d < nbat; d++) {
+    const ia = d - (nbat - aBatch.length);
+    const ib = d - (nbat - bBatch.length);
+    const da = ia < 0 ? 1 : aBatch[ia];
+    const db = ib < 0 ? 1 : bBatch[ib];
+    if (da !== db && da !== 1 && db !== 1)
+      fail(op, `batch dimensions cannot be broadcast: a ${fmtShape(sa)}, b ${fmtShape(sb)} (batch dim ${d}: ${da} vs ${db})`, 'ERR_SHAPE');
+    batch[d] = da === 1 ? db : da;
+  }
+  const dtype = floatDType(op, ta0, tb0);
+  return withDType(ta0, dtype, (ta) =>
+    withDType(tb0, dtype, (tb) => {
+      const pos = writeBatched(0, batch, [n, n], ta.shape, ta._strides);
+      // a vector b is an n x 1 matrix (its column stride unused)
+      if (vector) writeBatched(pos, batch, [n, 1], [...tb.shape, 1], [...tb._strides, 0]);
+      else writeBatched(pos, batch, [n, k], tb.shape, tb._strides);
+      const h = native.solve(DTYPE_CODE[dtype], ta._h, ta._offset, tb._h, tb._offset);
+      const outShape = vector ? [...batch, n] : [...batch, n, k];
+      return Tensor._fromHandle(h, outShape, dtype);
+    }),
+  );
+}
+
+/** Alias of inverse. */
+export function inv(x: Tensor): Tensor {
+  return inverse(x);
+}
+/** Alias of inverse (TensorFlow spelling). */
+export function matrixInverse(x: Tensor): Tensor {
+  return inverse(x);
+}
+/** Alias of det (TensorFlow spelling). */
+export function matrixDeterminant(x: Tensor): Tensor {
+  return det(x);
+}
+/** Alias of solve (TensorFlow spelling). */
+export function matrixSolve(a: Tensor, b: Tensor): Tensor {
+  return solve(a, b);
+}
+
+declare module '../tensor' {
+  interface Tensor {
+    inverse(): Tensor;
+    inv(): Tensor;
+    matrixInverse(): Tensor;
+    det(): Tensor;
+    matrixDeterminant(): Tensor;
+    solve(b: Tensor): Tensor;
+    matrixSolve(b: Tensor): Tensor;
+  }
+}
+Tensor.prototype.inverse = function () { return inverse(this); };
+Tensor.prototype.inv = function () { return inverse(this); };
+Tensor.prototype.matrixInverse = function () { return inverse(this); };
+Tensor.prototype.det = function () { return det(this); };
+Tensor.prototype.matrixDeterminant = function () { return det(this); };
+Tensor.prototype.solve = function (b) { return solve(this, b); };
+Tensor.prototype.matrixSolve = function (b) { return solve(this, b); };
