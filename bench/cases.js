@@ -1,0 +1,155 @@
+'use strict';
+// The workloads. bench/torch_bench.py times the same ones under the same ids (`torch` below).
+// Each case's make(tp, native) builds its inputs and returns { fn, done }, where fn is one timed
+// operation; it throws when the op is not available yet, and the row then reads "n/a".
+
+const MATMUL_SIZES = [256, 512, 1024, 2048];
+
+/** A float32 tensor of the given shape filled with uniform values in [-1, 1). */
+function randn(tp, shape) {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const data = new Float32Array(n);
+  for (let i = 0; i < n; i++) data[i] = Math.random() * 2 - 1;
+  return tp.tensor(data, { shape });
+}
+
+function need(tp, name) {
+  if (typeof tp[name] !== 'function') throw new Error(`tp.${name} not available`);
+}
+
+// Units: how a time per op (seconds) becomes the figure shown, and which way is better.
+const GFLOPS = (n) => ({ unit: 'GFLOP/s', higher: true, fromSeconds: (s) => (2 * n ** 3) / s / 1e9 });
+const MICROS = { unit: 'µs', higher: false, fromSeconds: (s) => s * 1e6 };
+const GBPS = (bytes) => ({ unit: 'GB/s', higher: true, fromSeconds: (s) => bytes / s / 1e9 });
+
+// Targets. check(row) gets the row's figures by thread count and returns true/false, or null
+// when the figure it needs is missing. Figures are keyed by thread setting: '1' and 'default'.
+const ratioAtLeast = (min, text) => ({
+  text,
+  check: (row) => {
+    const r = Object.values(row.ratio);
+    return r.length && r.every((x) => typeof x === 'number') ? r.every((x) => x >= min) : null;
+  },
+});
+const tapeflowAtMost = (max, text) => ({
+  text,
+  check: (row) => {
+    const v = Object.values(row.tapeflow);
+    return v.length && v.every((x) => typeof x === 'number') ? v.every((x) => x <= max) : null;
+  },
+});
+const defaultAtLeast = (min, text) => ({
+  text,
+  check: (row) => {
+    const v = row.tapeflow.default;
+    return typeof v === 'number' ? v >= min : null;
+  },
+});
+
+const cases = [];
+
+for (const n of MATMUL_SIZES) {
+  cases.push({
+    id: `matmul_${n}`,
+    group: 'matmul',
+    name: `matmul f32 N=${n}`,
+    torch: `matmul_${n}`,
+    ...GFLOPS(n),
+    ratioKind: 'tapeflow/direct',
+    target: n >= 512 ? ratioAtLeast(0.97, '>= 0.97 x direct') : null,
+    make(tp) {
+      need(tp, 'matmul');
+      const a = randn(tp, [n, n]);
+      const b = randn(tp, [n, n]);
+      return { fn: () => tp.matmul(a, b).dispose(), done: () => tp.dispose([a, b]) };
+    },
+    // The same product through one cblas_sgemm call in the addon (no tensor layer): returns s/call.
+    direct(native) {
+      if (typeof native.benchSgemm !== 'function') throw new Error('native.benchSgemm not available');
+      return (iters) => native.benchSgemm(n, iters);
+    },
+  });
+}
+
+cases.push(
+  {
+    id: 'add16_dispose',
+    group: 'dispatch',
+    name: 'dispatch add [16] dispose',
+    torch: 'add_16',
+    ...MICROS,
+    ratioKind: 'PyTorch/tapeflow',
+    target: tapeflowAtMost(0.3, '<= 0.3 µs'),
+    make(tp) {
+      const a = randn(tp, [16]);
+      const b = randn(tp, [16]);
+      return { fn: () => tp.add(a, b).dispose(), done: () => tp.dispose([a, b]) };
+    },
+  },
+  {
+    id: 'add16_gc',
+    group: 'dispatch',
+    name: 'dispatch add [16] GC',
+    torch: 'add_16',
+    ...MICROS,
+    ratioKind: 'PyTorch/tapeflow',
+    target: tapeflowAtMost(0.3, '<= 0.3 µs'),
+    make(tp) {
+      const a = randn(tp, [16]);
+      const b = randn(tp, [16]);
+      return { fn: () => tp.add(a, b), done: () => tp.dispose([a, b]) };
+    },
+  },
+  {
+    id: 'add_1e7',
+    group: 'add',
+    name: 'add 1e7 f32 (12 B/elem)',
+    torch: 'add_1e7',
+    ...GBPS(12 * 1e7),
+    ratioKind: 'PyTorch/tapeflow',
+    target: defaultAtLeast(20, '>= 20 GB/s @dT'),
+    make(tp) {
+      const a = randn(tp, [1e7]);
+      const b = randn(tp, [1e7]);
+      return { fn: () => tp.add(a, b).dispose(), done: () => tp.dispose([a, b]) };
+    },
+  },
+  {
+    id: 'softmax',
+    group: 'softmax',
+    name: 'softmax [256,1000] axis -1',
+    torch: 'softmax',
+    ...MICROS,
+    ratioKind: 'PyTorch/tapeflow',
+    target: ratioAtLeast(1, '>= 1x PyTorch'),
+    make(tp) {
+      need(tp, 'softmax');
+      const x = randn(tp, [256, 1000]);
+      tp.softmax(x, -1).dispose(); // probe: throws here if the signature differs
+      return { fn: () => tp.softmax(x, -1).dispose(), done: () => x.dispose() };
+    },
+  },
+);
+
+for (const axis of [0, 1]) {
+  cases.push({
+    id: `sum_axis${axis}`,
+    group: 'sum',
+    name: `sum [1000,1000] axis ${axis}`,
+    torch: `sum_${axis}`,
+    ...MICROS,
+    ratioKind: 'PyTorch/tapeflow',
+    target: ratioAtLeast(1, '>= 1x PyTorch'),
+    make(tp) {
+      need(tp, 'sum');
+      const x = randn(tp, [1000, 1000]);
+      const probe = tp.sum(x, axis);
+      const ok = probe.shape.length === 1 && probe.shape[0] === 1000;
+      probe.dispose();
+      if (!ok) throw new Error(`tp.sum(x, ${axis}) gave shape [${probe.shape}], expected [1000]`);
+      return { fn: () => tp.sum(x, axis).dispose(), done: () => x.dispose() };
+    },
+  });
+}
+
+module.exports = { cases, randn };

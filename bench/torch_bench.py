@@ -1,0 +1,103 @@
+#!/usr/bin/python3
+"""PyTorch side of `npm run bench`: times the workloads of bench/cases.js and prints JSON on stdout.
+
+Usage: /usr/bin/python3 bench/torch_bench.py [--quick] [--only id,id,...]
+
+Each figure is the median time of one operation over `repeat` timeit runs (timeit.Timer.autorange
+picks how many operations each run does), at torch.set_num_threads(1) and at torch's default.
+Debian's torch does matmul through OpenBLAS (pthreads), whose thread count torch.set_num_threads
+does not change, so it is set alongside (openblas_set_num_threads): 1, then back to what OpenBLAS
+started with (which honours OPENBLAS_NUM_THREADS).
+"""
+import ctypes
+import json
+import sys
+import timeit
+
+import torch
+
+MATMUL_SIZES = [256, 512, 1024, 2048]
+
+
+def workloads():
+    """id -> (stmt, setup namespace). Ids match the `torch` field of bench/cases.js."""
+    w = {}
+    for n in MATMUL_SIZES:
+        a, b = torch.rand(n, n) * 2 - 1, torch.rand(n, n) * 2 - 1
+        w[f"matmul_{n}"] = ("torch.matmul(a, b)", {"a": a, "b": b})
+    a, b = torch.rand(16) * 2 - 1, torch.rand(16) * 2 - 1
+    w["add_16"] = ("torch.add(a, b)", {"a": a, "b": b})
+    a, b = torch.rand(10_000_000) * 2 - 1, torch.rand(10_000_000) * 2 - 1
+    w["add_1e7"] = ("torch.add(a, b)", {"a": a, "b": b})
+    w["softmax"] = ("torch.softmax(x, -1)", {"x": torch.rand(256, 1000) * 2 - 1})
+    x = torch.rand(1000, 1000) * 2 - 1
+    w["sum_0"] = ("torch.sum(x, 0)", {"x": x})
+    w["sum_1"] = ("torch.sum(x, 1)", {"x": x})
+    return w
+
+
+def openblas():
+    """The OpenBLAS torch loaded (same soname, so the same instance), or None."""
+    try:
+        lib = ctypes.CDLL("libopenblas.so.0")
+        lib.openblas_get_corename.restype = ctypes.c_char_p
+        lib.openblas_get_config.restype = ctypes.c_char_p
+        return lib
+    except (OSError, AttributeError):
+        return None
+
+
+def measure(stmt, ns, repeat, min_time):
+    ns = dict(ns, torch=torch)
+    timer = timeit.Timer(stmt, globals=ns)
+    timer.timeit(1)  # warm-up
+    number = 1
+    while True:  # like Timer.autorange, but with our own minimum time per run
+        t = timer.timeit(number)
+        if t >= min_time:
+            break
+        number = max(number * 2, int(number * min_time / max(t, 1e-9) * 1.2))
+    runs = sorted(timer.repeat(repeat=repeat, number=number))
+    return runs[len(runs) // 2] / number
+
+
+def main():
+    args = sys.argv[1:]
+    quick = "--quick" in args
+    only = None
+    if "--only" in args:
+        only = set(args[args.index("--only") + 1].split(","))
+    repeat, min_time = (3, 0.05) if quick else (7, 0.15)
+
+    default_threads = torch.get_num_threads()
+    blas = openblas()
+    blas_default = blas.openblas_get_num_threads() if blas else None
+    info = {
+        "version": torch.__version__,
+        "defaultThreads": default_threads,
+        "interopThreads": torch.get_num_interop_threads(),
+        "openblasCoreType": blas.openblas_get_corename().decode() if blas else None,
+        "openblasConfig": blas.openblas_get_config().decode() if blas else None,
+        "openblasThreads": blas_default,
+    }
+
+    torch.manual_seed(0)
+    work = workloads()
+    results = {}
+    for label, threads in (("1", 1), ("default", default_threads)):
+        torch.set_num_threads(threads)
+        if blas:
+            blas.openblas_set_num_threads(1 if label == "1" else blas_default)
+        for wid, (stmt, ns) in work.items():
+            if only is not None and wid not in only:
+                continue
+            secs = measure(stmt, ns, repeat, min_time)
+            results.setdefault(wid, {})[label] = secs
+            print(f"  torch {wid} @{label}: {secs * 1e6:.2f} µs", file=sys.stderr)
+    torch.set_num_threads(default_threads)
+    json.dump({"info": info, "results": results}, sys.stdout)
+    print()
+
+
+if __name__ == "__main__":
+    main()
