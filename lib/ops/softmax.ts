@@ -1,2 +1,59 @@
-// placeholder: filled by the op-family owner
-export {};
+// softmax / logSoftmax along one axis (default -1), numerically stable: the row max is
+// subtracted before exp, so large inputs never overflow. float32/float64 keep their
+// dtype; int32/bool inputs are computed in float32. A row whose max is -Inf, +Inf or NaN
+// gives NaN everywhere (as PyTorch). The last contiguous axis is the fast path
+// (native/cpu/softmax.cc); other axes run tiled or through a gathered row.
+import { native, meta } from '../core/native';
+import { DTYPE_CODE } from '../core/dtype';
+import { fail, describe } from '../core/errors';
+import { contiguousStrides, normAxis } from '../core/shape';
+import { Tensor } from '../tensor';
+
+function softmaxOp(isLog: boolean, op: string, x: unknown, axis: unknown): Tensor {
+  if (!(x instanceof Tensor)) fail(op, `x must be a Tensor, got ${describe(x)}`);
+  const t0 = (x as Tensor)._live(op);
+  const nd = t0.shape.length;
+  const a = normAxis(axis, nd, op);
+  const cast = t0.dtype === 'float32' || t0.dtype === 'float64' ? null : t0._copyAs('float32');
+  const t = cast ?? t0;
+  try {
+    const shape = nd === 0 ? [1] : t.shape;
+    const xs = nd === 0 ? [1] : t._strides;
+    const os = contiguousStrides(shape);
+    const n = shape.length;
+    // meta: (out, x) layout with the softmax axis last
+    meta[0] = n;
+    let k = 0;
+    for (let d = 0; d <= n; d++) {
+      if (d < n && d === a) continue;
+      const src = d === n ? a : d;
+      meta[1 + k] = shape[src];
+      meta[1 + n + k] = os[src];
+      meta[1 + 2 * n + k] = xs[src];
+      k++;
+    }
+    const h = native.softmax(isLog ? 1 : 0, DTYPE_CODE[t.dtype], t._h, t._offset);
+    return Tensor._fromHandle(h, t0.shape.slice(), t.dtype);
+  } finally {
+    cast?.dispose();
+  }
+}
+
+/** exp(x - max) / sum(exp(x - max)) along axis (default -1). */
+export function softmax(x: Tensor, axis = -1): Tensor {
+  return softmaxOp(false, 'softmax', x, axis);
+}
+
+/** (x - max) - log(sum(exp(x - max))) along axis (default -1). */
+export function logSoftmax(x: Tensor, axis = -1): Tensor {
+  return softmaxOp(true, 'logSoftmax', x, axis);
+}
+
+declare module '../tensor' {
+  interface Tensor {
+    softmax(axis?: number): Tensor;
+    logSoftmax(axis?: number): Tensor;
+  }
+}
+Tensor.prototype.softmax = function (axis) { return softmax(this, axis); };
+Tensor.prototype.logSoftmax = function (axis) { return logSoftmax(this, axis); };

@@ -1,0 +1,36 @@
+// Reductions (sum, mean, prod, max, min, argmax, argmin, var, std, logsumexp, any, all)
+// and scans (cumsum, cumprod) over strided views. Op codes match lib/ops/reduce.ts.
+#pragma once
+#include <cstdint>
+
+#include "../core/shape.h"
+#include "../core/threadpool.h"
+
+namespace tf {
+
+enum ReduceOp : int {
+  kRSum = 0, kRMean = 1, kRProd = 2, kRMax = 3, kRMin = 4, kRArgMax = 5, kRArgMin = 6,
+  kRVar = 7, kRStd = 8, kRLogSumExp = 9, kRAny = 10, kRAll = 11,
+  kReduceOpCount
+};
+
+enum ScanOp : int { kSCumSum = 0, kSCumProd = 1, kScanOpCount };
+
+// Output dtype of reduction `op` over an input of dtype `dt` (the contract lib/ops/reduce.ts mirrors):
+// sum/prod: int32 and bool give int32; mean/var/std/logsumexp: int32 and bool give float32;
+// max/min keep the dtype; argmax/argmin give int32; any/all give bool.
+int reduceOutDType(int op, int dt);
+// True for ops that have no value over an empty reduced set (max/min/argmax/argmin).
+bool reduceNeedsElements(int op);
+
+// X: the input view with its first nKept dims kept and the rest reduced (the caller permutes).
+// out: contiguous, numel = product of the kept dims, in their order, dtype reduceOutDType(op, dtype).
+// x points at element 0 of the view. The result does not depend on the thread count.
+void reduceKernel(ThreadPool& pool, int op, int dtype, const StridedLayout<1>& X, int nKept, const void* x, void* out);
+
+// Scan along the last dim of L (operand 0 = out, 1 = x; the caller moves the axis last).
+// Output dtype: int32 for int32/bool inputs, else the input's.
+int scanOutDType(int dt);
+void scanKernel(ThreadPool& pool, int op, int dtype, const StridedLayout<2>& L, void* out, const void* x);
+
+}  // namespace tf
