@@ -47,14 +47,15 @@ class ThreadPool {
   std::vector<std::thread> workers_;
   std::mutex mu_;
   std::condition_variable cv_, doneCv_;
-  uint64_t generation_ = 0;
-  bool quit_ = false;
+  std::atomic<uint64_t> generation_{0};
+  std::atomic<bool> quit_{false};
   const std::function<void(int64_t, int64_t)>* job_ = nullptr;
   int64_t jobN_ = 0;
   int jobParts_ = 0;
   std::atomic<int> nextPart_{0};
-  int pending_ = 0;
+  std::atomic<int> pending_{0};
   std::exception_ptr error_;
+  int64_t spinNs_;
 };
 
 // Elements per task below which a kernel stays on one thread: waking a sleeping
