@@ -36,7 +36,10 @@ void ThreadPool::start(int threads) {
   if (threads < 1) threads = 1;
   nthreads_ = threads;
   quit_.store(false);
-  for (int i = 1; i < threads; i++) workers_.emplace_back([this, i] { workerLoop(i); });
+  // The generation is read here, not in the new thread: a job posted before the thread
+  // first runs must still count as new to it.
+  const uint64_t g0 = generation_.load();
+  for (int i = 1; i < threads; i++) workers_.emplace_back([this, g0] { workerLoop(g0); });
 }
 
 void ThreadPool::stop() {
@@ -56,8 +59,7 @@ void ThreadPool::resize(int threads) {
   start(threads);
 }
 
-void ThreadPool::workerLoop(int) {
-  uint64_t seen = generation_.load(std::memory_order_acquire);
+void ThreadPool::workerLoop(uint64_t seen) {
   for (;;) {
     // Poll for a while, yielding the core to anything else runnable, then sleep.
     int64_t deadline = nowNs() + spinNs_;

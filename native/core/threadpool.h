@@ -41,7 +41,7 @@ class ThreadPool {
   void runParallel(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn);
   void start(int threads);
   void stop();
-  void workerLoop(int id);
+  void workerLoop(uint64_t seenGeneration);
 
   int nthreads_ = 1;
   std::vector<std::thread> workers_;
