@@ -1,119 +1,237 @@
-// Binary elementwise ops with numpy broadcasting and PyTorch type promotion.
-// A JS number operand is a weak scalar: it takes the tensor's dtype (an int tensor
-// with a fractional scalar becomes float32, as in PyTorch).
+// Binary elementwise ops with numpy broadcasting and PyTorch type promotion:
+// add sub mul div pow maximum minimum mod (+ TF/torch aliases). Comparisons and logical
+// ops (bool results) live in logical.ts and share binaryOp.
+//
+// Promotion: bool < int32 < float32 < float64 between tensors. A JS number is a weak
+// scalar: it takes the tensor's dtype, except that a fractional (or non-finite) number
+// with an int/bool tensor gives float32, and an integer with a bool tensor gives int32
+// (as PyTorch). Each op's result dtype comes from its rule in RULE below.
 import { native, meta } from '../core/native';
-import { DType, DTYPE_CODE, isFloat, promoteTypes } from '../core/dtype';
+import { DType, DTYPES, DTYPE_CODE, isFloat, promoteTypes } from '../core/dtype';
 import { fail, describe } from '../core/errors';
 import { broadcastShapes, broadcastStrides, isContiguous, sameShape } from '../core/shape';
 import { Tensor } from '../tensor';
-import { filled } from './creation';
-import { Binary } from './opcodes';
+import { Binary, BINARY_OP_COUNT } from './opcodes';
 
 export type TensorLike = Tensor | number | boolean;
 
-function operandDType(x: number | boolean): DType {
+// ---- per-op rules -----------------------------------------------------------------------
+
+/** How an op's result dtype follows from the promoted input dtype. */
+const enum Rule {
+  /** result = compute dtype = promoted dtype */
+  Same = 0,
+  /** true division: int/bool inputs compute in float32 */
+  Float = 1,
+  /** comparisons / logical ops: computed in the promoted dtype, result bool */
+  Bool = 2,
+}
+
+interface OpInfo {
+  name: string;
+  rule: Rule;
+  /** false: undefined on bool operands (PyTorch refuses these too) */
+  bool: boolean;
+}
+
+const OPS: OpInfo[] = [];
+function def(code: Binary, name: string, rule: Rule, bool = true): void {
+  OPS[code] = { name, rule, bool };
+}
+def(Binary.Add, 'add', Rule.Same);
+def(Binary.Sub, 'sub', Rule.Same, false);
+def(Binary.Mul, 'mul', Rule.Same);
+def(Binary.Div, 'div', Rule.Float);
+def(Binary.Pow, 'pow', Rule.Same, false);
+def(Binary.Maximum, 'maximum', Rule.Same);
+def(Binary.Minimum, 'minimum', Rule.Same);
+def(Binary.Mod, 'mod', Rule.Same, false);
+def(Binary.Eq, 'eq', Rule.Bool);
+def(Binary.Ne, 'ne', Rule.Bool);
+def(Binary.Lt, 'lt', Rule.Bool);
+def(Binary.Le, 'le', Rule.Bool);
+def(Binary.Gt, 'gt', Rule.Bool);
+def(Binary.Ge, 'ge', Rule.Bool);
+def(Binary.LogicalAnd, 'logicalAnd', Rule.Bool);
+def(Binary.LogicalOr, 'logicalOr', Rule.Bool);
+def(Binary.LogicalXor, 'logicalXor', Rule.Bool);
+if (OPS.length !== BINARY_OP_COUNT) throw new Error('binary.ts: op table out of step with opcodes.ts');
+
+/**
+ * FAST_OUT[code * 4 + dtypeCode]: the output dtype code when both operands already have
+ * that dtype and the op runs on it directly (no cast, no error), else -1. One typed-array
+ * read decides the fast path.
+ */
+const FAST_OUT = new Int8Array(BINARY_OP_COUNT * 4).fill(-1);
+for (let code = 0; code < BINARY_OP_COUNT; code++) {
+  const { rule, bool } = OPS[code];
+  for (let dc = 0; dc < 4; dc++) {
+    const d = DTYPES[dc];
+    if (d === 'bool' && !bool) continue;
+    if (rule === Rule.Float && !isFloat(d)) continue;
+    FAST_OUT[code * 4 + dc] = rule === Rule.Bool ? DTYPE_CODE.bool : dc;
+  }
+}
+
+// ---- promotion helpers ------------------------------------------------------------------
+
+function scalarDType(x: number | boolean): DType {
   if (typeof x === 'boolean') return 'bool';
   return Number.isInteger(x) ? 'int32' : 'float32';
 }
 
-/** Result dtype of combining a tensor dtype with a weak scalar. */
-function withScalar(t: DType, s: number | boolean): DType {
-  const sd = operandDType(s);
+/** @internal Result dtype of combining a tensor dtype with a weak scalar. */
+export function withScalar(t: DType, s: number | boolean): DType {
   if (isFloat(t)) return t;
+  const sd = scalarDType(s);
   if (sd === 'float32') return 'float32';
   if (t === 'bool' && sd === 'int32') return 'int32';
   return t;
 }
 
+/** @internal promoted dtype of any mix of tensors and weak scalars (tensors take precedence). */
+export function resultDType(xs: readonly TensorLike[]): DType {
+  let t: DType | null = null;
+  let s: DType | null = null;
+  for (const x of xs) {
+    if (x instanceof Tensor) t = t === null ? x.dtype : promoteTypes(t, x.dtype);
+    else {
+      const d = scalarDType(x);
+      s = s === null ? d : promoteTypes(s, d);
+    }
+  }
+  if (t === null) return s ?? 'float32';
+  if (s === null) return t;
+  // a scalar only lifts the category (bool -> int -> float), never the width within it
+  if (isFloat(t)) return t;
+  if (s === 'float32') return 'float32';
+  if (s === 'int32' && t === 'bool') return 'int32';
+  return t;
+}
+
+/** @internal validates an operand: a live Tensor, a number or a boolean. */
+export function checkOperand(x: unknown, op: string, arg: string): TensorLike {
+  if (x instanceof Tensor) return x._live(op);
+  if (typeof x === 'number' || typeof x === 'boolean') return x;
+  return fail(op, `${arg} must be a Tensor, a number or a boolean, got ${describe(x)}`);
+}
+
 /** @internal */
 export function asTensor(x: unknown, op: string, arg: string): Tensor {
   if (x instanceof Tensor) return x._live(op);
-  return fail(op, `${arg} must be a Tensor or a number, got ${describe(x)}`);
+  return fail(op, `${arg} must be a Tensor, got ${describe(x)}`);
 }
+
+/** @internal checks a scalar can be held exactly enough by dtype (int32 range). */
+export function checkScalarFor(x: number | boolean, dtype: DType, op: string, arg: string): void {
+  if (dtype === 'int32' && typeof x === 'number' && (x > 2147483647 || x < -2147483648))
+    fail(op, `${arg} = ${x} does not fit the int32 computation; use a float tensor`);
+}
+
+// ---- the op runner ----------------------------------------------------------------------
 
 /**
- * Runs a binary kernel. `compute` is the dtype the kernel works in (after promotion);
- * a and b are cast to it when they differ. Returns out with the native output dtype.
+ * Runs binary op `code` on two operands (tensors or weak scalars), broadcasting and
+ * promoting. The output dtype follows the op's rule (bool for comparisons/logical ops).
  */
-export function binaryOp(code: number, op: string, a: TensorLike, b: TensorLike, forceDType?: (d: DType) => DType): Tensor {
-  // Fast path: two live tensors, same dtype, same shape, both contiguous (the common case in a training loop).
-  if (a instanceof Tensor && b instanceof Tensor && a.dtype === b.dtype && !a._disposed && !b._disposed && forceDType === undefined) {
-    const sa = a.shape;
-    if (sameShape(sa, b.shape) && isContiguous(sa, a._strides) && isContiguous(sa, b._strides)) {
-      meta[0] = 1;
-      meta[1] = a.size;
-      meta[2] = 1;
-      meta[3] = 1;
-      meta[4] = 1;
-      const h = native.binary(code, DTYPE_CODE[a.dtype], a._h, a._offset, b._h, b._offset);
-      return Tensor._fromHandle(h, sa.slice(), code >= FIRST_BOOL_OP ? 'bool' : a.dtype);
+export function binaryOp(code: Binary, op: string, a: TensorLike, b: TensorLike): Tensor {
+  // Fast paths: the common cases in a training loop, decided with a handful of reads.
+  if (a instanceof Tensor && !a._disposed) {
+    const dc = DTYPE_CODE[a.dtype];
+    const o = FAST_OUT[code * 4 + dc];
+    if (o >= 0 && isContiguous(a.shape, a._strides)) {
+      if (b instanceof Tensor) {
+        if (b.dtype === a.dtype && !b._disposed && sameShape(a.shape, b.shape) && isContiguous(b.shape, b._strides)) {
+          meta[0] = 1;
+          meta[1] = a.size;
+          meta[2] = 1;
+          meta[3] = 1;
+          meta[4] = 1;
+          const h = native.binary(code, dc, a._h, a._offset, b._h, b._offset);
+          return Tensor._fromHandle(h, a.shape.slice(), DTYPES[o]);
+        }
+      } else if (typeof b === 'number' && dc <= 1) {
+        // float tensor op number: the number takes the tensor's dtype
+        meta[0] = 1;
+        meta[1] = a.size;
+        meta[2] = 1;
+        meta[3] = 1;
+        meta[4] = 0;
+        const h = native.binary(code, dc, a._h, a._offset, b, -1);
+        return Tensor._fromHandle(h, a.shape.slice(), DTYPES[o]);
+      }
     }
   }
-  return binarySlow(code, op, a, b, forceDType);
+  return binarySlow(code, op, a, b);
 }
 
-// Op codes at or above this yield bool; see opcodes.ts.
-const FIRST_BOOL_OP = 1000;
-
-function binarySlow(code: number, op: string, a: TensorLike, b: TensorLike, forceDType?: (d: DType) => DType): Tensor {
+function binarySlow(code: Binary, op: string, a: TensorLike, b: TensorLike): Tensor {
+  checkOperand(a, op, 'a');
+  checkOperand(b, op, 'b');
+  const info = OPS[code];
+  const promoted = resultDType([a, b]);
+  let dtype = promoted;
+  if (info.rule === Rule.Float && !isFloat(dtype)) dtype = 'float32';
+  if (dtype === 'bool' && !info.bool) {
+    const hint = code === Binary.Sub ? '; use logicalXor for bool tensors' : '; cast to int32 or float32 first';
+    fail(op, `not defined for bool operands${hint}`, 'ERR_DTYPE');
+  }
   const aIsT = a instanceof Tensor;
   const bIsT = b instanceof Tensor;
-  if (!aIsT && !bIsT) {
-    if ((typeof a !== 'number' && typeof a !== 'boolean') || (typeof b !== 'number' && typeof b !== 'boolean'))
-      fail(op, `expected tensors or numbers, got ${describe(a)} and ${describe(b)}`);
-    const ta = filled([], Number(a), operandDType(a as number));
-    return binaryOp(code, op, ta, b, forceDType);
-  }
-  if (aIsT) (a as Tensor)._live(op);
-  else if (typeof a !== 'number' && typeof a !== 'boolean') fail(op, `a must be a Tensor or a number, got ${describe(a)}`);
-  if (bIsT) (b as Tensor)._live(op);
-  else if (typeof b !== 'number' && typeof b !== 'boolean') fail(op, `b must be a Tensor or a number, got ${describe(b)}`);
+  if (!aIsT) checkScalarFor(a, dtype, op, 'a');
+  if (!bIsT) checkScalarFor(b, dtype, op, 'b');
+  if (code === Binary.Pow && dtype === 'int32' && !bIsT && (b as number) < 0)
+    fail(op, `integers to negative integer powers are not allowed (exponent ${b}); cast to float first`);
 
-  let dtype: DType;
-  if (aIsT && bIsT) dtype = promoteTypes((a as Tensor).dtype, (b as Tensor).dtype);
-  else if (aIsT) dtype = withScalar((a as Tensor).dtype, b as number);
-  else dtype = withScalar((b as Tensor).dtype, a as number);
-  if (forceDType) dtype = forceDType(dtype);
-
-  // A scalar on the left is uploaded as a 0-d tensor; on the right it rides as a number.
-  let ta: Tensor;
-  let tmpA: Tensor | null = null;
-  if (aIsT) ta = a as Tensor;
-  else ta = tmpA = filled([], Number(a), dtype);
+  let ta: Tensor | null = aIsT ? (a as Tensor) : null;
+  let tb: Tensor | null = bIsT ? (b as Tensor) : null;
+  // shapes first: a mismatch fails before any cast is allocated
+  const outShape = ta && tb ? broadcastShapes(ta.shape, tb.shape, op) : ta ? ta.shape : tb ? tb.shape : [];
   let castA: Tensor | null = null;
-  if (ta.dtype !== dtype) ta = castA = ta._copyAs(dtype);
-  let tb: Tensor | null = null;
   let castB: Tensor | null = null;
-  if (bIsT) {
-    tb = b as Tensor;
-    if (tb.dtype !== dtype) tb = castB = tb._copyAs(dtype);
-  }
   try {
-    const outShape = tb ? broadcastShapes(ta.shape, tb.shape, op) : ta.shape.slice();
-    const sa = broadcastStrides(ta.shape, ta._strides, outShape);
-    const sb = tb ? broadcastStrides(tb.shape, tb._strides, outShape) : outShape.map(() => 0);
+    if (ta && ta.dtype !== dtype) ta = castA = ta._copyAs(dtype);
+    if (tb && tb.dtype !== dtype) tb = castB = tb._copyAs(dtype);
     const n = outShape.length;
     meta[0] = n;
     for (let d = 0; d < n; d++) {
       meta[1 + d] = outShape[d];
-      meta[1 + n + d] = 0; // out strides: filled natively
-      meta[1 + 2 * n + d] = sa[d];
-      meta[1 + 3 * n + d] = sb[d];
+      meta[1 + n + d] = 0; // out strides: set natively (always contiguous)
     }
-    const h = tb
-      ? native.binary(code, DTYPE_CODE[dtype], ta._h, ta._offset, tb._h, tb._offset)
-      : native.binary(code, DTYPE_CODE[dtype], ta._h, ta._offset, Number(b), 0);
-    return Tensor._fromHandle(h, outShape, code >= FIRST_BOOL_OP ? 'bool' : dtype);
+    writeStrides(1 + 2 * n, ta, outShape);
+    writeStrides(1 + 3 * n, tb, outShape);
+    const h = native.binary(
+      code,
+      DTYPE_CODE[dtype],
+      ta ? ta._h : Number(a),
+      ta ? ta._offset : -1,
+      tb ? tb._h : Number(b),
+      tb ? tb._offset : -1,
+    );
+    return Tensor._fromHandle(h, outShape.slice(), info.rule === Rule.Bool ? 'bool' : dtype);
   } finally {
-    tmpA?.dispose();
     castA?.dispose();
     castB?.dispose();
   }
 }
 
+/** @internal writes t's strides broadcast to outShape at meta[pos] (zeros for a scalar). */
+export function writeStrides(pos: number, t: Tensor | null, outShape: readonly number[]): void {
+  const n = outShape.length;
+  if (t === null) {
+    for (let d = 0; d < n; d++) meta[pos + d] = 0;
+    return;
+  }
+  const s = broadcastStrides(t.shape, t._strides, outShape);
+  for (let d = 0; d < n; d++) meta[pos + d] = s[d];
+}
+
+// ---- the ops ----------------------------------------------------------------------------
+
 export function add(a: TensorLike, b: TensorLike): Tensor {
   return binaryOp(Binary.Add, 'add', a, b);
 }
+/** a - b. Not defined for two bool operands (use logicalXor), as in PyTorch. */
 export function sub(a: TensorLike, b: TensorLike): Tensor {
   return binaryOp(Binary.Sub, 'sub', a, b);
 }
@@ -122,7 +240,46 @@ export function mul(a: TensorLike, b: TensorLike): Tensor {
 }
 /** True division: integer inputs give float32, as in PyTorch. */
 export function div(a: TensorLike, b: TensorLike): Tensor {
-  return binaryOp(Binary.Div, 'div', a, b, (d) => (isFloat(d) ? d : 'float32'));
+  return binaryOp(Binary.Div, 'div', a, b);
+}
+/**
+ * a ** b. int32 ** int32 stays int32 (wrapping); a negative integer exponent with integer
+ * operands throws, as PyTorch does for a scalar exponent.
+ */
+export function pow(a: TensorLike, b: TensorLike): Tensor {
+  return binaryOp(Binary.Pow, 'pow', a, b);
+}
+/** Elementwise max; NaN if either side is NaN (torch.maximum). */
+export function maximum(a: TensorLike, b: TensorLike): Tensor {
+  return binaryOp(Binary.Maximum, 'maximum', a, b);
+}
+/** Elementwise min; NaN if either side is NaN (torch.minimum). */
+export function minimum(a: TensorLike, b: TensorLike): Tensor {
+  return binaryOp(Binary.Minimum, 'minimum', a, b);
+}
+/**
+ * Floor modulo: the result has the sign of the divisor (torch.remainder, python %, tf.math.floormod).
+ * Integer mod by zero throws.
+ */
+export function mod(a: TensorLike, b: TensorLike): Tensor {
+  return binaryOp(Binary.Mod, 'mod', a, b);
+}
+
+// TF / torch spellings
+export function subtract(a: TensorLike, b: TensorLike): Tensor {
+  return binaryOp(Binary.Sub, 'subtract', a, b);
+}
+export function multiply(a: TensorLike, b: TensorLike): Tensor {
+  return binaryOp(Binary.Mul, 'multiply', a, b);
+}
+export function divide(a: TensorLike, b: TensorLike): Tensor {
+  return binaryOp(Binary.Div, 'divide', a, b);
+}
+export function floorMod(a: TensorLike, b: TensorLike): Tensor {
+  return binaryOp(Binary.Mod, 'floorMod', a, b);
+}
+export function remainder(a: TensorLike, b: TensorLike): Tensor {
+  return binaryOp(Binary.Mod, 'remainder', a, b);
 }
 
 declare module '../tensor' {
@@ -131,9 +288,27 @@ declare module '../tensor' {
     sub(b: TensorLike): Tensor;
     mul(b: TensorLike): Tensor;
     div(b: TensorLike): Tensor;
+    pow(b: TensorLike): Tensor;
+    maximum(b: TensorLike): Tensor;
+    minimum(b: TensorLike): Tensor;
+    mod(b: TensorLike): Tensor;
+    subtract(b: TensorLike): Tensor;
+    multiply(b: TensorLike): Tensor;
+    divide(b: TensorLike): Tensor;
+    floorMod(b: TensorLike): Tensor;
+    remainder(b: TensorLike): Tensor;
   }
 }
 Tensor.prototype.add = function (b) { return add(this, b); };
 Tensor.prototype.sub = function (b) { return sub(this, b); };
 Tensor.prototype.mul = function (b) { return mul(this, b); };
 Tensor.prototype.div = function (b) { return div(this, b); };
+Tensor.prototype.pow = function (b) { return pow(this, b); };
+Tensor.prototype.maximum = function (b) { return maximum(this, b); };
+Tensor.prototype.minimum = function (b) { return minimum(this, b); };
+Tensor.prototype.mod = function (b) { return mod(this, b); };
+Tensor.prototype.subtract = function (b) { return subtract(this, b); };
+Tensor.prototype.multiply = function (b) { return multiply(this, b); };
+Tensor.prototype.divide = function (b) { return divide(this, b); };
+Tensor.prototype.floorMod = function (b) { return floorMod(this, b); };
+Tensor.prototype.remainder = function (b) { return remainder(this, b); };

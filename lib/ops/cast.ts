@@ -1,2 +1,40 @@
-// placeholder: filled by the op-family owner
-export {};
+// dtype conversion: tp.cast(x, dtype), x.cast(dtype), x.to(dtype), x.float(), x.double(),
+// x.int(), x.bool(). Always a new contiguous tensor (also for the same dtype), so the
+// result can be disposed independently of x. float -> int32 truncates toward zero and
+// saturates (NaN -> 0); -> bool is "nonzero" (NaN -> true). The native copy kernel does it.
+import { DType, checkDType } from '../core/dtype';
+import { fail, describe } from '../core/errors';
+import { Tensor } from '../tensor';
+
+export function cast(x: Tensor, dtype: DType): Tensor {
+  if (!(x instanceof Tensor)) fail('cast', `x must be a Tensor, got ${describe(x)}`);
+  x._live('cast');
+  return x._copyAs(checkDType(dtype, 'cast'));
+}
+
+function castTo(x: Tensor, dtype: DType, op: string): Tensor {
+  x._live(op);
+  return x._copyAs(dtype);
+}
+
+declare module '../tensor' {
+  interface Tensor {
+    cast(dtype: DType): Tensor;
+    /** x.to('float64') or x.to({ dtype: 'float64' }). */
+    to(dtype: DType | { dtype: DType }): Tensor;
+    float(): Tensor;
+    double(): Tensor;
+    int(): Tensor;
+    bool(): Tensor;
+  }
+}
+Tensor.prototype.cast = function (dtype: DType) { return cast(this, dtype); };
+Tensor.prototype.to = function (dtype: DType | { dtype: DType }) {
+  const d = typeof dtype === 'object' && dtype !== null ? dtype.dtype : dtype;
+  this._live('to');
+  return this._copyAs(checkDType(d, 'to'));
+};
+Tensor.prototype.float = function () { return castTo(this, 'float32', 'float'); };
+Tensor.prototype.double = function () { return castTo(this, 'float64', 'double'); };
+Tensor.prototype.int = function () { return castTo(this, 'int32', 'int'); };
+Tensor.prototype.bool = function () { return castTo(this, 'bool', 'bool'); };

@@ -1,2 +1,311 @@
-// placeholder: filled by the op-family owner
-export {};
+// Unary elementwise ops: math, activations, rounding, clip and the isnan/isfinite predicates.
+//
+// dtypes (as PyTorch): float math on int32/bool input computes in float32 — the kernel reads
+// the int/bool input directly, no temporary. neg/abs/sign/square/relu/clip keep int32;
+// floor/ceil/round of int32/bool are copies; isnan/isfinite give bool.
+import { native, meta } from '../core/native';
+import { DType, DTYPE_CODE, isFloat } from '../core/dtype';
+import { fail, describe } from '../core/errors';
+import { isContiguous } from '../core/shape';
+import { Tensor } from '../tensor';
+import { Binary, Unary, UNARY_OP_COUNT } from './opcodes';
+import { binaryOp, checkOperand } from './binary';
+
+/** How an op's compute dtype follows from the input dtype. */
+const enum Kind {
+  /** float math: int32/bool compute in float32 */
+  Float = 0,
+  /** int32 stays int32; bool is handled per op */
+  Int = 1,
+  /** predicate: computed on the input dtype, result bool */
+  Pred = 2,
+}
+const KIND = new Uint8Array(UNARY_OP_COUNT); // Kind.Float by default
+for (const c of [Unary.Neg, Unary.Abs, Unary.Sign, Unary.Square, Unary.Relu, Unary.Clip, Unary.Floor, Unary.Ceil, Unary.Round])
+  KIND[c] = Kind.Int;
+for (const c of [Unary.IsNan, Unary.IsFinite, Unary.LogicalNot]) KIND[c] = Kind.Pred;
+
+function checkTensor(x: unknown, op: string): Tensor {
+  if (x instanceof Tensor) return x._live(op);
+  return fail(op, `x must be a Tensor, got ${describe(x)}`);
+}
+
+function checkNumber(v: unknown, op: string, arg: string): number {
+  if (typeof v !== 'number') fail(op, `${arg} must be a number, got ${describe(v)}`);
+  return v as number;
+}
+
+/**
+ * @internal Runs unary kernel `code` on x computing in `dtype` (x may be int32/bool with
+ * dtype float32, or bool with dtype int32). The result is bool for predicates, else dtype.
+ */
+export function unaryRaw(code: Unary, x: Tensor, dtype: DType, alpha: number, beta: number): Tensor {
+  const shape = x.shape;
+  if (isContiguous(shape, x._strides)) {
+    meta[0] = 1;
+    meta[1] = x.size;
+    meta[2] = 1;
+    meta[3] = 1;
+  } else {
+    const n = shape.length;
+    meta[0] = n;
+    for (let d = 0; d < n; d++) {
+      meta[1 + d] = shape[d];
+      meta[1 + n + d] = 0; // out strides: set natively (always contiguous)
+      meta[1 + 2 * n + d] = x._strides[d];
+    }
+  }
+  const h = native.unary(code, DTYPE_CODE[dtype], x._h, x._offset, alpha, beta);
+  return Tensor._fromHandle(h, shape.slice(), KIND[code] === Kind.Pred ? 'bool' : dtype);
+}
+
+/**
+ * @internal Validates x, picks the compute dtype from the op's kind and runs the kernel.
+ * alpha/beta are the op's parameters (see native/binding/elementwise.cc).
+ */
+export function unaryOp(code: Unary, op: string, x: Tensor, alpha = 0, beta = 0): Tensor {
+  checkTensor(x, op);
+  const d = x.dtype;
+  const kind = KIND[code];
+  let dtype: DType = d;
+  if (kind === Kind.Float) {
+    if (!isFloat(d)) dtype = 'float32';
+  } else if (kind === Kind.Int && d === 'bool') {
+    switch (code) {
+      case Unary.Neg:
+        fail(op, 'negation of a bool tensor is not supported; use logicalNot', 'ERR_DTYPE');
+      // eslint-disable-next-line no-fallthrough
+      case Unary.Square:
+      case Unary.Clip:
+        dtype = 'int32'; // as PyTorch's integer result (int64 there)
+        break;
+      default:
+        return x._copyAs('bool'); // abs/sign/relu/floor/ceil/round of a bool is itself
+    }
+  } else if (kind === Kind.Int && d === 'int32' && (code === Unary.Floor || code === Unary.Ceil || code === Unary.Round)) {
+    return x._copyAs('int32');
+  }
+  return unaryRaw(code, x, dtype, alpha, beta);
+}
+
+// ---- math -------------------------------------------------------------------------------
+
+export function neg(x: Tensor): Tensor {
+  return unaryOp(Unary.Neg, 'neg', x);
+}
+export function abs(x: Tensor): Tensor {
+  return unaryOp(Unary.Abs, 'abs', x);
+}
+/** -1, 0 or 1; NaN stays NaN (as numpy; torch.sign gives 0). */
+export function sign(x: Tensor): Tensor {
+  return unaryOp(Unary.Sign, 'sign', x);
+}
+export function exp(x: Tensor): Tensor {
+  return unaryOp(Unary.Exp, 'exp', x);
+}
+/** e^x - 1, accurate near 0. */
+export function expm1(x: Tensor): Tensor {
+  return unaryOp(Unary.Expm1, 'expm1', x);
+}
+export function log(x: Tensor): Tensor {
+  return unaryOp(Unary.Log, 'log', x);
+}
+/** log(1 + x), accurate near 0. */
+export function log1p(x: Tensor): Tensor {
+  return unaryOp(Unary.Log1p, 'log1p', x);
+}
+export function sqrt(x: Tensor): Tensor {
+  return unaryOp(Unary.Sqrt, 'sqrt', x);
+}
+/** 1 / sqrt(x). */
+export function rsqrt(x: Tensor): Tensor {
+  return unaryOp(Unary.Rsqrt, 'rsqrt', x);
+}
+export function square(x: Tensor): Tensor {
+  return unaryOp(Unary.Square, 'square', x);
+}
+/** 1 / x (float32 for int input). */
+export function reciprocal(x: Tensor): Tensor {
+  return unaryOp(Unary.Reciprocal, 'reciprocal', x);
+}
+export function sin(x: Tensor): Tensor {
+  return unaryOp(Unary.Sin, 'sin', x);
+}
+export function cos(x: Tensor): Tensor {
+  return unaryOp(Unary.Cos, 'cos', x);
+}
+export function tan(x: Tensor): Tensor {
+  return unaryOp(Unary.Tan, 'tan', x);
+}
+export function tanh(x: Tensor): Tensor {
+  return unaryOp(Unary.Tanh, 'tanh', x);
+}
+
+// ---- activations ------------------------------------------------------------------------
+
+/** 1 / (1 + e^-x), computed without overflow for any x. */
+export function sigmoid(x: Tensor): Tensor {
+  return unaryOp(Unary.Sigmoid, 'sigmoid', x);
+}
+/** max(x, 0); NaN stays NaN; int32 stays int32. */
+export function relu(x: Tensor): Tensor {
+  return unaryOp(Unary.Relu, 'relu', x);
+}
+/** x for x > 0, else alpha * x. */
+export function leakyRelu(x: Tensor, alpha = 0.01): Tensor {
+  return unaryOp(Unary.LeakyRelu, 'leakyRelu', x, checkNumber(alpha, 'leakyRelu', 'alpha'));
+}
+/** x for x > 0, else alpha * (e^x - 1). */
+export function elu(x: Tensor, alpha = 1): Tensor {
+  return unaryOp(Unary.Elu, 'elu', x, checkNumber(alpha, 'elu', 'alpha'));
+}
+/** Exact GELU: x * Phi(x) = x/2 * (1 + erf(x / sqrt 2)) (torch's approximate='none'). */
+export function gelu(x: Tensor): Tensor {
+  return unaryOp(Unary.Gelu, 'gelu', x);
+}
+/**
+ * log(1 + e^(beta x)) / beta, and x itself where beta * x > threshold (torch's softplus).
+ * Numerically stable for any beta, threshold.
+ */
+export function softplus(x: Tensor, beta = 1, threshold = 20): Tensor {
+  const b = checkNumber(beta, 'softplus', 'beta');
+  if (b === 0 || !Number.isFinite(b)) fail('softplus', `beta must be a finite nonzero number, got ${describe(beta)}`);
+  return unaryOp(Unary.Softplus, 'softplus', x, b, checkNumber(threshold, 'softplus', 'threshold'));
+}
+
+// ---- rounding ---------------------------------------------------------------------------
+
+export function floor(x: Tensor): Tensor {
+  return unaryOp(Unary.Floor, 'floor', x);
+}
+export function ceil(x: Tensor): Tensor {
+  return unaryOp(Unary.Ceil, 'ceil', x);
+}
+/** Rounds half to even (torch.round, np.round): round(0.5) = 0, round(1.5) = 2. */
+export function round(x: Tensor): Tensor {
+  return unaryOp(Unary.Round, 'round', x);
+}
+
+// ---- clip -------------------------------------------------------------------------------
+
+export type Bound = number | Tensor | null | undefined;
+
+/**
+ * min(max(x, min), max), elementwise (torch.clamp / tf.clipByValue). Either bound may be
+ * null/undefined for a one-sided clip. NaN in x or in a bound gives NaN. An int32 tensor
+ * stays int32 with integer bounds; a fractional bound gives float32 (as PyTorch). Tensor
+ * bounds broadcast.
+ */
+export function clip(x: Tensor, min?: Bound, max?: Bound): Tensor {
+  return clipImpl('clip', x, min, max);
+}
+export function clamp(x: Tensor, min?: Bound, max?: Bound): Tensor {
+  return clipImpl('clamp', x, min, max);
+}
+export function clipByValue(x: Tensor, min?: Bound, max?: Bound): Tensor {
+  return clipImpl('clipByValue', x, min, max);
+}
+
+function clipImpl(op: string, x: Tensor, min: Bound, max: Bound): Tensor {
+  checkTensor(x, op);
+  const noMin = min === undefined || min === null;
+  const noMax = max === undefined || max === null;
+  if (noMin && noMax) fail(op, 'at least one of min and max must be given');
+  if (min instanceof Tensor || max instanceof Tensor) {
+    // tensor bounds: maximum then minimum (same NaN behaviour, broadcasting, promotion)
+    if (!noMin) checkOperand(min, op, 'min');
+    if (!noMax) checkOperand(max, op, 'max');
+    if (noMax) return binaryOp(Binary.Maximum, op, x, min as Tensor | number);
+    if (noMin) return binaryOp(Binary.Minimum, op, x, max as Tensor | number);
+    const lo = binaryOp(Binary.Maximum, op, x, min as Tensor | number);
+    try {
+      return binaryOp(Binary.Minimum, op, lo, max as Tensor | number);
+    } finally {
+      lo.dispose();
+    }
+  }
+  if (!noMin && typeof min !== 'number') fail(op, `min must be a number, a Tensor, null or undefined; got ${describe(min)}`);
+  if (!noMax && typeof max !== 'number') fail(op, `max must be a number, a Tensor, null or undefined; got ${describe(max)}`);
+  const lo = noMin ? -Infinity : (min as number);
+  const hi = noMax ? Infinity : (max as number);
+  let dtype: DType = x.dtype;
+  if (!isFloat(dtype)) {
+    const intBounds = (noMin || Number.isInteger(lo)) && (noMax || Number.isInteger(hi));
+    dtype = intBounds ? 'int32' : 'float32';
+  }
+  return unaryRaw(Unary.Clip, x, dtype, lo, hi);
+}
+
+// ---- predicates -------------------------------------------------------------------------
+
+/** True where x is NaN (never for int32/bool). */
+export function isnan(x: Tensor): Tensor {
+  return unaryOp(Unary.IsNan, 'isnan', x);
+}
+/** True where x is neither infinite nor NaN (always for int32/bool). */
+export function isfinite(x: Tensor): Tensor {
+  return unaryOp(Unary.IsFinite, 'isfinite', x);
+}
+
+declare module '../tensor' {
+  interface Tensor {
+    neg(): Tensor;
+    abs(): Tensor;
+    sign(): Tensor;
+    exp(): Tensor;
+    expm1(): Tensor;
+    log(): Tensor;
+    log1p(): Tensor;
+    sqrt(): Tensor;
+    rsqrt(): Tensor;
+    square(): Tensor;
+    reciprocal(): Tensor;
+    sin(): Tensor;
+    cos(): Tensor;
+    tan(): Tensor;
+    tanh(): Tensor;
+    sigmoid(): Tensor;
+    relu(): Tensor;
+    leakyRelu(alpha?: number): Tensor;
+    elu(alpha?: number): Tensor;
+    gelu(): Tensor;
+    softplus(beta?: number, threshold?: number): Tensor;
+    floor(): Tensor;
+    ceil(): Tensor;
+    round(): Tensor;
+    clip(min?: Bound, max?: Bound): Tensor;
+    clamp(min?: Bound, max?: Bound): Tensor;
+    clipByValue(min?: Bound, max?: Bound): Tensor;
+    isnan(): Tensor;
+    isfinite(): Tensor;
+  }
+}
+Tensor.prototype.neg = function () { return neg(this); };
+Tensor.prototype.abs = function () { return abs(this); };
+Tensor.prototype.sign = function () { return sign(this); };
+Tensor.prototype.exp = function () { return exp(this); };
+Tensor.prototype.expm1 = function () { return expm1(this); };
+Tensor.prototype.log = function () { return log(this); };
+Tensor.prototype.log1p = function () { return log1p(this); };
+Tensor.prototype.sqrt = function () { return sqrt(this); };
+Tensor.prototype.rsqrt = function () { return rsqrt(this); };
+Tensor.prototype.square = function () { return square(this); };
+Tensor.prototype.reciprocal = function () { return reciprocal(this); };
+Tensor.prototype.sin = function () { return sin(this); };
+Tensor.prototype.cos = function () { return cos(this); };
+Tensor.prototype.tan = function () { return tan(this); };
+Tensor.prototype.tanh = function () { return tanh(this); };
+Tensor.prototype.sigmoid = function () { return sigmoid(this); };
+Tensor.prototype.relu = function () { return relu(this); };
+Tensor.prototype.leakyRelu = function (alpha?: number) { return leakyRelu(this, alpha); };
+Tensor.prototype.elu = function (alpha?: number) { return elu(this, alpha); };
+Tensor.prototype.gelu = function () { return gelu(this); };
+Tensor.prototype.softplus = function (beta?: number, threshold?: number) { return softplus(this, beta, threshold); };
+Tensor.prototype.floor = function () { return floor(this); };
+Tensor.prototype.ceil = function () { return ceil(this); };
+Tensor.prototype.round = function () { return round(this); };
+Tensor.prototype.clip = function (min?: Bound, max?: Bound) { return clip(this, min, max); };
+Tensor.prototype.clamp = function (min?: Bound, max?: Bound) { return clamp(this, min, max); };
+Tensor.prototype.clipByValue = function (min?: Bound, max?: Bound) { return clipByValue(this, min, max); };
+Tensor.prototype.isnan = function () { return isnan(this); };
+Tensor.prototype.isfinite = function () { return isfinite(this); };

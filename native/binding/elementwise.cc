@@ -1,61 +1,145 @@
-// binary(op, dtype, a, aOff, b | number, bOff) -> out handle.
-// meta: layout of (out, a, b) over the broadcast output shape; out strides contiguous.
-// A JS number for b is a weak scalar already converted to dtype by the caller.
+// Elementwise entry points. The output is always a fresh contiguous tensor; the strides
+// JS writes for it in meta are ignored.
+//
+// binary(op, dtype, a, aOff, b, bOff) -> out handle
+//   meta: layout of (out, a, b) over the broadcast output shape. dtype is the compute dtype
+//   of both inputs; the output is bool for comparisons/logical ops, else dtype. An operand
+//   whose offset is -1 is a scalar: its handle slot holds the value itself (weak: the
+//   caller already chose dtype), so a JS number needs no storage.
+// unary(op, dtype, a, aOff, alpha, beta) -> out handle
+//   meta: layout of (out, a). a may be stored as int32/bool and computed as float32 (or
+//   bool as int32); the output is bool for isnan/isfinite/logicalNot, else dtype.
+//   alpha/beta: leakyRelu/elu alpha; softplus beta, threshold; clip min, max (±Infinity = none).
+// where(dtype, cond, cOff, a, aOff, b, bOff) -> out handle
+//   meta: layout of (out, cond, a, b); cond is bool, a and b are dtype (offset -1: a scalar,
+//   as for binary).
+#include <cmath>
+
 #include "../cpu/elementwise.h"
 #include "common.h"
 
 namespace tf {
 
+namespace {
+
+union Scalar {
+  float f;
+  double d;
+  int32_t i;
+  uint8_t u;
+};
+
+// A JS number as one element of dtype (int32 saturates; NaN -> 0; bool = nonzero).
+const void* scalarAs(double v, int dt, Scalar& s) {
+  switch (dt) {
+    case kF32: s.f = (float)v; break;
+    case kF64: s.d = v; break;
+    case kI32: s.i = !(v == v) ? 0 : v >= 2147483647.0 ? 2147483647 : v <= -2147483648.0 ? INT32_MIN : (int32_t)v; break;
+    default: s.u = v != 0; break;
+  }
+  return &s;
+}
+
+// Operand k from args (i, i+1): a tensor (handle, offset) checked against the layout, or,
+// when the offset is -1, a scalar value broadcast over it (its strides set to 0).
+template <int NOPS>
+const void* operand(const Napi::CallbackInfo& info, size_t i, int dt, StridedLayout<NOPS>& L, int k, Scalar& s,
+                    const char* op, const char* arg) {
+  int64_t off = argInt64(info, i + 1, op);
+  if (off == -1) {
+    double v = argDouble(info, i, op);
+    for (int d = 0; d < L.ndim; d++) L.strides[k][d] = 0;
+    return scalarAs(v, dt, s);
+  }
+  Storage* st = argStorage(info, i, op);
+  checkDType(st, dt, op, arg);
+  checkExtent(L, k, off, st, op, arg);
+  return static_cast<uint8_t*>(st->data) + off * (int64_t)dtypeSize(dt);
+}
+
+template <int NOPS>
+void contiguousOut(StridedLayout<NOPS>& L) {
+  int64_t s = 1;
+  for (int d = L.ndim - 1; d >= 0; d--) {
+    L.strides[0][d] = s;
+    s *= L.shape[d];
+  }
+}
+
+}  // namespace
+
 static Napi::Value Binary(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   EnvData* ed = envData(env);
   int op = argInt(info, 0, "binary");
-  if (op < 0 || op >= kBinaryOpCount) fail("ERR_ARGUMENT", "binary: unknown op code " + std::to_string(op));
   int dt = argDType(info, 1, "binary");
+  checkBinaryOp(op, dt);
   StridedLayout<3> L;
   size_t pos = 0;
   readLayout(ed, pos, L, "binary");
-  Storage* a = argStorage(info, 2, "binary");
-  int64_t aOff = argInt64(info, 3, "binary");
-  checkDType(a, dt, "binary", "a");
-  checkExtent(L, 1, aOff, a, "binary", "a");
-  union { float f; double d; int32_t i; uint8_t u; } scalar;
-  const void* bp;
-  if (info[4].IsNumber()) {
-    double v = info[4].As<Napi::Number>().DoubleValue();
-    switch (dt) {
-      case kF32: scalar.f = (float)v; break;
-      case kF64: scalar.d = v; break;
-      case kI32: scalar.i = (int32_t)v; break;
-      default: scalar.u = v != 0; break;
-    }
-    bp = &scalar;
-    for (int d = 0; d < L.ndim; d++) L.strides[2][d] = 0;
-  } else {
-    Storage* b = argStorage(info, 4, "binary");
-    int64_t bOff = argInt64(info, 5, "binary");
-    checkDType(b, dt, "binary", "b");
-    checkExtent(L, 2, bOff, b, "binary", "b");
-    bp = static_cast<uint8_t*>(b->data) + bOff * dtypeSize(dt);
-  }
-  int outDt = binaryYieldsBool(op) ? (int)kBool : dt;
+  Scalar sa, sb;
+  const void* ap = operand(info, 2, dt, L, 1, sa, "binary", "a");
+  const void* bp = operand(info, 4, dt, L, 2, sb, "binary", "b");
   Storage* out;
-  Napi::Value h = newOutput(env, ed, L.numel, outDt, "binary", &out);
+  Napi::Value h = newOutput(env, ed, L.numel, binaryYieldsBool(op) ? (int)kBool : dt, "binary", &out);
   if (L.numel == 0) return h;
-  {  // out is always a fresh contiguous tensor, whatever strides JS wrote
-    int64_t s = 1;
-    for (int d = L.ndim - 1; d >= 0; d--) {
-      L.strides[0][d] = s;
-      s *= L.shape[d];
-    }
-  }
+  contiguousOut(L);
   L.coalesce();
-  binaryKernel(ed->ctx->pool, op, dt, L, out->data, static_cast<uint8_t*>(a->data) + aOff * dtypeSize(dt), bp);
+  binaryKernel(ed->ctx->pool, op, dt, L, out->data, ap, bp);
+  return h;
+}
+
+static Napi::Value Unary(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  EnvData* ed = envData(env);
+  int op = argInt(info, 0, "unary");
+  int dt = argDType(info, 1, "unary");
+  Storage* a = argStorage(info, 2, "unary");
+  int64_t aOff = argInt64(info, 3, "unary");
+  double alpha = argDouble(info, 4, "unary");
+  double beta = argDouble(info, 5, "unary");
+  checkUnaryOp(op, dt, a->dtype);
+  StridedLayout<2> L;
+  size_t pos = 0;
+  readLayout(ed, pos, L, "unary");
+  checkExtent(L, 1, aOff, a, "unary", "a");
+  Storage* out;
+  Napi::Value h = newOutput(env, ed, L.numel, unaryYieldsBool(op) ? (int)kBool : dt, "unary", &out);
+  if (L.numel == 0) return h;
+  contiguousOut(L);
+  L.coalesce();
+  unaryKernel(ed->ctx->pool, op, dt, a->dtype, L, out->data,
+              static_cast<uint8_t*>(a->data) + aOff * (int64_t)dtypeSize(a->dtype), alpha, beta);
+  return h;
+}
+
+static Napi::Value Where(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  EnvData* ed = envData(env);
+  int dt = argDType(info, 0, "where");
+  StridedLayout<4> L;
+  size_t pos = 0;
+  readLayout(ed, pos, L, "where");
+  Storage* c = argStorage(info, 1, "where");
+  int64_t cOff = argInt64(info, 2, "where");
+  checkDType(c, kBool, "where", "condition");
+  checkExtent(L, 1, cOff, c, "where", "condition");
+  Scalar sa, sb;
+  const void* ap = operand(info, 3, dt, L, 2, sa, "where", "a");
+  const void* bp = operand(info, 5, dt, L, 3, sb, "where", "b");
+  Storage* out;
+  Napi::Value h = newOutput(env, ed, L.numel, dt, "where", &out);
+  if (L.numel == 0) return h;
+  contiguousOut(L);
+  L.coalesce();
+  whereKernel(ed->ctx->pool, dt, L, out->data, static_cast<const uint8_t*>(c->data) + cOff, ap, bp);
   return h;
 }
 
 void registerElementwise(Napi::Env env, Napi::Object exports) {
   TF_EXPORT(exports, "binary", Binary);
+  TF_EXPORT(exports, "unary", Unary);
+  TF_EXPORT(exports, "where", Where);
 }
 
 }  // namespace tf
