@@ -1,22 +1,40 @@
 // Public entry point: `const tp = require('tapeflow')` / `import * as tp from 'tapeflow'`.
-// Every ops file attaches its Tensor methods when imported, so all are imported here.
+// Names are listed one by one so internal helpers of the op files stay private. Importing
+// each ops file also attaches its Tensor methods.
 export { Tensor, isTensor } from './tensor';
 export { TapeflowError } from './core/errors';
 export type { DType, TypedArray } from './core/dtype';
 export { tidy, keep, dispose, memory, emptyCache } from './core/memory';
 export type { MemoryInfo } from './core/memory';
 export { setNumThreads, getNumThreads, blasInfo } from './core/threads';
-export * from './ops/creation';
-export * from './ops/binary';
-export * from './ops/unary';
-export * from './ops/logical';
-export * from './ops/cast';
-export * from './ops/reduce';
-export * from './ops/softmax';
-export * from './ops/matmul';
-export * from './ops/linalg';
-export * from './ops/views';
-export * from './ops/join';
-export * from './ops/indexing';
-export * from './ops/random';
-export * from './format';
+export { tensor, zeros, ones, full, fill, zerosLike, onesLike, fullLike, arange, linspace, eye } from './ops/creation';
+export type { TensorOptions, DTypeOptions } from './ops/creation';
+export { add, sub, mul, div, pow, maximum, minimum, mod, subtract, multiply, divide, floorMod, remainder } from './ops/binary';
+export type { TensorLike } from './ops/binary';
+export {
+  neg, abs, sign, exp, expm1, log, log1p, sqrt, rsqrt, square, reciprocal, sin, cos, tan, tanh, sigmoid, relu,
+  leakyRelu, elu, gelu, softplus, floor, ceil, round, clip, clamp, clipByValue, isnan, isfinite,
+} from './ops/unary';
+export {
+  eq, ne, lt, le, gt, ge, equal, notEqual, less, lessEqual, greater, greaterEqual, logicalAnd, logicalOr, logicalXor,
+  logicalNot, where,
+} from './ops/logical';
+export { cast } from './ops/cast';
+export {
+  sum, mean, prod, max, min, variance, var, std, logsumexp, any, all, argmax, argmin, cumsum, cumprod,
+  reduceSum, reduceMean, reduceMax, reduceMin, reduceProd, reduceAny, reduceAll, reduceLogSumExp,
+} from './ops/reduce';
+export { softmax, logSoftmax } from './ops/softmax';
+export { matmul, matMul, mm, bmm, dot, outer } from './ops/matmul';
+export { inverse, det, solve, inv, matrixInverse, matrixDeterminant, matrixSolve } from './ops/linalg';
+export {
+  reshape, view, permute, transpose, slice, stridedSlice, select, squeeze, unsqueeze, expandDims, broadcastTo, expand,
+  flatten, contiguous,
+} from './ops/views';
+export { concat, cat, stack, split, chunk, unstack, tile, repeat, pad, flip } from './ops/join';
+export { gather, takeAlongAxis, scatterAdd, oneHot } from './ops/indexing';
+export {
+  seed, manualSeed, initialSeed, getRngState, setRngState, rand, uniform, randn, truncatedNormal, randint, bernoulli,
+  randperm, randomUniform, randomNormal, randLike, randnLike,
+} from './ops/random';
+export { setPrintOptions, getPrintOptions, formatTensor, toHTML } from './format';

@@ -1,4 +1,5 @@
 import { tp, rng, seedOf, randArray, randInts, expectTensor, expectNoLeak, expectThrowsCode, unravel, prod } from './helpers';
+import { computeStride } from '../lib/ops/views';
 
 /**
  * test() with the body inside tp.tidy: its tensors are freed when it ends, so no garbage is
@@ -116,11 +117,11 @@ describe('reshape / view', () => {
   });
   tidyTest('computeStride matches torch on fixtures', () => {
     // stride results printed by torch 2.x
-    expect(tp.computeStride([3, 2, 4], [4, 12, 1], [3, 2, 2, 2])).toEqual([4, 12, 2, 1]);
-    expect(tp.computeStride([3, 2, 4], [4, 12, 1], [3, 8])).toBeNull();
-    expect(tp.computeStride([5, 1, 2], [4, 4, 1], [5, 2])).toEqual([4, 1]);
-    expect(tp.computeStride([5, 1, 2], [4, 4, 1], [5, 2, 1])).toEqual([4, 1, 1]);
-    expect(tp.computeStride([5, 1, 2], [4, 4, 1], [10])).toBeNull();
+    expect(computeStride([3, 2, 4], [4, 12, 1], [3, 2, 2, 2])).toEqual([4, 12, 2, 1]);
+    expect(computeStride([3, 2, 4], [4, 12, 1], [3, 8])).toBeNull();
+    expect(computeStride([5, 1, 2], [4, 4, 1], [5, 2])).toEqual([4, 1]);
+    expect(computeStride([5, 1, 2], [4, 4, 1], [5, 2, 1])).toEqual([4, 1, 1]);
+    expect(computeStride([5, 1, 2], [4, 4, 1], [10])).toBeNull();
   });
   tidyTest('errors name both shapes', () => {
     const x = tp.zeros([2, 3]);
