@@ -3,7 +3,7 @@
 // every op needs: construction, views, reading data back, and disposal.
 import { inspect } from 'util';
 import { native, writeLayout } from './core/native';
-import { DType, DTYPE_CODE, TypedArray, TYPED_ARRAY } from './core/dtype';
+import { DType, DTYPE_BYTES, DTYPE_CODE, TypedArray, TYPED_ARRAY } from './core/dtype';
 import { fail, fmtShape } from './core/errors';
 import { contiguousStrides, isContiguous, numel } from './core/shape';
 import { scopes } from './core/scope';
@@ -14,10 +14,37 @@ import { scopes } from './core/scope';
  */
 export class StorageRef {
   refs = 0;
+  /** set once the buffer is freed by dispose */
+  freed = false;
   constructor(
     public h: unknown,
     public readonly dtype: DType,
   ) {}
+}
+
+// Tying a buffer to the GC costs a weak reference per StorageRef (~100 ns, most of a small
+// op). New storages queue here and are handed to native.trackMany in batches; those
+// disposed before their batch is flushed (tidy, dispose, `using`) never pay for it. The
+// queue holds at most TRACK_BATCH small buffers (< SMALL_BYTES each) alive a little longer;
+// big buffers, where the weak reference costs nothing next to the work, are tracked at once.
+const TRACK_BATCH = 256;
+const SMALL_BYTES = 65536;
+const pendingRefs: StorageRef[] = [];
+const pendingHandles = new Float64Array(TRACK_BATCH);
+
+function flushTracking(): void {
+  let n = 0;
+  for (let i = 0; i < pendingRefs.length; i++) {
+    const st = pendingRefs[i];
+    if (!st.freed) {
+      pendingRefs[n] = st;
+      pendingHandles[n] = st.h as number;
+      n++;
+    }
+  }
+  pendingRefs.length = n;
+  if (n > 0) native.trackMany(pendingRefs, pendingHandles, n);
+  pendingRefs.length = 0;
 }
 
 export class Tensor {
@@ -52,8 +79,11 @@ export class Tensor {
   /** @internal a new tensor owning a fresh native buffer (contiguous). */
   static _fromHandle(h: unknown, shape: number[], dtype: DType): Tensor {
     const st = new StorageRef(h, dtype);
-    native.track(st, h); // the buffer is freed when st is garbage-collected (or at dispose)
-    return new Tensor(st, shape, contiguousStrides(shape), 0, dtype);
+    // the buffer is freed when st is garbage-collected (or at dispose); see flushTracking
+    const t = new Tensor(st, shape, contiguousStrides(shape), 0, dtype);
+    if (t.size * DTYPE_BYTES[dtype] >= SMALL_BYTES) native.track(st, h);
+    else if (pendingRefs.push(st) === TRACK_BATCH) flushTracking();
+    return t;
   }
 
   /** @internal a view sharing this tensor's storage. */
@@ -147,7 +177,11 @@ export class Tensor {
     this._disposed = true;
     this.grad = null;
     this._node = null;
-    if (--this._st.refs === 0) native.free(this._st.h);
+    const st = this._st;
+    if (--st.refs === 0) {
+      st.freed = true;
+      native.free(st.h);
+    }
   }
 
   /** `using t = tp.ones([2])` disposes at scope end (explicit resource management). */

@@ -35,3 +35,22 @@ test('a forged or stale handle is an error, not a crash', () => {
   expect(() => native.toTypedArray(-1, 0, 4)).toThrow(/not a tensor storage/);
   expect(() => native.toTypedArray({}, 0, 4)).toThrow(/not a tensor storage/);
 });
+
+test('tensors that stay reachable survive batched tracking and collections', () => {
+  const kept: import('../lib').Tensor[] = [];
+  for (let i = 0; i < 2000; i++) {
+    const t = tp.full([3], i);
+    if (i % 3 === 0) t.dispose(); // disposed before its batch is flushed: must not be tracked or freed twice
+    else kept.push(t);
+    tp.ones([8]); // garbage in between
+  }
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc) gc();
+  for (let i = 0; i < 200000; i++) tp.ones([4]); // more collections
+  kept.forEach((t) => {
+    const v = t.dataSync();
+    expect(v[0]).toBe(v[2]);
+  });
+  expect(kept[kept.length - 1].dataSync()[1]).toBe(1999);
+  kept.forEach((t) => t.dispose());
+});

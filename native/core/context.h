@@ -45,6 +45,11 @@ class StorageTable {
     gens_[slot] = (uint32_t)(gens_[slot] + 1 < kMaxGen ? gens_[slot] + 1 : 1);
     free_.push_back((uint32_t)slot);
   }
+  template <typename F>
+  void forEach(F&& f) const {
+    for (Storage* s : slots_)
+      if (s) f(s);
+  }
 
  private:
   std::vector<Storage*> slots_;
@@ -60,7 +65,9 @@ struct Context {
   size_t liveBytes = 0;
   int64_t pendingExternal = 0;  // bytes not yet reported to V8 (batched to keep small ops cheap)
   int refs = 1;  // the environment's own reference + one per JS owner with a pending finalizer
+  std::vector<Storage*> spareShells;  // recycled Storage structs: no malloc per op
   explicit Context(int threads) : pool(threads) {}
+  ~Context();
   void unref() {
     if (--refs == 0) delete this;
   }
