@@ -99,3 +99,12 @@ describe('memory', () => {
     expect(m1.cacheHits - m0.cacheHits).toBeGreaterThanOrEqual(9);
   });
 });
+
+describe('devices', () => {
+  test('cpu is the device; cuda asks for a CUDA build', () => {
+    expect(tp.ones([2], { device: 'cpu' }).device).toBe('cpu');
+    expectThrowsCode(() => tp.ones([2], { device: 'cuda' }), 'ERR_DEVICE', /built without CUDA/);
+    expectThrowsCode(() => tp.tensor([1], { device: 'cuda:1' }), 'ERR_DEVICE', /built without CUDA/);
+    expectThrowsCode(() => tp.zeros([1], { device: 'tpu' as never }), 'ERR_DEVICE');
+  });
+});

@@ -9,9 +9,12 @@ export interface TensorOptions {
   dtype?: DType;
   shape?: number[];
   requiresGrad?: boolean;
+  /** 'cpu' (default); 'cuda' / 'cuda:N' need a CUDA build */
+  device?: string;
 }
 export interface DTypeOptions {
   dtype?: DType;
+  device?: string;
   requiresGrad?: boolean;
 }
 
@@ -20,7 +23,16 @@ function checkOptions(o: unknown, op: string): TensorOptions {
   if (typeof o !== 'object' || Array.isArray(o)) fail(op, `options must be an object, got ${describe(o)}`);
   const opts = o as TensorOptions;
   if (opts.dtype !== undefined) checkDType(opts.dtype, op);
+  if (opts.device !== undefined) checkDevice(opts.device, op);
   return opts;
+}
+
+/** Devices are an axis of dispatch from day one; this build has the CPU backend only. */
+export function checkDevice(device: unknown, op: string): 'cpu' {
+  if (device === 'cpu') return 'cpu';
+  if (typeof device === 'string' && /^cuda(:\d+)?$/.test(device))
+    fail(op, `device '${device}' is not available: tapeflow was built without CUDA (rebuild with \`npm run build:cmake -- -DTAPEFLOW_CUDA=ON\` once the CUDA backend lands)`, 'ERR_DEVICE');
+  return fail(op, `device must be 'cpu' or 'cuda[:N]', got ${describe(device)}`, 'ERR_DEVICE');
 }
 
 function finish(t: Tensor, opts: TensorOptions): Tensor {
