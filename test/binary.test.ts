@@ -2,64 +2,18 @@
 // plain-JS references on fresh seeded random inputs: every dtype, broadcasting, strided views,
 // empty and 0-d tensors, NaN/Inf, promotion, weak scalars, errors and leaks.
 import { tp, rng, seedOf, randArray, randInts, f32, prod, stridesOf, expectTensor, expectNoLeak, expectThrowsCode } from './helpers';
+import { DT, DTS, TA, INT_MIN, INT_MAX, gen, mk, store, walk, ViewSpec, viewOf, bmap } from './elementwise-helpers';
 
-type DT = 'float32' | 'float64' | 'int32' | 'bool';
-const DTS: DT[] = ['float32', 'float64', 'int32', 'bool'];
-const TA = { float32: Float32Array, float64: Float64Array, int32: Int32Array, bool: Uint8Array };
-const INT_MIN = -2147483648;
-const INT_MAX = 2147483647;
 
 // ---- helpers (shared in spirit with the other elementwise test files) -------------------
 
 /** Random values representable in dtype: floats in [lo, hi), ints in [lo, hi], bools 0/1. */
-function gen(n: number, dtype: DT, r: () => number, lo = -3, hi = 3): number[] {
-  if (dtype === 'bool') return randInts(n, r, 0, 2);
-  if (dtype === 'int32') return randInts(n, r, Math.ceil(lo), Math.floor(hi) + 1);
-  const v = randArray(n, r, lo, hi);
-  return dtype === 'float32' ? v.map(f32) : v;
-}
-function mk(values: number[], shape: number[], dtype: DT): tp.Tensor {
-  return tp.tensor(new TA[dtype](values), { shape, dtype });
-}
 /** Rounds a float64 reference result to what dtype stores. */
-function store(v: number, dtype: DT): number {
-  if (dtype === 'float32') return f32(v);
-  if (dtype === 'int32') return v | 0;
-  if (dtype === 'bool') return v ? 1 : 0;
-  return v;
-}
 
-interface ViewSpec {
-  perm?: number[]; // storage order of dims, outermost first (reversed = a transposed view)
-  flip?: boolean[]; // negative stride on these dims
-  step?: number; // every step-th element
-}
 /**
  * A strided view with logical content `values` (row-major over shape) and the given layout,
  * built with x._view over a padded storage whose unused slots hold junk.
  */
-function viewOf(values: number[], shape: number[], dtype: DT, spec: ViewSpec): tp.Tensor {
-  const nd = shape.length;
-  const step = spec.step ?? 1;
-  const perm = spec.perm ?? shape.map((_, i) => i);
-  const E = shape.map((s) => s * step);
-  const P = new Array<number>(nd);
-  let total = 1;
-  for (let k = nd - 1; k >= 0; k--) {
-    P[perm[k]] = total;
-    total *= Math.max(E[perm[k]], 1);
-  }
-  const strides = shape.map((_, d) => (spec.flip?.[d] ? -1 : 1) * step * P[d]);
-  let offset = 0;
-  for (let d = 0; d < nd; d++) if (spec.flip?.[d]) offset += (shape[d] - 1) * step * P[d];
-  const base = new Array<number>(total).fill(dtype === 'bool' ? 1 : 77);
-  const pos = walk(shape, strides, offset);
-  for (let i = 0; i < values.length; i++) base[pos[i]] = values[i];
-  const b = mk(base, [total], dtype);
-  const v = b._view(shape.slice(), strides, offset);
-  b.dispose(); // the view keeps the storage alive
-  return v;
-}
 /** A stride-0 view broadcasting `small` (shape sshape) to shape; returns it and its logical values. */
 function bcastView(small: number[], sshape: number[], shape: number[], dtype: DT): [tp.Tensor, number[]] {
   const b = mk(small, sshape, dtype);
@@ -71,29 +25,7 @@ function bcastView(small: number[], sshape: number[], shape: number[], dtype: DT
   return [v, bmap(sshape, shape).map((i) => small[i])];
 }
 /** Storage positions offset + sum(idx * strides) of every index of shape, in row-major order. */
-function walk(shape: number[], strides: number[], offset: number): number[] {
-  const n = prod(shape);
-  const nd = shape.length;
-  const res = new Array<number>(n);
-  const idx = new Array<number>(nd).fill(0);
-  let p = offset;
-  for (let i = 0; i < n; i++) {
-    res[i] = p;
-    for (let d = nd - 1; d >= 0; d--) {
-      p += strides[d];
-      if (++idx[d] < shape[d]) break;
-      p -= strides[d] * shape[d];
-      idx[d] = 0;
-    }
-  }
-  return res;
-}
 /** For each flat index of `out`, the flat index into a tensor of `shape` broadcast to it. */
-function bmap(shape: number[], out: number[]): number[] {
-  const st = stridesOf(shape);
-  const off = out.length - shape.length;
-  return walk(out, out.map((_, d) => (d < off || shape[d - off] === 1 ? 0 : st[d - off])), 0);
-}
 function bshape(a: number[], b: number[]): number[] {
   const n = Math.max(a.length, b.length);
   const out: number[] = [];

@@ -2,10 +2,8 @@
 // references on fresh seeded random inputs: every dtype, promotion, weak scalars, broadcasting,
 // strided views, empty and 0-d tensors, NaN/Inf, errors and leaks.
 import { tp, rng, seedOf, randArray, randInts, f32, prod, stridesOf, expectTensor, expectNoLeak, expectThrowsCode } from './helpers';
+import { DT, DTS, TA, mk, store, walk, ViewSpec, viewOf, bmap } from './elementwise-helpers';
 
-type DT = 'float32' | 'float64' | 'int32' | 'bool';
-const DTS: DT[] = ['float32', 'float64', 'int32', 'bool'];
-const TA = { float32: Float32Array, float64: Float64Array, int32: Int32Array, bool: Uint8Array };
 const RANK: Record<DT, number> = { bool: 0, int32: 1, float32: 2, float64: 3 };
 
 // ---- helpers (shared in spirit with the other elementwise test files) -------------------
@@ -22,63 +20,6 @@ function genFrac(n: number, dtype: DT, r: () => number): number[] {
   if (dtype === 'bool' || dtype === 'int32') return gen(n, dtype, r);
   const v = randArray(n, r, -2, 2);
   return dtype === 'float32' ? v.map(f32) : v;
-}
-function mk(values: number[], shape: number[], dtype: DT): tp.Tensor {
-  return tp.tensor(new TA[dtype](values), { shape, dtype });
-}
-function store(v: number, dtype: DT): number {
-  if (dtype === 'float32') return f32(v);
-  if (dtype === 'int32') return v | 0;
-  if (dtype === 'bool') return v ? 1 : 0;
-  return v;
-}
-function walk(shape: number[], strides: number[], offset: number): number[] {
-  const n = prod(shape);
-  const nd = shape.length;
-  const res = new Array<number>(n);
-  const idx = new Array<number>(nd).fill(0);
-  let p = offset;
-  for (let i = 0; i < n; i++) {
-    res[i] = p;
-    for (let d = nd - 1; d >= 0; d--) {
-      p += strides[d];
-      if (++idx[d] < shape[d]) break;
-      p -= strides[d] * shape[d];
-      idx[d] = 0;
-    }
-  }
-  return res;
-}
-interface ViewSpec {
-  perm?: number[];
-  flip?: boolean[];
-  step?: number;
-}
-function viewOf(values: number[], shape: number[], dtype: DT, spec: ViewSpec): tp.Tensor {
-  const nd = shape.length;
-  const step = spec.step ?? 1;
-  const perm = spec.perm ?? shape.map((_, i) => i);
-  const P = new Array<number>(nd);
-  let total = 1;
-  for (let k = nd - 1; k >= 0; k--) {
-    P[perm[k]] = total;
-    total *= Math.max(shape[perm[k]] * step, 1);
-  }
-  const strides = shape.map((_, d) => (spec.flip?.[d] ? -1 : 1) * step * P[d]);
-  let offset = 0;
-  for (let d = 0; d < nd; d++) if (spec.flip?.[d]) offset += (shape[d] - 1) * step * P[d];
-  const base = new Array<number>(total).fill(dtype === 'bool' ? 1 : 77);
-  const pos = walk(shape, strides, offset);
-  for (let i = 0; i < values.length; i++) base[pos[i]] = values[i];
-  const b = mk(base, [total], dtype);
-  const v = b._view(shape.slice(), strides, offset);
-  b.dispose();
-  return v;
-}
-function bmap(shape: number[], out: number[]): number[] {
-  const st = stridesOf(shape);
-  const off = out.length - shape.length;
-  return walk(out, out.map((_, d) => (d < off || shape[d - off] === 1 ? 0 : st[d - off])), 0);
 }
 function bshape(...shapes: number[][]): number[] {
   const n = Math.max(...shapes.map((s) => s.length));

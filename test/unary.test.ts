@@ -2,73 +2,12 @@
 // on fresh seeded random inputs: float32/float64, int32 and bool inputs (promotion as PyTorch),
 // strided views, empty and 0-d tensors, NaN/Inf, errors and leaks.
 import { tp, rng, seedOf, randArray, randInts, f32, prod, stridesOf, expectTensor, expectNoLeak, expectThrowsCode } from './helpers';
+import { DT, TA, INT_MIN, INT_MAX, gen, mk, store, walk, ViewSpec, viewOf } from './elementwise-helpers';
 
-type DT = 'float32' | 'float64' | 'int32' | 'bool';
-const TA = { float32: Float32Array, float64: Float64Array, int32: Int32Array, bool: Uint8Array };
-const INT_MIN = -2147483648;
-const INT_MAX = 2147483647;
 
 // ---- helpers (shared in spirit with the other elementwise test files) -------------------
 
-function gen(n: number, dtype: DT, r: () => number, lo = -3, hi = 3): number[] {
-  if (dtype === 'bool') return randInts(n, r, 0, 2);
-  if (dtype === 'int32') return randInts(n, r, Math.ceil(lo), Math.floor(hi) + 1);
-  const v = randArray(n, r, lo, hi);
-  return dtype === 'float32' ? v.map(f32) : v;
-}
-function mk(values: number[], shape: number[], dtype: DT): tp.Tensor {
-  return tp.tensor(new TA[dtype](values), { shape, dtype });
-}
-function store(v: number, dtype: DT): number {
-  if (dtype === 'float32') return f32(v);
-  if (dtype === 'int32') return v | 0;
-  if (dtype === 'bool') return v ? 1 : 0;
-  return v;
-}
-function walk(shape: number[], strides: number[], offset: number): number[] {
-  const n = prod(shape);
-  const nd = shape.length;
-  const res = new Array<number>(n);
-  const idx = new Array<number>(nd).fill(0);
-  let p = offset;
-  for (let i = 0; i < n; i++) {
-    res[i] = p;
-    for (let d = nd - 1; d >= 0; d--) {
-      p += strides[d];
-      if (++idx[d] < shape[d]) break;
-      p -= strides[d] * shape[d];
-      idx[d] = 0;
-    }
-  }
-  return res;
-}
-interface ViewSpec {
-  perm?: number[];
-  flip?: boolean[];
-  step?: number;
-}
 /** A strided view (x._view over padded storage holding junk) whose logical content is values. */
-function viewOf(values: number[], shape: number[], dtype: DT, spec: ViewSpec): tp.Tensor {
-  const nd = shape.length;
-  const step = spec.step ?? 1;
-  const perm = spec.perm ?? shape.map((_, i) => i);
-  const P = new Array<number>(nd);
-  let total = 1;
-  for (let k = nd - 1; k >= 0; k--) {
-    P[perm[k]] = total;
-    total *= Math.max(shape[perm[k]] * step, 1);
-  }
-  const strides = shape.map((_, d) => (spec.flip?.[d] ? -1 : 1) * step * P[d]);
-  let offset = 0;
-  for (let d = 0; d < nd; d++) if (spec.flip?.[d]) offset += (shape[d] - 1) * step * P[d];
-  const base = new Array<number>(total).fill(dtype === 'bool' ? 1 : 77);
-  const pos = walk(shape, strides, offset);
-  for (let i = 0; i < values.length; i++) base[pos[i]] = values[i];
-  const b = mk(base, [total], dtype);
-  const v = b._view(shape.slice(), strides, offset);
-  b.dispose();
-  return v;
-}
 /** A stride-0 view of `row` repeated over the leading dims of shape; returns it and its values. */
 function bcastRow(row: number[], shape: number[], dtype: DT): [tp.Tensor, number[]] {
   const b = mk(row, [row.length], dtype);
