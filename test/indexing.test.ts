@@ -1,34 +1,6 @@
 import { tp, rng, seedOf, randArray, randInts, expectTensor, expectNoLeak, expectThrowsCode, unravel, stridesOf, prod } from './helpers';
+import { tidyTest, DT, DTYPES, vals, mk, mkT, build, at } from './shape-helpers';
 
-/**
- * test() with the body inside tp.tidy: its tensors are freed when it ends, so no garbage is
- * left for the GC to finalize in the middle of a later leak check.
- */
-function tidyTest(name: string, fn: () => void): void {
-  test(name, () => {
-    tp.tidy(fn);
-  });
-}
-
-type DT = 'float32' | 'float64' | 'int32' | 'bool';
-const DTYPES: DT[] = ['float32', 'float64', 'int32', 'bool'];
-
-function vals(n: number, dtype: DT, r: () => number): number[] {
-  if (dtype === 'bool') return randInts(n, r, 0, 2);
-  if (dtype === 'int32') return randInts(n, r, -50, 50);
-  const v = randArray(n, r);
-  return dtype === 'float32' ? v.map(Math.fround) : v;
-}
-function mk(shape: number[], dtype: DT, r: () => number): { t: tp.Tensor; v: number[] } {
-  const v = vals(prod(shape), dtype, r);
-  return { t: tp.tensor(v, { dtype, shape }), v };
-}
-/** A transposed (non-contiguous) view holding the row-major values v of `shape`. */
-function mkT(shape: number[], dtype: DT, r: () => number): { t: tp.Tensor; v: number[] } {
-  const rev = shape.slice().reverse();
-  const { t, v: vr } = mk(rev, dtype, r);
-  return { t: t.T, v: build(shape, (idx) => at(vr, rev, idx.slice().reverse())) };
-}
 function mkIdx(shape: number[], lo: number, hi: number, r: () => number, transposed = false): { t: tp.Tensor; v: number[] } {
   if (!transposed) {
     const v = randInts(prod(shape), r, lo, hi);
@@ -38,17 +10,6 @@ function mkIdx(shape: number[], lo: number, hi: number, r: () => number, transpo
   const vr = randInts(prod(shape), r, lo, hi);
   const t = tp.tensor(vr, { dtype: 'int32', shape: rev }).T;
   return { t, v: build(shape, (idx) => at(vr, rev, idx.slice().reverse())) };
-}
-function build(outShape: number[], f: (idx: number[]) => number): number[] {
-  const n = prod(outShape);
-  const out = new Array<number>(n);
-  for (let i = 0; i < n; i++) out[i] = f(unravel(i, outShape));
-  return out;
-}
-function at(v: number[], shape: number[], idx: number[]): number {
-  let o = 0;
-  for (let d = 0; d < shape.length; d++) o = o * shape[d] + idx[d];
-  return v[o];
 }
 const norm = (i: number, dim: number): number => (i < 0 ? i + dim : i);
 

@@ -1,47 +1,6 @@
 import { tp, rng, seedOf, randArray, randInts, expectTensor, expectNoLeak, expectThrowsCode, unravel, prod } from './helpers';
+import { tidyTest, DT, DTYPES, vals, mk, mkT, build, at } from './shape-helpers';
 
-/**
- * test() with the body inside tp.tidy: its tensors are freed when it ends, so no garbage is
- * left for the GC to finalize in the middle of a later leak check.
- */
-function tidyTest(name: string, fn: () => void): void {
-  test(name, () => {
-    tp.tidy(fn);
-  });
-}
-
-type DT = 'float32' | 'float64' | 'int32' | 'bool';
-const DTYPES: DT[] = ['float32', 'float64', 'int32', 'bool'];
-
-function vals(n: number, dtype: DT, r: () => number): number[] {
-  if (dtype === 'bool') return randInts(n, r, 0, 2);
-  if (dtype === 'int32') return randInts(n, r, -50, 50);
-  const v = randArray(n, r);
-  return dtype === 'float32' ? v.map(Math.fround) : v;
-}
-function mk(shape: number[], dtype: DT, r: () => number): { t: tp.Tensor; v: number[] } {
-  const v = vals(prod(shape), dtype, r);
-  return { t: tp.tensor(v, { dtype, shape }), v };
-}
-/** A non-contiguous tensor (a transposed view) holding the row-major values v of `shape`. */
-function mkT(shape: number[], dtype: DT, r: () => number): { t: tp.Tensor; v: number[] } {
-  const rev = shape.slice().reverse();
-  const { t, v: vr } = mk(rev, dtype, r);
-  const x = t.T;
-  expect(x.isContiguous()).toBe(shape.filter((d) => d > 1).length <= 1);
-  return { t: x, v: build(shape, (idx) => at(vr, rev, idx.slice().reverse())) };
-}
-function build(outShape: number[], f: (idx: number[]) => number): number[] {
-  const n = prod(outShape);
-  const out = new Array<number>(n);
-  for (let i = 0; i < n; i++) out[i] = f(unravel(i, outShape));
-  return out;
-}
-function at(v: number[], shape: number[], idx: number[]): number {
-  let o = 0;
-  for (let d = 0; d < shape.length; d++) o = o * shape[d] + idx[d];
-  return v[o];
-}
 function refConcat(parts: { v: number[]; shape: number[] }[], axis: number): { v: number[]; shape: number[] } {
   const shape = parts[0].shape.slice();
   shape[axis] = parts.reduce((s, p) => s + p.shape[axis], 0);

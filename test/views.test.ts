@@ -1,18 +1,6 @@
 import { tp, rng, seedOf, randArray, randInts, expectTensor, expectNoLeak, expectThrowsCode, unravel, prod } from './helpers';
+import { tidyTest, DT, DTYPES, build, at } from './shape-helpers';
 import { computeStride } from '../lib/ops/views';
-
-/**
- * test() with the body inside tp.tidy: its tensors are freed when it ends, so no garbage is
- * left for the GC to finalize in the middle of a later leak check.
- */
-function tidyTest(name: string, fn: () => void): void {
-  test(name, () => {
-    tp.tidy(fn);
-  });
-}
-
-type DT = 'float32' | 'float64' | 'int32' | 'bool';
-const DTYPES: DT[] = ['float32', 'float64', 'int32', 'bool'];
 
 /** Random values as the dtype stores them, and the tensor holding them. */
 function mk(shape: number[], dtype: DT, r: () => number): { t: tp.Tensor; v: number[] } {
@@ -26,18 +14,6 @@ function mk(shape: number[], dtype: DT, r: () => number): { t: tp.Tensor; v: num
   return { t: tp.tensor(v.length ? v : [], { dtype, shape }), v };
 }
 
-/** Builds the row-major values of outShape from f(outIndex) -> value. */
-function build(outShape: number[], f: (idx: number[]) => number): number[] {
-  const n = prod(outShape);
-  const out = new Array<number>(n);
-  for (let i = 0; i < n; i++) out[i] = f(unravel(i, outShape));
-  return out;
-}
-function at(v: number[], shape: number[], idx: number[]): number {
-  let o = 0;
-  for (let d = 0; d < shape.length; d++) o = o * shape[d] + idx[d];
-  return v[o];
-}
 function refPermute(v: number[], shape: number[], perm: number[]): { v: number[]; shape: number[] } {
   const os = perm.map((p) => shape[p]);
   return {
