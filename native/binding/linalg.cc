@@ -76,20 +76,10 @@ static Napi::Value Solve(const Napi::CallbackInfo& info) {
   size_t pos = 0;
   readLayout(ed, pos, La, op);
   readLayout(ed, pos, Lb, op);
-  if (La.ndim < 2 || La.ndim != Lb.ndim) fail("ERR_SHAPE", "solve: operand layouts must have the same rank >= 2");
-  const int nb = La.ndim - 2;
+  const BatchIndex<2> bi = pairBatch(La, Lb, op);
+  const int nb = bi.ndim;
   const int64_t n = La.shape[nb], k = Lb.shape[nb + 1];
   if (La.shape[nb + 1] != n || Lb.shape[nb] != n) fail("ERR_SHAPE", "solve: a must be n x n and b n x k");
-  BatchIndex<2> bi;
-  bi.ndim = nb;
-  bi.count = 1;
-  for (int d = 0; d < nb; d++) {
-    if (La.shape[d] != Lb.shape[d]) fail("ERR_SHAPE", "solve: operand layouts have different batch shapes");
-    bi.shape[d] = La.shape[d];
-    bi.strides[0][d] = La.strides[0][d];
-    bi.strides[1][d] = Lb.strides[0][d];
-    bi.count = checkedMul(bi.count, La.shape[d], op);
-  }
   Storage* a = argStorage(info, 1, op);
   int64_t aOff = argInt64(info, 2, op);
   Storage* b = argStorage(info, 3, op);

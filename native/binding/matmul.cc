@@ -18,18 +18,8 @@ static Napi::Value Matmul(const Napi::CallbackInfo& info) {
   size_t pos = 0;
   readLayout(ed, pos, La, op);
   readLayout(ed, pos, Lb, op);
-  if (La.ndim < 2 || La.ndim != Lb.ndim) fail("ERR_SHAPE", "matmul: operand layouts must have the same rank >= 2");
-  const int nb = La.ndim - 2;
-  BatchIndex<2> bi;
-  bi.ndim = nb;
-  bi.count = 1;
-  for (int d = 0; d < nb; d++) {
-    if (La.shape[d] != Lb.shape[d]) fail("ERR_SHAPE", "matmul: operand layouts have different batch shapes");
-    bi.shape[d] = La.shape[d];
-    bi.strides[0][d] = La.strides[0][d];
-    bi.strides[1][d] = Lb.strides[0][d];
-    bi.count = checkedMul(bi.count, La.shape[d], op);
-  }
+  const BatchIndex<2> bi = pairBatch(La, Lb, op);
+  const int nb = bi.ndim;
   const int64_t M = La.shape[nb], K = La.shape[nb + 1], N = Lb.shape[nb + 1];
   if (Lb.shape[nb] != K)
     fail("ERR_SHAPE", "matmul: inner dimensions differ: " + std::to_string(K) + " vs " + std::to_string(Lb.shape[nb]));

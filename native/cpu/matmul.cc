@@ -276,4 +276,19 @@ double benchSgemmSeconds(int64_t n, int64_t iters) {
   return std::chrono::duration<double>(t1 - t0).count() / (double)iters;
 }
 
+BatchIndex<2> pairBatch(const StridedLayout<1>& La, const StridedLayout<1>& Lb, const char* op) {
+  if (La.ndim < 2 || La.ndim != Lb.ndim) fail("ERR_SHAPE", std::string(op) + ": operand layouts must have the same rank >= 2");
+  BatchIndex<2> bi;
+  bi.ndim = La.ndim - 2;
+  bi.count = 1;
+  for (int d = 0; d < bi.ndim; d++) {
+    if (La.shape[d] != Lb.shape[d]) fail("ERR_SHAPE", std::string(op) + ": operand layouts have different batch shapes");
+    bi.shape[d] = La.shape[d];
+    bi.strides[0][d] = La.strides[0][d];
+    bi.strides[1][d] = Lb.strides[0][d];
+    bi.count = checkedMul(bi.count, La.shape[d], op);
+  }
+  return bi;
+}
+
 }  // namespace tf

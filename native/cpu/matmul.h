@@ -27,6 +27,10 @@ struct BatchIndex {
   }
 };
 
+// The batch dims shared by two matrix operands (layouts of rank >= 2 whose leading dims
+// JS already broadcast to one shape); throws ERR_SHAPE otherwise.
+BatchIndex<2> pairBatch(const StridedLayout<1>& La, const StridedLayout<1>& Lb, const char* op);
+
 // One matrix operand: base pointer (element 0 of batch 0) and its row/column strides.
 struct MatView {
   const void* data;
