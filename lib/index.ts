@@ -37,4 +37,7 @@ export {
   seed, manualSeed, initialSeed, getRngState, setRngState, rand, uniform, randn, truncatedNormal, randint, bernoulli,
   randperm, randomUniform, randomNormal, randLike, randnLike,
 } from './ops/random';
+export { backward, grads, grad, valueAndGrad, noGrad, enableGrad, detach, gradcheck } from './autograd/grad';
+export type { BackwardOptions, GradcheckOptions } from './autograd/grad';
+export { isGradEnabled, setGradEnabled } from './autograd/tape';
 export { setPrintOptions, getPrintOptions, formatTensor, toHTML } from './format';

@@ -7,6 +7,7 @@ import { DType, DTYPE_BYTES, DTYPE_CODE, TypedArray, TYPED_ARRAY } from './core/
 import { fail, fmtShape } from './core/errors';
 import { contiguousStrides, isContiguous, numel } from './core/shape';
 import { scopes } from './core/scope';
+import { tape, refreshTape } from './autograd/state';
 
 /**
  * Shared by a tensor and its views; the buffer is freed when the last holder disposes,
@@ -59,7 +60,8 @@ export class Tensor {
   readonly dtype: DType;
   readonly size: number;
   readonly device: string = 'cpu';
-  requiresGrad = false;
+  /** @internal backing field of requiresGrad */ _rg = false;
+  /** Accumulated gradient (set by backward() on leaves that require grad). */
   grad: Tensor | null = null;
   name: string | undefined = undefined;
 
@@ -90,6 +92,20 @@ export class Tensor {
   _view(shape: number[], strides: number[], offset: number): Tensor {
     this._live('view');
     return new Tensor(this._st, shape, strides, offset, this.dtype);
+  }
+
+  /** Whether ops on this tensor are recorded for backward(); only float tensors can require grad. */
+  get requiresGrad(): boolean {
+    return this._rg;
+  }
+  set requiresGrad(flag: boolean) {
+    if (flag && this.dtype !== 'float32' && this.dtype !== 'float64')
+      fail('requiresGrad', `only float32/float64 tensors can require gradients; this one is ${this.dtype}`, 'ERR_DTYPE');
+    this._rg = !!flag;
+    if (flag && !tape.used) {
+      tape.used = true;
+      refreshTape();
+    }
   }
 
   get strides(): number[] {

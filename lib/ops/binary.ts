@@ -12,6 +12,12 @@ import { fail, describe } from '../core/errors';
 import { broadcastShapes, broadcastStrides, isContiguous, sameShape } from '../core/shape';
 import { Tensor } from '../tensor';
 import { Binary, BINARY_OP_COUNT } from './opcodes';
+import { record } from '../autograd/tape';
+import { tape } from '../autograd/state';
+import { sumTo } from '../autograd/grad';
+import { neg, log } from './unary';
+import { cast } from './cast';
+import { ge, lt, le, gt } from './logical';
 
 export type TensorLike = Tensor | number | boolean;
 
@@ -228,58 +234,135 @@ export function writeStrides(pos: number, t: Tensor | null, outShape: readonly n
 
 // ---- the ops ----------------------------------------------------------------------------
 
+// Each op records its gradient when an operand is tracked (tape.on is false in programs
+// that never ask for gradients, so inference pays one property read). The backward
+// closures use public ops; sumTo reduces a broadcast gradient to the operand's shape.
+
+/** @internal records a binary op: inputs are the tensor operands (numbers get no gradient). */
+function rec(out: Tensor, name: string, a: TensorLike, b: TensorLike, ga: (g: Tensor) => Tensor, gb: (g: Tensor) => Tensor): Tensor {
+  const aT = a instanceof Tensor;
+  const bT = b instanceof Tensor;
+  const inputs: Tensor[] = [];
+  if (aT) inputs.push(a);
+  if (bT) inputs.push(b);
+  return record(out, name, inputs, (g, needs) => {
+    const r: (Tensor | null)[] = [];
+    let k = 0;
+    if (aT) r.push(needs[k++] ? sumTo(ga(g), a) : null);
+    if (bT) r.push(needs[k++] ? sumTo(gb(g), b) : null);
+    return r;
+  });
+}
+
+/**
+ * @internal whether an op on these operands records (tape on and one of them is tracked).
+ * Operands were validated by binaryOp, so an object is a Tensor; typeof is cheaper than
+ * instanceof here, which matters in a training program for ops on untracked tensors.
+ */
+function recording(a: TensorLike, b: TensorLike): boolean {
+  return (
+    tape.on &&
+    ((typeof a === 'object' && (a._rg || a._node !== null)) || (typeof b === 'object' && (b._rg || b._node !== null)))
+  );
+}
+
+/** @internal a float 0/1 mask of the same dtype as like (a constant: no gradient flows through it). */
+function maskOf(m: Tensor, like: Tensor): Tensor {
+  return cast(m, like.dtype);
+}
+
 export function add(a: TensorLike, b: TensorLike): Tensor {
-  return binaryOp(Binary.Add, 'add', a, b);
+  const out = binaryOp(Binary.Add, 'add', a, b);
+  if (tape.on && recording(a, b)) rec(out, 'add', a, b, (g) => g, (g) => g);
+  return out;
 }
 /** a - b. Not defined for two bool operands (use logicalXor), as in PyTorch. */
 export function sub(a: TensorLike, b: TensorLike): Tensor {
-  return binaryOp(Binary.Sub, 'sub', a, b);
+  return subImpl('sub', a, b);
+}
+function subImpl(op: string, a: TensorLike, b: TensorLike): Tensor {
+  const out = binaryOp(Binary.Sub, op, a, b);
+  if (tape.on && recording(a, b)) rec(out, op, a, b, (g) => g, (g) => neg(g));
+  return out;
 }
 export function mul(a: TensorLike, b: TensorLike): Tensor {
-  return binaryOp(Binary.Mul, 'mul', a, b);
+  return mulImpl('mul', a, b);
+}
+function mulImpl(op: string, a: TensorLike, b: TensorLike): Tensor {
+  const out = binaryOp(Binary.Mul, op, a, b);
+  // d(ab)/da = b, d(ab)/db = a
+  if (tape.on && recording(a, b)) rec(out, op, a, b, (g) => mul(g, b), (g) => mul(g, a));
+  return out;
 }
 /** True division: integer inputs give float32, as in PyTorch. */
 export function div(a: TensorLike, b: TensorLike): Tensor {
-  return binaryOp(Binary.Div, 'div', a, b);
+  return divImpl('div', a, b);
+}
+function divImpl(op: string, a: TensorLike, b: TensorLike): Tensor {
+  const out = binaryOp(Binary.Div, op, a, b);
+  // d(a/b)/da = 1/b, d(a/b)/db = -a/b²
+  if (tape.on && recording(a, b)) rec(out, op, a, b, (g) => div(g, b), (g) => neg(div(mul(g, a), mul(b, b))));
+  return out;
 }
 /**
  * a ** b. int32 ** int32 stays int32 (wrapping); a negative integer exponent with integer
  * operands throws, as PyTorch does for a scalar exponent.
  */
 export function pow(a: TensorLike, b: TensorLike): Tensor {
-  return binaryOp(Binary.Pow, 'pow', a, b);
+  const out = binaryOp(Binary.Pow, 'pow', a, b);
+  // d(a^b)/da = b a^(b-1), d(a^b)/db = a^b ln a
+  if (tape.on && recording(a, b)) rec(out, 'pow', a, b, (g) => mul(g, mul(b, powMinus1(a, b))), (g) => mul(g, mul(pow(a, b), logOf(a))));
+  return out;
+}
+function powMinus1(a: TensorLike, b: TensorLike): Tensor {
+  return pow(a, typeof b === 'number' ? b - 1 : sub(b, 1));
+}
+function logOf(a: TensorLike): Tensor | number {
+  return a instanceof Tensor ? log(a) : Math.log(Number(a));
 }
 /** Elementwise max; NaN if either side is NaN (torch.maximum). */
 export function maximum(a: TensorLike, b: TensorLike): Tensor {
-  return binaryOp(Binary.Maximum, 'maximum', a, b);
+  const out = binaryOp(Binary.Maximum, 'maximum', a, b);
+  // the gradient goes to a where a >= b, else to b (ties: all to a)
+  if (tape.on && recording(a, b)) rec(out, 'maximum', a, b, (g) => mul(g, maskOf(ge(a, b), g)), (g) => mul(g, maskOf(lt(a, b), g)));
+  return out;
 }
 /** Elementwise min; NaN if either side is NaN (torch.minimum). */
 export function minimum(a: TensorLike, b: TensorLike): Tensor {
-  return binaryOp(Binary.Minimum, 'minimum', a, b);
+  const out = binaryOp(Binary.Minimum, 'minimum', a, b);
+  // the gradient goes to a where a <= b, else to b (ties: all to a)
+  if (tape.on && recording(a, b)) rec(out, 'minimum', a, b, (g) => mul(g, maskOf(le(a, b), g)), (g) => mul(g, maskOf(gt(a, b), g)));
+  return out;
 }
 /**
  * Floor modulo: the result has the sign of the divisor (torch.remainder, python %, tf.math.floormod).
  * Integer mod by zero throws.
  */
 export function mod(a: TensorLike, b: TensorLike): Tensor {
-  return binaryOp(Binary.Mod, 'mod', a, b);
+  return modImpl('mod', a, b);
+}
+function modImpl(op: string, a: TensorLike, b: TensorLike): Tensor {
+  const out = binaryOp(Binary.Mod, op, a, b);
+  // a mod b = a - floor(a/b) b: d/da = 1, d/db = -floor(a/b)
+  if (tape.on && recording(a, b)) rec(out, op, a, b, (g) => g, (g) => neg(mul(g, sub(a, out).div(b).round())));
+  return out;
 }
 
 // TF / torch spellings
 export function subtract(a: TensorLike, b: TensorLike): Tensor {
-  return binaryOp(Binary.Sub, 'subtract', a, b);
+  return subImpl('subtract', a, b);
 }
 export function multiply(a: TensorLike, b: TensorLike): Tensor {
-  return binaryOp(Binary.Mul, 'multiply', a, b);
+  return mulImpl('multiply', a, b);
 }
 export function divide(a: TensorLike, b: TensorLike): Tensor {
-  return binaryOp(Binary.Div, 'divide', a, b);
+  return divImpl('divide', a, b);
 }
 export function floorMod(a: TensorLike, b: TensorLike): Tensor {
-  return binaryOp(Binary.Mod, 'floorMod', a, b);
+  return modImpl('floorMod', a, b);
 }
 export function remainder(a: TensorLike, b: TensorLike): Tensor {
-  return binaryOp(Binary.Mod, 'remainder', a, b);
+  return modImpl('remainder', a, b);
 }
 
 declare module '../tensor' {

@@ -5,15 +5,21 @@
 import { DType, checkDType } from '../core/dtype';
 import { fail, describe } from '../core/errors';
 import { Tensor } from '../tensor';
+import { record, tracked } from '../autograd/tape';
+import { tape } from '../autograd/state';
 
 export function cast(x: Tensor, dtype: DType): Tensor {
   if (!(x instanceof Tensor)) fail('cast', `x must be a Tensor, got ${describe(x)}`);
   x._live('cast');
-  return x._copyAs(checkDType(dtype, 'cast'));
+  const out = x._copyAs(checkDType(dtype, 'cast'));
+  // float -> float casts pass the gradient back (cast to x's dtype); others are not differentiable
+  if (tape.on && tracked(x) && (out.dtype === 'float32' || out.dtype === 'float64')) record(out, 'cast', [x], (g) => [cast(g, x.dtype)]);
+  return out;
 }
 
 function castTo(x: Tensor, dtype: DType, op: string): Tensor {
   x._live(op);
+  if (tape.on && tracked(x)) return cast(x, dtype);
   return x._copyAs(dtype);
 }
 
@@ -32,6 +38,7 @@ Tensor.prototype.cast = function (dtype: DType) { return cast(this, dtype); };
 Tensor.prototype.to = function (dtype: DType | { dtype: DType }) {
   const d = typeof dtype === 'object' && dtype !== null ? dtype.dtype : dtype;
   this._live('to');
+  if (tape.on && tracked(this)) return cast(this, checkDType(d, 'to'));
   return this._copyAs(checkDType(d, 'to'));
 };
 Tensor.prototype.float = function () { return castTo(this, 'float32', 'float'); };

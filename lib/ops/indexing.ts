@@ -15,8 +15,12 @@ import { DType, DTYPE_CODE, checkDType } from '../core/dtype';
 import { fail, fmtShape, describe } from '../core/errors';
 import { MAX_DIMS, MAX_NUMEL, normAxis, numel } from '../core/shape';
 import { Tensor } from '../tensor';
-import { emptyTensor, tensor } from './creation';
-import { _tensorArg } from './views';
+import { emptyTensor, tensor, zeros } from './creation';
+import { _tensorArg, reshape, broadcastTo } from './views';
+import { record, tracked } from '../autograd/tape';
+import { tape } from '../autograd/state';
+import { sumToShape } from '../autograd/grad';
+import { pad } from './join';
 
 export type IndicesLike = Tensor | number | number[] | number[][] | number[][][] | Int32Array | unknown[];
 
@@ -73,7 +77,20 @@ export function gather(x: Tensor, indices: IndicesLike, axis = 0): Tensor {
     const pos = writeLayout(0, outShape, xs, xs, is);
     writeLayout(pos, it.shape, it._strides);
     const h = native.gather(x._h, x._offset, it._h, it._offset, x.shape[a], x._strides[a], a, op);
-    return Tensor._fromHandle(h, outShape, x.dtype);
+    const out = Tensor._fromHandle(h, outShape, x.dtype);
+    if (tape.on && tracked(x)) {
+      // gradient: g scattered (added) back to the gathered rows; the closure keeps the indices
+      ix.owned = false;
+      const m = it.size;
+      const flatShape = [...x.shape.slice(0, a), m, ...x.shape.slice(a + 1)];
+      const ixShape = flatShape.map((d, i) => (i === a ? m : 1));
+      record(out, op, [x], (g) => {
+        const gr = reshape(g, flatShape);
+        const ib = broadcastTo(reshape(it, ixShape), flatShape);
+        return [scatterAdd(zeros(x.shape, { dtype: x.dtype }), a, ib, gr)];
+      });
+    }
+    return out;
   } finally {
     release(ix);
   }
@@ -148,7 +165,22 @@ export function takeAlongAxis(x: Tensor, indices: IndicesLike, axis: number | nu
       const pos = writeLayout(0, outShape, xs, xs, is);
       writeLayout(pos, it.shape, it._strides);
       const h = native.gather(src._h, src._offset, it._h, it._offset, xShape[a], xStr[a], a, op);
-      return Tensor._fromHandle(h, resultShape, x.dtype);
+      const out = Tensor._fromHandle(h, resultShape, x.dtype);
+      if (tape.on && tracked(x)) {
+        // gradient: g scattered (added) at the taken positions, summed over broadcast dims
+        ix.owned = false;
+        const flatAxis = axis === null || axis === undefined;
+        const ax = a;
+        const bShape = outShape.slice();
+        bShape[ax] = xShape[ax];
+        record(out, op, [x], (g) => {
+          if (zeroD) return [reshape(g, [])];
+          const ib = broadcastTo(it, outShape);
+          const s = scatterAdd(zeros(bShape, { dtype: x.dtype }), ax, ib, reshape(g, outShape));
+          return [flatAxis ? reshape(s, x.shape) : sumToShape(s, x.shape, x.dtype)];
+        });
+      }
+      return out;
     } finally {
       flat?.dispose();
     }
@@ -208,6 +240,18 @@ export function scatterAdd(x: Tensor, axis: number, indices: IndicesLike, src: T
         ss.push(sSt[a]);
         writeLayout(0, shape, so, si, ss);
         native.scatterAdd(out._h, 0, it._h, it._offset, src._h, src._offset, axisDim, oSt[a], a, op);
+      }
+      if (tape.on && (tracked(x) || tracked(src))) {
+        // gradient: g for x; for src, g read back at the scattered positions (zeros where unused)
+        ix.owned = false;
+        record(out, op, [x, src], (g, needs) => {
+          let gs: Tensor | null = null;
+          if (needs[1]) {
+            gs = takeAlongAxis(g, it, a);
+            if (gs.shape.some((d, i) => d !== src.shape[i])) gs = pad(gs, src.shape.map((d, i) => [0, d - gs!.shape[i]] as [number, number]));
+          }
+          return [needs[0] ? g : null, gs];
+        });
       }
       return out;
     } catch (e) {

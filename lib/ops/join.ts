@@ -11,7 +11,11 @@ import { fail, fmtShape, describe } from '../core/errors';
 import { MAX_DIMS, MAX_NUMEL, contiguousStrides, normAxis, numel } from '../core/shape';
 import { Tensor } from '../tensor';
 import { emptyTensor, filled } from './creation';
-import { _fmtArg, _tensorArg, _viewOf, select } from './views';
+import { _fmtArg, _tensorArg, _viewOf, select, slice, reshape } from './views';
+import { record, tracked, needsGradList } from '../autograd/tape';
+import { tape } from '../autograd/state';
+import { sumToShape } from '../autograd/grad';
+import { sum } from './reduce';
 
 function isInt(v: unknown): v is number {
   return typeof v === 'number' && Number.isInteger(v);
@@ -114,6 +118,18 @@ function concatImpl(tensors: Tensor[], axis: number, op: string): Tensor {
     }
     pos += t.shape[a];
   }
+  // gradient: the matching window of g for each input
+  if (tape.on && needsGradList(used))
+    record(out, op, used, (g, needs) => {
+      let p = 0;
+      return used.map((t, i) => {
+        const begin = new Array<number>(r).fill(0);
+        const size = t.shape.slice();
+        begin[a] = p;
+        p += t.shape[a];
+        return needs[i] ? sumToShape(slice(g, begin, size), t.shape, t.dtype) : null;
+      });
+    });
   return out;
 }
 
@@ -145,6 +161,9 @@ export function stack(tensors: Tensor[], axis = 0): Tensor {
     writeLayout(0, t.shape, dstSt, t._strides);
     native.copy(out._h, i * outSt[a], t._h, t._offset);
   }
+  // gradient: slice i of g along the new axis
+  if (tape.on && needsGradList(ts))
+    record(out, op, ts.slice(), (g, needs) => ts.map((t, i) => (needs[i] ? sumToShape(select(g, a, i), t.shape, t.dtype) : null)));
   return out;
 }
 
@@ -154,7 +173,13 @@ function splitBySizes(x: Tensor, sizes: number[], a: number): Tensor[] {
   for (const s of sizes) {
     const shape = x.shape.slice();
     shape[a] = s;
-    out.push(_viewOf(x, shape, x._strides.slice(), x._offset + begin * x._strides[a]));
+    const v = _viewOf(x, shape, x._strides.slice(), x._offset + begin * x._strides[a]);
+    if (tape.on && tracked(x)) {
+      const pads: [number, number][] = x.shape.map(() => [0, 0] as [number, number]);
+      pads[a] = [begin, x.shape[a] - begin - s];
+      record(v, 'split', [x], (g) => [pad(g, pads)]);
+    }
+    out.push(v);
     begin += s;
   }
   return out;
@@ -250,6 +275,11 @@ function tileImpl(x: Tensor, reps: number[], op: string): Tensor {
     isrc.push(0, srcSt[i]);
   }
   copyND(out, 0, idst, x, x._offset, isrc, ishape);
+  if (tape.on && tracked(x)) {
+    // gradient: g viewed as [r0, d0, r1, d1, ...], summed over the rep dims
+    const repAxes = r.map((_v, i) => 2 * i);
+    record(out, op, [x], (g) => [reshape(sum(reshape(g, ishape), repAxes), x.shape)]);
+  }
   return out;
 }
 
@@ -300,6 +330,11 @@ export function pad(x: Tensor, paddings: [number, number][], value: number | boo
     writeLayout(0, x.shape, st, x._strides);
     native.copy(out._h, off, x._h, x._offset);
   }
+  // gradient: the interior window of g
+  if (tape.on && tracked(x)) {
+    const begin = paddings.map((p) => p[0]);
+    record(out, op, [x], (g) => [slice(g, begin, x.shape.slice())]);
+  }
   return out;
 }
 
@@ -326,6 +361,7 @@ export function flip(x: Tensor, axes: number | number[]): Tensor {
     writeLayout(0, x.shape, contiguousStrides(x.shape), strides);
     native.copy(out._h, 0, x._h, offset);
   }
+  if (tape.on && tracked(x)) record(out, op, [x], (g) => [flip(g, [...seen])]);
   return out;
 }
 

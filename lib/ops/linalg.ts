@@ -7,6 +7,18 @@ import { DType, DTYPE_CODE } from '../core/dtype';
 import { fail, describe, fmtShape } from '../core/errors';
 import { sameShape } from '../core/shape';
 import { Tensor } from '../tensor';
+import { record, tracked } from '../autograd/tape';
+import { tape } from '../autograd/state';
+import { sumToShape } from '../autograd/grad';
+import { matmul } from './matmul';
+import { transpose, unsqueeze, squeeze } from './views';
+import { mul } from './binary';
+import { neg } from './unary';
+
+/** the last two dims swapped (a view) */
+function mT(x: Tensor): Tensor {
+  return transpose(x, -1, -2);
+}
 
 function tensorArg(x: unknown, op: string, arg: string): Tensor {
   if (!(x instanceof Tensor)) return fail(op, `${arg} must be a Tensor, got ${describe(x)}`);
@@ -81,7 +93,10 @@ export function inverse(x: Tensor): Tensor {
   return withDType(t0, dtype, (t) => {
     writeOwn(0, t);
     const h = native.inverse(DTYPE_CODE[dtype], t._h, t._offset);
-    return Tensor._fromHandle(h, t.shape.slice(), dtype);
+    const y = Tensor._fromHandle(h, t.shape.slice(), dtype);
+    // d(A⁻¹) = -A⁻¹ dA A⁻¹, so gA = -Yᵀ g Yᵀ
+    if (tape.on && tracked(t0)) record(y, op, [t0], (g) => [sumToShape(neg(matmul(mT(y), matmul(g, mT(y)))), t0.shape, t0.dtype)]);
+    return y;
   });
 }
 
@@ -94,7 +109,15 @@ export function det(x: Tensor): Tensor {
   return withDType(t0, dtype, (t) => {
     writeOwn(0, t);
     const h = native.det(DTYPE_CODE[dtype], t._h, t._offset);
-    return Tensor._fromHandle(h, t.shape.slice(0, -2), dtype);
+    const d = Tensor._fromHandle(h, t.shape.slice(0, -2), dtype);
+    // Jacobi's formula: d det(A) / dA = det(A) A⁻ᵀ (invertible A)
+    if (tape.on && tracked(t0)) {
+      record(d, op, [t0], (g) => {
+        const s = unsqueeze(unsqueeze(mul(g, d), -1), -1);
+        return [sumToShape(mul(s, mT(inverse(t0))), t0.shape, t0.dtype)];
+      });
+    }
+    return d;
   });
 }
 
@@ -138,7 +161,18 @@ export function solve(a: Tensor, b: Tensor): Tensor {
       else writeBatched(pos, batch, [n, k], tb.shape, tb._strides);
       const h = native.solve(DTYPE_CODE[dtype], ta._h, ta._offset, tb._h, tb._offset);
       const outShape = vector ? [...batch, n] : [...batch, n, k];
-      return Tensor._fromHandle(h, outShape, dtype);
+      const x = Tensor._fromHandle(h, outShape, dtype);
+      // X = A⁻¹ B: gB = A⁻ᵀ g, gA = -gB Xᵀ (in matrix form; vectors as n x 1)
+      if (tape.on && (tracked(ta0) || tracked(tb0))) {
+        record(x, op, [ta0, tb0], (g, needs) => {
+          const gM = vector ? unsqueeze(g, -1) : g;
+          const gBM = solve(mT(ta0), gM);
+          const gA = needs[0] ? sumToShape(neg(matmul(gBM, mT(vector ? unsqueeze(x, -1) : x))), ta0.shape, ta0.dtype) : null;
+          const gB = needs[1] ? sumToShape(vector ? squeeze(gBM, -1) : gBM, tb0.shape, tb0.dtype) : null;
+          return [gA, gB];
+        });
+      }
+      return x;
     }),
   );
 }

@@ -9,6 +9,8 @@ import { Tensor } from '../tensor';
 import { Binary, Unary } from './opcodes';
 import { TensorLike, binaryOp, checkOperand, checkScalarFor, resultDType, writeStrides } from './binary';
 import { unaryOp } from './unary';
+import { record, needsGrad } from '../autograd/tape';
+import { sumTo } from '../autograd/grad';
 
 export function eq(a: TensorLike, b: TensorLike): Tensor {
   return binaryOp(Binary.Eq, 'eq', a, b);
@@ -107,7 +109,21 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
       cb ? cb._h : Number(b),
       cb ? cb._offset : -1,
     );
-    return Tensor._fromHandle(h, shape.slice(), dtype);
+    const out = Tensor._fromHandle(h, shape.slice(), dtype);
+    // gradient: g where cond picks a (for a), g where it picks b (for b); cond gets none
+    if (needsGrad(a, b)) {
+      const inputs: Tensor[] = [];
+      if (ta) inputs.push(ta);
+      if (tb) inputs.push(tb);
+      record(out, op, inputs, (g, needs) => {
+        const r: (Tensor | null)[] = [];
+        let k = 0;
+        if (ta) r.push(needs[k++] ? sumTo(where(cond, g, 0), ta) : null);
+        if (tb) r.push(needs[k++] ? sumTo(where(cond, 0, g), tb) : null);
+        return r;
+      });
+    }
+    return out;
   } finally {
     for (const t of temps) t.dispose();
   }

@@ -7,6 +7,10 @@ import { native, meta } from '../core/native';
 import { DType, DTYPE_CODE, promoteTypes } from '../core/dtype';
 import { fail, describe, fmtShape } from '../core/errors';
 import { Tensor } from '../tensor';
+import { record, tracked } from '../autograd/tape';
+import { tape } from '../autograd/state';
+import { sumToShape } from '../autograd/grad';
+import { reshape, transpose } from './views';
 
 function tensorArg(x: unknown, op: string, arg: string): Tensor {
   if (!(x instanceof Tensor)) return fail(op, `${arg} must be a Tensor, got ${describe(x)}`);
@@ -91,7 +95,9 @@ function matmulImpl(op: string, a: Tensor, b: Tensor): Tensor {
     const outShape = batch;
     if (na > 1) outShape.push(M);
     if (nb > 1) outShape.push(N);
-    return Tensor._fromHandle(h, outShape, dtype);
+    const out = Tensor._fromHandle(h, outShape, dtype);
+    if (tape.on && (tracked(a) || tracked(b))) recMatmul(out, op, a, b, outShape.length - (na > 1 ? 1 : 0) - (nb > 1 ? 1 : 0));
+    return out;
   } finally {
     castA?.dispose();
     castB?.dispose();
@@ -162,11 +168,47 @@ export function outer(a: Tensor, b: Tensor): Tensor {
     const pos = writeOperand(0, [], n, 1, ta, 1, ta._strides[0], 0);
     writeOperand(pos, [], 1, m, tb, 1, 0, tb._strides[0]);
     const h = native.matmul(DTYPE_CODE[dtype], ta._h, ta._offset, tb._h, tb._offset);
-    return Tensor._fromHandle(h, [n, m], dtype);
+    const out = Tensor._fromHandle(h, [n, m], dtype);
+    // d/da = g @ b, d/db = gᵀ @ a
+    if (tape.on && (tracked(ta0) || tracked(tb0)))
+      record(out, op, [ta0, tb0], (g, needs) => [
+        needs[0] ? sumToShape(matmul(g, tb0), ta0.shape, ta0.dtype) : null,
+        needs[1] ? sumToShape(matmul(transpose(g), ta0), tb0.shape, tb0.dtype) : null,
+      ]);
+    return out;
   } finally {
     castA?.dispose();
     castB?.dispose();
   }
+}
+
+/**
+ * matmul's gradient: 1-D operands are read as [1, K] / [K, 1] matrices, then
+ * gA = g @ Bᵀ and gB = Aᵀ @ g (transposed views, no copies), summed over broadcast
+ * batch dims and reshaped back.
+ */
+function recMatmul(out: Tensor, op: string, a: Tensor, b: Tensor, nbat: number): void {
+  const na = a.shape.length;
+  const nb = b.shape.length;
+  const K = a.shape[na - 1];
+  const a2Shape = na === 1 ? [1, K] : a.shape;
+  const b2Shape = nb === 1 ? [K, 1] : b.shape;
+  const g2Shape = out.shape.slice(0, nbat);
+  g2Shape.push(a2Shape[a2Shape.length - 2], b2Shape[b2Shape.length - 1]);
+  record(out, op, [a, b], (g, needs) => {
+    const g2 = reshape(g, g2Shape);
+    let ga: Tensor | null = null;
+    let gb: Tensor | null = null;
+    if (needs[0]) {
+      const b2 = nb === 1 ? reshape(b, b2Shape) : b;
+      ga = reshape(sumToShape(matmul(g2, transpose(b2, -1, -2)), a2Shape, a.dtype), a.shape);
+    }
+    if (needs[1]) {
+      const a2 = na === 1 ? reshape(a, a2Shape) : a;
+      gb = reshape(sumToShape(matmul(transpose(a2, -1, -2), g2), b2Shape, b.dtype), b.shape);
+    }
+    return [ga, gb];
+  });
 }
 
 declare module '../tensor' {

@@ -15,6 +15,30 @@ import { DType, DTYPE_CODE } from '../core/dtype';
 import { fail, describe, fmtShape } from '../core/errors';
 import { contiguousStrides, normAxes, normAxis } from '../core/shape';
 import { Tensor } from '../tensor';
+import { record, tracked } from '../autograd/tape';
+import { tape } from '../autograd/state';
+import { reshape, broadcastTo } from './views';
+import { mul, div, sub } from './binary';
+import { exp } from './unary';
+import { eq, where, logicalAnd } from './logical';
+import { cast } from './cast';
+import { flip } from './join';
+
+/**
+ * @internal records a reduction. fn gets g broadcast back to x's shape (gx), the output
+ * with the reduced dims kept as 1 (outK), the reduced axes and their element count.
+ */
+function recReduce(out: Tensor, name: string, x: Tensor, axis: unknown,
+  fn: (gx: Tensor, outK: Tensor, axes: number[], n: number) => Tensor): Tensor {
+  const axes = normAxes(axis, x.shape.length, name);
+  const kept = x.shape.slice();
+  let n = 1;
+  for (const a of axes) {
+    n *= kept[a];
+    kept[a] = 1;
+  }
+  return record(out, name, [x], (g) => [fn(broadcastTo(reshape(g, kept), x.shape), reshape(out, kept), axes, n)]);
+}
 
 export type Axis = number | number[];
 
@@ -97,36 +121,73 @@ function reduceOp(code: number, op: string, x: unknown, axis: unknown, keepDims:
 
 /** Sum over axis (all axes when omitted). int32/bool give int32. */
 export function sum(x: Tensor, axis?: Axis, keepDims = false): Tensor {
-  return reduceOp(RSum, 'sum', x, axis, keepDims);
+  const out = reduceOp(RSum, 'sum', x, axis, keepDims);
+  if (tape.on && tracked(x)) recReduce(out, 'sum', x, axis, (gx) => gx);
+  return out;
 }
 /** Mean; int32/bool give float32; the mean of nothing is NaN. */
 export function mean(x: Tensor, axis?: Axis, keepDims = false): Tensor {
-  return reduceOp(RMean, 'mean', x, axis, keepDims);
+  const out = reduceOp(RMean, 'mean', x, axis, keepDims);
+  if (tape.on && tracked(x)) recReduce(out, 'mean', x, axis, (gx, _o, _a, n) => div(gx, n));
+  return out;
 }
 /** Product. int32/bool give int32 (wrapping like int32 arithmetic). */
 export function prod(x: Tensor, axis?: Axis, keepDims = false): Tensor {
-  return reduceOp(RProd, 'prod', x, axis, keepDims);
+  const out = reduceOp(RProd, 'prod', x, axis, keepDims);
+  if (tape.on && tracked(x)) recReduce(out, 'prod', x, axis, (gx, outK, axes) => mul(gx, prodGrad(x, outK, axes)));
+  return out;
+}
+
+/**
+ * d prod / dx_i = the product of the other elements, safe with zeros: out / x where the
+ * slice has no zero; at the single zero of a slice, the product of the rest; 0 otherwise.
+ */
+function prodGrad(x: Tensor, outK: Tensor, axes: number[]): Tensor {
+  const z = eq(x, 0);
+  const cnt = sum(z, axes, true);
+  const xs = where(z, 1, x); // zeros replaced: no 0/0 in the branch where() drops
+  const noZero = div(outK, xs);
+  const oneZero = where(logicalAnd(eq(cnt, 1), z), prod(xs, axes, true), 0);
+  return where(eq(cnt, 0), noZero, oneZero);
 }
 /** Maximum; NaN propagates; keeps the dtype. */
 export function max(x: Tensor, axis?: Axis, keepDims = false): Tensor {
-  return reduceOp(RMax, 'max', x, axis, keepDims);
+  const out = reduceOp(RMax, 'max', x, axis, keepDims);
+  if (tape.on && tracked(x)) recReduce(out, 'max', x, axis, (gx, outK, axes) => mul(gx, tieShare(x, outK, axes)));
+  return out;
 }
 /** Minimum; NaN propagates; keeps the dtype. */
 export function min(x: Tensor, axis?: Axis, keepDims = false): Tensor {
-  return reduceOp(RMin, 'min', x, axis, keepDims);
+  const out = reduceOp(RMin, 'min', x, axis, keepDims);
+  if (tape.on && tracked(x)) recReduce(out, 'min', x, axis, (gx, outK, axes) => mul(gx, tieShare(x, outK, axes)));
+  return out;
 }
 /** Population variance (ddof 0, as tf.math.reduce_variance). */
 export function variance(x: Tensor, axis?: Axis, keepDims = false): Tensor {
-  return reduceOp(RVar, 'var', x, axis, keepDims);
+  const out = reduceOp(RVar, 'var', x, axis, keepDims);
+  // d var / dx = 2 (x - mean) / n
+  if (tape.on && tracked(x)) recReduce(out, 'var', x, axis, (gx, _o, axes, n) => mul(gx, div(mul(sub(x, mean(x, axes, true)), 2), n)));
+  return out;
 }
 export { variance as var };
 /** Population standard deviation (ddof 0). */
 export function std(x: Tensor, axis?: Axis, keepDims = false): Tensor {
-  return reduceOp(RStd, 'std', x, axis, keepDims);
+  const out = reduceOp(RStd, 'std', x, axis, keepDims);
+  // d std / dx = (x - mean) / (n std)
+  if (tape.on && tracked(x))
+    recReduce(out, 'std', x, axis, (gx, outK, axes, n) => mul(gx, div(sub(x, mean(x, axes, true)), mul(outK, n))));
+  return out;
 }
 /** log(sum(exp(x))), computed stably as max + log(sum(exp(x - max))). */
 export function logsumexp(x: Tensor, axis?: Axis, keepDims = false): Tensor {
-  return reduceOp(RLogSumExp, 'logsumexp', x, axis, keepDims);
+  const out = reduceOp(RLogSumExp, 'logsumexp', x, axis, keepDims);
+  if (tape.on && tracked(x)) recReduce(out, 'logsumexp', x, axis, (gx, outK) => mul(gx, exp(sub(x, outK))));
+  return out;
+}
+/** max/min gradient weights: 1 at the extreme, shared evenly between ties (as torch.amax). */
+function tieShare(x: Tensor, outK: Tensor, axes: number[]): Tensor {
+  const m = cast(eq(x, outK), x.dtype);
+  return div(m, sum(m, axes, true));
 }
 /** True where any element is nonzero (NaN counts as nonzero). */
 export function any(x: Tensor, axis?: Axis, keepDims = false): Tensor {
@@ -187,7 +248,10 @@ function scanOp(code: number, op: string, x: unknown, axis: unknown): Tensor {
 
 /** Cumulative sum along axis; int32/bool give int32, floats keep their dtype. */
 export function cumsum(x: Tensor, axis: number): Tensor {
-  return scanOp(SCumSum, 'cumsum', x, axis);
+  const out = scanOp(SCumSum, 'cumsum', x, axis);
+  // gradient: the reversed cumulative sum of g
+  if (tape.on && tracked(x)) record(out, 'cumsum', [x], (g) => [flip(cumsum(flip(g, axis), axis), axis)]);
+  return out;
 }
 /** Cumulative product along axis; int32/bool give int32, floats keep their dtype. */
 export function cumprod(x: Tensor, axis: number): Tensor {

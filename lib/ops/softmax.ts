@@ -8,6 +8,11 @@ import { DTYPE_CODE } from '../core/dtype';
 import { fail, describe } from '../core/errors';
 import { contiguousStrides, normAxis } from '../core/shape';
 import { Tensor } from '../tensor';
+import { record, tracked } from '../autograd/tape';
+import { tape } from '../autograd/state';
+import { mul, sub } from './binary';
+import { exp } from './unary';
+import { sum } from './reduce';
 
 function softmaxOp(isLog: boolean, op: string, x: unknown, axis: unknown): Tensor {
   if (!(x instanceof Tensor)) fail(op, `x must be a Tensor, got ${describe(x)}`);
@@ -41,12 +46,18 @@ function softmaxOp(isLog: boolean, op: string, x: unknown, axis: unknown): Tenso
 
 /** exp(x - max) / sum(exp(x - max)) along axis (default -1). */
 export function softmax(x: Tensor, axis = -1): Tensor {
-  return softmaxOp(false, 'softmax', x, axis);
+  const y = softmaxOp(false, 'softmax', x, axis);
+  // dx = y * (g - sum(g * y, axis))
+  if (tape.on && tracked(x)) record(y, 'softmax', [x], (g) => [mul(y, sub(g, sum(mul(g, y), axis, true)))]);
+  return y;
 }
 
 /** (x - max) - log(sum(exp(x - max))) along axis (default -1). */
 export function logSoftmax(x: Tensor, axis = -1): Tensor {
-  return softmaxOp(true, 'logSoftmax', x, axis);
+  const y = softmaxOp(true, 'logSoftmax', x, axis);
+  // dx = g - exp(y) * sum(g, axis)
+  if (tape.on && tracked(x)) record(y, 'logSoftmax', [x], (g) => [sub(g, mul(exp(y), sum(g, axis, true)))]);
+  return y;
 }
 
 declare module '../tensor' {

@@ -9,7 +9,20 @@ import { fail, describe } from '../core/errors';
 import { isContiguous } from '../core/shape';
 import { Tensor } from '../tensor';
 import { Binary, Unary, UNARY_OP_COUNT } from './opcodes';
-import { binaryOp, checkOperand } from './binary';
+import { binaryOp, checkOperand, add, sub, mul, div, maximum, minimum } from './binary';
+import { record, tracked } from '../autograd/tape';
+import { tape } from '../autograd/state';
+import { cast } from './cast';
+import { gt, ge, le, lt, logicalAnd, where } from './logical';
+
+/** @internal records a one-input op whose gradient is `fn(g)` (written with public ops). */
+function rec1(out: Tensor, name: string, x: Tensor, fn: (g: Tensor) => Tensor): Tensor {
+  return record(out, name, [x], (g) => [fn(g)]);
+}
+/** @internal a 0/1 float mask (a constant) of g's dtype. */
+function maskOf(m: Tensor, like: Tensor): Tensor {
+  return cast(m, like.dtype);
+}
 
 /** How an op's compute dtype follows from the input dtype. */
 const enum Kind {
@@ -91,77 +104,129 @@ export function unaryOp(code: Unary, op: string, x: Tensor, alpha = 0, beta = 0)
 // ---- math -------------------------------------------------------------------------------
 
 export function neg(x: Tensor): Tensor {
-  return unaryOp(Unary.Neg, 'neg', x);
+  const out = unaryOp(Unary.Neg, 'neg', x);
+  if (tape.on && tracked(x)) rec1(out, 'neg', x, (g) => neg(g));
+  return out;
 }
 export function abs(x: Tensor): Tensor {
-  return unaryOp(Unary.Abs, 'abs', x);
+  const out = unaryOp(Unary.Abs, 'abs', x);
+  if (tape.on && tracked(x)) rec1(out, 'abs', x, (g) => mul(g, sign(x)));
+  return out;
 }
 /** -1, 0 or 1; NaN stays NaN (as numpy; torch.sign gives 0). */
 export function sign(x: Tensor): Tensor {
   return unaryOp(Unary.Sign, 'sign', x);
 }
 export function exp(x: Tensor): Tensor {
-  return unaryOp(Unary.Exp, 'exp', x);
+  const out = unaryOp(Unary.Exp, 'exp', x);
+  if (tape.on && tracked(x)) rec1(out, 'exp', x, (g) => mul(g, out));
+  return out;
 }
 /** e^x - 1, accurate near 0. */
 export function expm1(x: Tensor): Tensor {
-  return unaryOp(Unary.Expm1, 'expm1', x);
+  const out = unaryOp(Unary.Expm1, 'expm1', x);
+  if (tape.on && tracked(x)) rec1(out, 'expm1', x, (g) => mul(g, add(out, 1)));
+  return out;
 }
 export function log(x: Tensor): Tensor {
-  return unaryOp(Unary.Log, 'log', x);
+  const out = unaryOp(Unary.Log, 'log', x);
+  if (tape.on && tracked(x)) rec1(out, 'log', x, (g) => div(g, x));
+  return out;
 }
 /** log(1 + x), accurate near 0. */
 export function log1p(x: Tensor): Tensor {
-  return unaryOp(Unary.Log1p, 'log1p', x);
+  const out = unaryOp(Unary.Log1p, 'log1p', x);
+  if (tape.on && tracked(x)) rec1(out, 'log1p', x, (g) => div(g, add(x, 1)));
+  return out;
 }
 export function sqrt(x: Tensor): Tensor {
-  return unaryOp(Unary.Sqrt, 'sqrt', x);
+  const out = unaryOp(Unary.Sqrt, 'sqrt', x);
+  if (tape.on && tracked(x)) rec1(out, 'sqrt', x, (g) => div(g, mul(out, 2)));
+  return out;
 }
 /** 1 / sqrt(x). */
 export function rsqrt(x: Tensor): Tensor {
-  return unaryOp(Unary.Rsqrt, 'rsqrt', x);
+  const out = unaryOp(Unary.Rsqrt, 'rsqrt', x);
+  if (tape.on && tracked(x)) rec1(out, 'rsqrt', x, (g) => mul(g, mul(pow3(out), -0.5)));
+  return out;
 }
 export function square(x: Tensor): Tensor {
-  return unaryOp(Unary.Square, 'square', x);
+  const out = unaryOp(Unary.Square, 'square', x);
+  if (tape.on && tracked(x)) rec1(out, 'square', x, (g) => mul(g, mul(x, 2)));
+  return out;
 }
 /** 1 / x (float32 for int input). */
 export function reciprocal(x: Tensor): Tensor {
-  return unaryOp(Unary.Reciprocal, 'reciprocal', x);
+  const out = unaryOp(Unary.Reciprocal, 'reciprocal', x);
+  if (tape.on && tracked(x)) rec1(out, 'reciprocal', x, (g) => neg(mul(g, mul(out, out))));
+  return out;
 }
 export function sin(x: Tensor): Tensor {
-  return unaryOp(Unary.Sin, 'sin', x);
+  const out = unaryOp(Unary.Sin, 'sin', x);
+  if (tape.on && tracked(x)) rec1(out, 'sin', x, (g) => mul(g, cos(x)));
+  return out;
 }
 export function cos(x: Tensor): Tensor {
-  return unaryOp(Unary.Cos, 'cos', x);
+  const out = unaryOp(Unary.Cos, 'cos', x);
+  if (tape.on && tracked(x)) rec1(out, 'cos', x, (g) => neg(mul(g, sin(x))));
+  return out;
 }
 export function tan(x: Tensor): Tensor {
-  return unaryOp(Unary.Tan, 'tan', x);
+  const out = unaryOp(Unary.Tan, 'tan', x);
+  if (tape.on && tracked(x)) rec1(out, 'tan', x, (g) => mul(g, add(mul(out, out), 1)));
+  return out;
 }
 export function tanh(x: Tensor): Tensor {
-  return unaryOp(Unary.Tanh, 'tanh', x);
+  const out = unaryOp(Unary.Tanh, 'tanh', x);
+  if (tape.on && tracked(x)) rec1(out, 'tanh', x, (g) => mul(g, sub(1, mul(out, out))));
+  return out;
 }
 
 // ---- activations ------------------------------------------------------------------------
 
 /** 1 / (1 + e^-x), computed without overflow for any x. */
 export function sigmoid(x: Tensor): Tensor {
-  return unaryOp(Unary.Sigmoid, 'sigmoid', x);
+  const out = unaryOp(Unary.Sigmoid, 'sigmoid', x);
+  if (tape.on && tracked(x)) rec1(out, 'sigmoid', x, (g) => mul(g, mul(out, sub(1, out))));
+  return out;
 }
 /** max(x, 0); NaN stays NaN; int32 stays int32. */
 export function relu(x: Tensor): Tensor {
-  return unaryOp(Unary.Relu, 'relu', x);
+  const out = unaryOp(Unary.Relu, 'relu', x);
+  if (tape.on && tracked(x)) rec1(out, 'relu', x, (g) => mul(g, maskOf(gt(x, 0), g)));
+  return out;
 }
 /** x for x > 0, else alpha * x. */
 export function leakyRelu(x: Tensor, alpha = 0.01): Tensor {
-  return unaryOp(Unary.LeakyRelu, 'leakyRelu', x, checkNumber(alpha, 'leakyRelu', 'alpha'));
+  const out = unaryOp(Unary.LeakyRelu, 'leakyRelu', x, checkNumber(alpha, 'leakyRelu', 'alpha'));
+  // d/dx = 1 for x > 0, else alpha
+  if (tape.on && tracked(x)) rec1(out, 'leakyRelu', x, (g) => where(gt(x, 0), g, mul(g, alpha)));
+  return out;
 }
 /** x for x > 0, else alpha * (e^x - 1). */
 export function elu(x: Tensor, alpha = 1): Tensor {
-  return unaryOp(Unary.Elu, 'elu', x, checkNumber(alpha, 'elu', 'alpha'));
+  const out = unaryOp(Unary.Elu, 'elu', x, checkNumber(alpha, 'elu', 'alpha'));
+  // d/dx = 1 for x > 0, else alpha e^x = out + alpha
+  if (tape.on && tracked(x)) rec1(out, 'elu', x, (g) => where(gt(x, 0), g, mul(g, add(out, alpha))));
+  return out;
 }
 /** Exact GELU: x * Phi(x) = x/2 * (1 + erf(x / sqrt 2)) (torch's approximate='none'). */
 export function gelu(x: Tensor): Tensor {
-  return unaryOp(Unary.Gelu, 'gelu', x);
+  const out = unaryOp(Unary.Gelu, 'gelu', x);
+  if (tape.on && tracked(x)) rec1(out, 'gelu', x, (g) => mul(g, geluGrad(x, out)));
+  return out;
+}
+
+const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+/**
+ * d gelu / dx = Phi(x) + x phi(x). There is no erf op, so Phi(x) = gelu(x) / x (exact up to
+ * rounding), and 1/2 + x phi(0) near 0 (Taylor; error below 1e-10 for |x| < 1e-3).
+ */
+function geluGrad(x: Tensor, out: Tensor): Tensor {
+  const small = lt(abs(x), 1e-3);
+  const phiCdf = where(small, add(mul(x, INV_SQRT_2PI), 0.5), div(out, where(small, 1, x)));
+  const pdf = mul(exp(mul(mul(x, x), -0.5)), INV_SQRT_2PI);
+  return add(phiCdf, mul(x, pdf));
 }
 /**
  * log(1 + e^(beta x)) / beta, and x itself where beta * x > threshold (torch's softplus).
@@ -170,7 +235,15 @@ export function gelu(x: Tensor): Tensor {
 export function softplus(x: Tensor, beta = 1, threshold = 20): Tensor {
   const b = checkNumber(beta, 'softplus', 'beta');
   if (b === 0 || !Number.isFinite(b)) fail('softplus', `beta must be a finite nonzero number, got ${describe(beta)}`);
-  return unaryOp(Unary.Softplus, 'softplus', x, b, checkNumber(threshold, 'softplus', 'threshold'));
+  const out = unaryOp(Unary.Softplus, 'softplus', x, b, checkNumber(threshold, 'softplus', 'threshold'));
+  // d/dx = sigmoid(beta x), and 1 where beta x > threshold (the linear region)
+  if (tape.on && tracked(x)) {
+    rec1(out, 'softplus', x, (g) => {
+      const bx = mul(x, b);
+      return where(gt(bx, threshold), g, mul(g, sigmoid(bx)));
+    });
+  }
+  return out;
 }
 
 // ---- rounding ---------------------------------------------------------------------------
@@ -208,6 +281,7 @@ export function clipByValue(x: Tensor, min?: Bound, max?: Bound): Tensor {
 
 function clipImpl(op: string, x: Tensor, min: Bound, max: Bound): Tensor {
   checkTensor(x, op);
+  if (tape.on && (tracked(x) || tracked(min) || tracked(max))) return clipGrad(op, x, min, max);
   const noMin = min === undefined || min === null;
   const noMax = max === undefined || max === null;
   if (noMin && noMax) fail(op, 'at least one of min and max must be given');
@@ -234,6 +308,39 @@ function clipImpl(op: string, x: Tensor, min: Bound, max: Bound): Tensor {
     dtype = intBounds ? 'int32' : 'float32';
   }
   return unaryRaw(Unary.Clip, x, dtype, lo, hi);
+}
+
+/** clip on the tape: maximum/minimum record the gradients (inside [min, max] to x, else to the bound). */
+function clipGrad(op: string, x: Tensor, min: Bound, max: Bound): Tensor {
+  const noMin = min === undefined || min === null;
+  const noMax = max === undefined || max === null;
+  if (noMin && noMax) fail(op, 'at least one of min and max must be given');
+  if (min instanceof Tensor || max instanceof Tensor) {
+    const lo = noMin ? x : maximum(x, min as Tensor | number);
+    if (noMax) return lo;
+    const r = minimum(lo, max as Tensor | number);
+    return r;
+  }
+  const out = clipImpl2(op, x, min, max);
+  // d clip / dx = 1 inside [min, max], 0 outside
+  const lo = noMin ? -Infinity : (min as number);
+  const hi = noMax ? Infinity : (max as number);
+  return rec1(out, op, x, (g) => mul(g, maskOf(logicalAnd(ge(x, lo), le(x, hi)), g)));
+}
+
+function clipImpl2(op: string, x: Tensor, min: Bound, max: Bound): Tensor {
+  const prev = tape.on;
+  tape.on = false;
+  try {
+    return clipImpl(op, x, min, max);
+  } finally {
+    tape.on = prev;
+  }
+}
+
+/** x³ written with mul (for rsqrt's gradient). */
+function pow3(t: Tensor): Tensor {
+  return mul(t, mul(t, t));
 }
 
 // ---- predicates -------------------------------------------------------------------------

@@ -12,6 +12,29 @@ import { DTYPE_CODE } from '../core/dtype';
 import { fail, fmtShape, describe } from '../core/errors';
 import { MAX_DIMS, MAX_NUMEL, contiguousStrides, normAxis, numel } from '../core/shape';
 import { Tensor } from '../tensor';
+import { record, tracked } from '../autograd/tape';
+import { tape } from '../autograd/state';
+import { sumToShape } from '../autograd/grad';
+import { pad } from './join';
+
+/** @internal records a view op whose gradient is fn(g). */
+function recView(out: Tensor, name: string, x: Tensor, fn: (g: Tensor) => Tensor): Tensor {
+  if (tape.on && tracked(x)) record(out, name, [x], (g) => [fn(g)]);
+  return out;
+}
+/** @internal gradient of a reshaping view: the gradient reshaped back. */
+function recReshape(out: Tensor, name: string, x: Tensor): Tensor {
+  if (tape.on && tracked(x)) {
+    const shape = x.shape;
+    record(out, name, [x], (g) => [reshape(g, shape)]);
+  }
+  return out;
+}
+function inversePerm(perm: readonly number[]): number[] {
+  const inv = new Array<number>(perm.length);
+  for (let i = 0; i < perm.length; i++) inv[perm[i]] = i;
+  return inv;
+}
 
 /** @internal checks that x is a live Tensor. */
 export function _tensorArg(x: unknown, op: string, arg = 'x'): Tensor {
@@ -151,7 +174,7 @@ function reshapeImpl(x: Tensor, shape: number[]): Tensor {
 export function reshape(x: Tensor, shape: number[] | number): Tensor {
   const op = 'reshape';
   _tensorArg(x, op);
-  return reshapeImpl(x, inferShape(x, shape, op));
+  return recReshape(reshapeImpl(x, inferShape(x, shape, op)), op, x);
 }
 
 /**
@@ -161,7 +184,7 @@ export function reshape(x: Tensor, shape: number[] | number): Tensor {
 export function view(x: Tensor, shape: number[] | number): Tensor {
   const op = 'view';
   _tensorArg(x, op);
-  return reshapeImpl(x, inferShape(x, shape, op));
+  return recReshape(reshapeImpl(x, inferShape(x, shape, op)), op, x);
 }
 
 /** Reorders dims: result dim i is x's dim dims[i] (negative dims count from the end). */
@@ -182,7 +205,12 @@ export function permute(x: Tensor, dims: number[]): Tensor {
     shape[i] = x.shape[d];
     strides[i] = x._strides[d];
   }
-  return _viewOf(x, shape, strides, x._offset);
+  const out = _viewOf(x, shape, strides, x._offset);
+  if (tape.on && tracked(x)) {
+    const inv = inversePerm(dims.map((d) => (d < 0 ? d + r : d)));
+    record(out, op, [x], (g) => [permute(g, inv)]);
+  }
+  return out;
 }
 
 /**
@@ -206,7 +234,7 @@ export function transpose(x: Tensor, dim0?: number | number[], dim1?: number): T
   if (dim1 === undefined) fail(op, `expected a permutation array or two dims, got only dim0 = ${describe(dim0)}`, 'ERR_AXIS');
   const a = normAxis(dim0, r, op, 'dim0');
   const b = normAxis(dim1, r, op, 'dim1');
-  if (r === 0) return _viewOf(x, [], [], x._offset);
+  if (r === 0) return recReshape(_viewOf(x, [], [], x._offset), op, x);
   const perm = new Array<number>(r);
   for (let i = 0; i < r; i++) perm[i] = i;
   perm[a] = b;
@@ -223,7 +251,12 @@ function permuteFast(x: Tensor, perm: number[]): Tensor {
     shape[i] = x.shape[perm[i]];
     strides[i] = x._strides[perm[i]];
   }
-  return _viewOf(x, shape, strides, x._offset);
+  const out = _viewOf(x, shape, strides, x._offset);
+  if (tape.on && tracked(x)) {
+    const inv = inversePerm(perm);
+    record(out, 'transpose', [x], (g) => [permute(g, inv)]);
+  }
+  return out;
 }
 
 function toIntList(v: unknown, op: string, arg: string): number[] {
@@ -248,6 +281,7 @@ export function slice(x: Tensor, begin: number[] | number, size?: number[] | num
   if (b.length > r) fail(op, `begin ${_fmtArg(b)} has more entries than the rank ${r} of shape ${fmtShape(x.shape)}`, 'ERR_AXIS');
   if (s.length > r) fail(op, `size ${_fmtArg(s)} has more entries than the rank ${r} of shape ${fmtShape(x.shape)}`, 'ERR_AXIS');
   const shape = x.shape.slice();
+  const pads: [number, number][] = new Array(r);
   let offset = x._offset;
   for (let d = 0; d < r; d++) {
     const dim = x.shape[d];
@@ -261,8 +295,10 @@ export function slice(x: Tensor, begin: number[] | number, size?: number[] | num
       fail(op, `size[${d}] = ${s[d]} with begin ${bd} runs past dim ${d} of size ${dim} (shape ${fmtShape(x.shape)})`, 'ERR_OUT_OF_BOUNDS');
     shape[d] = sd;
     offset += bd * x._strides[d];
+    pads[d] = [bd, dim - bd - sd];
   }
-  return _viewOf(x, shape, x._strides.slice(), offset);
+  // gradient: g padded with zeros back to x's shape
+  return recView(_viewOf(x, shape, x._strides.slice(), offset), op, x, (g) => pad(g, pads));
 }
 
 export interface StridedSliceOptions {
@@ -383,7 +419,11 @@ export function select(x: Tensor, axis: number, index: number): Tensor {
   const offset = x._offset + i * strides[a];
   shape.splice(a, 1);
   strides.splice(a, 1);
-  return _viewOf(x, shape, strides, offset);
+  return recView(_viewOf(x, shape, strides, offset), op, x, (g) => {
+    const pads: [number, number][] = x.shape.map(() => [0, 0] as [number, number]);
+    pads[a] = [i, dim - i - 1];
+    return pad(unsqueeze(g, a), pads);
+  });
 }
 
 /**
@@ -415,7 +455,7 @@ export function squeeze(x: Tensor, axis?: number | number[]): Tensor {
     shape.push(x.shape[d]);
     strides.push(x._strides[d]);
   }
-  return _viewOf(x, shape, strides, x._offset);
+  return recReshape(_viewOf(x, shape, strides, x._offset), op, x);
 }
 
 /** Inserts a size-1 dim at `axis` (in [-(rank+1), rank]). */
@@ -437,7 +477,7 @@ function unsqueezeImpl(x: Tensor, axis: number, op: string): Tensor {
   const strides = x._strides.slice();
   shape.splice(a, 0, 1);
   strides.splice(a, 0, a >= r ? 1 : x.shape[a] * x._strides[a]);
-  return _viewOf(x, shape, strides, x._offset);
+  return recReshape(_viewOf(x, shape, strides, x._offset), op, x);
 }
 
 function broadcastImpl(x: Tensor, target: number[], op: string, requested: unknown): Tensor {
@@ -457,7 +497,7 @@ function broadcastImpl(x: Tensor, target: number[], op: string, requested: unkno
     else if (d === 1) strides[i] = 0;
     else fail(op, `cannot broadcast shape ${fmtShape(x.shape)} to ${_fmtArg(requested)} (dim ${i}: ${d} vs ${target[i]})`, 'ERR_SHAPE');
   }
-  return _viewOf(x, target, strides, x._offset);
+  return recView(_viewOf(x, target, strides, x._offset), op, x, (g) => sumToShape(g, x.shape, x.dtype));
 }
 
 /** A stride-0 view of x with numpy broadcasting to `shape` (no copy). */
@@ -490,7 +530,7 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
   if (r === 0) {
     normAxis(startDim, 0, op, 'startDim');
     normAxis(endDim, 0, op, 'endDim');
-    return reshapeImpl(x, [1]);
+    return recReshape(reshapeImpl(x, [1]), op, x);
   }
   const s = normAxis(startDim, r, op, 'startDim');
   const e = normAxis(endDim, r, op, 'endDim');
@@ -498,7 +538,7 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
   let m = 1;
   for (let d = s; d <= e; d++) m *= x.shape[d];
   const shape = [...x.shape.slice(0, s), m, ...x.shape.slice(e + 1)];
-  return reshapeImpl(x, shape);
+  return recReshape(reshapeImpl(x, shape), op, x);
 }
 
 /**
@@ -508,6 +548,14 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
 export function contiguous(x: Tensor): Tensor {
   return _tensorArg(x, 'contiguous').contiguous();
 }
+
+// x.contiguous() copies a strided tensor: on the tape the gradient passes through unchanged.
+const contiguousMethod = Tensor.prototype.contiguous;
+Tensor.prototype.contiguous = function (this: Tensor): Tensor {
+  const out = contiguousMethod.call(this);
+  if (out !== this) recView(out, 'contiguous', this, (g) => g);
+  return out;
+};
 
 declare module '../tensor' {
   interface Tensor {
