@@ -10,6 +10,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   tf::registerLinalg(env, exports);
   tf::registerIndex(env, exports);
   tf::registerRandom(env, exports);
+  tf::registerOptim(env, exports);
   return exports;
 }
 

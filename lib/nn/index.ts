@@ -1,0 +1,2 @@
+// tp.nn: modules, initializers and losses (filled by the nn work)
+export {};

@@ -1,0 +1,2 @@
+// tp.optim: optimizers (filled by the optimizer work)
+export {};
