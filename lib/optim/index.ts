@@ -1,2 +1,13 @@
-// tp.optim: optimizers (filled by the optimizer work)
-export {};
+// tp.optim: optimizers. torch-style classes (step / zeroGrad / stateDict) with fused native
+// update kernels, plus TF-style minimize() and the GradientDescentOptimizer / AdamOptimizer
+// factories.
+export { Optimizer } from './optimizer';
+export type { ParamGroup, ParamState, OptimizerStateDict } from './optimizer';
+export { SGD, GradientDescentOptimizer } from './sgd';
+export type { SGDOptions } from './sgd';
+export { Adam, AdamW, AdamOptimizer } from './adam';
+export type { AdamOptions } from './adam';
+export { RMSProp, RMSprop } from './rmsprop';
+export type { RMSPropOptions } from './rmsprop';
+export { Adagrad } from './adagrad';
+export type { AdagradOptions } from './adagrad';

@@ -1,10 +1,128 @@
+// Fused optimizer steps. Each entry point updates one parameter (and its state) in place:
+//   sgdStep(n, p, pOff, g, gOff, buf|null, lr, momentum, dampening, weightDecay, nesterov, firstStep)
+//   adamStep(n, p, pOff, g, gOff, expAvg, expAvgSq, lr, beta1, beta2, eps, weightDecay, decoupled, step)
+//   rmspropStep(n, p, pOff, g, gOff, squareAvg, gradAvg|null, buf|null, lr, alpha, eps, weightDecay, momentum)
+//   adagradStep(n, p, pOff, g, gOff, stateSum, lr, lrDecay, weightDecay, eps, step)
+// Every operand is a contiguous run of n elements of the parameter's float dtype starting at
+// its offset (state buffers at offset 0); extents and dtypes are checked here.
+#include "../cpu/optim.h"
 #include "common.h"
 
 namespace tf {
 
+static StridedLayout<1> flatLayout(int64_t n) {
+  StridedLayout<1> L;
+  L.ndim = 1;
+  L.shape[0] = n;
+  L.strides[0][0] = 1;
+  L.numel = n;
+  return L;
+}
+
+// The data pointer of operand (handle at i, offset off) after checking dtype and extent.
+static void* operand(const Napi::CallbackInfo& info, size_t i, int64_t off, const StridedLayout<1>& L, int dtype,
+                     const char* op, const char* arg) {
+  Storage* s = argStorage(info, i, op);
+  checkDType(s, dtype, op, arg);
+  checkExtent(L, 0, off, s, op, arg);
+  return static_cast<uint8_t*>(s->data) + off * (int64_t)dtypeSize(dtype);
+}
+
+static bool isAbsent(const Napi::CallbackInfo& info, size_t i) { return info[i].IsNull() || info[i].IsUndefined(); }
+
+static void* optionalOperand(const Napi::CallbackInfo& info, size_t i, const StridedLayout<1>& L, int dtype,
+                             const char* op, const char* arg) {
+  return isAbsent(info, i) ? nullptr : operand(info, i, 0, L, dtype, op, arg);
+}
+
+// Reads n and the parameter; returns the parameter's dtype.
+static int paramDType(const Napi::CallbackInfo& info, const char* op, int64_t& n) {
+  n = argInt64(info, 0, op);
+  if (n < 0) fail("ERR_ARGUMENT", std::string(op) + ": negative element count");
+  Storage* p = argStorage(info, 1, op);
+  if (p->dtype != kF32 && p->dtype != kF64)
+    fail("ERR_DTYPE", std::string(op) + ": parameter has dtype " + dtypeName(p->dtype) + ", expected float32 or float64");
+  return p->dtype;
+}
+
+static Napi::Value SgdStep(const Napi::CallbackInfo& info) {
+  const char* op = "sgdStep";
+  EnvData* ed = envData(info.Env());
+  int64_t n;
+  int dt = paramDType(info, op, n);
+  StridedLayout<1> L = flatLayout(n);
+  void* p = operand(info, 1, argInt64(info, 2, op), L, dt, op, "param");
+  const void* g = operand(info, 3, argInt64(info, 4, op), L, dt, op, "grad");
+  void* buf = optionalOperand(info, 5, L, dt, op, "momentum_buffer");
+  double lr = argDouble(info, 6, op), momentum = argDouble(info, 7, op), dampening = argDouble(info, 8, op);
+  double wd = argDouble(info, 9, op);
+  bool nesterov = argInt(info, 10, op) != 0, first = argInt(info, 11, op) != 0;
+  if (n == 0) return info.Env().Undefined();
+  sgdUpdate(ed->ctx->pool, dt, n, p, g, buf, lr, momentum, dampening, wd, nesterov, first);
+  return info.Env().Undefined();
+}
+
+static Napi::Value AdamStep(const Napi::CallbackInfo& info) {
+  const char* op = "adamStep";
+  EnvData* ed = envData(info.Env());
+  int64_t n;
+  int dt = paramDType(info, op, n);
+  StridedLayout<1> L = flatLayout(n);
+  void* p = operand(info, 1, argInt64(info, 2, op), L, dt, op, "param");
+  const void* g = operand(info, 3, argInt64(info, 4, op), L, dt, op, "grad");
+  void* m = operand(info, 5, 0, L, dt, op, "exp_avg");
+  void* v = operand(info, 6, 0, L, dt, op, "exp_avg_sq");
+  double lr = argDouble(info, 7, op), b1 = argDouble(info, 8, op), b2 = argDouble(info, 9, op);
+  double eps = argDouble(info, 10, op), wd = argDouble(info, 11, op);
+  bool decoupled = argInt(info, 12, op) != 0;
+  double step = argDouble(info, 13, op);
+  if (!(step >= 1)) fail("ERR_ARGUMENT", std::string(op) + ": step must be >= 1");
+  if (n == 0) return info.Env().Undefined();
+  adamUpdate(ed->ctx->pool, dt, n, p, g, m, v, lr, b1, b2, eps, wd, decoupled, step);
+  return info.Env().Undefined();
+}
+
+static Napi::Value RmspropStep(const Napi::CallbackInfo& info) {
+  const char* op = "rmspropStep";
+  EnvData* ed = envData(info.Env());
+  int64_t n;
+  int dt = paramDType(info, op, n);
+  StridedLayout<1> L = flatLayout(n);
+  void* p = operand(info, 1, argInt64(info, 2, op), L, dt, op, "param");
+  const void* g = operand(info, 3, argInt64(info, 4, op), L, dt, op, "grad");
+  void* sq = operand(info, 5, 0, L, dt, op, "square_avg");
+  void* ga = optionalOperand(info, 6, L, dt, op, "grad_avg");
+  void* buf = optionalOperand(info, 7, L, dt, op, "momentum_buffer");
+  double lr = argDouble(info, 8, op), alpha = argDouble(info, 9, op), eps = argDouble(info, 10, op);
+  double wd = argDouble(info, 11, op), momentum = argDouble(info, 12, op);
+  if (momentum > 0 && !buf) fail("ERR_ARGUMENT", std::string(op) + ": momentum > 0 needs a momentum buffer");
+  if (n == 0) return info.Env().Undefined();
+  rmspropUpdate(ed->ctx->pool, dt, n, p, g, sq, ga, buf, lr, alpha, eps, wd, momentum);
+  return info.Env().Undefined();
+}
+
+static Napi::Value AdagradStep(const Napi::CallbackInfo& info) {
+  const char* op = "adagradStep";
+  EnvData* ed = envData(info.Env());
+  int64_t n;
+  int dt = paramDType(info, op, n);
+  StridedLayout<1> L = flatLayout(n);
+  void* p = operand(info, 1, argInt64(info, 2, op), L, dt, op, "param");
+  const void* g = operand(info, 3, argInt64(info, 4, op), L, dt, op, "grad");
+  void* ss = operand(info, 5, 0, L, dt, op, "sum");
+  double lr = argDouble(info, 6, op), lrDecay = argDouble(info, 7, op), wd = argDouble(info, 8, op);
+  double eps = argDouble(info, 9, op), step = argDouble(info, 10, op);
+  if (!(step >= 1)) fail("ERR_ARGUMENT", std::string(op) + ": step must be >= 1");
+  if (n == 0) return info.Env().Undefined();
+  adagradUpdate(ed->ctx->pool, dt, n, p, g, ss, lr, lrDecay, wd, eps, step);
+  return info.Env().Undefined();
+}
+
 void registerOptim(Napi::Env env, Napi::Object exports) {
-  (void)env;
-  (void)exports;
+  TF_EXPORT(exports, "sgdStep", SgdStep);
+  TF_EXPORT(exports, "adamStep", AdamStep);
+  TF_EXPORT(exports, "rmspropStep", RmspropStep);
+  TF_EXPORT(exports, "adagradStep", AdagradStep);
 }
 
 }  // namespace tf

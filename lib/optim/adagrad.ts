@@ -1,0 +1,38 @@
+// Adagrad (torch.optim.Adagrad's formulas: lrDecay, weight decay, initial accumulator, eps).
+import type { Tensor } from '../tensor';
+import { native } from '../core/native';
+import { Optimizer, ParamGroup, ParamState, checkNumber } from './optimizer';
+
+export interface AdagradOptions {
+  lr: number;
+  lrDecay: number;
+  weightDecay: number;
+  initialAccumulatorValue: number;
+  eps: number;
+}
+
+export class Adagrad extends Optimizer<AdagradOptions> {
+  /** torch.optim.Adagrad: lr 1e-2, lrDecay 0, weightDecay 0, initialAccumulatorValue 0, eps 1e-10. */
+  constructor(params: Iterable<Tensor> | ParamGroup<AdagradOptions>[], options?: Partial<AdagradOptions>) {
+    super('Adagrad', params, { lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10 }, options);
+  }
+
+  protected _validate(o: AdagradOptions): AdagradOptions {
+    checkNumber('Adagrad', 'lr', o.lr);
+    checkNumber('Adagrad', 'lrDecay', o.lrDecay);
+    checkNumber('Adagrad', 'weightDecay', o.weightDecay);
+    checkNumber('Adagrad', 'initialAccumulatorValue', o.initialAccumulatorValue);
+    checkNumber('Adagrad', 'eps', o.eps);
+    return o;
+  }
+
+  protected _update(p: Tensor, o: AdagradOptions, s: ParamState, ph: unknown, pOff: number, gh: unknown, gOff: number): void {
+    if (s.sum === undefined) {
+      s.step = 0;
+      s.sum = this._zeros(p, o.initialAccumulatorValue);
+    }
+    const step = (s.step as number) + 1;
+    native.adagradStep(p.size, ph, pOff, gh, gOff, (s.sum as Tensor)._h, o.lr, o.lrDecay, o.weightDecay, o.eps, step);
+    s.step = step;
+  }
+}

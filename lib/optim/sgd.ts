@@ -1,0 +1,55 @@
+// SGD with momentum / dampening / nesterov / weight decay (torch.optim.SGD's formulas).
+import type { Tensor } from '../tensor';
+import { native } from '../core/native';
+import { fail } from '../core/errors';
+import { Optimizer, ParamGroup, ParamState, checkNumber, checkBool, NO_PARAMS } from './optimizer';
+
+export interface SGDOptions {
+  lr: number;
+  momentum: number;
+  dampening: number;
+  nesterov: boolean;
+  weightDecay: number;
+}
+
+export class SGD extends Optimizer<SGDOptions> {
+  /** torch.optim.SGD: `lr` is required; momentum 0, dampening 0, nesterov false, weightDecay 0. */
+  constructor(params: Iterable<Tensor> | ParamGroup<SGDOptions>[], options: Partial<SGDOptions> & { lr: number }) {
+    if (options === undefined || options === null || typeof options !== 'object' || options.lr === undefined)
+      fail('SGD', 'options.lr is required (e.g. new tp.optim.SGD(params, { lr: 0.01 }))');
+    super('SGD', params, { lr: options.lr, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0 }, options);
+  }
+
+  protected _validate(o: SGDOptions): SGDOptions {
+    checkNumber('SGD', 'lr', o.lr);
+    checkNumber('SGD', 'momentum', o.momentum);
+    checkNumber('SGD', 'dampening', o.dampening);
+    checkNumber('SGD', 'weightDecay', o.weightDecay);
+    checkBool('SGD', 'nesterov', o.nesterov);
+    if (o.nesterov && (o.momentum <= 0 || o.dampening !== 0)) fail('SGD', 'nesterov momentum requires a momentum > 0 and zero dampening');
+    return o;
+  }
+
+  protected _update(p: Tensor, o: SGDOptions, s: ParamState, ph: unknown, pOff: number, gh: unknown, gOff: number): void {
+    let buf: Tensor | null = null;
+    let first = false;
+    if (o.momentum !== 0) {
+      buf = (s.momentumBuffer as Tensor | undefined) ?? null;
+      if (buf === null) {
+        buf = this._zeros(p);
+        s.momentumBuffer = buf;
+        first = true;
+      }
+    }
+    native.sgdStep(p.size, ph, pOff, gh, gOff, buf ? buf._h : null, o.lr, o.momentum, o.dampening, o.weightDecay, o.nesterov ? 1 : 0, first ? 1 : 0);
+  }
+}
+
+/**
+ * TF's tf.train.GradientDescentOptimizer(learningRate): SGD without momentum. It starts with
+ * no parameters; pass them to minimize(lossFn, [w, b]).
+ */
+export function GradientDescentOptimizer(lr: number): SGD {
+  checkNumber('GradientDescentOptimizer', 'lr', lr);
+  return new SGD(NO_PARAMS as Tensor[], { lr });
+}

@@ -1,0 +1,138 @@
+#include "optim.h"
+
+#include <cmath>
+#include <string>
+
+#include "../core/dtype.h"
+#include "../core/error.h"
+
+namespace tf {
+
+// Per-element work is a handful of flops plus a sqrt/div; split a little finer than copies.
+static constexpr int64_t kGrainOptim = 16384;
+
+template <typename F>
+static void dispatchFloat(int dtype, const char* op, F&& f) {
+  if (dtype == 0) f(float(0));
+  else if (dtype == 1) f(double(0));
+  else fail("ERR_DTYPE", std::string(op) + ": parameters must be float32 or float64");
+}
+
+void sgdUpdate(ThreadPool& pool, int dtype, int64_t n, void* pv, const void* gv, void* bv, double lr, double momentum,
+               double dampening, double weightDecay, bool nesterov, bool firstStep) {
+  dispatchFloat(dtype, "sgd", [&](auto z) {
+    using T = decltype(z);
+    T* p = static_cast<T*>(pv);
+    const T* g = static_cast<const T*>(gv);
+    T* buf = static_cast<T*>(bv);
+    const T tlr = (T)lr, mom = (T)momentum, damp = (T)(1.0 - dampening), wd = (T)weightDecay;
+    const bool hasWd = weightDecay != 0.0;
+    pool.parallelFor(n, kGrainOptim, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; i++) {
+        T d = g[i];
+        if (hasWd) d = d + wd * p[i];
+        if (buf) {
+          T m = firstStep ? d : buf[i] * mom + damp * d;
+          buf[i] = m;
+          d = nesterov ? d + mom * m : m;
+        }
+        p[i] = p[i] - tlr * d;
+      }
+    });
+  });
+}
+
+void adamUpdate(ThreadPool& pool, int dtype, int64_t n, void* pv, const void* gv, void* mv, void* vv, double lr,
+                double beta1, double beta2, double eps, double weightDecay, bool decoupled, double step) {
+  dispatchFloat(dtype, "adam", [&](auto z) {
+    using T = decltype(z);
+    T* p = static_cast<T*>(pv);
+    const T* g = static_cast<const T*>(gv);
+    T* m = static_cast<T*>(mv);
+    T* v = static_cast<T*>(vv);
+    const double bc1 = 1.0 - std::pow(beta1, step);
+    const double bc2 = 1.0 - std::pow(beta2, step);
+    const T stepSize = (T)(lr / bc1);
+    const T bc2Sqrt = (T)std::sqrt(bc2);
+    const T b1 = (T)beta1, b2 = (T)beta2, ob1 = (T)(1.0 - beta1), ob2 = (T)(1.0 - beta2), te = (T)eps;
+    const T wd = (T)weightDecay, shrink = (T)(1.0 - lr * weightDecay);
+    const bool hasWd = weightDecay != 0.0;
+    pool.parallelFor(n, kGrainOptim, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; i++) {
+        T pi = p[i];
+        T gi = g[i];
+        if (hasWd) {
+          if (decoupled) pi = pi * shrink;
+          else gi = gi + wd * pi;
+        }
+        T mi = m[i] * b1 + ob1 * gi;
+        T vi = v[i] * b2 + ob2 * (gi * gi);
+        m[i] = mi;
+        v[i] = vi;
+        T denom = std::sqrt(vi) / bc2Sqrt + te;
+        p[i] = pi - stepSize * (mi / denom);
+      }
+    });
+  });
+}
+
+void rmspropUpdate(ThreadPool& pool, int dtype, int64_t n, void* pv, const void* gv, void* sv, void* gav, void* bv,
+                   double lr, double alpha, double eps, double weightDecay, double momentum) {
+  dispatchFloat(dtype, "rmsprop", [&](auto z) {
+    using T = decltype(z);
+    T* p = static_cast<T*>(pv);
+    const T* g = static_cast<const T*>(gv);
+    T* sq = static_cast<T*>(sv);
+    T* ga = static_cast<T*>(gav);
+    T* buf = static_cast<T*>(bv);
+    const T a = (T)alpha, oa = (T)(1.0 - alpha), te = (T)eps, wd = (T)weightDecay, mom = (T)momentum, tlr = (T)lr;
+    const bool hasWd = weightDecay != 0.0;
+    pool.parallelFor(n, kGrainOptim, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; i++) {
+        T gi = g[i];
+        if (hasWd) gi = gi + wd * p[i];
+        T s = sq[i] * a + oa * (gi * gi);
+        sq[i] = s;
+        T avg;
+        if (ga) {
+          T gm = ga[i] * a + oa * gi;
+          ga[i] = gm;
+          avg = std::sqrt(s - gm * gm) + te;
+        } else {
+          avg = std::sqrt(s) + te;
+        }
+        if (buf) {
+          T bi = buf[i] * mom + gi / avg;
+          buf[i] = bi;
+          p[i] = p[i] - tlr * bi;
+        } else {
+          p[i] = p[i] - tlr * (gi / avg);
+        }
+      }
+    });
+  });
+}
+
+void adagradUpdate(ThreadPool& pool, int dtype, int64_t n, void* pv, const void* gv, void* sv, double lr,
+                   double lrDecay, double weightDecay, double eps, double step) {
+  dispatchFloat(dtype, "adagrad", [&](auto z) {
+    using T = decltype(z);
+    T* p = static_cast<T*>(pv);
+    const T* g = static_cast<const T*>(gv);
+    T* ss = static_cast<T*>(sv);
+    const T clr = (T)(lr / (1.0 + (step - 1.0) * lrDecay));
+    const T te = (T)eps, wd = (T)weightDecay;
+    const bool hasWd = weightDecay != 0.0;
+    pool.parallelFor(n, kGrainOptim, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; i++) {
+        T gi = g[i];
+        if (hasWd) gi = gi + wd * p[i];
+        T s = ss[i] + gi * gi;
+        ss[i] = s;
+        p[i] = p[i] - clr * (gi / (std::sqrt(s) + te));
+      }
+    });
+  });
+}
+
+}  // namespace tf
