@@ -41,5 +41,6 @@ export { backward, grads, grad, valueAndGrad, noGrad, enableGrad, detach, gradch
 export type { BackwardOptions, GradcheckOptions } from './autograd/grad';
 export { isGradEnabled, setGradEnabled } from './autograd/tape';
 export { setPrintOptions, getPrintOptions, formatTensor, toHTML } from './format';
+export { variable, nameScope } from './nn/module';
 export * as nn from './nn';
 export * as optim from './optim';

@@ -475,3 +475,12 @@ describe('the tape', () => {
     expectClose(w.grad!.dataSync(), Array.from(w.exp().dataSync()), { rtol: 1e-12, atol: 0 });
   });
 });
+
+test('a leaf gradient made contiguous inside tidy() outlives the tidy', () => {
+  const w = tp.ones([3, 2]).requiresGrad_();
+  tp.tidy(() => tp.sum(tp.matmul(tp.ones([4, 2]), w.T)).backward());
+  expect(w.grad!.isDisposed).toBe(false);
+  expect(Array.from(w.grad!.dataSync())).toEqual([4, 4, 4, 4, 4, 4]);
+  w.grad!.dispose();
+  w.dispose();
+});

@@ -251,7 +251,13 @@ export function backward(y: Tensor, gradOutput?: Tensor, options?: BackwardOptio
   for (const [x, g0] of res) {
     let g = g0;
     if (!createGraph && !g.isContiguous()) {
-      g = g.contiguous();
+      // made outside any caller's tidy(): a leaf's .grad outlives the scope it was computed in
+      scopes.push([]);
+      try {
+        g = g.contiguous();
+      } finally {
+        scopes.pop();
+      }
       g0.dispose();
     }
     const prev = x.grad;

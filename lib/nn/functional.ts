@@ -1,0 +1,194 @@
+// tp.nn.functional (also tp.nn.F): losses built from tapeflow ops, so they are
+// differentiable (gradients of gradients too). `reduction`: 'none' (per element /
+// per example), 'mean' or 'sum'. When nothing records (noGrad, or no input requires grad)
+// the intermediates are freed at once; otherwise they stay on the tape for backward.
+import { Tensor } from '../tensor';
+import { fail, describe, fmtShape } from '../core/errors';
+import { isFloat } from '../core/dtype';
+import { tidy } from '../core/memory';
+import { needsGradList } from '../autograd/tape';
+import { add, sub, mul, minimum } from '../ops/binary';
+import { abs, exp, log1p, neg, relu, square } from '../ops/unary';
+import { sum, mean, min, max } from '../ops/reduce';
+import { logSoftmax } from '../ops/softmax';
+import { takeAlongAxis } from '../ops/indexing';
+import { unsqueeze, squeeze } from '../ops/views';
+
+export type Reduction = 'none' | 'mean' | 'sum';
+export interface ReductionOptions {
+  reduction?: Reduction;
+}
+
+function tensorArg(op: string, x: unknown, arg: string): Tensor {
+  if (!(x instanceof Tensor)) fail(op, `${arg} must be a Tensor, got ${describe(x)}`);
+  return (x as Tensor)._live(op);
+}
+function floatArg(op: string, x: unknown, arg: string): Tensor {
+  const t = tensorArg(op, x, arg);
+  if (!isFloat(t.dtype)) fail(op, `${arg} must be float32 or float64, got ${t.dtype}`, 'ERR_DTYPE');
+  return t;
+}
+function sameShape(op: string, a: Tensor, b: Tensor, an: string, bn: string): void {
+  if (a.shape.length !== b.shape.length || a.shape.some((d, i) => d !== b.shape[i]))
+    fail(op, `${bn} must have the shape of ${an}: ${an} ${fmtShape(a.shape)}, ${bn} ${fmtShape(b.shape)}`, 'ERR_SHAPE');
+}
+function reductionOf(op: string, options: ReductionOptions | undefined, dflt: Reduction): Reduction {
+  if (options !== undefined && (options === null || typeof options !== 'object' || options instanceof Tensor))
+    fail(op, `options must be an object, got ${describe(options)}`);
+  const r = options?.reduction ?? dflt;
+  if (r !== 'none' && r !== 'mean' && r !== 'sum') fail(op, `reduction must be 'none', 'mean' or 'sum', got ${describe(r)}`);
+  return r;
+}
+function reduce(x: Tensor, r: Reduction): Tensor {
+  return r === 'none' ? x : r === 'sum' ? sum(x) : mean(x);
+}
+/** Runs fn inside tidy when nothing records (frees the temporaries), else plainly. */
+function compute(inputs: Tensor[], fn: () => Tensor): Tensor {
+  return needsGradList(inputs) ? fn() : tidy(fn);
+}
+
+/** Class axis and label checks shared by crossEntropy and nllLoss. */
+function checkLabels(op: string, scores: Tensor, labels: unknown): { axis: number; labels: Tensor } {
+  const l = tensorArg(op, labels, 'labels');
+  if (l.dtype !== 'int32') fail(op, `labels must be an int32 tensor of class indices, got ${l.dtype}`, 'ERR_DTYPE');
+  if (scores.rank === 0) fail(op, 'input must have a class dim: expected [C], [N, C] or [N, C, d1, ...], got a 0-d tensor', 'ERR_SHAPE');
+  const axis = scores.rank === 1 ? 0 : 1;
+  const expected = scores.shape.filter((_, i) => i !== axis);
+  if (l.shape.length !== expected.length || l.shape.some((d, i) => d !== expected[i]))
+    fail(op, `labels must have shape ${fmtShape(expected)} for input ${fmtShape(scores.shape)} (class dim ${axis}), got ${fmtShape(l.shape)}`, 'ERR_SHAPE');
+  const c = scores.shape[axis];
+  if (l.size > 0) {
+    const lo = min(l);
+    const hi = max(l);
+    const a = lo.item();
+    const b = hi.item();
+    lo.dispose();
+    hi.dispose();
+    if (a < 0 || b >= c) fail(op, `labels must be class indices in [0, ${c}), got values in [${a}, ${b}]`, 'ERR_OUT_OF_BOUNDS');
+  }
+  return { axis, labels: l };
+}
+
+function pickNegative(logProbs: Tensor, labels: Tensor, axis: number): Tensor {
+  const idx = unsqueeze(labels, axis);
+  return neg(squeeze(takeAlongAxis(logProbs, idx, axis), axis));
+}
+
+/**
+ * -logProbs[label] per example (torch.nn.functional.nll_loss). logProbs [C], [N, C] or
+ * [N, C, d1, ...] (class dim 1); labels int32 of the other dims. Default reduction 'mean'.
+ */
+export function nllLoss(logProbs: Tensor, labels: Tensor, options?: ReductionOptions): Tensor {
+  const op = 'nllLoss';
+  const x = floatArg(op, logProbs, 'logProbs');
+  const r = reductionOf(op, options, 'mean');
+  const { axis, labels: l } = checkLabels(op, x, labels);
+  return compute([x], () => reduce(pickNegative(x, l, axis), r));
+}
+
+/**
+ * torch.nn.functional.cross_entropy with class indices: nllLoss(logSoftmax(logits, classDim),
+ * labels) (stable: log-softmax subtracts the max). logits [C], [N, C] or [N, C, d1, ...];
+ * labels int32. Default reduction 'mean'. For one-hot / probability labels see
+ * softmaxCrossEntropyWithLogits.
+ */
+export function crossEntropy(logits: Tensor, labels: Tensor, options?: ReductionOptions): Tensor {
+  const op = 'crossEntropy';
+  const x = floatArg(op, logits, 'logits');
+  const r = reductionOf(op, options, 'mean');
+  const { axis, labels: l } = checkLabels(op, x, labels);
+  return compute([x], () => reduce(pickNegative(logSoftmax(x, axis), l, axis), r));
+}
+
+export interface SoftmaxCrossEntropyOptions extends ReductionOptions {
+  /** class axis (default -1) */
+  axis?: number;
+}
+
+/**
+ * tf.nn.softmax_cross_entropy_with_logits: -sum(labels * logSoftmax(logits), axis) per
+ * example, with dense (one-hot or probability) float labels of the logits' shape.
+ * Default reduction 'none' (per example, as tf); differentiable in both arguments.
+ */
+export function softmaxCrossEntropyWithLogits(logits: Tensor, labels: Tensor, options?: SoftmaxCrossEntropyOptions): Tensor {
+  const op = 'softmaxCrossEntropyWithLogits';
+  const x = floatArg(op, logits, 'logits');
+  const y = floatArg(op, labels, 'labels');
+  sameShape(op, x, y, 'logits', 'labels');
+  if (x.rank === 0) fail(op, 'logits must have a class axis, got a 0-d tensor', 'ERR_SHAPE');
+  const r = reductionOf(op, options, 'none');
+  const axis = options?.axis ?? -1;
+  if (!Number.isInteger(axis) || axis < -x.rank || axis >= x.rank) fail(op, `axis ${describe(axis)} is out of range for rank ${x.rank}`, 'ERR_AXIS');
+  return compute([x, y], () => reduce(neg(sum(mul(y, logSoftmax(x, axis)), axis)), r));
+}
+
+/**
+ * Binary cross entropy on logits (torch binary_cross_entropy_with_logits,
+ * tf.nn.sigmoid_cross_entropy_with_logits), in the stable form
+ * max(x, 0) - x * t + log1p(exp(-|x|)). targets: floats in [0, 1] of the logits' shape.
+ * Default reduction 'mean'.
+ */
+export function binaryCrossEntropyWithLogits(logits: Tensor, targets: Tensor, options?: ReductionOptions): Tensor {
+  const op = 'binaryCrossEntropyWithLogits';
+  const x = floatArg(op, logits, 'logits');
+  const t = floatArg(op, targets, 'targets');
+  sameShape(op, x, t, 'logits', 'targets');
+  const r = reductionOf(op, options, 'mean');
+  return compute([x, t], () => reduce(add(sub(relu(x), mul(x, t)), log1p(exp(neg(abs(x))))), r));
+}
+
+function pairArgs(op: string, input: Tensor, target: Tensor): [Tensor, Tensor] {
+  const a = floatArg(op, input, 'input');
+  const b = floatArg(op, target, 'target');
+  sameShape(op, a, b, 'input', 'target');
+  return [a, b];
+}
+
+/** Mean squared error (x - y)² (torch mse_loss). Default reduction 'mean'. */
+export function mseLoss(input: Tensor, target: Tensor, options?: ReductionOptions): Tensor {
+  const op = 'mseLoss';
+  const [a, b] = pairArgs(op, input, target);
+  const r = reductionOf(op, options, 'mean');
+  return compute([a, b], () => reduce(square(sub(a, b)), r));
+}
+
+/** Mean absolute error |x - y| (torch l1_loss). Default reduction 'mean'. */
+export function l1Loss(input: Tensor, target: Tensor, options?: ReductionOptions): Tensor {
+  const op = 'l1Loss';
+  const [a, b] = pairArgs(op, input, target);
+  const r = reductionOf(op, options, 'mean');
+  return compute([a, b], () => reduce(abs(sub(a, b)), r));
+}
+
+export interface HuberOptions extends ReductionOptions {
+  /** where the loss turns from quadratic to linear (default 1; > 0) */
+  delta?: number;
+}
+
+/**
+ * Huber loss (torch huber_loss, tf.keras Huber): with d = |x - y|, 0.5 d² where d <= delta,
+ * else delta (d - 0.5 delta); computed as 0.5 q² + delta (d - q) with q = min(d, delta).
+ * Default reduction 'mean'.
+ */
+export function huberLoss(input: Tensor, target: Tensor, options?: HuberOptions): Tensor {
+  const op = 'huberLoss';
+  const [a, b] = pairArgs(op, input, target);
+  const r = reductionOf(op, options, 'mean');
+  const delta = options?.delta ?? 1;
+  if (typeof delta !== 'number' || !(delta > 0) || !Number.isFinite(delta)) fail(op, `delta must be a positive finite number, got ${describe(delta)}`);
+  return compute([a, b], () => {
+    const d = abs(sub(a, b));
+    const q = minimum(d, delta);
+    return reduce(add(mul(square(q), 0.5), mul(sub(d, q), delta)), r);
+  });
+}
+
+/**
+ * tf.nn.l2_loss: sum(w²) / 2, a 0-d tensor (weight decay terms). The seeds' form
+ * tf.reduce_sum(tf.square(w)) is twice this: tp.sum(tp.square(w)).
+ */
+export function l2Loss(w: Tensor): Tensor {
+  const op = 'l2Loss';
+  const x = floatArg(op, w, 'w');
+  return compute([x], () => mul(sum(square(x)), 0.5));
+}

@@ -1,0 +1,205 @@
+// Layers: Linear, Sequential, Dropout, activations, Flatten.
+import { Tensor } from '../tensor';
+import { fail, describe, fmtShape } from '../core/errors';
+import { DType, isFloat } from '../core/dtype';
+import { matmul } from '../ops/matmul';
+import { add, mul } from '../ops/binary';
+import { transpose, flatten, reshape } from '../ops/views';
+import { sum } from '../ops/reduce';
+import { record, needsGrad, setGradEnabled } from '../autograd/tape';
+import { relu, tanh, sigmoid, gelu } from '../ops/unary';
+import { ge } from '../ops/logical';
+import { cast } from '../ops/cast';
+import { rand } from '../ops/random';
+import { Module, Parameter } from './module';
+import * as init from './init';
+
+function tensorIn(op: string, x: unknown): Tensor {
+  if (!(x instanceof Tensor)) fail(op, `input must be a Tensor, got ${describe(x)}`);
+  return (x as Tensor)._live(op);
+}
+
+/** Disposes t when it is not part of a graph (an eager temporary nobody else can hold). */
+function dropTemp(t: Tensor): void {
+  if (t._node === null && !t._rg) t.dispose();
+}
+
+export interface LinearOptions {
+  /** add a learned bias (default true) */
+  bias?: boolean;
+  /** float32 (default) or float64 */
+  dtype?: DType;
+}
+
+/**
+ * torch.nn.Linear: y = x @ weight^T + bias, weight [outFeatures, inFeatures], bias
+ * [outFeatures]. Init as torch: weight kaiming_uniform(a = sqrt(5)), i.e.
+ * U(-1/sqrt(in), 1/sqrt(in)); bias U(-1/sqrt(in), 1/sqrt(in)). x: [..., inFeatures].
+ */
+export class Linear extends Module {
+  readonly inFeatures: number;
+  readonly outFeatures: number;
+  weight: Tensor;
+  bias: Tensor | null;
+
+  constructor(inFeatures: number, outFeatures: number, options?: LinearOptions) {
+    super();
+    const op = 'Linear';
+    for (const [n, v] of [['inFeatures', inFeatures], ['outFeatures', outFeatures]] as const)
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) fail(op, `${n} must be a non-negative integer, got ${describe(v)}`);
+    const dtype = options?.dtype ?? 'float32';
+    if (!isFloat(dtype)) fail(op, `dtype must be float32 or float64, got ${describe(dtype)}`, 'ERR_DTYPE');
+    this.inFeatures = inFeatures;
+    this.outFeatures = outFeatures;
+    const bound = inFeatures > 0 ? 1 / Math.sqrt(inFeatures) : 0;
+    this.weight = new Parameter(
+      inFeatures > 0 && outFeatures > 0
+        ? init.kaimingUniform([outFeatures, inFeatures], { a: Math.sqrt(5), dtype })
+        : init.zeros([outFeatures, inFeatures], { dtype }),
+    );
+    this.bias = options?.bias === false ? null : new Parameter(init.uniform([outFeatures], -bound, bound, { dtype }));
+  }
+
+  forward(x: Tensor): Tensor {
+    const op = 'Linear.forward';
+    tensorIn(op, x);
+    const last = x.rank === 0 ? -1 : x.shape[x.rank - 1];
+    if (last !== this.inFeatures)
+      fail(op, `expected input with last dim ${this.inFeatures}, got shape ${fmtShape(x.shape)}`, 'ERR_SHAPE');
+    const W = this.weight;
+    const b = this.bias;
+    const rec = needsGrad(x, W, b ?? undefined);
+    // the forward itself runs unrecorded; when something requires grad one 'linear' node is
+    // recorded whose weight gradient g^T @ x is a fresh contiguous tensor (not a transposed
+    // view), written with public ops so gradients of gradients work
+    const prev = rec ? setGradEnabled(false) : true;
+    let out: Tensor;
+    try {
+      const wt = transpose(W);
+      const y = matmul(x, wt);
+      wt.dispose();
+      if (b === null) out = y;
+      else {
+        out = add(y, b);
+        y.dispose();
+      }
+    } finally {
+      if (rec) setGradEnabled(prev);
+    }
+    if (!rec) return out;
+    const inF = this.inFeatures;
+    const outF = this.outFeatures;
+    const inputs = b === null ? [x, W] : [x, W, b];
+    const as = (t: Tensor, like: Tensor): Tensor => (t.dtype === like.dtype ? t : cast(t, like.dtype));
+    record(out, 'linear', inputs, (g, needs) => {
+      const gx = needs[0] ? as(matmul(g, W), x) : null;
+      let gW: Tensor | null = null;
+      let gb: Tensor | null = null;
+      const g2 = x.rank === 1 ? reshape(g, [1, outF]) : reshape(g, [-1, outF]);
+      if (needs[1]) {
+        const x2 = x.rank === 1 ? reshape(x, [1, inF]) : reshape(x, [-1, inF]);
+        gW = as(matmul(transpose(g2), x2), W);
+      }
+      if (b !== null && needs[2]) gb = as(sum(g2, 0), b);
+      return b === null ? [gx, gW] : [gx, gW, gb];
+    });
+    return out;
+  }
+}
+
+/** torch.nn.Sequential: children named "0", "1", …, applied in order. */
+export class Sequential extends Module {
+  constructor(...modules: Module[]) {
+    super();
+    modules.forEach((m, i) => {
+      if (!(m instanceof Module)) fail('Sequential', `argument ${i} must be a tp.nn.Module, got ${describe(m)}`);
+      this.registerModule(String(i), m);
+    });
+  }
+  /** Appends a module (named by its position); returns this. */
+  add(m: Module): this {
+    this.registerModule(String(this.children().length), m);
+    return this;
+  }
+  get length(): number {
+    return this.children().length;
+  }
+  at(i: number): Module {
+    const m = (this as unknown as Record<string, unknown>)[String(i)];
+    if (!(m instanceof Module)) fail('Sequential.at', `no module at index ${describe(i)} (length ${this.length})`);
+    return m as Module;
+  }
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  forward(x: any): any {
+    let h = x;
+    for (const m of this.children()) h = m.call(h);
+    return h;
+  }
+}
+
+/**
+ * torch.nn.Dropout: in training mode zeroes each element with probability p and scales
+ * the rest by 1 / (1 - p) (inverted dropout; masks from tp.rand); in eval mode (or p = 0)
+ * returns the input itself.
+ */
+export class Dropout extends Module {
+  readonly p: number;
+  constructor(p = 0.5) {
+    super();
+    if (typeof p !== 'number' || !(p >= 0 && p <= 1)) fail('Dropout', `p must be a probability in [0, 1], got ${describe(p)}`);
+    this.p = p;
+  }
+  forward(x: Tensor): Tensor {
+    const op = 'Dropout.forward';
+    tensorIn(op, x);
+    if (!this.training || this.p === 0) return x;
+    if (!isFloat(x.dtype)) fail(op, `input must be float32 or float64, got ${x.dtype}`, 'ERR_DTYPE');
+    const r = rand(x.shape.slice(), { dtype: x.dtype });
+    const keepMask = ge(r, this.p);
+    r.dispose();
+    const m = cast(keepMask, x.dtype);
+    keepMask.dispose();
+    const scale = this.p === 1 ? 0 : 1 / (1 - this.p);
+    const scaled = mul(m, scale);
+    m.dispose();
+    const out = mul(x, scaled);
+    if (out._node === null) scaled.dispose();
+    return out;
+  }
+}
+
+export class ReLU extends Module {
+  forward(x: Tensor): Tensor {
+    return relu(x);
+  }
+}
+export class Tanh extends Module {
+  forward(x: Tensor): Tensor {
+    return tanh(x);
+  }
+}
+export class Sigmoid extends Module {
+  forward(x: Tensor): Tensor {
+    return sigmoid(x);
+  }
+}
+export class GELU extends Module {
+  forward(x: Tensor): Tensor {
+    return gelu(x);
+  }
+}
+
+/** torch.nn.Flatten: flattens dims startDim..endDim (default 1..-1, keeping the batch dim). */
+export class Flatten extends Module {
+  readonly startDim: number;
+  readonly endDim: number;
+  constructor(startDim = 1, endDim = -1) {
+    super();
+    if (!Number.isInteger(startDim) || !Number.isInteger(endDim)) fail('Flatten', `startDim and endDim must be integers, got ${describe(startDim)}, ${describe(endDim)}`);
+    this.startDim = startDim;
+    this.endDim = endDim;
+  }
+  forward(x: Tensor): Tensor {
+    return flatten(tensorIn('Flatten.forward', x), this.startDim, this.endDim);
+  }
+}
