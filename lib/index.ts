@@ -44,3 +44,4 @@ export { setPrintOptions, getPrintOptions, formatTensor, toHTML } from './format
 export { variable, nameScope } from './nn/module';
 export * as nn from './nn';
 export * as optim from './optim';
+export * as data from './data';
