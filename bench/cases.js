@@ -152,4 +152,55 @@ for (const axis of [0, 1]) {
   });
 }
 
+// One training step of a 784→256 ReLU→10 MLP on a batch of 128 (softmax cross-entropy, plain SGD
+// lr 0.1): zeroGrad + forward + backward + step, intermediates freed by tp.tidy.
+const MLP = { batch: 128, inF: 784, hidden: 256, classes: 10 };
+cases.push({
+  id: 'mlp_step',
+  group: 'mlp',
+  name: `MLP step ${MLP.batch}x${MLP.inF}→${MLP.hidden}→${MLP.classes} SGD`,
+  torch: 'mlp_step',
+  ...MICROS,
+  ratioKind: 'PyTorch/tapeflow',
+  // Both against PyTorch's 1-thread time (torch defaults to 1 intra-op thread here):
+  // tapeflow @1T <= 0.75x, tapeflow @dT <= 0.4x.
+  target: {
+    text: '<= 0.75x / 0.4x PyTorch 1T',
+    check: (row) => {
+      const ref = row.torch?.['1'];
+      const a = row.tapeflow['1'];
+      const b = row.tapeflow.default;
+      return [ref, a, b].every((v) => typeof v === 'number') ? a <= 0.75 * ref && b <= 0.4 * ref : null;
+    },
+  },
+  make(tp) {
+    if (!tp.nn || !tp.optim || typeof tp.nn.Linear !== 'function') throw new Error('tp.nn / tp.optim not available');
+    const x = randn(tp, [MLP.batch, MLP.inF]);
+    const labelData = new Int32Array(MLP.batch);
+    for (let i = 0; i < MLP.batch; i++) labelData[i] = Math.floor(Math.random() * MLP.classes);
+    const y = tp.tensor(labelData, { shape: [MLP.batch], dtype: 'int32' });
+    const l1 = new tp.nn.Linear(MLP.inF, MLP.hidden);
+    const l2 = new tp.nn.Linear(MLP.hidden, MLP.classes);
+    const params = [...l1.parameters(), ...l2.parameters()];
+    const opt = new tp.optim.SGD(params, { lr: 0.1 });
+    const fn = () =>
+      tp.tidy(() => {
+        opt.zeroGrad();
+        const h = tp.relu(l1.forward(x));
+        const loss = tp.nn.functional.crossEntropy(l2.forward(h), y);
+        loss.backward();
+        opt.step();
+      });
+    fn(); // probe
+    return {
+      fn,
+      done: () => {
+        opt.zeroGrad();
+        opt.dispose();
+        tp.dispose([x, y, ...params]);
+      },
+    };
+  },
+});
+
 module.exports = { cases, randn };

@@ -33,6 +33,18 @@ def workloads():
     x = torch.rand(1000, 1000) * 2 - 1
     w["sum_0"] = ("torch.sum(x, 0)", {"x": x})
     w["sum_1"] = ("torch.sum(x, 1)", {"x": x})
+    # MLP training step: 784 -> 256 ReLU -> 10, batch 128, cross-entropy, SGD lr 0.1
+    model = torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(), torch.nn.Linear(256, 10))
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    xb, yb = torch.rand(128, 784) * 2 - 1, torch.randint(0, 10, (128,))
+
+    def mlp_step():
+        opt.zero_grad(set_to_none=True)
+        loss = torch.nn.functional.cross_entropy(model(xb), yb)
+        loss.backward()
+        opt.step()
+
+    w["mlp_step"] = ("mlp_step()", {"mlp_step": mlp_step})
     return w
 
 

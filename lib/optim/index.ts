@@ -11,3 +11,6 @@ export { RMSProp, RMSprop } from './rmsprop';
 export type { RMSPropOptions } from './rmsprop';
 export { Adagrad } from './adagrad';
 export type { AdagradOptions } from './adagrad';
+export { LRScheduler, StepLR, ExponentialLR, CosineAnnealingLR, LinearLR, linearWarmup, LinearWarmup } from './scheduler';
+export type { LrOptimizer, SchedulerStateDict, LinearLROptions } from './scheduler';
+export { clipGradNorm, clipGradValue } from './clip';
