@@ -203,4 +203,54 @@ cases.push({
   },
 });
 
+// ---- one-run rows (run.js calls once(tp, label, quick) instead of benchmark.js sampling) ----
+// `mnist`: 5 epochs of 784-128-10, batch 64, Adam 1e-3 on the seeded 8,000/2,000 MNIST split of
+// examples/mnist-mlp.js; figure = wall time of the training loop (s), accuracy in the note.
+// Target: tapeflow <= 0.5x PyTorch's time at the same thread setting, accuracy within 0.5 points.
+cases.push({
+  id: 'mnist',
+  group: 'mnist',
+  name: 'MNIST MLP 5 epochs',
+  torch: 'mnist',
+  unit: 's',
+  higher: false,
+  fromSeconds: (s) => s,
+  ratioKind: 'PyTorch/tapeflow',
+  target: {
+    text: '<= 0.5x PyTorch, acc ±0.5',
+    check: (row) => {
+      const ks = ['1', 'default'];
+      if (!ks.every((k) => typeof row.tapeflow[k] === 'number' && typeof row.torch?.[k] === 'number')) return null;
+      const acc = row.extra?.accuracy;
+      const tacc = row.torchExtra?.accuracy;
+      if (!acc || !tacc) return null;
+      return ks.every((k) => row.tapeflow[k] <= 0.5 * row.torch[k] && Math.abs(acc[k] - tacc[k]) <= 0.5);
+    },
+  },
+  once(tp) {
+    const { mnistRun } = require('./train');
+    const r = mnistRun(tp);
+    return { value: r.seconds, extra: { accuracy: r.accuracy } };
+  },
+});
+
+// `rss`: a child node process runs 20,000 MLP training steps (784-128-10, batch 32, random data,
+// SGD) with no dispose/tidy; figure = RSS growth from step 1,000 to the end (MB).
+cases.push({
+  id: 'rss',
+  group: 'rss',
+  name: 'RSS over 20,000 steps',
+  torch: null,
+  unit: 'MB',
+  higher: false,
+  fromSeconds: (v) => v,
+  ratioKind: null,
+  target: tapeflowAtMost(50, '< 50 MB growth'),
+  once(tp, label) {
+    const { rssRun } = require('./train');
+    const r = rssRun(label === '1' ? 1 : tp.getNumThreads());
+    return { value: r.growthMB, extra: { numTensors: r.numTensors, rssWarmMB: r.rssWarmMB, rssEndMB: r.rssEndMB } };
+  },
+});
+
 module.exports = { cases, randn };

@@ -8,13 +8,13 @@ const fs = require('fs');
 const { spawnSync } = require('child_process');
 const Benchmark = require('benchmark');
 const { cases } = require('./cases');
-const { render } = require('./table');
+const { render, fmt } = require('./table');
 
 const PYTHON = '/usr/bin/python3';
 const USAGE = `usage: npm run bench -- [--quick] [--only <ids>] [--json <file>] [--no-torch]
   --quick        fewer, shorter samples (about a third of the time)
   --only <ids>   comma-separated; a case runs when its group or id contains one of them
-                 (groups: matmul, dispatch, add, softmax, sum, mlp; ids e.g. matmul_512, sum_axis0, mlp_step)
+                 (groups: matmul, dispatch, add, softmax, sum, mlp, mnist, rss; ids e.g. matmul_512, sum_axis0, mlp_step)
   --json <file>  also write the rows and the machine info as JSON
   --no-torch     do not run the PyTorch companion (its columns read "skipped")`;
 
@@ -96,7 +96,27 @@ function errMessage(e) {
 }
 
 // ---- tapeflow ----
+function runOnce(c) {
+  const res = { tapeflow: {}, rme: {}, extra: {} };
+  for (const label of ['1', 'default']) {
+    tp.setNumThreads(THREADS[label]);
+    try {
+      const r = c.once(tp, label, opts.quick);
+      res.tapeflow[label] = r.value;
+      for (const [k, v] of Object.entries(r.extra || {})) (res.extra[k] ??= {})[label] = v;
+      log(`  ${c.id} @${label}: tapeflow ${r.value.toFixed(3)} ${c.unit} ${JSON.stringify(r.extra || {})}`);
+    } catch (e) {
+      res.tapeflowError = errMessage(e);
+      log(`  ${c.id} @${label}: tapeflow n/a (${res.tapeflowError})`);
+      break;
+    }
+  }
+  tp.setNumThreads(defaultThreads);
+  return res;
+}
+
 function runTapeflow(c) {
+  if (c.once) return runOnce(c);
   const res = { tapeflow: {}, direct: c.direct ? {} : undefined, rme: {} };
   let direct = null;
   if (c.direct) {
@@ -167,7 +187,9 @@ function buildRow(c, tf, torch) {
     direct: tf.direct,
     directError: tf.directError,
     torch: t ? { 1: c.fromSeconds(t['1']), default: c.fromSeconds(t.default) } : null,
-    torchSkipped: torch.skipped ?? (t ? undefined : 'not measured'),
+    torchSkipped: !c.torch ? '—' : torch.skipped ?? (t ? undefined : 'not measured'),
+    extra: tf.extra,
+    torchExtra: t?.extra,
     ratioKind: c.ratioKind,
     ratio: {},
     target: c.target ? c.target.text : null,
@@ -234,7 +256,8 @@ function main() {
   }
   log(`tapeflow: ${chosen.length} cases at 1 and ${defaultThreads} threads ...`);
   const tf = chosen.map(runTapeflow);
-  const torch = runTorch([...new Set(chosen.map((c) => c.torch))]);
+  const torchIds = [...new Set(chosen.map((c) => c.torch).filter(Boolean))];
+  const torch = torchIds.length ? runTorch(torchIds) : { results: {} };
   const rows = chosen.map((c, i) => buildRow(c, tf[i], torch));
   const machine = machineInfo(torch);
 
@@ -243,6 +266,15 @@ function main() {
   console.log(render(rows, { tfThreads: defaultThreads, torchThreads: torch.info?.defaultThreads }));
   console.log('\nratio: matmul rows tapeflow GFLOP/s / direct cblas_sgemm GFLOP/s; other rows PyTorch time / tapeflow time ' +
     '(> 1: tapeflow faster).\n1T | dT: at 1 thread | at the default count. ✓/✗ against the target (? = figure missing).');
+  for (const r of rows) {
+    const fmt2 = (m) => (m ? `${fmt(m['1'])} | ${fmt(m.default)}` : '—');
+    if (r.id === 'mnist') {
+      console.log(`note  ${r.name}: test accuracy % (1T | dT): tapeflow ${fmt2(r.extra?.accuracy)}, PyTorch ${fmt2(r.torchExtra?.accuracy)}`);
+    } else if (r.id === 'rss' && r.extra) {
+      console.log(`note  ${r.name}: RSS at step 1,000 → end MB (1T | dT): ${fmt2(r.extra.rssWarmMB)} → ${fmt2(r.extra.rssEndMB)}; ` +
+        `tp.memory().numTensors at end: ${r.extra.numTensors?.['1']} | ${r.extra.numTensors?.default}`);
+    }
+  }
   const na = rows.filter((r) => r.tapeflowError || r.directError);
   for (const r of na) console.log(`n/a  ${r.name}: ${r.tapeflowError ?? r.directError}`);
 

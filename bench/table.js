@@ -38,8 +38,8 @@ function render(rows, { tfThreads, torchThreads }) {
       r.name, r.unit,
       r.tapeflowError ? 'n/a' : fmt(r.tapeflow['1']),
       r.tapeflowError ? 'n/a' : fmt(r.tapeflow.default),
-      r.torchSkipped ? 'skipped' : fmt(r.torch?.['1']),
-      r.torchSkipped ? 'skipped' : fmt(r.torch?.default),
+      r.torchSkipped === '—' ? '—' : r.torchSkipped ? 'skipped' : fmt(r.torch?.['1']),
+      r.torchSkipped === '—' ? '—' : r.torchSkipped ? 'skipped' : fmt(r.torch?.default),
       pair(r.ratio), r.target ?? '—', r.target ? mark(r.pass) : '',
     ]);
     if (r.direct) {

@@ -10,8 +10,10 @@ does not change, so it is set alongside (openblas_set_num_threads): 1, then back
 started with (which honours OPENBLAS_NUM_THREADS).
 """
 import ctypes
+import os
 import json
 import sys
+import time
 import timeit
 
 import torch
@@ -46,6 +48,41 @@ def workloads():
 
     w["mlp_step"] = ("mlp_step()", {"mlp_step": mlp_step})
     return w
+
+
+def mnist_run(d):
+    """5 epochs of 784-128-10 / Adam 1e-3 / batch 64 on the split bench/train.js wrote to d.
+    Returns (seconds of the training loop, test accuracy in percent)."""
+    import os
+    with open(os.path.join(d, "meta.json")) as f:
+        m = json.load(f)
+
+    def load(name, dtype, shape):
+        with open(os.path.join(d, name + ".bin"), "rb") as f:
+            return torch.frombuffer(bytearray(f.read()), dtype=dtype).reshape(shape)
+
+    size = m["size"]
+    xtr = load("x_train", torch.float32, (m["nTrain"], size))
+    ytr = load("y_train", torch.int32, (m["nTrain"],)).long()
+    xte = load("x_test", torch.float32, (m["nTest"], size))
+    yte = load("y_test", torch.int32, (m["nTest"],)).long()
+    torch.manual_seed(m["seed"])
+    model = torch.nn.Sequential(torch.nn.Linear(size, m["hidden"]), torch.nn.ReLU(), torch.nn.Linear(m["hidden"], 10))
+    opt = torch.optim.Adam(model.parameters(), lr=m["lr"])
+    g = torch.Generator().manual_seed(m["seed"])
+    bs = m["batch"]
+    t0 = time.perf_counter()
+    for _ in range(m["epochs"]):
+        perm = torch.randperm(m["nTrain"], generator=g)
+        for i in range(0, m["nTrain"], bs):
+            idx = perm[i:i + bs]
+            opt.zero_grad(set_to_none=True)
+            torch.nn.functional.cross_entropy(model(xtr[idx]), ytr[idx]).backward()
+            opt.step()
+    secs = time.perf_counter() - t0
+    with torch.no_grad():
+        acc = (model(xte).argmax(1) == yte).float().mean().item() * 100
+    return secs, acc
 
 
 def openblas():
@@ -106,6 +143,13 @@ def main():
             secs = measure(stmt, ns, repeat, min_time)
             results.setdefault(wid, {})[label] = secs
             print(f"  torch {wid} @{label}: {secs * 1e6:.2f} µs", file=sys.stderr)
+        mdir = os.environ.get("TAPEFLOW_BENCH_MNIST_DIR")
+        if mdir and (only is None or "mnist" in only):
+            secs, acc = mnist_run(mdir)
+            r = results.setdefault("mnist", {})
+            r[label] = secs
+            r.setdefault("extra", {}).setdefault("accuracy", {})[label] = acc
+            print(f"  torch mnist @{label}: {secs:.3f} s, test acc {acc:.2f}%", file=sys.stderr)
     torch.set_num_threads(default_threads)
     json.dump({"info": info, "results": results}, sys.stdout)
     print()
