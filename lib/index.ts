@@ -40,6 +40,9 @@ export {
 export { backward, grads, grad, valueAndGrad, noGrad, enableGrad, detach, gradcheck } from './autograd/grad';
 export type { BackwardOptions, GradcheckOptions } from './autograd/grad';
 export { isGradEnabled, setGradEnabled } from './autograd/tape';
+export { customGrad } from './autograd/custom';
+export type { CustomGradResult } from './autograd/custom';
+import './ops/inplace';
 export { setPrintOptions, getPrintOptions, formatTensor, toHTML } from './format';
 export { variable, nameScope } from './nn/module';
 export * as nn from './nn';

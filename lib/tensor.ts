@@ -17,6 +17,8 @@ export class StorageRef {
   refs = 0;
   /** set once the buffer is freed by dispose */
   freed = false;
+  /** bumped by every in-place write to this storage (shared by all views) */
+  version = 0;
   constructor(
     public h: unknown,
     public readonly dtype: DType,
@@ -54,7 +56,6 @@ export class Tensor {
   /** @internal strides in elements */ _strides: number[];
   /** @internal offset into storage, in elements */ _offset: number;
   /** @internal */ _disposed = false;
-  /** @internal bumped by in-place ops; autograd checks it */ _version = 0;
   /** @internal tape node that produced this tensor */ _node: unknown = null;
   readonly shape: number[];
   readonly dtype: DType;
@@ -92,6 +93,14 @@ export class Tensor {
   _view(shape: number[], strides: number[], offset: number): Tensor {
     this._live('view');
     return new Tensor(this._st, shape, strides, offset, this.dtype);
+  }
+
+  /** @internal version counter of the storage (shared with views); bumped by in-place ops, checked by autograd */
+  get _version(): number {
+    return this._st.version;
+  }
+  set _version(v: number) {
+    this._st.version = v;
   }
 
   /** Whether ops on this tensor are recorded for backward(); only float tensors can require grad. */

@@ -149,6 +149,13 @@ function run(op: string, root: Tensor, seed: Tensor, opts: BackwardOptions, targ
       const node = t._node as Node;
       const inputs = node.inputs;
       const needs = inputs.map((x) => x._rg || x._node !== null);
+      const versions = node.versions;
+      if (versions !== undefined)
+        for (let i = 0; i < inputs.length; i++) {
+          const x = inputs[i];
+          if (x && x._st.version !== versions[i])
+            fail(op, `one of the tensors needed for gradient computation has been modified by an in-place operation: ${node.name} input ${i}, version saved ${versions[i]}, now ${x._st.version}`, 'ERR_INPLACE');
+        }
       const local: Disposable[] = [];
       scopes.push(local);
       let gs: (Tensor | null)[];

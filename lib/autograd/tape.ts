@@ -23,6 +23,8 @@ export interface Node {
   name: string;
   /** set when a backward() without retainGraph has freed this node */
   released: boolean;
+  /** storage version of each input when recorded (in-place modification check) */
+  versions?: number[];
 }
 
 /** Whether ops currently record (false inside noGrad). */
@@ -61,6 +63,11 @@ export function needsGradList(xs: readonly unknown[]): boolean {
 
 /** Stores a node on `output`. Returns output. */
 export function record(output: Tensor, name: string, inputs: Tensor[], backward: BackwardFn): Tensor {
-  output._node = { inputs, backward, name, released: false } as Node;
+  const versions = new Array<number>(inputs.length);
+  for (let i = 0; i < inputs.length; i++) {
+    const x = inputs[i];
+    versions[i] = x ? x._st.version : 0;
+  }
+  output._node = { inputs, backward, name, released: false, versions } as Node;
   return output;
 }
