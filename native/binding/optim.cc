@@ -45,76 +45,76 @@ static int paramDType(const Napi::CallbackInfo& info, const char* op, int64_t& n
   return p->dtype;
 }
 
+// What every step reads first: args 0-4 (n, param, paramOff, grad, gradOff), checked.
+struct StepArgs {
+  EnvData* ed;
+  int64_t n;
+  int dt;
+  StridedLayout<1> L;
+  void* p;
+  const void* g;
+  StepArgs(const Napi::CallbackInfo& info, const char* op) : ed(envData(info.Env())) {
+    dt = paramDType(info, op, n);
+    L = flatLayout(n);
+    p = operand(info, 1, argInt64(info, 2, op), L, dt, op, "param");
+    g = operand(info, 3, argInt64(info, 4, op), L, dt, op, "grad");
+  }
+  // The state buffer at argument i (offset 0), optional when `optional`.
+  void* state(const Napi::CallbackInfo& info, size_t i, const char* op, const char* arg, bool optional = false) const {
+    return optional ? optionalOperand(info, i, L, dt, op, arg) : operand(info, i, 0, L, dt, op, arg);
+  }
+};
+
 static Napi::Value SgdStep(const Napi::CallbackInfo& info) {
   const char* op = "sgdStep";
-  EnvData* ed = envData(info.Env());
-  int64_t n;
-  int dt = paramDType(info, op, n);
-  StridedLayout<1> L = flatLayout(n);
-  void* p = operand(info, 1, argInt64(info, 2, op), L, dt, op, "param");
-  const void* g = operand(info, 3, argInt64(info, 4, op), L, dt, op, "grad");
-  void* buf = optionalOperand(info, 5, L, dt, op, "momentum_buffer");
+  const StepArgs a(info, op);
+  void* buf = a.state(info, 5, op, "momentum_buffer", true);
   double lr = argDouble(info, 6, op), momentum = argDouble(info, 7, op), dampening = argDouble(info, 8, op);
   double wd = argDouble(info, 9, op);
   bool nesterov = argInt(info, 10, op) != 0, first = argInt(info, 11, op) != 0;
-  if (n == 0) return info.Env().Undefined();
-  sgdUpdate(ed->ctx->pool, dt, n, p, g, buf, lr, momentum, dampening, wd, nesterov, first);
+  if (a.n == 0) return info.Env().Undefined();
+  sgdUpdate(a.ed->ctx->pool, a.dt, a.n, a.p, a.g, buf, lr, momentum, dampening, wd, nesterov, first);
   return info.Env().Undefined();
 }
 
 static Napi::Value AdamStep(const Napi::CallbackInfo& info) {
   const char* op = "adamStep";
-  EnvData* ed = envData(info.Env());
-  int64_t n;
-  int dt = paramDType(info, op, n);
-  StridedLayout<1> L = flatLayout(n);
-  void* p = operand(info, 1, argInt64(info, 2, op), L, dt, op, "param");
-  const void* g = operand(info, 3, argInt64(info, 4, op), L, dt, op, "grad");
-  void* m = operand(info, 5, 0, L, dt, op, "exp_avg");
-  void* v = operand(info, 6, 0, L, dt, op, "exp_avg_sq");
+  const StepArgs a(info, op);
+  void* m = a.state(info, 5, op, "exp_avg");
+  void* v = a.state(info, 6, op, "exp_avg_sq");
   double lr = argDouble(info, 7, op), b1 = argDouble(info, 8, op), b2 = argDouble(info, 9, op);
   double eps = argDouble(info, 10, op), wd = argDouble(info, 11, op);
   bool decoupled = argInt(info, 12, op) != 0;
   double step = argDouble(info, 13, op);
   if (!(step >= 1)) fail("ERR_ARGUMENT", std::string(op) + ": step must be >= 1");
-  if (n == 0) return info.Env().Undefined();
-  adamUpdate(ed->ctx->pool, dt, n, p, g, m, v, lr, b1, b2, eps, wd, decoupled, step);
+  if (a.n == 0) return info.Env().Undefined();
+  adamUpdate(a.ed->ctx->pool, a.dt, a.n, a.p, a.g, m, v, lr, b1, b2, eps, wd, decoupled, step);
   return info.Env().Undefined();
 }
 
 static Napi::Value RmspropStep(const Napi::CallbackInfo& info) {
   const char* op = "rmspropStep";
-  EnvData* ed = envData(info.Env());
-  int64_t n;
-  int dt = paramDType(info, op, n);
-  StridedLayout<1> L = flatLayout(n);
-  void* p = operand(info, 1, argInt64(info, 2, op), L, dt, op, "param");
-  const void* g = operand(info, 3, argInt64(info, 4, op), L, dt, op, "grad");
-  void* sq = operand(info, 5, 0, L, dt, op, "square_avg");
-  void* ga = optionalOperand(info, 6, L, dt, op, "grad_avg");
-  void* buf = optionalOperand(info, 7, L, dt, op, "momentum_buffer");
+  const StepArgs a(info, op);
+  void* sq = a.state(info, 5, op, "square_avg");
+  void* ga = a.state(info, 6, op, "grad_avg", true);
+  void* buf = a.state(info, 7, op, "momentum_buffer", true);
   double lr = argDouble(info, 8, op), alpha = argDouble(info, 9, op), eps = argDouble(info, 10, op);
   double wd = argDouble(info, 11, op), momentum = argDouble(info, 12, op);
   if (momentum > 0 && !buf) fail("ERR_ARGUMENT", std::string(op) + ": momentum > 0 needs a momentum buffer");
-  if (n == 0) return info.Env().Undefined();
-  rmspropUpdate(ed->ctx->pool, dt, n, p, g, sq, ga, buf, lr, alpha, eps, wd, momentum);
+  if (a.n == 0) return info.Env().Undefined();
+  rmspropUpdate(a.ed->ctx->pool, a.dt, a.n, a.p, a.g, sq, ga, buf, lr, alpha, eps, wd, momentum);
   return info.Env().Undefined();
 }
 
 static Napi::Value AdagradStep(const Napi::CallbackInfo& info) {
   const char* op = "adagradStep";
-  EnvData* ed = envData(info.Env());
-  int64_t n;
-  int dt = paramDType(info, op, n);
-  StridedLayout<1> L = flatLayout(n);
-  void* p = operand(info, 1, argInt64(info, 2, op), L, dt, op, "param");
-  const void* g = operand(info, 3, argInt64(info, 4, op), L, dt, op, "grad");
-  void* ss = operand(info, 5, 0, L, dt, op, "sum");
+  const StepArgs a(info, op);
+  void* ss = a.state(info, 5, op, "sum");
   double lr = argDouble(info, 6, op), lrDecay = argDouble(info, 7, op), wd = argDouble(info, 8, op);
   double eps = argDouble(info, 9, op), step = argDouble(info, 10, op);
   if (!(step >= 1)) fail("ERR_ARGUMENT", std::string(op) + ": step must be >= 1");
-  if (n == 0) return info.Env().Undefined();
-  adagradUpdate(ed->ctx->pool, dt, n, p, g, ss, lr, lrDecay, wd, eps, step);
+  if (a.n == 0) return info.Env().Undefined();
+  adagradUpdate(a.ed->ctx->pool, a.dt, a.n, a.p, a.g, ss, lr, lrDecay, wd, eps, step);
   return info.Env().Undefined();
 }
 
