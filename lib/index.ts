@@ -12,7 +12,7 @@ export type { TensorOptions, DTypeOptions } from './ops/creation';
 export { add, sub, mul, div, pow, maximum, minimum, mod, subtract, multiply, divide, floorMod, remainder } from './ops/binary';
 export type { TensorLike } from './ops/binary';
 export {
-  neg, abs, sign, exp, expm1, log, log1p, sqrt, rsqrt, square, reciprocal, sin, cos, tan, tanh, sigmoid, relu,
+  neg, abs, sign, exp, expm1, log, log1p, sqrt, rsqrt, square, reciprocal, sin, cos, tan, tanh, erf, sigmoid, relu,
   leakyRelu, elu, gelu, softplus, floor, ceil, round, clip, clamp, clipByValue, isnan, isfinite,
 } from './ops/unary';
 export {

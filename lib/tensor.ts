@@ -62,6 +62,11 @@ export class Tensor {
   readonly size: number;
   readonly device: string = 'cpu';
   /** @internal backing field of requiresGrad */ _rg = false;
+  /**
+   * @internal the leaf this tensor is a view of (set by the view ops, views of views keep
+   * the root), so in-place ops can refuse to write into a leaf that requires grad through it
+   */
+  _base: Tensor | null = null;
   /** Accumulated gradient (set by backward() on leaves that require grad). */
   grad: Tensor | null = null;
   name: string | undefined = undefined;

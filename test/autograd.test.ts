@@ -18,6 +18,8 @@ function away(name: string, shape: number[], gap = 0.1): T {
   return tp.tensor(v, { shape, dtype: 'float64' });
 }
 
+const f64 = (v: number[] | number[][]): T => tp.tensor(v, { dtype: 'float64' });
+
 function check(f: (...xs: T[]) => T, inputs: T[]): void {
   expect(tp.gradcheck(f, inputs)).toBe(true);
   tp.dispose(inputs);
@@ -162,6 +164,9 @@ describe('gradcheck: activations, var/std, join, indexing, where', () => {
     ['softplus', (x) => tp.softplus(x), () => rnd('softplus', [3, 4])],
     ['gelu', (x) => tp.gelu(x), () => rnd('gelu', [3, 4])],
     ['gelu near 0', (x) => tp.gelu(x), () => tp.tensor([0, 1e-5, -2e-4, 0.002], { dtype: 'float64' })],
+    ['gelu tails', (x) => tp.gelu(x), () => f64([-9, -5.5, 4, 7.5])],
+    ['erf', (x) => tp.erf(x), () => rnd('erf', [3, 4])],
+    ['erf tails and 0', (x) => tp.erf(x), () => f64([-4, -0.01, 0, 1e-4, 3.5])],
     ['softplus beta/threshold', (x) => tp.softplus(x, 2, 1), () => away('softplus2', [3, 4], 0.1).mul(0.3)],
     ['prod', (x) => tp.prod(x, 1), () => rnd('prod', [3, 4])],
     ['prod all', (x) => tp.prod(x), () => rnd('prod2', [2, 3])],
@@ -214,6 +219,148 @@ describe('gradcheck: activations, var/std, join, indexing, where', () => {
   });
 });
 
+describe('cumprod gradient', () => {
+  test.each([
+    ['axis 1', [2, 4], 1],
+    ['axis 0', [3, 2], 0],
+    ['axis -1 of 3-D', [2, 3, 4], -1],
+    ['axis 1 of 3-D', [2, 3, 2], 1],
+    ['size-1 axis', [3, 1], 1],
+  ] as [string, number[], number][])('%s', (name, shape, axis) => check((x) => tp.cumprod(x, axis), [rnd('cumprod' + name, shape)]));
+  test('0-d and a transposed view', () => {
+    check((x) => tp.cumprod(x, 0).mul(3), [f64([]).add(1.7)]);
+    check((x) => tp.cumprod(x.T, 1), [rnd('cumprodT', [4, 3])]);
+  });
+  test('exact zeros: one and two per slice, first, last, adjacent, all zeros; along either axis', () => {
+    const z = (): T => f64([
+      [1.5, 0, -2, 0.5, 1.1], // one zero
+      [0, 1.2, 0.8, -1.1, 2], // first
+      [0.9, -1.3, 1.4, 0.6, 0], // last
+      [2, 0, 3, 0, 1.5], // two
+      [0, 0, 1.5, 2, -1], // two adjacent, first
+      [1.2, 0.7, 0, 0, 0], // three
+      [0, 0, 0, 0, 0],
+      [1.3, -0.8, 1.6, 0.9, -1.2], // none
+    ]);
+    check((x) => tp.cumprod(x, 1), [z()]);
+    check((x) => tp.cumprod(x, 0), [z().T.contiguous()]);
+    check((x) => tp.cumprod(x.T, 0), [z()]);
+  });
+  test('values as torch 1.13 (sum(cumprod(x)) backward)', () => {
+    const cases: [number[], number[]][] = [
+      [[2, 0, 3, 0, 5], [1, 8, 0, 0, 0]],
+      [[2, 3, 0, 4], [4, 2, 30, 0]],
+      [[0, 0, 1.5, 2], [1, 0, 0, 0]],
+      [[1.5, -2, 0.5, 3], [-5, 4.5, -12, -1.5]],
+    ];
+    for (const [v, want] of cases) {
+      const x = f64(v).requiresGrad_();
+      tp.cumprod(x, 0).sum().backward();
+      expect(x.grad).not.toBeNull();
+      expectClose(x.grad!.dataSync(), want, { rtol: 1e-14, atol: 1e-14 });
+      // the same through the createGraph (polynomial) path
+      const [g] = tp.grads(tp.cumprod(x, 0).sum(), [x], undefined, { createGraph: true });
+      expectClose(g.dataSync(), want, { rtol: 1e-14, atol: 1e-14 });
+    }
+  });
+  test('float32 input gets a float32 gradient; no leak', () => {
+    const x = tp.tensor([[1, 0, 2], [3, 0.5, 0]]).requiresGrad_();
+    tp.cumprod(x, 1).sum().backward();
+    expect(x.grad!.dtype).toBe('float32');
+    expectClose(x.grad!.dataSync(), [1, 3, 0, 1.5, 3, 1.5]);
+    expectNoLeak(() => tp.tidy(() => tp.grads(tp.cumprod(x, 1).sum(), [x])));
+  });
+});
+
+describe('stridedSlice gradient', () => {
+  const cases: [string, (x: T) => T, number[]][] = [
+    ['steps 2 and 3', (x) => x.stridedSlice([1, 0], [4, 6], [2, 3]), [4, 6]],
+    ['negative steps', (x) => x.stridedSlice([3, -1], [0, -7], [-1, -2]), [4, 6]],
+    ['masks, reversed', (x) => x.stridedSlice([0, 0], [0, 0], [-1, -2], { beginMask: 3, endMask: 3 }), [3, 5]],
+    ['ellipsis + begin/end masks', (x) => x.stridedSlice([0, 0], [0, 0], [1, -2], { ellipsisMask: 1, beginMask: 2, endMask: 2 }), [2, 3, 4]],
+    ['new axis + shrink', (x) => x.stridedSlice([1, 0, -1, 2], [0, 0, 0, 0], [1, 1, -1, 1], { endMask: 1, newAxisMask: 2, shrinkAxisMask: 8 }), [3, 4, 5]],
+    ['shrink + ellipsis + new axis', (x) => x.stridedSlice([0, 0, 0, 1], [0, 0, 0, 3], [1, 1, 1, 1], { shrinkAxisMask: 1, ellipsisMask: 2, newAxisMask: 4 }), [2, 3, 4]],
+    ['shrink to 0-d', (x) => x.stridedSlice([1, -1], [0, 0], [1, 1], { shrinkAxisMask: 3 }), [3, 4]],
+    ['trailing dims kept, clamped bounds', (x) => x.stridedSlice([-10], [10], [2]), [5, 2]],
+    ['of a transposed view', (x) => x.T.stridedSlice([4, 0], [0, 3], [-3, 2]), [3, 5]],
+  ];
+  test.each(cases)('%s', (name, f, shape) => check((x) => f(x).square(), [rnd('ss' + name, shape)]));
+  test('the gradient lands on the selected elements, zero elsewhere; empty slices give zeros', () => {
+    const x = tp.arange(10).reshape([2, 5]).cast('float64').requiresGrad_();
+    const begin = [0, 4];
+    const y = x.stridedSlice(begin, [2, 0], [1, -2]).mul(f64([[1, 2], [3, 4]])).sum();
+    begin[1] = 3; // the recorded spec is the caller's at the time of the call
+    y.backward();
+    expect(x.grad!.toArray()).toEqual([[0, 0, 2, 0, 1], [0, 0, 4, 0, 3]]);
+    x.grad = null;
+    const e = x.stridedSlice([1, 2], [1, 0], [1, -1]);
+    expect(e.shape).toEqual([0, 2]);
+    e.sum().add(x.sum()).backward();
+    expect(x.grad!.toArray()).toEqual([[1, 1, 1, 1, 1], [1, 1, 1, 1, 1]]);
+  });
+  test('float32 and no leak', () => {
+    const x = tp.ones([3, 4]).requiresGrad_();
+    const [g] = tp.grads(x.stridedSlice([0, 1], [3, 4], [2, 2]).sum(), [x]);
+    expect(g.dtype).toBe('float32');
+    expect(g.toArray()).toEqual([[0, 1, 0, 1], [0, 0, 0, 0], [0, 1, 0, 1]]);
+    expectNoLeak(() => tp.tidy(() => tp.grads(x.stridedSlice([2, 0], [0, 4], [-1, 3]).sum(), [x])));
+  });
+});
+
+describe('ties in max/min gradients, as torch 1.13', () => {
+  const grad1 = (f: (x: T) => T, v: number[] | number[][]): unknown => {
+    const x = f64(v).requiresGrad_();
+    f(x).sum().backward();
+    return x.grad!.toArray();
+  };
+  const grad2 = (f: (a: T, b: T) => T, av: number[], bv: number[]): [unknown, unknown] => {
+    const a = f64(av).requiresGrad_();
+    const b = f64(bv).requiresGrad_();
+    f(a, b).sum().backward();
+    return [a.grad!.toArray(), b.grad!.toArray()];
+  };
+  test('maximum/minimum split a tie 0.5 / 0.5; NaN gives both the full gradient', () => {
+    expect(grad2(tp.maximum, [1, 2, 3], [1, 1, 3])).toEqual([[0.5, 1, 0.5], [0.5, 0, 0.5]]);
+    expect(grad2(tp.minimum, [1, 2, 3], [1, 1, 3])).toEqual([[0.5, 0, 0.5], [0.5, 1, 0.5]]);
+    expect(grad2(tp.maximum, [1, NaN, 3, NaN], [NaN, 2, 3, NaN])).toEqual([[1, 1, 0.5, 1], [1, 1, 0.5, 1]]);
+    // broadcast: the [1] operand sums its halves (ties) and wholes (where it wins)
+    expect(grad2(tp.maximum, [2, 2, 1, 3], [2])).toEqual([[0.5, 0.5, 0, 1], [2]]);
+    // a number is a constant: the tensor keeps its half only
+    expect(grad1((x) => tp.maximum(x, 1), [1, 0, 2])).toEqual([0.5, 0, 1]);
+    expect(grad1((x) => x.minimum(0), [0, -1, 2])).toEqual([0.5, 1, 0]);
+  });
+  test('clip with tensor bounds keeps torch.clamp\'s rule: x gets it at the bounds', () => {
+    expect(grad2((x, lo) => tp.clip(x, lo, 2), [0, 1, 2, -1], [0, 0, 0, 0])).toEqual([[1, 1, 1, 0], [0, 0, 0, 1]]);
+    const x = f64([0, 1, 2, 3]).requiresGrad_();
+    const lo = f64([0, 0, 0, 0]).requiresGrad_();
+    const hi = f64([2, 2, 2, 2]).requiresGrad_();
+    tp.clip(x, lo, hi).sum().backward();
+    expect([x.grad!.toArray(), lo.grad!.toArray(), hi.grad!.toArray()]).toEqual([[1, 1, 1, 0], [0, 0, 0, 0], [0, 0, 0, 1]]);
+    // crossed bounds (min > max) give max, as torch
+    expect(grad2((a, b) => tp.clip(a, 1, b), [0.5, 3], [0, 0])).toEqual([[0, 0], [1, 1]]);
+    expect(grad2((a, b) => tp.clip(a, b, undefined), [0.5, 3], [1, 1])).toEqual([[0, 1], [1, 0]]);
+  });
+  test('full max/min split evenly among ties (x.max()); NaN is shared among the NaNs', () => {
+    const v = [[1, 3, 3, 2], [5, 5, 5, 0]];
+    expect(grad1((x) => tp.max(x), v)).toEqual([[0, 0, 0, 0], [1 / 3, 1 / 3, 1 / 3, 0]]);
+    expect(grad1((x) => tp.min(x), [[1, 0, 3], [0, 2, 0]])).toEqual([[0, 1 / 3, 0], [1 / 3, 0, 1 / 3]]);
+    expect(grad1((x) => tp.max(x), [1, NaN, NaN, 0])).toEqual([0, 0.5, 0.5, 0]);
+  });
+  test('max/min along one axis: the first extreme (the argmax index, x.max(dim)) gets it all', () => {
+    const v = [[1, 3, 3, 2], [5, 5, 5, 0]];
+    expect(grad1((x) => tp.max(x, 1), v)).toEqual([[0, 1, 0, 0], [1, 0, 0, 0]]);
+    expect(grad1((x) => x.max(-1, true), v)).toEqual([[0, 1, 0, 0], [1, 0, 0, 0]]);
+    expect(grad1((x) => tp.min(x, 1), v)).toEqual([[1, 0, 0, 0], [0, 0, 0, 1]]);
+    expect(grad1((x) => tp.max(x, 0), [[2, 1], [2, 1], [0, 1]])).toEqual([[1, 1], [0, 0], [0, 0]]);
+    expect(grad1((x) => tp.max(x, 1), [[1, NaN, NaN, 0]])).toEqual([[0, 1, 0, 0]]);
+    expect(grad1((x) => tp.max(x, 0), 2.5 as never)).toEqual(1);
+  });
+  test('a list of axes splits evenly (x.amax(dims))', () => {
+    expect(grad1((x) => tp.max(x, [1]), [[1, 3, 3, 2], [5, 5, 5, 0]])).toEqual([[0, 0.5, 0.5, 0], [1 / 3, 1 / 3, 1 / 3, 0]]);
+    expect(grad1((x) => tp.min(x, [0, 1]), [[1, 0], [0, 2]])).toEqual([[0, 0.5], [0.5, 0]]);
+  });
+});
+
 describe('second order: gradcheck of gradients (createGraph)', () => {
   /** x -> d/dx sum(f(x) * w): its own gradient is checked by finite differences of the first. */
   const weighted = (y: T): T => y.mul(tp.arange(y.size).reshape(y.shape).cast('float64').add(1)).sum();
@@ -233,6 +380,12 @@ describe('second order: gradcheck of gradients (createGraph)', () => {
     ['max * x', (x) => x.mul(tp.max(x, 1, true)), () => rnd('g2max', [2, 3])],
     ['var', (x) => tp.variance(x, 1), () => rnd('g2var', [2, 3])],
     ['prod', (x) => tp.prod(x, 1), () => rnd('g2prod', [2, 3])],
+    ['erf', tp.erf, () => rnd('g2erf', [3, 2])],
+    ['gelu', tp.gelu, () => rnd('g2gelu', [3, 2])],
+    ['cumprod', (x) => tp.cumprod(x, 1), () => rnd('g2cumprod', [2, 4])],
+    ['cumprod, one zero per slice', (x) => tp.cumprod(x, 1), () => f64([[1.5, 0, -2, 0.5], [0, 1.2, 0.8, -1.1]])],
+    ['cumprod, two zeros per slice', (x) => tp.cumprod(x, 0), () => f64([[0, 1.3], [2, 0], [0, 1.5], [-0.7, 0]])],
+    ['stridedSlice (negative step, shrink)', (x) => x.stridedSlice([3, 1], [0, 0], [-2, 1], { shrinkAxisMask: 2 }).square(), () => rnd('g2ss', [4, 3])],
     ['x + x (one gradient for two inputs)', (x) => tp.add(x, x).mul(x), () => rnd('g2addxx', [3])],
     ['a shared intermediate', (x) => { const e = x.exp(); return e.mul(e).add(e.sin()); }, () => rnd('g2shared', [3])],
   ];

@@ -249,7 +249,7 @@ for (const [op, list] of byOp) {
 // to a contiguous copy of that view. Seeded; layouts: transposed, negative stride, every other
 // element, zero stride (broadcast).
 describe('big strided views agree with contiguous copies', () => {
-  const UN = ['neg', 'abs', 'exp', 'tanh', 'sigmoid', 'relu', 'gelu', 'softplus', 'floor', 'round', 'sqrt', 'sin', 'isnan', 'logicalNot', 'square'];
+  const UN = ['neg', 'abs', 'exp', 'tanh', 'erf', 'sigmoid', 'relu', 'gelu', 'softplus', 'floor', 'round', 'sqrt', 'sin', 'isnan', 'logicalNot', 'square'];
   const BIN = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum', 'mod', 'pow', 'lt', 'eq', 'logicalAnd'];
   const RED = ['sum', 'mean', 'max', 'min', 'prod', 'var', 'logsumexp', 'argmax', 'any', 'all'];
 

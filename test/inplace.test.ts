@@ -1,6 +1,7 @@
 // In-place updates (assign/assignAdd/assignSub, add_/sub_/mul_/div_/zero_/fill_): written
 // through strides into the existing storage, not recorded, version bumped (shared with views),
-// refused on leaves that require grad while recording; backward detects modified saved inputs.
+// refused on leaves that require grad (and views of them) while recording; backward detects
+// modified saved inputs.
 import { tp, expectClose, expectNoLeak, expectThrowsCode } from './helpers';
 
 describe('in-place updates', () => {
@@ -114,6 +115,71 @@ describe('in-place updates', () => {
     tp.noGrad(() => w.sub_(1));
     expect(Array.from(w.dataSync())).toEqual([0, 1, 2]);
     expect(w.requiresGrad).toBe(true);
+  });
+
+  test('a view of such a leaf is refused too (torch), through any view op and views of views', () => {
+    const w = tp.tensor([[1, 2, 3], [4, 5, 6]], { dtype: 'float32' });
+    w.requiresGrad = true;
+    const views: [string, () => tp.Tensor][] = [
+      ['select', () => tp.select(w, 0, 1)],
+      ['slice', () => tp.slice(w, [0, 1], [2, 2])],
+      ['stridedSlice', () => w.stridedSlice([1, 2], [0, 0], [-1, -2], { endMask: 3 })],
+      ['transpose', () => w.T],
+      ['reshape', () => w.reshape([3, 2])],
+      ['squeeze/unsqueeze', () => w.unsqueeze(0).squeeze(0)],
+      ['broadcastTo', () => w.broadcastTo([2, 2, 3])],
+      ['split', () => tp.split(w, 1, 1)[2]],
+      ['a view of a view', () => w.T.select(0, 2).slice([1], [1])],
+    ];
+    for (const [name, mk] of views) {
+      const v = mk();
+      for (const f of [
+        () => v.add_(1), () => v.sub_(1), () => v.mul_(2), () => v.div_(2), () => v.assign(0),
+        () => v.assignAdd(1), () => v.assignSub(1), () => v.zero_(), () => v.fill_(1),
+      ]) {
+        try {
+          f();
+          throw new Error(`${name}: not refused`);
+        } catch (e) {
+          expect((e as Error).message).toMatch(/a view of a leaf Variable that requires grad is being used in an in-place operation/);
+          expect((e as { code?: string }).code).toBe('ERR_INPLACE');
+        }
+      }
+    }
+    expect(w.toArray()).toEqual([[1, 2, 3], [4, 5, 6]]);
+    expect(w._version).toBe(0);
+    // a view made under noGrad is refused once recording is back on (torch refuses it as well)
+    const nv = tp.noGrad(() => tp.select(w, 1, 0));
+    expectThrowsCode(() => nv.zero_(), 'ERR_INPLACE', /view of a leaf/);
+  });
+
+  test('inside noGrad a view of the leaf can be written, and writes through', () => {
+    const w = tp.tensor([[1, 2, 3], [4, 5, 6]], { dtype: 'float32' });
+    w.requiresGrad = true;
+    const col = tp.select(w, 1, 2);
+    const rows = w.stridedSlice([1], [0], [-1], { endMask: 1 });
+    tp.noGrad(() => {
+      col.zero_();
+      rows.mul_(2);
+      tp.slice(w, [0, 0], [1, 1]).fill_(9);
+    });
+    expect(w.toArray()).toEqual([[9, 4, 0], [8, 10, 0]]);
+    expect(w._version).toBe(3);
+    expect(w.requiresGrad).toBe(true);
+  });
+
+  test('views of tensors that are not such leaves stay writable: computed, detached, no requiresGrad', () => {
+    const w = tp.tensor([1, 2, 3, 4], { dtype: 'float32' });
+    w.requiresGrad = true;
+    const h = tp.mul(w, 2); // computed: torch allows it (here: not recorded, the version check guards backward)
+    tp.slice(h, [1], [2]).add_(1);
+    expect(Array.from(h.dataSync())).toEqual([2, 5, 7, 8]);
+    const d = w.detach(); // shares w's storage, like torch's detach
+    tp.slice(d, [0], [1]).fill_(-1);
+    expect(Array.from(w.dataSync())).toEqual([-1, 2, 3, 4]);
+    const plain = tp.zeros([2, 2]);
+    plain.T.select(0, 1).fill_(3);
+    expect(plain.toArray()).toEqual([[0, 3], [0, 3]]);
   });
 
   test('a disposed tensor cannot be updated', () => {

@@ -476,7 +476,7 @@ interface Spec {
   allow?: string[];
 }
 
-const UNARY = ['neg', 'abs', 'sign', 'exp', 'expm1', 'log', 'log1p', 'sqrt', 'rsqrt', 'square', 'reciprocal', 'sin', 'cos', 'tan', 'tanh', 'sigmoid', 'relu', 'gelu', 'floor', 'ceil', 'round', 'isnan', 'isfinite', 'logicalNot'];
+const UNARY = ['neg', 'abs', 'sign', 'exp', 'expm1', 'log', 'log1p', 'sqrt', 'rsqrt', 'square', 'reciprocal', 'sin', 'cos', 'tan', 'tanh', 'erf', 'sigmoid', 'relu', 'gelu', 'floor', 'ceil', 'round', 'isnan', 'isfinite', 'logicalNot'];
 const BINARY = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'mod', 'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logicalAnd', 'logicalOr', 'logicalXor'];
 const REDUCE = ['sum', 'mean', 'prod', 'max', 'min', 'var', 'std', 'logsumexp', 'any', 'all'];
 

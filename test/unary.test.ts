@@ -1,7 +1,7 @@
 // Unary ops (math, activations, rounding, clip, isnan/isfinite) against plain-JS references
 // on fresh seeded random inputs: float32/float64, int32 and bool inputs (promotion as PyTorch),
 // strided views, empty and 0-d tensors, NaN/Inf, errors and leaks.
-import { tp, rng, seedOf, randArray, randInts, f32, prod, stridesOf, expectTensor, expectNoLeak, expectThrowsCode } from './helpers';
+import { tp, rng, seedOf, randArray, randInts, f32, prod, stridesOf, expectClose, expectTensor, expectNoLeak, expectThrowsCode } from './helpers';
 import { DT, TA, INT_MIN, INT_MAX, gen, mk, store, walk, ViewSpec, viewOf } from './elementwise-helpers';
 
 
@@ -80,6 +80,7 @@ const U: UCase[] = [
   { name: 'cos', kind: 'float', lo: -10, hi: 10, ref: Math.cos },
   { name: 'tan', kind: 'float', lo: -1.5, hi: 1.5, ref: Math.tan },
   { name: 'tanh', kind: 'float', lo: -10, hi: 10, ref: Math.tanh },
+  { name: 'erf', kind: 'float', lo: -4, hi: 4, ref: erf },
   { name: 'sigmoid', kind: 'float', lo: -20, hi: 20, ref: (x) => 1 / (1 + Math.exp(-x)) },
   { name: 'relu', kind: 'int', lo: -3, hi: 3, ref: (x) => (x < 0 ? 0 : x) },
   { name: 'leakyRelu', kind: 'float', lo: -3, hi: 3, ref: (x) => (x > 0 ? x : x * 0.01) },
@@ -210,8 +211,33 @@ describe.each(U.map((c) => [label(c), c] as [string, UCase]))('%s', (_, c) => {
   });
 });
 
+describe('erf', () => {
+  test('float64 to ~1 ulp at known values (the reference itself is checked against them)', () => {
+    // math.erf (CPython, correctly rounded to ~1 ulp) and torch.erf give these exactly
+    const xs = [1e-10, -1e-3, 0.5, 1, -1.5, 2, 2.5, 3, -4, 5.5, 6];
+    const want = [1.1283791670955126e-10, -0.0011283787909692365, 0.5204998778130465, 0.8427007929497149, -0.9661051464753108,
+      0.9953222650189527, 0.999593047982555, 0.9999779095030014, -0.9999999845827421, 0.9999999999999927, 1];
+    expectClose(xs.map(erf), want, { rtol: 4e-15, atol: 0 }, 'JS reference');
+    expectTensor(tp.erf(tp.tensor(xs, { dtype: 'float64' })), [xs.length], 'float64', want, { rtol: 4e-16, atol: 0 });
+    expectTensor(tp.tensor(xs).erf(), [xs.length], 'float32', want.map(f32));
+  });
+  test('odd, bounded by ±1, ±0 kept', () => {
+    const r = rng(seedOf('erf/odd'));
+    const v = gen(200, 'float64', r, -6, 6);
+    const x = tp.tensor(v, { dtype: 'float64' });
+    const a = Array.from(tp.erf(x).dataSync());
+    const b = Array.from(tp.erf(x.neg()).dataSync());
+    for (let i = 0; i < v.length; i++) {
+      expect(b[i]).toBe(-a[i]);
+      expect(Math.abs(a[i])).toBeLessThanOrEqual(1);
+    }
+    expect(Object.is(tp.erf(tp.tensor([-0], { dtype: 'float64' })).dataSync()[0], -0)).toBe(true);
+    tp.dispose(x);
+  });
+});
+
 describe('large tensors take the threaded path', () => {
-  test.each(['exp', 'sigmoid', 'abs', 'tanh', 'round'])('%s', (name) => {
+  test.each(['exp', 'sigmoid', 'abs', 'tanh', 'erf', 'round'])('%s', (name) => {
     const c = U.find((u) => u.name === name)!;
     const r = rng(seedOf(`large/${name}`));
     const shape = [260, 257];

@@ -17,7 +17,7 @@ import { tape } from '../autograd/state';
 import { sumTo } from '../autograd/grad';
 import { neg, log } from './unary';
 import { cast } from './cast';
-import { ge, lt, le, gt } from './logical';
+import { eq, lt, gt } from './logical';
 
 export type TensorLike = Tensor | number | boolean;
 
@@ -320,18 +320,24 @@ function powMinus1(a: TensorLike, b: TensorLike): Tensor {
 function logOf(a: TensorLike): Tensor | number {
   return a instanceof Tensor ? log(a) : Math.log(Number(a));
 }
-/** Elementwise max; NaN if either side is NaN (torch.maximum). */
+/**
+ * @internal the share of maximum/minimum's gradient for one operand: 0 where `loses(a, b)`
+ * says the other operand won, 1/2 on ties, 1 otherwise — torch 1.13's formula, which also
+ * gives both operands the full gradient where a NaN makes every comparison false.
+ */
+function extremeShare(a: TensorLike, b: TensorLike, loses: (a: TensorLike, b: TensorLike) => Tensor, like: Tensor): Tensor {
+  return sub(sub(1, maskOf(loses(a, b), like)), mul(maskOf(eq(a, b), like), 0.5));
+}
+/** Elementwise max; NaN if either side is NaN (torch.maximum). Ties split the gradient evenly. */
 export function maximum(a: TensorLike, b: TensorLike): Tensor {
   const out = binaryOp(Binary.Maximum, 'maximum', a, b);
-  // the gradient goes to a where a >= b, else to b (ties: all to a)
-  if (tape.on && recording(a, b)) rec(out, 'maximum', a, b, (g) => mul(g, maskOf(ge(a, b), g)), (g) => mul(g, maskOf(lt(a, b), g)));
+  if (tape.on && recording(a, b)) rec(out, 'maximum', a, b, (g) => mul(g, extremeShare(a, b, lt, g)), (g) => mul(g, extremeShare(a, b, gt, g)));
   return out;
 }
-/** Elementwise min; NaN if either side is NaN (torch.minimum). */
+/** Elementwise min; NaN if either side is NaN (torch.minimum). Ties split the gradient evenly. */
 export function minimum(a: TensorLike, b: TensorLike): Tensor {
   const out = binaryOp(Binary.Minimum, 'minimum', a, b);
-  // the gradient goes to a where a <= b, else to b (ties: all to a)
-  if (tape.on && recording(a, b)) rec(out, 'minimum', a, b, (g) => mul(g, maskOf(le(a, b), g)), (g) => mul(g, maskOf(gt(a, b), g)));
+  if (tape.on && recording(a, b)) rec(out, 'minimum', a, b, (g) => mul(g, extremeShare(a, b, gt, g)), (g) => mul(g, extremeShare(a, b, lt, g)));
   return out;
 }
 /**

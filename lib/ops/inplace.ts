@@ -1,6 +1,7 @@
 // In-place updates: assign/assignAdd/assignSub (tf.Variable) and add_/sub_/mul_/div_/zero_/fill_
 // (torch). They write through the tensor's strides and offset into its existing storage,
-// are not recorded on the tape, and bump the storage's version counter (shared by views)
+// are not recorded on the tape (refused on a leaf that requires grad, and on views of one,
+// while recording), and bump the storage's version counter (shared by views)
 // so backward() can refuse a gradient that needs a value since overwritten.
 import { native, writeLayout } from '../core/native';
 import { fail, describe, fmtShape } from '../core/errors';
@@ -14,10 +15,19 @@ import { add, sub, mul, div, TensorLike } from './binary';
 function checkWritable(t: unknown, op: string): Tensor {
   if (!(t instanceof Tensor)) fail(op, `expected a Tensor, got ${describe(t)}`);
   t._live(op);
-  if (tape.enabled && t._rg && t._node === null)
+  if (!tape.enabled) return t;
+  if (t._rg && t._node === null)
     fail(
       op,
       'a leaf Variable that requires grad is being used in an in-place operation; wrap the update in tp.noGrad(() => ...)',
+      'ERR_INPLACE',
+    );
+  // torch's rule too: the write would change the leaf behind the tape's back
+  const base = t._base;
+  if (base !== null && base._rg && base._node === null)
+    fail(
+      op,
+      `a view of a leaf Variable that requires grad is being used in an in-place operation (view of shape ${fmtShape(t.shape)}, leaf of shape ${fmtShape(base.shape)}); wrap the update in tp.noGrad(() => ...)`,
       'ERR_INPLACE',
     );
   return t;

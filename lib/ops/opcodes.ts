@@ -52,5 +52,6 @@ export const enum Unary {
   IsNan = 25,
   IsFinite = 26,
   LogicalNot = 27,
+  Erf = 28,
 }
-export const UNARY_OP_COUNT = 28;
+export const UNARY_OP_COUNT = 29;

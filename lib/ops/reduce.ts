@@ -17,10 +17,11 @@ import { contiguousStrides, normAxes, normAxis } from '../core/shape';
 import { Tensor } from '../tensor';
 import { record, tracked } from '../autograd/tape';
 import { tape } from '../autograd/state';
-import { reshape, broadcastTo } from './views';
+import { reshape, broadcastTo, permute, unsqueeze } from './views';
 import { mul, div, sub } from './binary';
-import { exp } from './unary';
-import { eq, where, logicalAnd } from './logical';
+import { exp, isnan } from './unary';
+import { eq, le, where, logicalAnd, logicalOr } from './logical';
+import { arange } from './creation';
 import { cast } from './cast';
 import { flip } from './join';
 
@@ -150,16 +151,20 @@ function prodGrad(x: Tensor, outK: Tensor, axes: number[]): Tensor {
   const oneZero = where(logicalAnd(eq(cnt, 1), z), prod(xs, axes, true), 0);
   return where(eq(cnt, 0), noZero, oneZero);
 }
-/** Maximum; NaN propagates; keeps the dtype. */
+/**
+ * Maximum; NaN propagates; keeps the dtype. Gradient on ties as torch 1.13: with a single
+ * integer axis it goes to the first maximal element (argmax, as x.max(dim)); over all axes
+ * or a list of axes it is shared evenly among the ties (as x.max() and x.amax(dims)).
+ */
 export function max(x: Tensor, axis?: Axis, keepDims = false): Tensor {
   const out = reduceOp(RMax, 'max', x, axis, keepDims);
-  if (tape.on && tracked(x)) recReduce(out, 'max', x, axis, (gx, outK, axes) => mul(gx, tieShare(x, outK, axes)));
+  if (tape.on && tracked(x)) recReduce(out, 'max', x, axis, (gx, outK, axes) => mul(gx, extremeWeights(x, outK, axes, axis, argmax)));
   return out;
 }
-/** Minimum; NaN propagates; keeps the dtype. */
+/** Minimum; NaN propagates; keeps the dtype. Ties in the gradient as max. */
 export function min(x: Tensor, axis?: Axis, keepDims = false): Tensor {
   const out = reduceOp(RMin, 'min', x, axis, keepDims);
-  if (tape.on && tracked(x)) recReduce(out, 'min', x, axis, (gx, outK, axes) => mul(gx, tieShare(x, outK, axes)));
+  if (tape.on && tracked(x)) recReduce(out, 'min', x, axis, (gx, outK, axes) => mul(gx, extremeWeights(x, outK, axes, axis, argmin)));
   return out;
 }
 /** Population variance (ddof 0, as tf.math.reduce_variance). */
@@ -184,9 +189,16 @@ export function logsumexp(x: Tensor, axis?: Axis, keepDims = false): Tensor {
   if (tape.on && tracked(x)) recReduce(out, 'logsumexp', x, axis, (gx, outK) => mul(gx, exp(sub(x, outK))));
   return out;
 }
-/** max/min gradient weights: 1 at the extreme, shared evenly between ties (as torch.amax). */
-function tieShare(x: Tensor, outK: Tensor, axes: number[]): Tensor {
-  const m = cast(eq(x, outK), x.dtype);
+/** max/min gradient weights (constants): see max for which element gets what on ties. */
+function extremeWeights(x: Tensor, outK: Tensor, axes: number[], axis: unknown, argFn: (x: Tensor, axis: number, keepDims: boolean) => Tensor): Tensor {
+  if (typeof axis === 'number' && x.rank > 0) {
+    const a = axes[0];
+    const iotaShape = x.shape.map((d, i) => (i === a ? d : 1));
+    const iota = reshape(arange(0, x.shape[a], 1, { dtype: 'int32' }), iotaShape);
+    return cast(eq(iota, argFn(x, a, true)), x.dtype);
+  }
+  // a NaN result is shared among the NaNs (NaN == NaN is false), as torch's evenly_distribute_backward
+  const m = cast(logicalOr(eq(x, outK), logicalAnd(isnan(x), isnan(outK))), x.dtype);
   return div(m, sum(m, axes, true));
 }
 /** True where any element is nonzero (NaN counts as nonzero). */
@@ -255,7 +267,58 @@ export function cumsum(x: Tensor, axis: number): Tensor {
 }
 /** Cumulative product along axis; int32/bool give int32, floats keep their dtype. */
 export function cumprod(x: Tensor, axis: number): Tensor {
-  return scanOp(SCumProd, 'cumprod', x, axis);
+  const out = scanOp(SCumProd, 'cumprod', x, axis);
+  if (tape.on && tracked(x)) {
+    const a = normAxis(axis, x.rank, 'cumprod');
+    record(out, 'cumprod', [x], (g) => [cumprodGrad(g, x, out, a)]);
+  }
+  return out;
+}
+
+function reverseCumsum(t: Tensor, a: number): Tensor {
+  return flip(cumsum(flip(t, a), a), a);
+}
+
+/**
+ * d/dx_i of sum_k g_k out_k = sum_{k>=i} g_k prod_{j<=k, j!=i} x_j along the axis, exact
+ * with zeros (torch's cumprod_backward). Without zeros it is reverse-cumsum(g out) / x. With
+ * zeros, in O(n): ahead of a slice's first zero the same formula holds; at the first zero z
+ * it is reverse-cumsum(g cumprod(x with x_z = 1)); past it every product holds x_z, so 0.
+ * That O(n) form is exact but its own derivative is not (the masks hide the dependence on
+ * x_z), so a recorded backward (createGraph) with zeros takes the O(n²) polynomial instead.
+ */
+function cumprodGrad(g: Tensor, x: Tensor, out: Tensor, a: number): Tensor {
+  if (x.rank === 0 || x.shape[a] <= 1 || x.size === 0) return g; // out = x
+  const isZero = eq(x, 0);
+  if (!any(isZero).item()) return div(reverseCumsum(mul(g, out), a), x);
+  if (tape.on) return cumprodGradPoly(g, x, a);
+  const zerosSoFar = cumsum(isZero, a);
+  const before = eq(zerosSoFar, 0);
+  const first = logicalAnd(isZero, eq(zerosSoFar, 1));
+  const ahead = div(reverseCumsum(mul(g, out), a), where(before, x, 1)); // where() keeps 0/0 out of the dropped branch
+  const atFirst = reverseCumsum(mul(g, cumprod(where(first, 1, x), a)), a);
+  return where(before, ahead, where(first, atFirst, 0));
+}
+
+/**
+ * The same gradient as a polynomial in x, O(n²) per slice: with the axis moved last,
+ * C[.., i, k] = cumprod over j of (x_j, 1 where j == i), and grad_i = sum_{k>=i} g_k C[.., i, k].
+ */
+function cumprodGradPoly(g: Tensor, x: Tensor, a: number): Tensor {
+  const r = x.rank;
+  const n = x.shape[a];
+  const perm: number[] = [];
+  for (let d = 0; d < r; d++) if (d !== a) perm.push(d);
+  perm.push(a);
+  const inv = new Array<number>(r);
+  perm.forEach((d, i) => (inv[d] = i));
+  const iota = arange(0, n, 1, { dtype: 'int32' });
+  const row = reshape(iota, [n, 1]); // i
+  const col = reshape(iota, [1, n]); // j, k
+  const xl = unsqueeze(permute(x, perm), -2); // [.., 1, n]
+  const c = cumprod(where(eq(row, col), 1, xl), -1); // [.., n, n]
+  const terms = where(le(row, col), mul(unsqueeze(permute(g, perm), -2), c), 0);
+  return permute(sum(terms, -1), inv);
 }
 
 declare module '../tensor' {

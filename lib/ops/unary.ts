@@ -9,11 +9,12 @@ import { fail, describe } from '../core/errors';
 import { isContiguous } from '../core/shape';
 import { Tensor } from '../tensor';
 import { Binary, Unary, UNARY_OP_COUNT } from './opcodes';
-import { binaryOp, checkOperand, add, sub, mul, div, maximum, minimum } from './binary';
+import { binaryOp, checkOperand, add, sub, mul, div } from './binary';
 import { record, tracked } from '../autograd/tape';
 import { tape } from '../autograd/state';
 import { cast } from './cast';
-import { gt, ge, le, lt, logicalAnd, where } from './logical';
+import { gt, ge, le, lt, logicalAnd, logicalOr, where } from './logical';
+import { sumTo } from '../autograd/grad';
 
 /** @internal records a one-input op whose gradient is `fn(g)` (written with public ops). */
 function rec1(out: Tensor, name: string, x: Tensor, fn: (g: Tensor) => Tensor): Tensor {
@@ -182,6 +183,15 @@ export function tanh(x: Tensor): Tensor {
   return out;
 }
 
+const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
+/** The error function, 2/√π ∫₀ˣ e^(-t²) dt (int32/bool compute in float32). */
+export function erf(x: Tensor): Tensor {
+  const out = unaryOp(Unary.Erf, 'erf', x);
+  // d erf / dx = 2/√π e^(-x²)
+  if (tape.on && tracked(x)) rec1(out, 'erf', x, (g) => mul(g, mul(exp(neg(mul(x, x))), TWO_OVER_SQRT_PI)));
+  return out;
+}
+
 // ---- activations ------------------------------------------------------------------------
 
 /** 1 / (1 + e^-x), computed without overflow for any x. */
@@ -213,20 +223,16 @@ export function elu(x: Tensor, alpha = 1): Tensor {
 /** Exact GELU: x * Phi(x) = x/2 * (1 + erf(x / sqrt 2)) (torch's approximate='none'). */
 export function gelu(x: Tensor): Tensor {
   const out = unaryOp(Unary.Gelu, 'gelu', x);
-  if (tape.on && tracked(x)) rec1(out, 'gelu', x, (g) => mul(g, geluGrad(x, out)));
+  if (tape.on && tracked(x)) rec1(out, 'gelu', x, (g) => mul(g, geluGrad(x)));
   return out;
 }
 
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
-/**
- * d gelu / dx = Phi(x) + x phi(x). There is no erf op, so Phi(x) = gelu(x) / x (exact up to
- * rounding), and 1/2 + x phi(0) near 0 (Taylor; error below 1e-10 for |x| < 1e-3).
- */
-function geluGrad(x: Tensor, out: Tensor): Tensor {
-  const small = lt(abs(x), 1e-3);
-  const phiCdf = where(small, add(mul(x, INV_SQRT_2PI), 0.5), div(out, where(small, 1, x)));
+/** d gelu / dx = Φ(x) + x φ(x) = (1 + erf(x/√2)) / 2 + x e^(-x²/2) / √(2π). */
+function geluGrad(x: Tensor): Tensor {
+  const cdf = mul(add(erf(mul(x, Math.SQRT1_2)), 1), 0.5);
   const pdf = mul(exp(mul(mul(x, x), -0.5)), INV_SQRT_2PI);
-  return add(phiCdf, mul(x, pdf));
+  return add(cdf, mul(x, pdf));
 }
 /**
  * log(1 + e^(beta x)) / beta, and x itself where beta * x > threshold (torch's softplus).
@@ -310,22 +316,50 @@ function clipImpl(op: string, x: Tensor, min: Bound, max: Bound): Tensor {
   return unaryRaw(Unary.Clip, x, dtype, lo, hi);
 }
 
-/** clip on the tape: maximum/minimum record the gradients (inside [min, max] to x, else to the bound). */
+/** clip on the tape: inside [min, max] (ends included) the gradient goes to x, else to the bound. */
 function clipGrad(op: string, x: Tensor, min: Bound, max: Bound): Tensor {
   const noMin = min === undefined || min === null;
   const noMax = max === undefined || max === null;
   if (noMin && noMax) fail(op, 'at least one of min and max must be given');
-  if (min instanceof Tensor || max instanceof Tensor) {
-    const lo = noMin ? x : maximum(x, min as Tensor | number);
-    if (noMax) return lo;
-    const r = minimum(lo, max as Tensor | number);
-    return r;
-  }
+  if (min instanceof Tensor || max instanceof Tensor) return clipTensorBounds(op, x, min, max);
   const out = clipImpl2(op, x, min, max);
   // d clip / dx = 1 inside [min, max], 0 outside
   const lo = noMin ? -Infinity : (min as number);
   const hi = noMax ? Infinity : (max as number);
   return rec1(out, op, x, (g) => mul(g, maskOf(logicalAnd(ge(x, lo), le(x, hi)), g)));
+}
+
+/**
+ * Tensor bounds: torch.clamp(Tensor min, Tensor max)'s gradients, not those of
+ * minimum(maximum(x, min), max), which would halve them where x touches a bound. x gets g
+ * for min <= x <= max; min where x < min < max; max where x > max or max < min (crossed
+ * bounds give max). Bounds broadcast, so each gradient is summed back to its operand.
+ */
+function clipTensorBounds(op: string, x: Tensor, min: Bound, max: Bound): Tensor {
+  const out = clipImpl2(op, x, min, max);
+  const lo = min === undefined || min === null ? null : min;
+  const hi = max === undefined || max === null ? null : max;
+  const inputs = [x];
+  if (lo instanceof Tensor) inputs.push(lo);
+  if (hi instanceof Tensor) inputs.push(hi);
+  return record(out, op, inputs, (g, needs) => {
+    const pass = (m: Tensor): Tensor => where(m, g, 0);
+    let inX: Tensor;
+    if (lo === null) inX = le(x, hi as Tensor | number);
+    else if (hi === null) inX = ge(x, lo);
+    else inX = logicalAnd(ge(x, lo), le(x, hi));
+    const r: (Tensor | null)[] = [needs[0] ? sumTo(pass(inX), x) : null];
+    let k = 1;
+    if (lo instanceof Tensor) {
+      const below = hi === null ? lt(x, lo) : logicalAnd(lt(x, lo), lt(lo, hi));
+      r.push(needs[k++] ? sumTo(pass(below), lo) : null);
+    }
+    if (hi instanceof Tensor) {
+      const above = lo === null ? gt(x, hi) : logicalOr(gt(x, hi), lt(hi, lo));
+      r.push(needs[k++] ? sumTo(pass(above), hi) : null);
+    }
+    return r;
+  });
 }
 
 function clipImpl2(op: string, x: Tensor, min: Bound, max: Bound): Tensor {
@@ -376,6 +410,7 @@ declare module '../tensor' {
     leakyRelu(alpha?: number): Tensor;
     elu(alpha?: number): Tensor;
     gelu(): Tensor;
+    erf(): Tensor;
     softplus(beta?: number, threshold?: number): Tensor;
     floor(): Tensor;
     ceil(): Tensor;
@@ -407,6 +442,7 @@ Tensor.prototype.relu = function () { return relu(this); };
 Tensor.prototype.leakyRelu = function (alpha?: number) { return leakyRelu(this, alpha); };
 Tensor.prototype.elu = function (alpha?: number) { return elu(this, alpha); };
 Tensor.prototype.gelu = function () { return gelu(this); };
+Tensor.prototype.erf = function () { return erf(this); };
 Tensor.prototype.softplus = function (beta?: number, threshold?: number) { return softplus(this, beta, threshold); };
 Tensor.prototype.floor = function () { return floor(this); };
 Tensor.prototype.ceil = function () { return ceil(this); };

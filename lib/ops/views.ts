@@ -16,6 +16,7 @@ import { record, tracked } from '../autograd/tape';
 import { tape } from '../autograd/state';
 import { sumToShape } from '../autograd/grad';
 import { pad } from './join';
+import { zeros } from './creation';
 
 /** @internal records a view op whose gradient is fn(g). */
 function recView(out: Tensor, name: string, x: Tensor, fn: (g: Tensor) => Tensor): Tensor {
@@ -80,7 +81,12 @@ function checkDims(shape: unknown, op: string, allowMinus1: boolean): number[] {
  * and a computed offset could point one step past either end of the storage).
  */
 export function _viewOf(x: Tensor, shape: number[], strides: number[], offset: number): Tensor {
-  return x._view(shape, strides, numel(shape) === 0 ? x._offset : offset);
+  const v = x._view(shape, strides, numel(shape) === 0 ? x._offset : offset);
+  // remember the root only when it is a leaf (no node): in-place ops refuse views of a leaf
+  // that requires grad; views of computed tensors stay writable, as in torch
+  const root = x._base ?? x;
+  if (root._node === null) v._base = root;
+  return v;
 }
 
 /** @internal a contiguous copy of x's elements laid out as `shape` (same element count). */
@@ -331,50 +337,85 @@ export function stridedSlice(
 ): Tensor {
   const op = 'stridedSlice';
   _tensorArg(x, op);
+  return stridedSliceWith(x, parseStridedSpec(op, begin, end, strides, options));
+}
+
+/** A validated stridedSlice spec (everything but the shape it applies to). */
+interface StridedSpec {
+  b: number[];
+  e: number[];
+  st: number[];
+  beginMask: number;
+  endMask: number;
+  shrinkMask: number;
+  newAxisMask: number;
+  ellipsisMask: number;
+  /** entries that index a dim of x (neither new axis nor ellipsis) */
+  nReal: number;
+}
+
+function parseStridedSpec(op: string, begin: unknown, end: unknown, strides: unknown, options: unknown): StridedSpec {
   const b = toIntList(begin, op, 'begin');
   const e = toIntList(end, op, 'end');
   const st = strides === undefined || strides === null ? b.map(() => 1) : toIntList(strides, op, 'strides');
   if (e.length !== b.length || st.length !== b.length)
     fail(op, `begin, end and strides must have the same length, got ${b.length}, ${e.length} and ${st.length}`);
-  const o = options ?? {};
+  const o = (options ?? {}) as StridedSliceOptions;
   if (typeof o !== 'object') fail(op, `options must be an object, got ${describe(o)}`);
-  const beginMask = checkMask(o.beginMask, op, 'beginMask');
-  const endMask = checkMask(o.endMask, op, 'endMask');
-  const shrinkMask = checkMask(o.shrinkAxisMask, op, 'shrinkAxisMask');
-  const newAxisMask = checkMask(o.newAxisMask, op, 'newAxisMask');
-  const ellipsisMask = checkMask(o.ellipsisMask, op, 'ellipsisMask');
-  const n = b.length;
-  const bit = (m: number, i: number): boolean => i < 31 && ((m >>> i) & 1) === 1;
+  const spec: StridedSpec = {
+    // copies: the gradient reads the spec later, after the caller may have reused its arrays
+    b: b.slice(),
+    e: e.slice(),
+    st: st.slice(),
+    beginMask: checkMask(o.beginMask, op, 'beginMask'),
+    endMask: checkMask(o.endMask, op, 'endMask'),
+    shrinkMask: checkMask(o.shrinkAxisMask, op, 'shrinkAxisMask'),
+    newAxisMask: checkMask(o.newAxisMask, op, 'newAxisMask'),
+    ellipsisMask: checkMask(o.ellipsisMask, op, 'ellipsisMask'),
+    nReal: 0,
+  };
   let nEllipsis = 0;
-  let nReal = 0;
-  for (let i = 0; i < n; i++) {
-    if (bit(ellipsisMask, i)) nEllipsis++;
-    else if (!bit(newAxisMask, i)) nReal++;
+  for (let i = 0; i < b.length; i++) {
+    if (bit(spec.ellipsisMask, i)) nEllipsis++;
+    else if (!bit(spec.newAxisMask, i)) spec.nReal++;
   }
-  if (nEllipsis > 1) fail(op, `at most one ellipsis is allowed, ellipsisMask = ${ellipsisMask}`);
-  const r = x.rank;
-  if (nReal > r) fail(op, `the slice spec indexes ${nReal} dims but x has shape ${fmtShape(x.shape)}`, 'ERR_AXIS');
+  if (nEllipsis > 1) fail(op, `at most one ellipsis is allowed, ellipsisMask = ${spec.ellipsisMask}`);
+  return spec;
+}
+
+function bit(m: number, i: number): boolean {
+  return i < 31 && ((m >>> i) & 1) === 1;
+}
+
+/**
+ * The view that spec selects from a tensor laid out as (xShape, xStrides, xOffset). Also
+ * used by the gradient to select the same elements of a contiguous tensor of x's shape.
+ */
+function stridedLayout(op: string, spec: StridedSpec, xShape: readonly number[], xStrides: readonly number[], xOffset: number): { shape: number[]; strides: number[]; offset: number } {
+  const { b, e, st, beginMask, endMask, shrinkMask, newAxisMask, ellipsisMask, nReal } = spec;
+  const r = xShape.length;
+  if (nReal > r) fail(op, `the slice spec indexes ${nReal} dims but x has shape ${fmtShape(xShape)}`, 'ERR_AXIS');
   const shape: number[] = [];
   const outStrides: number[] = [];
-  let offset = x._offset;
+  let offset = xOffset;
   let xd = 0;
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < b.length; i++) {
     if (bit(ellipsisMask, i)) {
       for (let k = r - nReal; k > 0; k--, xd++) {
-        shape.push(x.shape[xd]);
-        outStrides.push(x._strides[xd]);
+        shape.push(xShape[xd]);
+        outStrides.push(xStrides[xd]);
       }
     } else if (bit(newAxisMask, i)) {
       shape.push(1);
       outStrides.push(0);
     } else {
-      const dim = x.shape[xd];
-      const xs = x._strides[xd];
+      const dim = xShape[xd];
+      const xs = xStrides[xd];
       if (bit(shrinkMask, i)) {
         let k = b[i];
         if (k < 0) k += dim;
         if (k < 0 || k >= dim)
-          fail(op, `index ${b[i]} (shrinkAxisMask bit ${i}) is out of range for dim ${xd} of size ${dim} (shape ${fmtShape(x.shape)})`, 'ERR_OUT_OF_BOUNDS');
+          fail(op, `index ${b[i]} (shrinkAxisMask bit ${i}) is out of range for dim ${xd} of size ${dim} (shape ${fmtShape(xShape)})`, 'ERR_OUT_OF_BOUNDS');
         offset += k * xs;
       } else {
         const step = st[i];
@@ -396,11 +437,38 @@ export function stridedSlice(
     }
   }
   for (; xd < r; xd++) {
-    shape.push(x.shape[xd]);
-    outStrides.push(x._strides[xd]);
+    shape.push(xShape[xd]);
+    outStrides.push(xStrides[xd]);
   }
   if (shape.length > MAX_DIMS) fail(op, `result would have ${shape.length} dims; at most ${MAX_DIMS} are supported`, 'ERR_SHAPE');
-  return _viewOf(x, shape, outStrides, offset);
+  return { shape, strides: outStrides, offset };
+}
+
+function stridedSliceWith(x: Tensor, spec: StridedSpec): Tensor {
+  const L = stridedLayout('stridedSlice', spec, x.shape, x._strides, x._offset);
+  const out = _viewOf(x, L.shape, L.strides, L.offset);
+  if (tape.on && tracked(x)) {
+    const shape = x.shape;
+    record(out, 'stridedSlice', [x], (g) => [stridedSliceGrad(g, shape, spec)]);
+  }
+  return out;
+}
+
+/**
+ * stridedSlice's gradient: zeros of x's shape with g written where the slice took its
+ * elements (each element at most once: steps are nonzero, a new axis has size 1). Its own
+ * gradient is the slice again, so gradients of gradients work.
+ */
+function stridedSliceGrad(g: Tensor, xShape: number[], spec: StridedSpec): Tensor {
+  const z = zeros(xShape, { dtype: g.dtype });
+  if (g.size > 0) {
+    const L = stridedLayout('stridedSlice', spec, xShape, contiguousStrides(xShape), 0);
+    if (L.shape.length === 0) writeLayout(0, [1], [1], [1]);
+    else writeLayout(0, L.shape, L.strides, g._strides);
+    native.copy(z._h, L.offset, g._h, g._offset);
+  }
+  if (tape.on && tracked(g)) record(z, 'stridedSliceBackward', [g], (gg) => [stridedSliceWith(gg, spec)]);
+  return z;
 }
 
 /** torch.select: the slice at `index` along `axis`, with that dim removed (negative index counts from the end). */

@@ -22,6 +22,7 @@ enum UnaryOp : int {
   kRelu = 16, kLeakyRelu = 17, kElu = 18, kGelu = 19, kSoftplus = 20, kFloor = 21, kCeil = 22,
   kRound = 23, kClip = 24,
   kIsNan = 25, kIsFinite = 26, kLogicalNot = 27,
+  kErf = 28,
   kUnaryOpCount
 };
 

@@ -29,7 +29,8 @@ static constexpr UnaryInfo kUnaryInfo[kUnaryOpCount] = {
     {"cos", kFloatMath},    {"tan", kFloatMath},      {"tanh", kFloatMath},     {"sigmoid", kFloatMath},
     {"relu", kIntOk},       {"leakyRelu", kFloatMath}, {"elu", kFloatMath},     {"gelu", kFloatMath},
     {"softplus", kFloatMath}, {"floor", kIntOk},      {"ceil", kIntOk},         {"round", kIntOk},
-    {"clip", kIntOk},       {"isnan", kPredicate},    {"isfinite", kPredicate}, {"logicalNot", kPredicate}};
+    {"clip", kIntOk},       {"isnan", kPredicate},    {"isfinite", kPredicate}, {"logicalNot", kPredicate},
+    {"erf", kFloatMath}};
 
 bool unaryYieldsBool(int op) { return op >= 0 && op < kUnaryOpCount && kUnaryInfo[op].kind == kPredicate; }
 
@@ -160,6 +161,9 @@ template <typename T> struct EluF {
 template <typename T> struct GeluF {
   TF_EW_INLINE T operator()(T x) const { return T(0.5) * x * std::erfc(-x * T(0.70710678118654752440)); }
 };
+// libm's erf (within an ulp, NaN/±0/±Inf as C99). A scalar call that will not vectorise:
+// acceptable for an op that runs mostly in gelu's backward, not in a hot forward loop.
+template <typename T> struct ErfF { T operator()(T x) const { return std::erf(x); } };
 // torch.nn.functional.softplus: x where beta*x > threshold, else log(1 + e^(beta x)) / beta,
 // evaluated as max(z, 0) + log1p(e^-|z|) so no threshold can make it overflow.
 template <typename T> struct SoftplusF {
@@ -282,6 +286,7 @@ void unaryTyped(ThreadPool& pool, int op, const StridedLayout<2>& L, void* out, 
       case kLeakyRelu: TF_UNARY(LeakyReluF, C, (T)alpha);
       case kElu: TF_UNARY(EluF, X, (T)alpha);
       case kGelu: TF_UNARY(GeluF, X);
+      case kErf: TF_UNARY(ErfF, X);
       case kSoftplus: TF_UNARY(SoftplusF, X, (T)alpha, (T)beta);
       default: break;
     }
