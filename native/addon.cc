@@ -11,6 +11,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   tf::registerIndex(env, exports);
   tf::registerRandom(env, exports);
   tf::registerOptim(env, exports);
+  tf::registerLoss(env, exports);
   return exports;
 }
 

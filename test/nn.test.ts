@@ -1,6 +1,7 @@
 // tp.nn: Parameter / variable / nameScope, Module registration and state dicts, layers,
 // initializers, losses (values vs plain JS, gradcheck), and a tiny MLP trained by hand.
 import { tp, rng, seedOf, randArray, randInts, expectClose, expectNoLeak, expectThrowsCode } from './helpers';
+import { native } from '../lib/core/native';
 
 type T = tp.Tensor;
 const nn = tp.nn;
@@ -519,6 +520,106 @@ describe('losses: values', () => {
     expect(l2.item()).toBeCloseTo(W.reduce((a, v) => a + v * v, 0) / 2, 12);
     // the seeds' reduce_sum(square(w)) is twice l2Loss
     expect(tp.reduceSum(tp.square(w)).item()).toBeCloseTo(2 * l2.item(), 12);
+  });
+});
+
+// crossEntropy on [C] / [N, C] logits runs one fused native kernel each way
+// (native/cpu/loss.cc); these check it against plain JS on the shapes the kernel's 8-wide
+// loop and tail treat differently, on views, and at the edges (NaN, inf, empty).
+describe('crossEntropy: fused kernel', () => {
+  const jsGrad = (X: number[][], L: number[], g: number[]): number[] =>
+    X.flatMap((row, i) => {
+      const ls = jsLogSoftmax(row);
+      return ls.map((v, j) => g[i] * (Math.exp(v) - (j === L[i] ? 1 : 0)));
+    });
+
+  test.each([
+    [5, 1],
+    [3, 7],
+    [4, 8],
+    [6, 10],
+    [3, 17],
+    [2, 1000],
+  ])('float32 [%i, %i]: values and gradient vs plain JS, every reduction', (N, C) => {
+    const x = rnd(`fx${N}`, [N, C], -6, 6, 'float32').requiresGrad_();
+    const l = tp.tensor(randInts(N, rng(seedOf(`fl${N}x${C}`)), 0, C), { dtype: 'int32' });
+    const X = rows(x);
+    const L = arr(l);
+    const per = X.map((row, i) => -jsLogSoftmax(row)[L[i]]);
+    for (const r of ['none', 'mean', 'sum'] as const) {
+      const loss = F.crossEntropy(x, l, { reduction: r });
+      expectClose(loss.dataSync(), red(per, r), { rtol: 2e-6, atol: 2e-6 });
+      const gOut = r === 'none' ? tp.tensor(randArray(N, rng(7), -1, 1), { dtype: 'float32' }) : undefined;
+      x.grad = null;
+      loss.backward(gOut);
+      const g = r === 'none' ? arr(gOut as T) : new Array(N).fill(r === 'mean' ? 1 / N : 1);
+      expectClose((x.grad as unknown as T).dataSync(), jsGrad(X, L, g), { rtol: 1e-5, atol: 1e-6 });
+    }
+  });
+
+  test('transposed logits, strided labels, 1-D logits, float64 gradcheck of every reduction', () => {
+    const base = rnd('ftr', [5, 4]);
+    const xt = tp.transpose(base); // [4, 5] view, not contiguous
+    const lAll = tp.tensor([3, 9, 0, 9, 4, 9, 1, 9], { dtype: 'int32' });
+    const l = tp.stridedSlice(lAll, [0], [8], [2]); // [3, 0, 4, 1], stride 2
+    const per = rows(tp.contiguous(xt)).map((row, i) => -jsLogSoftmax(row)[[3, 0, 4, 1][i]]);
+    expectClose(F.crossEntropy(xt, l, { reduction: 'none' }).dataSync(), per, { rtol: 1e-12, atol: 1e-12 });
+    for (const reduction of ['none', 'mean', 'sum'] as const) {
+      expect(tp.gradcheck((x) => F.crossEntropy(tp.transpose(x), l, { reduction }), [base])).toBe(true);
+      expect(tp.gradcheck((x) => F.crossEntropy(x, tp.tensor(2, { dtype: 'int32' }), { reduction }), [rnd('f1d', [6])])).toBe(true);
+    }
+  });
+
+  test('gradients of gradients (createGraph) go through differentiable ops', () => {
+    const l = tp.tensor([1, 0, 2], { dtype: 'int32' });
+    // x -> d/dx crossEntropy(x): its own gradient is checked by finite differences of it
+    for (const reduction of ['mean', 'none'] as const) {
+      const f = (x: T): T => tp.grad((u: T) => tp.sum(tp.square(F.crossEntropy(u, l, { reduction }))), { createGraph: true })(x) as T;
+      expect(tp.gradcheck(f, [rnd('fcg', [3, 4])])).toBe(true);
+    }
+  });
+
+  test('NaN / inf rows as torch (NaN loss), empty batches, errors name the position', () => {
+    const inf = Infinity;
+    const x = tp.tensor([[1, 2, 3], [inf, 0, 1], [-inf, -inf, -inf], [NaN, 0, 1], [-inf, 0, 1]], { dtype: 'float32' });
+    const l = tp.tensor([0, 1, 2, 1, 1], { dtype: 'int32' });
+    const v = arr(F.crossEntropy(x, l, { reduction: 'none' }));
+    expect(v[0]).toBeCloseTo(-jsLogSoftmax([1, 2, 3])[0], 5);
+    expect(v.slice(1, 4).every(Number.isNaN)).toBe(true);
+    expect(v[4]).toBeCloseTo(-jsLogSoftmax([-1e30, 0, 1])[1], 5); // a -inf logit is a zero probability
+    const e = tp.zeros([0, 4]);
+    const le = tp.zeros([0], { dtype: 'int32' });
+    expect(F.crossEntropy(e, le, { reduction: 'none' }).shape).toEqual([0]);
+    expect(F.crossEntropy(e, le, { reduction: 'sum' }).item()).toBe(0);
+    expect(Number.isNaN(F.crossEntropy(e, le).item())).toBe(true); // torch: mean of nothing
+    expectThrowsCode(() => F.crossEntropy(tp.zeros([2, 3]), tp.tensor([1, -1], { dtype: 'int32' })), 'ERR_OUT_OF_BOUNDS', /got -1 at position 1/);
+    expectThrowsCode(() => F.crossEntropy(tp.zeros([2, 0]), tp.tensor([0, 0], { dtype: 'int32' })), 'ERR_SHAPE', /no classes/);
+  });
+
+  test('the native entry points refuse bad extents, dtypes and handles with a TapeflowError', () => {
+    const x = tp.zeros([2, 3]);
+    const l = tp.tensor([0, 2], { dtype: 'int32' });
+    const g = tp.ones([2]);
+    const ok = [0, 2, 3, x._h, 0, l._h, 0, 1];
+    const bad: [string, unknown[]][] = [
+      ['rows beyond the logits', [0, 3, 3, x._h, 0, l._h, 0, 1]],
+      ['offset beyond the logits', [0, 2, 3, x._h, 1, l._h, 0, 1]],
+      ['label stride beyond the labels', [0, 2, 3, x._h, 0, l._h, 0, 2]],
+      ['labels not int32', [0, 2, 3, x._h, 0, x._h, 0, 1]],
+      ['dtype mismatch', [1, 2, 3, x._h, 0, l._h, 0, 1]],
+      ['int dtype', [2, 2, 3, l._h, 0, l._h, 0, 1]],
+      ['negative rows', [0, -1, 3, x._h, 0, l._h, 0, 1]],
+      ['zero classes', [0, 2, 0, x._h, 0, l._h, 0, 1]],
+      ['forged handle', [0, 2, 3, 123456789, 0, l._h, 0, 1]],
+      ['not a number', [0, 2, 3, 'x', 0, l._h, 0, 1]],
+    ];
+    native.free(native.xent(...ok));
+    for (const [, args] of bad) expectThrowsCode(() => native.xent(...args), /^ERR_/);
+    const lse = tp.zeros([2]);
+    native.free(native.xentBackward(...ok, lse._h, 0, g._h, 0, 1, 1));
+    expectThrowsCode(() => native.xentBackward(...ok, lse._h, 1, g._h, 0, 1, 1), /^ERR_/);
+    expectThrowsCode(() => native.xentBackward(...ok, lse._h, 0, g._h, 0, 2, 1), /^ERR_/);
+    expectThrowsCode(() => native.xentBackward(...ok, lse._h, 0, l._h, 0, 1, 1), /^ERR_/);
   });
 });
 

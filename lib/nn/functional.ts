@@ -6,7 +6,12 @@ import { Tensor } from '../tensor';
 import { fail, describe, fmtShape } from '../core/errors';
 import { isFloat } from '../core/dtype';
 import { tidy } from '../core/memory';
-import { needsGradList } from '../autograd/tape';
+import { needsGradList, record, tape } from '../autograd/tape';
+import { native } from '../core/native';
+import { DTYPE_CODE } from '../core/dtype';
+import { softmax } from '../ops/softmax';
+import { oneHot } from '../ops/indexing';
+import { reshape } from '../ops/views';
 import { add, sub, mul, minimum } from '../ops/binary';
 import { abs, exp, log1p, neg, relu, square } from '../ops/unary';
 import { sum, mean, min, max } from '../ops/reduce';
@@ -96,8 +101,57 @@ export function crossEntropy(logits: Tensor, labels: Tensor, options?: Reduction
   const op = 'crossEntropy';
   const x = floatArg(op, logits, 'logits');
   const r = reductionOf(op, options, 'mean');
+  // [C] and [N, C] logits (the class dim last) take one fused native pass each way,
+  // which also checks the labels; [N, C, d1, ...] goes through logSoftmax + gather
+  if (x.rank === 1 || x.rank === 2) {
+    const perExample = fusedCrossEntropy(op, x, labels);
+    if (r === 'none') return perExample;
+    const out = reduce(perExample, r);
+    if (perExample._node === null) perExample.dispose(); // not on a tape: a plain temporary
+    return out;
+  }
   const { axis, labels: l } = checkLabels(op, x, labels);
   return compute([x], () => reduce(pickNegative(logSoftmax(x, axis), l, axis), r));
+}
+
+/** Per-example losses of [C] or [N, C] logits; records one node whose backward is one kernel. */
+function fusedCrossEntropy(op: string, x: Tensor, labels: unknown): Tensor {
+  const l = tensorArg(op, labels, 'labels');
+  if (l.dtype !== 'int32') fail(op, `labels must be an int32 tensor of class indices, got ${l.dtype}`, 'ERR_DTYPE');
+  const rows = x.rank === 1 ? 1 : x.shape[0];
+  const C = x.shape[x.rank - 1];
+  const expected = x.rank === 1 ? [] : [rows];
+  if (l.rank !== expected.length || (l.rank === 1 && l.shape[0] !== rows))
+    fail(op, `labels must have shape ${fmtShape(expected)} for input ${fmtShape(x.shape)} (class dim ${x.rank - 1}), got ${fmtShape(l.shape)}`, 'ERR_SHAPE');
+  if (C === 0 && rows > 0) fail(op, `input ${fmtShape(x.shape)} has no classes`, 'ERR_SHAPE');
+  const xc = x.contiguous();
+  const lStride = l.rank === 1 ? l._strides[0] : 0;
+  const code = DTYPE_CODE[x.dtype];
+  const h = native.xent(code, rows, Math.max(C, 1), xc._h, xc._offset, l._h, l._offset, lStride);
+  const both = Tensor._fromHandle(h, [2, rows], x.dtype);
+  const loss = both._view(expected, x.rank === 1 ? [] : [1], 0);
+  const lse = both._view([rows], [1], rows);
+  both.dispose(); // the two views keep the buffer
+  if (xc !== x) xc.dispose();
+  if (!(tape.on && needsGradList([x]))) {
+    lse.dispose();
+    return loss;
+  }
+  record(loss, 'crossEntropy', [x], (g) => {
+    if (tape.on) {
+      // createGraph: the same gradient from differentiable ops, (softmax - onehot) * g
+      const g2 = reshape(g, [rows, 1]);
+      const p = softmax(x.rank === 1 ? reshape(x, [1, C]) : x, -1);
+      const d = mul(sub(p, oneHot(x.rank === 1 ? reshape(l, [1]) : l, C, { dtype: x.dtype })), g2);
+      return [x.rank === 1 ? reshape(d, [C]) : d];
+    }
+    const gs = g.rank === 1 ? g._strides[0] : 0;
+    const xs = x.contiguous();
+    const gh = native.xentBackward(code, rows, Math.max(C, 1), xs._h, xs._offset, l._h, l._offset, lStride, lse._h, lse._offset, g._h, g._offset, gs, 1);
+    if (xs !== x) xs.dispose();
+    return [Tensor._fromHandle(gh, x.shape.slice(), x.dtype)];
+  });
+  return loss;
 }
 
 export interface SoftmaxCrossEntropyOptions extends ReductionOptions {

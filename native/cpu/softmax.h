@@ -36,7 +36,10 @@ inline d4 hi4d(f8 v) { return __builtin_convertvector(f4{v[4], v[5], v[6], v[7]}
 template <bool NonPositive = false>
 inline f8 exp8(f8 x) {
   const f8 lo = splat8(-87.3365478515625f), hi = splat8(88.3762626647949f);
-  f8 xc = x < lo ? lo : x;
+  // lanes below lo compute exp(0) and are zeroed at the end: clamping them to lo instead
+  // would make y * 2^-126 a subnormal, and each subnormal result costs a ~100-cycle
+  // microcode assist (a row tail padded with -inf hit it on every row)
+  f8 xc = x < lo ? splat8(0.0f) : x;
   if (!NonPositive) xc = xc > hi ? hi : xc;
   const f8 magic = splat8(12582912.0f);  // 1.5 * 2^23: adding it rounds to an integer
   f8 n = (xc * splat8(1.44269504088896341f) + magic) - magic;

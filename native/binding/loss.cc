@@ -1,0 +1,86 @@
+// Fused softmax cross-entropy (lib/nn/functional.ts crossEntropy):
+//   xent(dtype, N, C, x, xOff, labels, labelsOff, labelStride) -> handle of 2N elements:
+//     [0, N) the per-row losses, [N, 2N) the row logsumexps (saved for the backward)
+//   xentBackward(dtype, N, C, x, xOff, labels, labelsOff, labelStride, lse, lseOff, g, gOff, gStride, scale)
+//     -> handle of N*C elements: the gradient of the logits
+// x is N contiguous rows of C; labels int32 with the given stride; g has gStride (0 = one
+// value for every row). Extents, dtypes and label ranges are checked here.
+#include "../cpu/loss.h"
+#include "common.h"
+
+namespace tf {
+
+static StridedLayout<1> runLayout(int64_t n, int64_t stride) {
+  StridedLayout<1> L;
+  L.ndim = 1;
+  L.shape[0] = n;
+  L.strides[0][0] = stride;
+  L.numel = n;
+  return L;
+}
+
+struct XentArgs {
+  EnvData* ed;
+  int dt;
+  int64_t N, C, ls;
+  const void* x;
+  const int32_t* labels;
+  XentArgs(const Napi::CallbackInfo& info, const char* op) : ed(envData(info.Env())) {
+    dt = argDType(info, 0, op);
+    if (dt != kF32 && dt != kF64) fail("ERR_DTYPE", std::string(op) + ": logits must be float32 or float64, got " + dtypeName(dt));
+    N = argInt64(info, 1, op);
+    C = argInt64(info, 2, op);
+    if (N < 0 || C < 1) fail("ERR_SHAPE", std::string(op) + ": need N >= 0 rows of C >= 1 classes");
+    Storage* xs = argStorage(info, 3, op);
+    int64_t xOff = argInt64(info, 4, op);
+    checkDType(xs, dt, op, "logits");
+    checkExtent(runLayout(checkedMul(N, C, op), 1), 0, xOff, xs, op, "logits");
+    x = static_cast<uint8_t*>(xs->data) + xOff * (int64_t)dtypeSize(dt);
+    Storage* lsStore = argStorage(info, 5, op);
+    int64_t lOff = argInt64(info, 6, op);
+    ls = argInt64(info, 7, op);
+    checkDType(lsStore, kI32, op, "labels");
+    checkExtent(runLayout(N, ls), 0, lOff, lsStore, op, "labels");
+    labels = static_cast<const int32_t*>(lsStore->data) + lOff;
+  }
+};
+
+static Napi::Value Xent(const Napi::CallbackInfo& info) {
+  const char* op = "crossEntropy";
+  XentArgs a(info, op);
+  Storage* out;
+  Napi::Value h = newOutput(info.Env(), a.ed, 2 * a.N, a.dt, op, &out);
+  if (a.N == 0) return h;
+  uint8_t* o = static_cast<uint8_t*>(out->data);
+  xentForward(a.ed->ctx->pool, a.dt, a.N, a.C, a.x, a.labels, a.ls, o, o + a.N * (int64_t)dtypeSize(a.dt));
+  return h;
+}
+
+static Napi::Value XentBackward(const Napi::CallbackInfo& info) {
+  const char* op = "crossEntropy.backward";
+  XentArgs a(info, op);
+  const int64_t es = (int64_t)dtypeSize(a.dt);
+  Storage* lse = argStorage(info, 8, op);
+  int64_t lseOff = argInt64(info, 9, op);
+  checkDType(lse, a.dt, op, "lse");
+  checkExtent(runLayout(a.N, 1), 0, lseOff, lse, op, "lse");
+  Storage* g = argStorage(info, 10, op);
+  int64_t gOff = argInt64(info, 11, op);
+  int64_t gs = argInt64(info, 12, op);
+  double scale = argDouble(info, 13, op);
+  checkDType(g, a.dt, op, "grad");
+  checkExtent(runLayout(a.N, gs), 0, gOff, g, op, "grad");
+  Storage* out;
+  Napi::Value h = newOutput(info.Env(), a.ed, a.N * a.C, a.dt, op, &out);
+  if (a.N == 0) return h;
+  xentBackward(a.ed->ctx->pool, a.dt, a.N, a.C, a.x, a.labels, a.ls, static_cast<uint8_t*>(lse->data) + lseOff * es,
+               static_cast<uint8_t*>(g->data) + gOff * es, gs, scale, out->data);
+  return h;
+}
+
+void registerLoss(Napi::Env env, Napi::Object exports) {
+  TF_EXPORT(exports, "xent", Xent);
+  TF_EXPORT(exports, "xentBackward", XentBackward);
+}
+
+}  // namespace tf

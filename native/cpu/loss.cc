@@ -1,0 +1,148 @@
+#include "loss.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <string>
+
+#include "../core/dtype.h"
+#include "../core/error.h"
+#include "softmax.h"
+
+namespace tf {
+
+namespace {
+
+using namespace simd;
+
+// exp is ~8x an add: rows are split so a task holds about an eighth of an elementwise grain.
+int64_t rowGrain(int64_t C) { return std::max<int64_t>(1, kGrainElementwise / 8 / std::max<int64_t>(1, C)); }
+
+template <typename T>
+inline T pickMax(T a, T x) { return (x > a || x != x) ? x : a; }
+
+// max and logsumexp of one row; a NaN anywhere makes both NaN, as torch's logsumexp.
+inline float rowLse(const float* x, int64_t C, float* maxOut) {
+  const float ninf = -std::numeric_limits<float>::infinity();
+  f8 m = splat8(ninf);
+  int64_t i = 0;
+  for (; i + 8 <= C; i += 8) {
+    f8 v = ld8(x + i);
+    m = ((v > m) | (v != v)) ? v : m;
+  }
+  float mx = ninf;
+  for (int k = 0; k < 8; k++) mx = pickMax(mx, m[k]);
+  for (; i < C; i++) mx = pickMax(mx, x[i]);
+  *maxOut = mx;
+  if (!std::isfinite(mx)) return mx == ninf ? ninf : (mx != mx ? mx : std::numeric_limits<float>::quiet_NaN());
+  const f8 vm = splat8(mx);
+  f8 acc = splat8(0.0f);
+  double total = 0;
+  i = 0;
+  for (; i + 8 <= C; i += 8) {
+    acc += exp8<true>(ld8(x + i) - vm);
+    if ((i & 1023) == 1016) {  // flush to double so long rows stay accurate
+      for (int k = 0; k < 8; k++) total += acc[k];
+      acc = splat8(0.0f);
+    }
+  }
+  if (i < C) {
+    float buf[8];
+    for (int k = 0; k < 8; k++) buf[k] = i + k < C ? x[i + k] : ninf;
+    acc += exp8<true>(ld8(buf) - vm);
+  }
+  for (int k = 0; k < 8; k++) total += acc[k];
+  return mx + (float)std::log(total);
+}
+
+inline double rowLse(const double* x, int64_t C, double* maxOut) {
+  double mx = -std::numeric_limits<double>::infinity();
+  for (int64_t i = 0; i < C; i++) mx = pickMax(mx, x[i]);
+  *maxOut = mx;
+  if (!std::isfinite(mx)) return mx == -std::numeric_limits<double>::infinity() ? mx : std::numeric_limits<double>::quiet_NaN();
+  double s = 0;
+  for (int64_t i = 0; i < C; i++) s += std::exp(x[i] - mx);
+  return mx + std::log(s);
+}
+
+// dx[j] = gi * exp(x[j] - lse)
+inline void rowSoftmaxScaled(const float* x, int64_t C, float lse, float gi, float* dx) {
+  const f8 vl = splat8(lse), vg = splat8(gi);
+  int64_t i = 0;
+  for (; i + 8 <= C; i += 8) st8(dx + i, exp8<true>(ld8(x + i) - vl) * vg);
+  if (i < C) {
+    float buf[8];
+    const int64_t r = C - i;
+    for (int k = 0; k < 8; k++) buf[k] = k < r ? x[i + k] : -std::numeric_limits<float>::infinity();
+    f8 e = exp8<true>(ld8(buf) - vl) * vg;
+    for (int k = 0; k < r; k++) dx[i + k] = e[k];
+  }
+}
+inline void rowSoftmaxScaled(const double* x, int64_t C, double lse, double gi, double* dx) {
+  for (int64_t i = 0; i < C; i++) dx[i] = gi * std::exp(x[i] - lse);
+}
+
+[[noreturn]] void badLabel(int64_t row, int32_t label, int64_t C) {
+  fail("ERR_OUT_OF_BOUNDS", "crossEntropy: labels must be class indices in [0, " + std::to_string(C) + "), got " +
+                                std::to_string(label) + " at position " + std::to_string(row));
+}
+
+void checkLabels(const int32_t* labels, int64_t N, int64_t stride, int64_t C) {
+  for (int64_t i = 0; i < N; i++) {
+    const int32_t l = labels[i * stride];
+    if (l < 0 || l >= C) badLabel(i, l, C);
+  }
+}
+
+template <typename T>
+void forwardTyped(ThreadPool& pool, int64_t N, int64_t C, const T* x, const int32_t* labels, int64_t ls, T* loss, T* lse) {
+  pool.parallelFor(N, rowGrain(C), [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; i++) {
+      const T* row = x + i * C;
+      T mx;
+      const T l = rowLse(row, C, &mx);
+      lse[i] = l;
+      // lse - x[label]: within an ulp of torch's -((x - max) - log(sum)), and NaN / inf
+      // rows come out as torch's (all -inf: -inf - -inf = NaN)
+      loss[i] = l - row[labels[i * ls]];
+    }
+  });
+}
+
+template <typename T>
+void backwardTyped(ThreadPool& pool, int64_t N, int64_t C, const T* x, const int32_t* labels, int64_t ls, const T* lse,
+                   const T* g, int64_t gs, double scale, T* dx) {
+  pool.parallelFor(N, rowGrain(C), [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; i++) {
+      const T gi = (T)(scale * (double)g[i * gs]);
+      rowSoftmaxScaled(x + i * C, C, lse[i], gi, dx + i * C);
+      dx[i * C + labels[i * ls]] -= gi;
+    }
+  });
+}
+
+}  // namespace
+
+void xentForward(ThreadPool& pool, int dtype, int64_t N, int64_t C, const void* x, const int32_t* labels,
+                 int64_t labelStride, void* loss, void* lse) {
+  checkLabels(labels, N, labelStride, C);
+  if (dtype == kF32)
+    forwardTyped(pool, N, C, static_cast<const float*>(x), labels, labelStride, static_cast<float*>(loss), static_cast<float*>(lse));
+  else if (dtype == kF64)
+    forwardTyped(pool, N, C, static_cast<const double*>(x), labels, labelStride, static_cast<double*>(loss), static_cast<double*>(lse));
+  else fail("ERR_DTYPE", std::string("crossEntropy: logits must be float32 or float64, got ") + dtypeName(dtype));
+}
+
+void xentBackward(ThreadPool& pool, int dtype, int64_t N, int64_t C, const void* x, const int32_t* labels,
+                  int64_t labelStride, const void* lse, const void* g, int64_t gStride, double scale, void* dx) {
+  checkLabels(labels, N, labelStride, C);
+  if (dtype == kF32)
+    backwardTyped(pool, N, C, static_cast<const float*>(x), labels, labelStride, static_cast<const float*>(lse),
+                  static_cast<const float*>(g), gStride, scale, static_cast<float*>(dx));
+  else if (dtype == kF64)
+    backwardTyped(pool, N, C, static_cast<const double*>(x), labels, labelStride, static_cast<const double*>(lse),
+                  static_cast<const double*>(g), gStride, scale, static_cast<double*>(dx));
+  else fail("ERR_DTYPE", std::string("crossEntropy: logits must be float32 or float64, got ") + dtypeName(dtype));
+}
+
+}  // namespace tf
