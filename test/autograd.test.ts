@@ -51,6 +51,20 @@ describe('gradcheck: unary', () => {
   ];
   test.each(cases)('%s', (_n, f, make) => check(f, [make()]));
 
+  test('relu gradient at 0, NaN and inf as torch 1.13 (threshold_backward: 0 where x <= 0)', () => {
+    for (const dtype of ['float32', 'float64'] as const) {
+      const x = tp.tensor([NaN, -1, 0, 2, Infinity, -Infinity, -0], { dtype }).requiresGrad_();
+      tp.relu(x).backward(tp.full([7], 3, { dtype }));
+      expect(Array.from((x.grad as T).dataSync() as Float32Array)).toEqual([3, 0, 0, 3, 3, 0, 0]);
+    }
+    // a broadcast, non-contiguous gradient reaches the kernel's strided path
+    const x = away('reluv', [4, 3]).requiresGrad_();
+    tp.relu(x.T).mul(tp.tensor([1, 2, 3, 4], { dtype: 'float64' })).sum().backward();
+    const X = x.dataSync() as Float64Array;
+    const G = (x.grad as T).dataSync() as Float64Array;
+    for (let i = 0; i < 12; i++) expect(G[i]).toBe(X[i] > 0 ? Math.floor(i / 3) + 1 : 0);
+  });
+
   test('clip with tensor bounds', () => {
     check((x, lo) => tp.clip(x, lo, 1.5), [away('clipt', [3, 4]), rnd('clipLo', [4], -1, 0)]);
   });
@@ -381,6 +395,7 @@ describe('second order: gradcheck of gradients (createGraph)', () => {
     ['var', (x) => tp.variance(x, 1), () => rnd('g2var', [2, 3])],
     ['prod', (x) => tp.prod(x, 1), () => rnd('g2prod', [2, 3])],
     ['erf', tp.erf, () => rnd('g2erf', [3, 2])],
+    ['relu * x', (x) => tp.relu(x).mul(x), () => away('g2relu', [3, 2])],
     ['gelu', tp.gelu, () => rnd('g2gelu', [3, 2])],
     ['cumprod', (x) => tp.cumprod(x, 1), () => rnd('g2cumprod', [2, 4])],
     ['cumprod, one zero per slice', (x) => tp.cumprod(x, 1), () => f64([[1.5, 0, -2, 0.5], [0, 1.2, 0.8, -1.1]])],

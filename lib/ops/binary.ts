@@ -61,6 +61,7 @@ def(Binary.Ge, 'ge', Rule.Bool);
 def(Binary.LogicalAnd, 'logicalAnd', Rule.Bool);
 def(Binary.LogicalOr, 'logicalOr', Rule.Bool);
 def(Binary.LogicalXor, 'logicalXor', Rule.Bool);
+def(Binary.ReluGrad, 'reluGrad', Rule.Same);
 if (OPS.length !== BINARY_OP_COUNT) throw new Error('binary.ts: op table out of step with opcodes.ts');
 
 /**
@@ -338,6 +339,16 @@ export function maximum(a: TensorLike, b: TensorLike): Tensor {
 export function minimum(a: TensorLike, b: TensorLike): Tensor {
   const out = binaryOp(Binary.Minimum, 'minimum', a, b);
   if (tape.on && recording(a, b)) rec(out, 'minimum', a, b, (g) => mul(g, extremeShare(a, b, gt, g)), (g) => mul(g, extremeShare(a, b, lt, g)));
+  return out;
+}
+/**
+ * @internal relu's backward in one pass: 0 where x <= 0, else g (torch's threshold_backward, so
+ * a NaN input passes its gradient).
+ * Its own gradient (createGraph) is the same mask applied to the incoming gradient; x gets none.
+ */
+export function reluGrad(g: Tensor, x: Tensor): Tensor {
+  const out = binaryOp(Binary.ReluGrad, 'reluGrad', g, x);
+  if (tape.on && recording(g, x)) record(out, 'reluGrad', [g, x], (gg, needs) => [needs[0] ? reluGrad(gg, x) : null, null]);
   return out;
 }
 /**

@@ -19,8 +19,10 @@ export const enum Binary {
   LogicalAnd = 14,
   LogicalOr = 15,
   LogicalXor = 16,
+  /** internal: relu's backward, 0 where b <= 0 else a */
+  ReluGrad = 17,
 }
-export const BINARY_OP_COUNT = 17;
+export const BINARY_OP_COUNT = 18;
 
 /** native/cpu/elementwise.h UnaryOp. */
 export const enum Unary {

@@ -9,7 +9,7 @@ import { fail, describe } from '../core/errors';
 import { isContiguous } from '../core/shape';
 import { Tensor } from '../tensor';
 import { Binary, Unary, UNARY_OP_COUNT } from './opcodes';
-import { binaryOp, checkOperand, add, sub, mul, div } from './binary';
+import { binaryOp, checkOperand, add, sub, mul, div, reluGrad } from './binary';
 import { record, tracked } from '../autograd/tape';
 import { tape } from '../autograd/state';
 import { cast } from './cast';
@@ -203,7 +203,7 @@ export function sigmoid(x: Tensor): Tensor {
 /** max(x, 0); NaN stays NaN; int32 stays int32. */
 export function relu(x: Tensor): Tensor {
   const out = unaryOp(Unary.Relu, 'relu', x);
-  if (tape.on && tracked(x)) rec1(out, 'relu', x, (g) => mul(g, maskOf(gt(x, 0), g)));
+  if (tape.on && tracked(x)) rec1(out, 'relu', x, (g) => reluGrad(g, x));
   return out;
 }
 /** x for x > 0, else alpha * x. */

@@ -20,7 +20,7 @@ struct BinaryInfo {
 static constexpr BinaryInfo kBinaryInfo[kBinaryOpCount] = {
     {"add", false}, {"sub", false}, {"mul", false}, {"div", false}, {"pow", false}, {"maximum", false},
     {"minimum", false}, {"mod", false}, {"eq", true}, {"ne", true}, {"lt", true}, {"le", true}, {"gt", true},
-    {"ge", true}, {"logicalAnd", true}, {"logicalOr", true}, {"logicalXor", true}};
+    {"ge", true}, {"logicalAnd", true}, {"logicalOr", true}, {"logicalXor", true}, {"reluGrad", false}};
 
 bool binaryYieldsBool(int op) { return op >= 0 && op < kBinaryOpCount && kBinaryInfo[op].boolOut; }
 
@@ -152,6 +152,8 @@ struct GeF { template <typename T> static TF_EW_INLINE uint8_t f(T a, T b) { ret
 struct AndF { template <typename T> static TF_EW_INLINE uint8_t f(T a, T b) { return (a != T(0)) & (b != T(0)); } };
 struct OrF { template <typename T> static TF_EW_INLINE uint8_t f(T a, T b) { return (a != T(0)) | (b != T(0)); } };
 struct XorF { template <typename T> static TF_EW_INLINE uint8_t f(T a, T b) { return (a != T(0)) ^ (b != T(0)); } };
+// written as torch's threshold_backward (b <= 0 ? 0 : a), so a NaN input passes its gradient
+struct ReluGradF { template <typename T> static TF_EW_INLINE T f(T a, T b) { return b <= T(0) ? T(0) : a; } };
 
 // Elements per parallel task: cheap ops amortise a thread wake-up only on big chunks;
 // pow/fmod/integer division cost ~10-20x an add per element.
@@ -217,6 +219,7 @@ void binaryKernel(ThreadPool& pool, int op, int dtype, const StridedLayout<3>& L
     case kLogicalAnd: return binaryRun<AndF, true>(pool, kGrainCheap, dtype, L, out, a, b);
     case kLogicalOr: return binaryRun<OrF, true>(pool, kGrainCheap, dtype, L, out, a, b);
     case kLogicalXor: return binaryRun<XorF, true>(pool, kGrainCheap, dtype, L, out, a, b);
+    case kReluGrad: return binaryRun<ReluGradF, false>(pool, kGrainCheap, dtype, L, out, a, b);
     default: fail("ERR_ARGUMENT", "binary: unknown op code " + std::to_string(op));
   }
 }

@@ -13,6 +13,7 @@ enum BinaryOp : int {
   kAdd = 0, kSub = 1, kMul = 2, kDiv = 3, kPow = 4, kMaximum = 5, kMinimum = 6, kMod = 7,
   kEq = 8, kNe = 9, kLt = 10, kLe = 11, kGt = 12, kGe = 13,
   kLogicalAnd = 14, kLogicalOr = 15, kLogicalXor = 16,
+  kReluGrad = 17,  // relu's backward: 0 where b <= 0, else a (one pass instead of gt + cast + mul)
   kBinaryOpCount
 };
 
