@@ -6,17 +6,18 @@
 
 namespace tf {
 
-// After a job, workers keep polling for the next one for a short while before they
-// sleep on the condition variable. Back-to-back ops then start on a warm thread whose
-// half of the data is still in its cache (2-3x on memory-bound kernels at 2 threads);
-// polling yields the core at once to any other runnable thread (e.g. OpenBLAS's), so
-// it never slows BLAS work that follows.
+// After a job, workers keep polling for the next one for 1 ms before they sleep on the
+// condition variable (OpenMP runtimes poll for 200 ms). Waking a sleeping thread costs
+// tens of microseconds in a VM, so in a training step, whose parallel ops come a few
+// hundred microseconds apart, a shorter poll made a 2-thread Adam step slower than a
+// 1-thread one (82 vs 45 us). Polling yields the core to anything else runnable, and
+// park() ends it before a threaded OpenBLAS call.
 static int64_t spinNanos() {
   if (const char* v = std::getenv("TAPEFLOW_SPIN_US")) {
     long us = std::atol(v);
     if (us >= 0) return (int64_t)us * 1000;
   }
-  return 100 * 1000;
+  return 1000 * 1000;
 }
 
 static inline void cpuRelax() {
@@ -59,6 +60,28 @@ void ThreadPool::resize(int threads) {
   start(threads);
 }
 
+void ThreadPool::runParts(uint64_t gen) {
+  const uint64_t tag = gen & 0xffffffffu;
+  for (;;) {
+    uint64_t c = claim_.load(std::memory_order_acquire);
+    if ((c >> 32) != tag) return;  // a newer job replaced it: nothing of ours is left
+    const int part = (int)(c & 0xffffffffu);
+    if (part >= jobParts_.load(std::memory_order_acquire)) return;
+    if (!claim_.compare_exchange_weak(c, c + 1, std::memory_order_acq_rel)) continue;
+    // Part `part` of job `gen` is ours; the job's fields stay fixed until it is done.
+    const int parts = jobParts_.load(std::memory_order_relaxed);
+    const int64_t n = jobN_;
+    const int64_t b = n * part / parts, e = n * (part + 1) / parts;
+    try {
+      (*job_)(b, e);
+    } catch (...) {
+      std::lock_guard<std::mutex> lk(mu_);
+      if (!error_) error_ = std::current_exception();
+    }
+    doneParts_.fetch_add(1, std::memory_order_acq_rel);
+  }
+}
+
 void ThreadPool::workerLoop(uint64_t seen) {
   for (;;) {
     // Poll for a while, yielding the core to anything else runnable, then sleep.
@@ -68,33 +91,18 @@ void ThreadPool::workerLoop(uint64_t seen) {
         cpuRelax();
         continue;
       }
-      if ((i & 15) == 0 && nowNs() > deadline) break;
+      if ((i & 15) == 0 && (nowNs() > deadline || parked_.load(std::memory_order_relaxed))) break;
       sched_yield();
     }
-    if (generation_.load(std::memory_order_acquire) == seen) {
+    if (generation_.load(std::memory_order_acquire) == seen && !quit_.load()) {
       std::unique_lock<std::mutex> lk(mu_);
+      sleepers_.fetch_add(1);
       cv_.wait(lk, [&] { return quit_.load() || generation_.load() != seen; });
+      sleepers_.fetch_sub(1);
     }
     if (quit_.load()) return;
     seen = generation_.load(std::memory_order_acquire);
-    // The job fields were written before the generation was bumped (release) and stay
-    // fixed until every worker has decremented pending_.
-    const std::function<void(int64_t, int64_t)>* job = job_;
-    const int64_t n = jobN_;
-    const int parts = jobParts_;
-    for (int p; (p = nextPart_.fetch_add(1)) < parts;) {
-      int64_t b = n * p / parts, e = n * (p + 1) / parts;
-      try {
-        (*job)(b, e);
-      } catch (...) {
-        std::lock_guard<std::mutex> lk(mu_);
-        if (!error_) error_ = std::current_exception();
-      }
-    }
-    if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-      std::lock_guard<std::mutex> lk(mu_);
-      doneCv_.notify_one();
-    }
+    runParts(seen);
   }
 }
 
@@ -105,39 +113,37 @@ void ThreadPool::runParallel(int64_t n, int64_t grain, const std::function<void(
     fn(0, n);
     return;
   }
-  {
+  // The previous job is complete (every part done), so no worker still uses its fields.
+  const uint64_t gen = generation_.load(std::memory_order_relaxed) + 1;
+  parked_.store(false, std::memory_order_relaxed);
+  job_ = &fn;
+  jobN_ = n;
+  error_ = nullptr;
+  doneParts_.store(0, std::memory_order_relaxed);
+  jobParts_.store(parts, std::memory_order_relaxed);
+  claim_.store((gen & 0xffffffffu) << 32, std::memory_order_release);
+  generation_.store(gen, std::memory_order_seq_cst);
+  // A worker counts itself in sleepers_ (under mu_) before it re-checks the generation and
+  // waits, so either it sees the new generation or we see it and wake it here.
+  if (sleepers_.load(std::memory_order_seq_cst) > 0) {
     std::lock_guard<std::mutex> lk(mu_);
-    job_ = &fn;
-    jobN_ = n;
-    jobParts_ = parts;
-    nextPart_.store(0);
-    pending_.store((int)workers_.size());
-    error_ = nullptr;
-    generation_.fetch_add(1, std::memory_order_release);
+    cv_.notify_all();
   }
-  cv_.notify_all();
-  for (int p; (p = nextPart_.fetch_add(1)) < parts;) {
-    int64_t b = n * p / parts, e = n * (p + 1) / parts;
-    try {
-      fn(b, e);
-    } catch (...) {
-      std::lock_guard<std::mutex> lk(mu_);
-      if (!error_) error_ = std::current_exception();
-    }
-  }
-  // Workers finish within microseconds of us on balanced parts: poll before sleeping.
-  for (int i = 0; i < 20000 && pending_.load(std::memory_order_acquire) != 0; i++) {
+  // Take parts ourselves too: a worker that is asleep (waking one costs tens of us in a
+  // VM) never holds the job up, since whatever it has not claimed yet we run here.
+  runParts(gen);
+  // Only parts already claimed by running workers remain.
+  for (int i = 0; doneParts_.load(std::memory_order_acquire) < parts; i++) {
     if (i < 256) cpuRelax();
     else sched_yield();
   }
   std::exception_ptr err;
   {
-    std::unique_lock<std::mutex> lk(mu_);
-    doneCv_.wait(lk, [&] { return pending_.load() == 0; });
+    std::lock_guard<std::mutex> lk(mu_);
     err = error_;
     error_ = nullptr;
-    job_ = nullptr;
   }
+  job_ = nullptr;
   if (err) std::rethrow_exception(err);
 }
 

@@ -21,6 +21,10 @@ class ThreadPool {
 
   int numThreads() const { return nthreads_; }
   void resize(int threads);
+  // Sends polling workers to sleep now (until the next parallel job): called before work
+  // that brings its own threads (a threaded OpenBLAS call), so ours do not compete with
+  // them for the cores.
+  void park() { parked_.store(true, std::memory_order_relaxed); }
 
   // Splits [0, n) into contiguous ranges and calls fn(begin, end) on them, in
   // parallel when n >= grain and the pool has more than one thread. Exceptions
@@ -42,18 +46,25 @@ class ThreadPool {
   void start(int threads);
   void stop();
   void workerLoop(uint64_t seenGeneration);
+  // Claims and runs parts of job `gen` until none is left (caller and workers alike).
+  void runParts(uint64_t gen);
 
   int nthreads_ = 1;
   std::vector<std::thread> workers_;
   std::mutex mu_;
-  std::condition_variable cv_, doneCv_;
+  std::condition_variable cv_;
   std::atomic<uint64_t> generation_{0};
   std::atomic<bool> quit_{false};
+  std::atomic<int> sleepers_{0};
+  std::atomic<bool> parked_{false};
+  // The job: fixed from its posting until every part is done.
   const std::function<void(int64_t, int64_t)>* job_ = nullptr;
   int64_t jobN_ = 0;
-  int jobParts_ = 0;
-  std::atomic<int> nextPart_{0};
-  std::atomic<int> pending_{0};
+  std::atomic<int> jobParts_{0};
+  // (low 32 bits of the job's generation) << 32 | next unclaimed part. A part is taken by
+  // compare-exchange, so a worker that wakes late can never take a part of a newer job.
+  std::atomic<uint64_t> claim_{0};
+  std::atomic<int> doneParts_{0};
   std::exception_ptr error_;
   int64_t spinNs_;
 };

@@ -12,6 +12,7 @@
 
 #include "../core/dtype.h"
 #include "../core/error.h"
+#include "blas.h"
 #include "copy.h"
 
 namespace tf {
@@ -27,6 +28,12 @@ namespace {
 constexpr double kSmallGemm = 65536.0 * 4;
 constexpr double kSmallGemv = 2304.0 * 4;
 constexpr double kSmallDot = 4096.0;
+// Below this M*N*K a GEMM runs on the calling thread even when OpenBLAS would thread it.
+// In a training loop OpenBLAS's 2-thread gain on such products (12.8 MFLOP: 108 -> 76 us
+// alone) is lost to handing work between its threads and ours: 784-128-10 MNIST trained
+// slower on 2 threads than on 1. From ~32 MFLOP up the threaded product wins even so
+// (784-256-10 at batch 128: 860 -> 650 us per step).
+constexpr double kMidGemm = 16.0e6;
 
 template <typename T>
 struct Blas;
@@ -193,7 +200,17 @@ void blasMatmul(ThreadPool& pool, int dtype, const BatchIndex<2>& batch, int64_t
     double costNs = 150.0 + mnk / 8.0;
     int64_t grain = std::max<int64_t>(1, (int64_t)(30000.0 / costNs));
     pool.parallelFor(bi.count, grain, run);
+  } else if (path == kPathGemm && !small && pool.numThreads() > 1 && mnk < kMidGemm) {
+    // mid-sized products run on this thread alone (see kMidGemm); OpenBLAS's thread count
+    // is restored even if a BLAS error handler throws
+    struct OneThread {
+      int restore;
+      explicit OneThread(int n) : restore(n) { blasSetNumThreads(1); }
+      ~OneThread() { blasSetNumThreads(restore); }
+    } one(pool.numThreads());
+    run(0, bi.count);
   } else {
+    if (!small && pool.numThreads() > 1) pool.park();  // OpenBLAS's threads take the cores now
     run(0, bi.count);  // one GEMM after another, each threaded by OpenBLAS when large enough
   }
 }
