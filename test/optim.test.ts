@@ -289,6 +289,41 @@ describe('optim API', () => {
     expectClose(p.dataSync(), ref, { rtol: 1e-10, atol: 1e-10 }, 'adam');
     o.dispose();
     p.dispose();
+    // float32 Adam without weight decay takes an 8-wide path (reciprocal estimate + Newton
+    // step): every length around the vector width, against float64 on the same inputs
+    for (const len of [1, 7, 8, 9, 16, 17, 1000]) {
+      const r = rng(100 + len);
+      const x0 = Array.from({ length: len }, () => 4 * r() - 2);
+      const q = tp.tensor(x0, { dtype: 'float32' });
+      const o32 = new tp.optim.Adam([q], { lr: 0.05 });
+      const x = Float32Array.from(x0).map(Number);
+      const m1 = new Float64Array(len);
+      const v1 = new Float64Array(len);
+      for (let t = 1; t <= 5; t++) {
+        const gs = Array.from({ length: len }, (_, i) => (i % 5 === 0 ? 0 : 3 * r() - 1.5));
+        q.grad = tp.tensor(gs, { dtype: 'float32' });
+        o32.step();
+        for (let i = 0; i < len; i++) {
+          const gi = Math.fround(gs[i]);
+          m1[i] = 0.9 * m1[i] + 0.1 * gi;
+          v1[i] = 0.999 * v1[i] + 0.001 * gi * gi;
+          x[i] -= (0.05 / (1 - 0.9 ** t)) * (m1[i] / (Math.sqrt(v1[i]) / Math.sqrt(1 - 0.999 ** t) + 1e-8));
+        }
+      }
+      expectClose(q.dataSync(), Array.from(x), defaultTol('float32'), `adam f32 n=${len}`);
+      o32.dispose();
+      q.dispose();
+    }
+    // eps = 0 with a zero gradient: 0 / 0 is NaN, as torch; the other lanes are unaffected
+    const z = tp.tensor([1, 2, 3, 4, 5, 6, 7, 8, 9], { dtype: 'float32' });
+    const oz = new tp.optim.Adam([z], { lr: 0.1, eps: 0 });
+    z.grad = tp.tensor([0, 1, 1, 1, 1, 1, 1, 1, -1], { dtype: 'float32' });
+    oz.step();
+    const zv = Array.from(z.dataSync() as Float32Array);
+    expect(Number.isNaN(zv[0])).toBe(true);
+    expectClose(zv.slice(1), [1.9, 2.9, 3.9, 4.9, 5.9, 6.9, 7.9, 9.1], defaultTol('float32'));
+    oz.dispose();
+    z.dispose();
     // SGD with nesterov momentum, float32 (reference in float64: torch.testing float32 tolerances)
     const q = tp.tensor(init);
     const s = new tp.optim.SGD([q], { lr: 0.1, momentum: 0.9, nesterov: true });

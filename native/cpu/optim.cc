@@ -1,6 +1,10 @@
 #include "optim.h"
 
 #include <cmath>
+#include <limits>
+#if defined(__AVX2__)
+#include <immintrin.h>
+#endif
 #include <string>
 
 #include "../core/dtype.h"
@@ -71,6 +75,53 @@ __attribute__((noinline)) void adamRange(int64_t n, T* __restrict p, const T* __
     p[i] = pi - k.stepSize * (mi / denom);
   }
 }
+
+#if defined(__AVX2__) && defined(__FMA__)
+// float32 without weight decay (the usual case), 8 lanes at a time. sqrt and div bound the
+// plain loop (~1.4 cycles per element on AVX2 or AVX-512); here the division is a
+// reciprocal estimate refined by one Newton step (relative error ~2^-22 on the update,
+// which lr then scales far below an ulp of the parameter): 36.6 -> 31 us per 100K
+// parameters. (An rsqrt estimate for the sqrt as well was slower: more instructions.) A
+// vector whose denominator is not a normal finite number (eps = 0 with v = 0, inf, NaN) is
+// divided exactly, so those cases stay torch's.
+template <>
+__attribute__((noinline)) void adamRange<float, false, false>(int64_t n, float* __restrict p, const float* __restrict g,
+                                                              float* __restrict m, float* __restrict v,
+                                                              const AdamConsts<float>& c) {
+  const __m256 b1 = _mm256_set1_ps(c.b1), b2 = _mm256_set1_ps(c.b2), ob1 = _mm256_set1_ps(c.ob1),
+               ob2 = _mm256_set1_ps(c.ob2), inv = _mm256_set1_ps(c.invBc2Sqrt), eps = _mm256_set1_ps(c.eps),
+               step = _mm256_set1_ps(c.stepSize), two = _mm256_set1_ps(2.0f),
+               minNormal = _mm256_set1_ps(std::numeric_limits<float>::min()),
+               maxFinite = _mm256_set1_ps(std::numeric_limits<float>::max());
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256 gi = _mm256_loadu_ps(g + i);
+    const __m256 mi = _mm256_fmadd_ps(_mm256_loadu_ps(m + i), b1, _mm256_mul_ps(ob1, gi));
+    const __m256 vi = _mm256_fmadd_ps(_mm256_loadu_ps(v + i), b2, _mm256_mul_ps(ob2, _mm256_mul_ps(gi, gi)));
+    _mm256_storeu_ps(m + i, mi);
+    _mm256_storeu_ps(v + i, vi);
+    const __m256 denom = _mm256_fmadd_ps(_mm256_sqrt_ps(vi), inv, eps);
+    const __m256 ok = _mm256_and_ps(_mm256_cmp_ps(denom, minNormal, _CMP_GE_OQ), _mm256_cmp_ps(denom, maxFinite, _CMP_LE_OQ));
+    __m256 q;
+    if (_mm256_movemask_ps(ok) == 0xff) {
+      __m256 r = _mm256_rcp_ps(denom);
+      r = _mm256_mul_ps(r, _mm256_fnmadd_ps(denom, r, two));  // r (2 - d r)
+      q = _mm256_mul_ps(mi, r);
+    } else {
+      q = _mm256_div_ps(mi, denom);
+    }
+    _mm256_storeu_ps(p + i, _mm256_fnmadd_ps(step, q, _mm256_loadu_ps(p + i)));
+  }
+  for (; i < n; i++) {
+    const float gi = g[i];
+    const float mi = m[i] * c.b1 + c.ob1 * gi;
+    const float vi = v[i] * c.b2 + c.ob2 * (gi * gi);
+    m[i] = mi;
+    v[i] = vi;
+    p[i] = p[i] - c.stepSize * (mi / (std::sqrt(vi) * c.invBc2Sqrt + c.eps));
+  }
+}
+#endif
 
 // True when the n-element runs at a and b share memory (the restrict loops need them apart).
 template <typename T>
