@@ -4,6 +4,7 @@ import { Tensor } from './tensor';
 import { fail, describe } from './core/errors';
 import { gather } from './ops/indexing';
 import { slice } from './ops/views';
+import { fromTyped } from './ops/creation';
 
 /** mulberry32: a tiny seeded PRNG returning floats in [0, 1). */
 function rng(seed: number): () => number {
@@ -57,7 +58,7 @@ export function shuffle(x: unknown, seed = 0): unknown {
   const op = 'data.shuffle';
   const n = lengthOf(op, x, 'x');
   const p = permutation(n, seed);
-  return take(x, p);
+  return take(x, p, null);
 }
 
 function lengthOf(op: string, x: unknown, what: string): number {
@@ -70,9 +71,9 @@ function lengthOf(op: string, x: unknown, what: string): number {
   return fail(op, `${what} must be a Tensor, an array or a typed array, got ${describe(x)}`);
 }
 
-/** Rows `idx` of x along axis 0, in the same kind of container. */
-function take(x: unknown, idx: Int32Array): unknown {
-  if (x instanceof Tensor) return gather(x, idx, 0);
+/** Rows `idx` of x along axis 0, in the same kind of container (idxT: idx uploaded once, for tensors). */
+function take(x: unknown, idx: Int32Array, idxT: Tensor | null): unknown {
+  if (x instanceof Tensor) return gather(x, idxT ?? idx, 0);
   if (Array.isArray(x)) return Array.from(idx, (i) => x[i]);
   const a = x as ArrayLike<unknown> & { constructor: new (n: number) => { [k: number]: unknown } };
   const out = new a.constructor(idx.length);
@@ -143,7 +144,15 @@ export function batches<X extends Tensor | ArrayLike<unknown>, Y extends Tensor 
         const end = Math.min(n, start + batchSize);
         if (perm) {
           const idx = perm.subarray(start, end);
-          yield [take(x, idx) as X, (y === undefined || y === null ? undefined : take(y, idx)) as Y];
+          // one index tensor serves both gathers
+          const idxT = x instanceof Tensor || y instanceof Tensor ? fromTyped(idx, [idx.length], 'int32') : null;
+          let batch: Batch<X, Y>;
+          try {
+            batch = [take(x, idx, idxT) as X, (y === undefined || y === null ? undefined : take(y, idx, idxT)) as Y];
+          } finally {
+            idxT?.dispose();
+          }
+          yield batch;
         } else {
           yield [range(x, start, end) as X, (y === undefined || y === null ? undefined : range(y, start, end)) as Y];
         }
