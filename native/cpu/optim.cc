@@ -6,6 +6,7 @@
 #include <immintrin.h>
 #endif
 #include <string>
+#include <type_traits>
 
 #include "../core/dtype.h"
 #include "../core/error.h"
@@ -22,6 +23,52 @@ static void dispatchFloat(int dtype, const char* op, F&& f) {
   else fail("ERR_DTYPE", std::string(op) + ": parameters must be float32 or float64");
 }
 
+// The element loops below live out of line with __restrict pointers and compile-time
+// option flags: they then vectorise the same way whether they run inline (1 thread) or
+// as pool tasks behind std::function, where the lambda versions had lost vectorisation
+// (Adam and SGD with momentum ran slower on 2 threads than on 1). overlapping() refuses
+// state buffers that share memory, which the restrict loops could not handle.
+
+// True when the n-element runs at a and b share memory.
+template <typename T>
+static bool overlaps(const void* a, const void* b, int64_t n) {
+  if (a == nullptr || b == nullptr) return false;
+  const char* x = static_cast<const char*>(a);
+  const char* y = static_cast<const char*>(b);
+  const int64_t bytes = n * (int64_t)sizeof(T);
+  return x < y + bytes && y < x + bytes;
+}
+
+template <typename T, size_t K>
+static void checkDisjoint(const char* op, int64_t n, const void* const (&ptrs)[K]) {
+  for (size_t a = 0; a < K; a++)
+    for (size_t b = a + 1; b < K; b++)
+      if (overlaps<T>(ptrs[a], ptrs[b], n))
+        fail("ERR_ARGUMENT", std::string(op) + ": the parameter, its gradient and its state buffers must not share memory");
+}
+
+// Calls f(std::integral_constant<bool, flag>) so a runtime flag selects a template.
+template <typename F>
+static void withFlag(bool flag, F&& f) {
+  if (flag) f(std::true_type());
+  else f(std::false_type());
+}
+
+template <typename T, bool kWd, bool kMom, bool kNesterov, bool kFirst>
+__attribute__((noinline)) void sgdRange(int64_t n, T* __restrict p, const T* __restrict g, T* __restrict buf, T lr, T mom,
+                                        T damp, T wd) {
+  for (int64_t i = 0; i < n; i++) {
+    T d = g[i];
+    if (kWd) d = d + wd * p[i];
+    if (kMom) {
+      const T m = kFirst ? d : buf[i] * mom + damp * d;
+      buf[i] = m;
+      d = kNesterov ? d + mom * m : m;
+    }
+    p[i] = p[i] - lr * d;
+  }
+}
+
 void sgdUpdate(ThreadPool& pool, int dtype, int64_t n, void* pv, const void* gv, void* bv, double lr, double momentum,
                double dampening, double weightDecay, bool nesterov, bool firstStep) {
   dispatchFloat(dtype, "sgd", [&](auto z) {
@@ -29,19 +76,21 @@ void sgdUpdate(ThreadPool& pool, int dtype, int64_t n, void* pv, const void* gv,
     T* p = static_cast<T*>(pv);
     const T* g = static_cast<const T*>(gv);
     T* buf = static_cast<T*>(bv);
+    const void* ptrs[3] = {p, g, buf};
+    checkDisjoint<T>("sgd", n, ptrs);
     const T tlr = (T)lr, mom = (T)momentum, damp = (T)(1.0 - dampening), wd = (T)weightDecay;
-    const bool hasWd = weightDecay != 0.0;
-    pool.parallelFor(n, kGrainOptim, [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; i++) {
-        T d = g[i];
-        if (hasWd) d = d + wd * p[i];
-        if (buf) {
-          T m = firstStep ? d : buf[i] * mom + damp * d;
-          buf[i] = m;
-          d = nesterov ? d + mom * m : m;
-        }
-        p[i] = p[i] - tlr * d;
-      }
+    withFlag(weightDecay != 0.0, [&](auto wdF) {
+      withFlag(buf != nullptr, [&](auto momF) {
+        withFlag(nesterov, [&](auto nesF) {
+          withFlag(firstStep, [&](auto firstF) {
+            constexpr bool kWd = decltype(wdF)::value, kMom = decltype(momF)::value;
+            constexpr bool kNes = decltype(nesF)::value, kFirst = decltype(firstF)::value;
+            pool.parallelFor(n, kGrainOptim, [&](int64_t b, int64_t e) {
+              sgdRange<T, kWd, kMom, kNes, kFirst>(e - b, p + b, g + b, kMom ? buf + b : nullptr, tlr, mom, damp, wd);
+            });
+          });
+        });
+      });
     });
   });
 }
@@ -52,10 +101,7 @@ struct AdamConsts {
   T stepSize, invBc2Sqrt, b1, b2, ob1, ob2, eps, wd, shrink;
 };
 
-// The update of elements [0, n). Kept out of line with __restrict pointers: the element loop
-// then vectorises the same way whether it runs inline or as a pool task (a lambda behind
-// std::function had lost the vectorised version and ran scalar sqrt/div, 2.3x slower on 2
-// threads than on 1). kWd/kDecoupled are compile-time so the loop has no branches.
+// The update of elements [0, n) (see sgdRange: out of line, restrict, compile-time flags).
 template <typename T, bool kWd, bool kDecoupled>
 __attribute__((noinline)) void adamRange(int64_t n, T* __restrict p, const T* __restrict g, T* __restrict m, T* __restrict v,
                                          const AdamConsts<T>& c) {
@@ -123,15 +169,6 @@ __attribute__((noinline)) void adamRange<float, false, false>(int64_t n, float* 
 }
 #endif
 
-// True when the n-element runs at a and b share memory (the restrict loops need them apart).
-template <typename T>
-static bool overlaps(const void* a, const void* b, int64_t n) {
-  const char* x = static_cast<const char*>(a);
-  const char* y = static_cast<const char*>(b);
-  const int64_t bytes = n * (int64_t)sizeof(T);
-  return x < y + bytes && y < x + bytes;
-}
-
 void adamUpdate(ThreadPool& pool, int dtype, int64_t n, void* pv, const void* gv, void* mv, void* vv, double lr,
                 double beta1, double beta2, double eps, double weightDecay, bool decoupled, double step) {
   dispatchFloat(dtype, "adam", [&](auto z) {
@@ -155,13 +192,36 @@ void adamUpdate(ThreadPool& pool, int dtype, int64_t n, void* pv, const void* gv
     c.wd = (T)weightDecay;
     c.shrink = (T)(1.0 - lr * weightDecay);
     const void* ptrs[4] = {p, g, m, v};
-    for (int a = 0; a < 4; a++)
-      for (int b = a + 1; b < 4; b++)
-        if (overlaps<T>(ptrs[a], ptrs[b], n))
-          fail("ERR_ARGUMENT", "adam: the parameter, its gradient and the two state buffers must not share memory");
+    checkDisjoint<T>("adam", n, ptrs);
     auto range = weightDecay == 0.0 ? adamRange<T, false, false> : decoupled ? adamRange<T, true, true> : adamRange<T, true, false>;
     pool.parallelFor(n, kGrainOptim, [&](int64_t b, int64_t e) { range(e - b, p + b, g + b, m + b, v + b, c); });
   });
+}
+
+template <typename T, bool kWd, bool kCentered, bool kMom>
+__attribute__((noinline)) void rmspropRange(int64_t n, T* __restrict p, const T* __restrict g, T* __restrict sq,
+                                            T* __restrict ga, T* __restrict buf, T a, T oa, T eps, T wd, T mom, T lr) {
+  for (int64_t i = 0; i < n; i++) {
+    T gi = g[i];
+    if (kWd) gi = gi + wd * p[i];
+    const T s = sq[i] * a + oa * (gi * gi);
+    sq[i] = s;
+    T avg;
+    if (kCentered) {
+      const T gm = ga[i] * a + oa * gi;
+      ga[i] = gm;
+      avg = std::sqrt(s - gm * gm) + eps;
+    } else {
+      avg = std::sqrt(s) + eps;
+    }
+    if (kMom) {
+      const T bi = buf[i] * mom + gi / avg;
+      buf[i] = bi;
+      p[i] = p[i] - lr * bi;
+    } else {
+      p[i] = p[i] - lr * (gi / avg);
+    }
+  }
 }
 
 void rmspropUpdate(ThreadPool& pool, int dtype, int64_t n, void* pv, const void* gv, void* sv, void* gav, void* bv,
@@ -173,32 +233,33 @@ void rmspropUpdate(ThreadPool& pool, int dtype, int64_t n, void* pv, const void*
     T* sq = static_cast<T*>(sv);
     T* ga = static_cast<T*>(gav);
     T* buf = static_cast<T*>(bv);
+    const void* ptrs[5] = {p, g, sq, ga, buf};
+    checkDisjoint<T>("rmsprop", n, ptrs);
     const T a = (T)alpha, oa = (T)(1.0 - alpha), te = (T)eps, wd = (T)weightDecay, mom = (T)momentum, tlr = (T)lr;
-    const bool hasWd = weightDecay != 0.0;
-    pool.parallelFor(n, kGrainOptim, [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; i++) {
-        T gi = g[i];
-        if (hasWd) gi = gi + wd * p[i];
-        T s = sq[i] * a + oa * (gi * gi);
-        sq[i] = s;
-        T avg;
-        if (ga) {
-          T gm = ga[i] * a + oa * gi;
-          ga[i] = gm;
-          avg = std::sqrt(s - gm * gm) + te;
-        } else {
-          avg = std::sqrt(s) + te;
-        }
-        if (buf) {
-          T bi = buf[i] * mom + gi / avg;
-          buf[i] = bi;
-          p[i] = p[i] - tlr * bi;
-        } else {
-          p[i] = p[i] - tlr * (gi / avg);
-        }
-      }
+    withFlag(weightDecay != 0.0, [&](auto wdF) {
+      withFlag(ga != nullptr, [&](auto cF) {
+        withFlag(buf != nullptr, [&](auto momF) {
+          constexpr bool kWd = decltype(wdF)::value, kC = decltype(cF)::value, kMom = decltype(momF)::value;
+          pool.parallelFor(n, kGrainOptim, [&](int64_t b, int64_t e) {
+            rmspropRange<T, kWd, kC, kMom>(e - b, p + b, g + b, sq + b, kC ? ga + b : nullptr, kMom ? buf + b : nullptr, a, oa,
+                                           te, wd, mom, tlr);
+          });
+        });
+      });
     });
   });
+}
+
+template <typename T, bool kWd>
+__attribute__((noinline)) void adagradRange(int64_t n, T* __restrict p, const T* __restrict g, T* __restrict ss, T clr,
+                                            T eps, T wd) {
+  for (int64_t i = 0; i < n; i++) {
+    T gi = g[i];
+    if (kWd) gi = gi + wd * p[i];
+    const T s = ss[i] + gi * gi;
+    ss[i] = s;
+    p[i] = p[i] - clr * (gi / (std::sqrt(s) + eps));
+  }
 }
 
 void adagradUpdate(ThreadPool& pool, int dtype, int64_t n, void* pv, const void* gv, void* sv, double lr,
@@ -208,17 +269,13 @@ void adagradUpdate(ThreadPool& pool, int dtype, int64_t n, void* pv, const void*
     T* p = static_cast<T*>(pv);
     const T* g = static_cast<const T*>(gv);
     T* ss = static_cast<T*>(sv);
+    const void* ptrs[3] = {p, g, ss};
+    checkDisjoint<T>("adagrad", n, ptrs);
     const T clr = (T)(lr / (1.0 + (step - 1.0) * lrDecay));
     const T te = (T)eps, wd = (T)weightDecay;
-    const bool hasWd = weightDecay != 0.0;
-    pool.parallelFor(n, kGrainOptim, [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; i++) {
-        T gi = g[i];
-        if (hasWd) gi = gi + wd * p[i];
-        T s = ss[i] + gi * gi;
-        ss[i] = s;
-        p[i] = p[i] - clr * (gi / (std::sqrt(s) + te));
-      }
+    withFlag(weightDecay != 0.0, [&](auto wdF) {
+      constexpr bool kWd = decltype(wdF)::value;
+      pool.parallelFor(n, kGrainOptim, [&](int64_t b, int64_t e) { adagradRange<T, kWd>(e - b, p + b, g + b, ss + b, clr, te, wd); });
     });
   });
 }
