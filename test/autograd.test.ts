@@ -65,6 +65,17 @@ describe('gradcheck: unary', () => {
     for (let i = 0; i < 12; i++) expect(G[i]).toBe(X[i] > 0 ? Math.floor(i / 3) + 1 : 0);
   });
 
+  test('sign, floor, ceil, round: zero gradient, as torch (the output still requires grad)', () => {
+    for (const f of [tp.sign, tp.floor, tp.ceil, tp.round]) {
+      const x = tp.tensor([0.5, -1.5, 2, NaN], { dtype: 'float64' }).requiresGrad_();
+      const y = f(x);
+      expect(y.requiresGrad || y.gradFn !== null).toBe(true);
+      y.mul(x).sum().backward(); // d/dx (f(x) * x) = f(x) where f is piecewise constant
+      const Y = Array.from(y.dataSync() as Float64Array);
+      expect(Array.from((x.grad as T).dataSync() as Float64Array)).toEqual(Y);
+    }
+  });
+
   test('clip with tensor bounds', () => {
     check((x, lo) => tp.clip(x, lo, 1.5), [away('clipt', [3, 4]), rnd('clipLo', [4], -1, 0)]);
   });

@@ -15,10 +15,19 @@ import { tape } from '../autograd/state';
 import { cast } from './cast';
 import { gt, ge, le, lt, logicalAnd, logicalOr, where } from './logical';
 import { sumTo } from '../autograd/grad';
+import { zerosLike } from './creation';
 
 /** @internal records a one-input op whose gradient is `fn(g)` (written with public ops). */
 function rec1(out: Tensor, name: string, x: Tensor, fn: (g: Tensor) => Tensor): Tensor {
   return record(out, name, [x], (g) => [fn(g)]);
+}
+/**
+ * @internal Records a piecewise-constant op (sign, floor, ceil, round): its gradient is zero
+ * everywhere, as torch's (the output still requires grad, so sums of it can backward).
+ */
+function zeroGrad(out: Tensor, name: string, x: Tensor): Tensor {
+  if (tape.on && tracked(x) && isFloat(out.dtype)) rec1(out, name, x, (g) => zerosLike(g));
+  return out;
 }
 /** @internal a 0/1 float mask (a constant) of g's dtype. */
 function maskOf(m: Tensor, like: Tensor): Tensor {
@@ -116,7 +125,7 @@ export function abs(x: Tensor): Tensor {
 }
 /** -1, 0 or 1; NaN stays NaN (as numpy; torch.sign gives 0). */
 export function sign(x: Tensor): Tensor {
-  return unaryOp(Unary.Sign, 'sign', x);
+  return zeroGrad(unaryOp(Unary.Sign, 'sign', x), 'sign', x);
 }
 export function exp(x: Tensor): Tensor {
   const out = unaryOp(Unary.Exp, 'exp', x);
@@ -255,14 +264,14 @@ export function softplus(x: Tensor, beta = 1, threshold = 20): Tensor {
 // ---- rounding ---------------------------------------------------------------------------
 
 export function floor(x: Tensor): Tensor {
-  return unaryOp(Unary.Floor, 'floor', x);
+  return zeroGrad(unaryOp(Unary.Floor, 'floor', x), 'floor', x);
 }
 export function ceil(x: Tensor): Tensor {
-  return unaryOp(Unary.Ceil, 'ceil', x);
+  return zeroGrad(unaryOp(Unary.Ceil, 'ceil', x), 'ceil', x);
 }
 /** Rounds half to even (torch.round, np.round): round(0.5) = 0, round(1.5) = 2. */
 export function round(x: Tensor): Tensor {
-  return unaryOp(Unary.Round, 'round', x);
+  return zeroGrad(unaryOp(Unary.Round, 'round', x), 'round', x);
 }
 
 // ---- clip -------------------------------------------------------------------------------
