@@ -108,3 +108,49 @@ describe('devices', () => {
     expectThrowsCode(() => tp.zeros([1], { device: 'tpu' as never }), 'ERR_DEVICE');
   });
 });
+
+// The pool hands out parts of a job by compare-exchange; the caller runs whatever no worker has
+// claimed and never waits for a sleeping one (native/core/threadpool.cc). These drive it through
+// its paths: back-to-back jobs on polling workers, jobs after the workers fell asleep, parts that
+// throw, and resizes between jobs — every result must equal the one-thread result.
+describe('thread pool', () => {
+  const n = 200003; // several grains, odd so parts are uneven
+  const sleepMs = (ms: number): void => {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+  };
+  /** index of the first element that differs (NaN-aware), or -1 (jest's toEqual is slow on 200K elements) */
+  const firstDiff = (x: ArrayLike<number>, y: ArrayLike<number>): number => {
+    if (x.length !== y.length) return 0;
+    for (let i = 0; i < x.length; i++) if (x[i] !== y[i] && !(Number.isNaN(x[i]) && Number.isNaN(y[i]))) return i;
+    return -1;
+  };
+
+  test('parallel results equal one-thread results across polling, sleeping, throwing and resized pools', () => {
+    const initial = tp.getNumThreads();
+    const a = tp.randn([n], { dtype: 'float32' });
+    const b = tp.randn([n], { dtype: 'float32' });
+    const ints = tp.randint(1, 100, [n]);
+    const withZero = tp.tensor(Int32Array.from({ length: n }, (_, i) => (i === n - 5 ? 0 : 1 + (i % 7))));
+    try {
+      tp.setNumThreads(1);
+      const refAdd = tp.add(a, b).dataSync();
+      const refExp = tp.exp(a).dataSync();
+      const refSum = tp.sum(tp.mul(a, b)).item();
+      for (const threads of [2, 3, 4, 2]) {
+        tp.setNumThreads(threads);
+        for (let i = 0; i < 60; i++) {
+          if (i % 15 === 7) sleepMs(3); // past the 1 ms poll: the workers are asleep for the next job
+          tp.tidy(() => {
+            expect(firstDiff(tp.add(a, b).dataSync() as Float32Array, refAdd as Float32Array)).toBe(-1);
+            if (i % 4 === 0) expectThrowsCode(() => tp.mod(ints, withZero), 'ERR_ARGUMENT', /division by zero/);
+            expect(firstDiff(tp.exp(a).dataSync() as Float32Array, refExp as Float32Array)).toBe(-1);
+            expect(tp.sum(tp.mul(a, b)).item()).toBeCloseTo(refSum, 1);
+          });
+        }
+      }
+    } finally {
+      tp.setNumThreads(initial);
+      tp.dispose([a, b, ints, withZero]);
+    }
+  });
+});
