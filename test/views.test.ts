@@ -174,6 +174,47 @@ function pyIndices(dim: number, b: number | undefined, e: number | undefined, s:
   return out;
 }
 
+// contiguous() of a transposed view takes a tiled path (32x32 tiles, 8x8 register blocks for
+// 4-byte types; native/cpu/copy.cc): edges that are not multiples of 8 or 32, outer batch dims,
+// flipped views and every dtype must match the element-by-element definition.
+describe('transposed copies', () => {
+  test.each([
+    ['float32', [37, 53]],
+    ['float32', [2, 40, 33]],
+    ['int32', [64, 17]],
+    ['float64', [19, 45]],
+    ['bool', [33, 20]],
+  ] as [tp.DType, number[]][])('%s %j: contiguous(transpose) and a flipped transpose', (dtype, shape) => {
+    const n = shape.reduce((a, b) => a * b, 1);
+    const r = rng(seedOf(`tr${dtype}${shape.join('x')}`));
+    const data = dtype === 'bool' ? randInts(n, r, 0, 2) : dtype === 'int32' ? randInts(n, r, -1000, 1000) : randArray(n, r);
+    const x = tp.tensor(data, { shape, dtype });
+    const rank = shape.length;
+    const t = tp.transpose(x, rank - 2, rank - 1);
+    const c = tp.contiguous(t);
+    const X = x.dataSync();
+    const C = c.dataSync();
+    const [R0, C0] = [shape[rank - 2], shape[rank - 1]];
+    const outer = n / (R0 * C0);
+    let bad = -1;
+    for (let o = 0; o < outer && bad < 0; o++)
+      for (let i = 0; i < C0 && bad < 0; i++)
+        for (let j = 0; j < R0; j++)
+          if (C[o * R0 * C0 + i * R0 + j] !== X[o * R0 * C0 + j * C0 + i]) { bad = i; break; }
+    expect(bad).toBe(-1);
+    // flipped along the source's rows: a negative stride on the strided side
+    const f = tp.contiguous(tp.flip(t, [rank - 1]));
+    const F = f.dataSync();
+    bad = -1;
+    for (let o = 0; o < outer && bad < 0; o++)
+      for (let i = 0; i < C0 && bad < 0; i++)
+        for (let j = 0; j < R0; j++)
+          if (F[o * R0 * C0 + i * R0 + j] !== X[o * R0 * C0 + (R0 - 1 - j) * C0 + i]) { bad = i; break; }
+    expect(bad).toBe(-1);
+    tp.dispose([x, c, f]);
+  });
+});
+
 describe('slice / stridedSlice / select', () => {
   tidyTest('slice matches a JS reference (random boxes, every dtype)', () => {
     const r = rng(seedOf('slice'));

@@ -1,6 +1,11 @@
 #include "copy.h"
 
+#include <algorithm>
 #include <cstring>
+#include <type_traits>
+#if defined(__AVX2__)
+#include <immintrin.h>
+#endif
 
 #include "../core/dtype.h"
 
@@ -18,8 +23,87 @@ static inline D convert(S v) {
   } else return (D)v;
 }
 
+#if defined(__AVX2__)
+// dst[a][b] = src[b][a] for an 8x8 block of 4-byte elements: src rows at stride ss
+// (contiguous along a), dst rows at stride ds (contiguous along b).
+template <typename T>
+static inline void transpose8x8(const T* src, int64_t ss, T* dst, int64_t ds) {
+  __m256 r[8], t[8];
+  for (int k = 0; k < 8; k++) r[k] = _mm256_loadu_ps(reinterpret_cast<const float*>(src + k * ss));
+  for (int k = 0; k < 4; k++) {
+    t[2 * k] = _mm256_unpacklo_ps(r[2 * k], r[2 * k + 1]);
+    t[2 * k + 1] = _mm256_unpackhi_ps(r[2 * k], r[2 * k + 1]);
+  }
+  for (int k = 0; k < 2; k++) {
+    r[4 * k + 0] = _mm256_shuffle_ps(t[4 * k], t[4 * k + 2], 0x44);
+    r[4 * k + 1] = _mm256_shuffle_ps(t[4 * k], t[4 * k + 2], 0xEE);
+    r[4 * k + 2] = _mm256_shuffle_ps(t[4 * k + 1], t[4 * k + 3], 0x44);
+    r[4 * k + 3] = _mm256_shuffle_ps(t[4 * k + 1], t[4 * k + 3], 0xEE);
+  }
+  for (int k = 0; k < 4; k++) {
+    t[k] = _mm256_permute2f128_ps(r[k], r[k + 4], 0x20);
+    t[k + 4] = _mm256_permute2f128_ps(r[k], r[k + 4], 0x31);
+  }
+  for (int k = 0; k < 8; k++) _mm256_storeu_ps(reinterpret_cast<float*>(dst + k * ds), t[k]);
+}
+#endif
+
+// A transpose: dst contiguous along the last dim, src contiguous along the one before it
+// (x.T.contiguous(), a transposed operand being packed, a transposed view cast), under any
+// outer dims. Copied in 32x32 tiles so reads and writes both use whole cache lines:
+// element by element, a [256, 784] float32 transpose ran at ~11 GB/s.
+template <typename D, typename S>
+static bool copyTransposed(ThreadPool& pool, const StridedLayout<2>& layout, D* dst, const S* src) {
+  StridedLayout<2> L = layout;
+  L.coalesce();
+  if (L.ndim < 2) return false;
+  const int r = L.ndim - 2, c = L.ndim - 1;
+  const int64_t R = L.shape[r], C = L.shape[c];
+  if (L.strides[0][c] != 1 || L.strides[1][r] != 1 || L.strides[1][c] == 1 || R < 16 || C < 16) return false;
+  const int64_t dsr = L.strides[0][r], ssc = L.strides[1][c];
+  int64_t outer = 1;
+  for (int d = 0; d < r; d++) outer *= L.shape[d];
+  constexpr int64_t kTile = 32;
+  const int64_t rowTiles = (R + kTile - 1) / kTile;
+  const int64_t grain = std::max<int64_t>(1, kGrainElementwise / (kTile * C));
+  pool.parallelFor(outer * rowTiles, grain, [&](int64_t b, int64_t e) {
+    for (int64_t t = b; t < e; t++) {
+      const int64_t o = t / rowTiles, i0 = (t % rowTiles) * kTile, i1 = std::min(R, i0 + kTile);
+      int64_t od = 0, os = 0, rem = o;
+      for (int d = r - 1; d >= 0; d--) {
+        const int64_t idx = rem % L.shape[d];
+        rem /= L.shape[d];
+        od += idx * L.strides[0][d];
+        os += idx * L.strides[1][d];
+      }
+      for (int64_t j0 = 0; j0 < C; j0 += kTile) {
+        const int64_t j1 = std::min(C, j0 + kTile);
+        int64_t i = i0;
+#if defined(__AVX2__)
+        if constexpr (sizeof(D) == 4 && std::is_same<D, S>::value) {
+          // 8x8 blocks through registers: 8 loads along i, 8 stores along j
+          for (; i + 8 <= i1; i += 8) {
+            int64_t j = j0;
+            for (; j + 8 <= j1; j += 8) transpose8x8(src + os + i + j * ssc, ssc, dst + od + i * dsr + j, dsr);
+            for (int64_t ii = i; ii < i + 8; ii++)
+              for (int64_t jj = j; jj < j1; jj++) dst[od + ii * dsr + jj] = src[os + ii + jj * ssc];
+          }
+        }
+#endif
+        for (; i < i1; i++) {
+          D* drow = dst + od + i * dsr;
+          const S* scol = src + os + i;
+          for (int64_t j = j0; j < j1; j++) drow[j] = convert<D>(scol[j * ssc]);
+        }
+      }
+    }
+  });
+  return true;
+}
+
 template <typename D, typename S>
 static void copyTyped(ThreadPool& pool, const StridedLayout<2>& L, D* dst, const S* src) {
+  if (copyTransposed<D, S>(pool, L, dst, src)) return;
   pool.parallelFor(L.numel, kGrainElementwise, [&](int64_t b, int64_t e) {
     L.forRange(b, e, [&](const int64_t* off, int64_t n, const int64_t* st) {
       D* d = dst + off[0];
