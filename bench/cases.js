@@ -87,6 +87,29 @@ cases.push(
     },
   },
   {
+    // Issue 4: an op that records on the tape costs <= 0.5 µs in all (PyTorch here ~1.5 µs).
+    id: 'add16_rec',
+    group: 'dispatch',
+    name: 'dispatch add [16] recording',
+    torch: 'add_16_rec',
+    ...MICROS,
+    ratioKind: 'PyTorch/tapeflow',
+    target: tapeflowAtMost(0.5, '<= 0.5 µs'),
+    make(tp) {
+      if (typeof tp.Tensor.prototype.requiresGrad_ !== 'function') throw new Error('autograd not available');
+      const a = randn(tp, [16]).requiresGrad_();
+      const b = randn(tp, [16]);
+      return {
+        fn: () => {
+          const y = tp.add(a, b); // records a node (a requires grad)
+          if (y.gradFn === null) throw new Error('add did not record');
+          y.dispose();
+        },
+        done: () => tp.dispose([a, b]),
+      };
+    },
+  },
+  {
     id: 'add16_gc',
     group: 'dispatch',
     name: 'dispatch add [16] GC',

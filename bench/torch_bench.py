@@ -29,6 +29,9 @@ def workloads():
         w[f"matmul_{n}"] = ("torch.matmul(a, b)", {"a": a, "b": b})
     a, b = torch.rand(16) * 2 - 1, torch.rand(16) * 2 - 1
     w["add_16"] = ("torch.add(a, b)", {"a": a, "b": b})
+    # the same op recorded on the autograd tape (a requires grad); the graph dies with the result
+    ar = (torch.rand(16) * 2 - 1).requires_grad_()
+    w["add_16_rec"] = ("torch.add(a, b)", {"a": ar, "b": b})
     a, b = torch.rand(10_000_000) * 2 - 1, torch.rand(10_000_000) * 2 - 1
     w["add_1e7"] = ("torch.add(a, b)", {"a": a, "b": b})
     w["softmax"] = ("torch.softmax(x, -1)", {"x": torch.rand(256, 1000) * 2 - 1})
