@@ -540,6 +540,11 @@ describe('crossEntropy: fused kernel', () => {
     [6, 10],
     [3, 17],
     [2, 1000],
+    // 8-row groups (C <= 16) and their remainders
+    [19, 10],
+    [16, 16],
+    [9, 1],
+    [24, 3],
   ])('float32 [%i, %i]: values and gradient vs plain JS, every reduction', (N, C) => {
     const x = rnd(`fx${N}`, [N, C], -6, 6, 'float32').requiresGrad_();
     const l = tp.tensor(randInts(N, rng(seedOf(`fl${N}x${C}`)), 0, C), { dtype: 'int32' });
@@ -581,12 +586,23 @@ describe('crossEntropy: fused kernel', () => {
 
   test('NaN / inf rows as torch (NaN loss), empty batches, errors name the position', () => {
     const inf = Infinity;
-    const x = tp.tensor([[1, 2, 3], [inf, 0, 1], [-inf, -inf, -inf], [NaN, 0, 1], [-inf, 0, 1]], { dtype: 'float32' });
-    const l = tp.tensor([0, 1, 2, 1, 1], { dtype: 'int32' });
-    const v = arr(F.crossEntropy(x, l, { reduction: 'none' }));
-    expect(v[0]).toBeCloseTo(-jsLogSoftmax([1, 2, 3])[0], 5);
-    expect(v.slice(1, 4).every(Number.isNaN)).toBe(true);
-    expect(v[4]).toBeCloseTo(-jsLogSoftmax([-1e30, 0, 1])[1], 5); // a -inf logit is a zero probability
+    // twice: 5 rows (the per-row path) and the same rows inside 8-row groups
+    for (const pad of [0, 11]) {
+      const rowsIn = [[1, 2, 3], [inf, 0, 1], [-inf, -inf, -inf], [NaN, 0, 1], [-inf, 0, 1]];
+      for (let k = 0; k < pad; k++) rowsIn.push([k, -k, 0.5]);
+      const x = tp.tensor(rowsIn, { dtype: 'float32' }).requiresGrad_();
+      const l = tp.tensor([0, 1, 2, 1, 1, ...new Array(pad).fill(2)], { dtype: 'int32' });
+      const loss = F.crossEntropy(x, l, { reduction: 'none' });
+      const v = arr(loss);
+      expect(v[0]).toBeCloseTo(-jsLogSoftmax([1, 2, 3])[0], 5);
+      expect(v.slice(1, 4).every(Number.isNaN)).toBe(true);
+      expect(v[4]).toBeCloseTo(-jsLogSoftmax([-1e30, 0, 1])[1], 5); // a -inf logit is a zero probability
+      for (let k = 0; k < pad; k++) expect(v[5 + k]).toBeCloseTo(-jsLogSoftmax([k, -k, 0.5])[2], 5);
+      loss.sum().backward();
+      const G = rows(x.grad as T);
+      expect(G.slice(1, 4).every((r) => r.every(Number.isNaN))).toBe(true); // as torch: NaN rows, NaN gradients
+      expectClose(G[4], [0, Math.exp(jsLogSoftmax([-1e30, 0, 1])[1]) - 1, Math.exp(jsLogSoftmax([-1e30, 0, 1])[2])], { rtol: 1e-5, atol: 1e-6 });
+    }
     const e = tp.zeros([0, 4]);
     const le = tp.zeros([0], { dtype: 'int32' });
     expect(F.crossEntropy(e, le, { reduction: 'none' }).shape).toEqual([0]);
