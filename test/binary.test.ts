@@ -218,6 +218,47 @@ describe('outputs past the streaming-store threshold (8 MB)', () => {
   });
 });
 
+// An operand read transposed goes through 32x32 tiles (native/cpu/elementwise.cc
+// binaryTiled; 4-byte types through register transposes): shapes off the tile and block
+// sizes, outer dims, both operands transposed, a broadcast partner, bool outputs, float64
+// (the scalar tile loop) — each against the element-by-element definition.
+describe('transposed operands (tiled path)', () => {
+  const cases: [string, tp.DType, number[], (a: tp.Tensor, b: tp.Tensor) => tp.Tensor, (x: number, y: number) => number][] = [
+    ['add f32', 'float32', [37, 45], tp.add, (x, y) => Math.fround(x + y)],
+    ['sub f32 batch', 'float32', [3, 33, 40], tp.sub, (x, y) => Math.fround(x - y)],
+    ['mul i32', 'int32', [50, 17], tp.mul, (x, y) => Math.imul(x, y)],
+    ['maximum f64', 'float64', [20, 36], tp.maximum, (x, y) => Math.max(x, y)],
+    ['gt f32 (bool out)', 'float32', [40, 24], tp.gt, (x, y) => (x > y ? 1 : 0)],
+  ];
+  test.each(cases)('%s', (_n, dtype, shape, op, ref) => {
+    const r = rng(seedOf(`tt${_n}`));
+    const n = shape.reduce((p, q) => p * q, 1);
+    const rank = shape.length;
+    const tshape = shape.slice();
+    [tshape[rank - 2], tshape[rank - 1]] = [shape[rank - 1], shape[rank - 2]];
+    const mkT = (s: number[]): tp.Tensor =>
+      tp.tensor(dtype === 'int32' ? randInts(n, r, -50, 50) : randArray(n, r, -3, 3), { shape: s, dtype });
+    const base = mkT(tshape); // its transpose has `shape`
+    const at = tp.transpose(base, rank - 2, rank - 1);
+    const b = mkT(shape);
+    const bt = tp.transpose(mkT(tshape), rank - 2, rank - 1);
+    const row = tp.tensor(dtype === 'int32' ? randInts(shape[rank - 1], r, -5, 5) : randArray(shape[rank - 1], r), { dtype });
+    for (const [x, y] of [[at, b], [b, at], [at, bt], [at, row], [row, at]] as [tp.Tensor, tp.Tensor][]) {
+      const out = op(x, y);
+      expect(out.shape).toEqual(shape);
+      const X = tp.contiguous(tp.broadcastTo(x, shape)).dataSync();
+      const Y = tp.contiguous(tp.broadcastTo(y, shape)).dataSync();
+      const O = out.dataSync();
+      let bad = -1;
+      for (let i = 0; i < n && bad < 0; i++) {
+        const want = ref(X[i], Y[i]);
+        if (!(O[i] === want || (Number.isNaN(O[i]) && Number.isNaN(want)))) bad = i;
+      }
+      expect(bad).toBe(-1);
+    }
+  });
+});
+
 describe('dtype promotion', () => {
   const r = rng(seedOf('promotion'));
   test('tensor x tensor follows bool < int32 < float32 < float64', () => {

@@ -3,11 +3,9 @@
 #include <algorithm>
 #include <cstring>
 #include <type_traits>
-#if defined(__AVX2__)
-#include <immintrin.h>
-#endif
 
 #include "../core/dtype.h"
+#include "transpose.h"
 
 namespace tf {
 
@@ -22,31 +20,6 @@ static inline D convert(S v) {
     return (int32_t)v;
   } else return (D)v;
 }
-
-#if defined(__AVX2__)
-// dst[a][b] = src[b][a] for an 8x8 block of 4-byte elements: src rows at stride ss
-// (contiguous along a), dst rows at stride ds (contiguous along b).
-template <typename T>
-static inline void transpose8x8(const T* src, int64_t ss, T* dst, int64_t ds) {
-  __m256 r[8], t[8];
-  for (int k = 0; k < 8; k++) r[k] = _mm256_loadu_ps(reinterpret_cast<const float*>(src + k * ss));
-  for (int k = 0; k < 4; k++) {
-    t[2 * k] = _mm256_unpacklo_ps(r[2 * k], r[2 * k + 1]);
-    t[2 * k + 1] = _mm256_unpackhi_ps(r[2 * k], r[2 * k + 1]);
-  }
-  for (int k = 0; k < 2; k++) {
-    r[4 * k + 0] = _mm256_shuffle_ps(t[4 * k], t[4 * k + 2], 0x44);
-    r[4 * k + 1] = _mm256_shuffle_ps(t[4 * k], t[4 * k + 2], 0xEE);
-    r[4 * k + 2] = _mm256_shuffle_ps(t[4 * k + 1], t[4 * k + 3], 0x44);
-    r[4 * k + 3] = _mm256_shuffle_ps(t[4 * k + 1], t[4 * k + 3], 0xEE);
-  }
-  for (int k = 0; k < 4; k++) {
-    t[k] = _mm256_permute2f128_ps(r[k], r[k + 4], 0x20);
-    t[k + 4] = _mm256_permute2f128_ps(r[k], r[k + 4], 0x31);
-  }
-  for (int k = 0; k < 8; k++) _mm256_storeu_ps(reinterpret_cast<float*>(dst + k * ds), t[k]);
-}
-#endif
 
 // A transpose: dst contiguous along the last dim, src contiguous along the one before it
 // (x.T.contiguous(), a transposed operand being packed, a transposed view cast), under any
@@ -79,17 +52,10 @@ static bool copyTransposed(ThreadPool& pool, const StridedLayout<2>& layout, D* 
       for (int64_t j0 = 0; j0 < C; j0 += kTile) {
         const int64_t j1 = std::min(C, j0 + kTile);
         int64_t i = i0;
-#if defined(__AVX2__)
-        if constexpr (sizeof(D) == 4 && std::is_same<D, S>::value) {
-          // 8x8 blocks through registers: 8 loads along i, 8 stores along j
-          for (; i + 8 <= i1; i += 8) {
-            int64_t j = j0;
-            for (; j + 8 <= j1; j += 8) transpose8x8(src + os + i + j * ssc, ssc, dst + od + i * dsr + j, dsr);
-            for (int64_t ii = i; ii < i + 8; ii++)
-              for (int64_t jj = j; jj < j1; jj++) dst[od + ii * dsr + jj] = src[os + ii + jj * ssc];
-          }
+        if constexpr (std::is_same<D, S>::value) {
+          transposeTile(src + os + i0 + j0 * ssc, ssc, dst + od + i0 * dsr + j0, dsr, i1 - i0, j1 - j0);
+          i = i1;
         }
-#endif
         for (; i < i1; i++) {
           D* drow = dst + od + i * dsr;
           const S* scol = src + os + i;

@@ -1,6 +1,7 @@
 // Binary elementwise kernels and where(). Unary kernels live in unary.cc.
 #include "elementwise.h"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <type_traits>
@@ -9,6 +10,7 @@
 #include "../core/error.h"
 #include "elementwise_loop.h"
 #include "elementwise_math.h"
+#include "transpose.h"
 
 namespace tf {
 
@@ -160,11 +162,78 @@ struct ReluGradF { template <typename T> static TF_EW_INLINE T f(T a, T b) { ret
 constexpr int64_t kGrainCheap = kGrainElementwise;
 constexpr int64_t kGrainCostly = kGrainElementwise / 8;
 
+// An operand read transposed (contiguous along the second-to-last dim while the output is
+// contiguous along the last: x.T + y) takes the strided loop one element at a time. Here
+// it goes in 32x32 tiles, each transposed into a row-major buffer first (8x8 register
+// blocks for 4-byte types) so the row loop vectorises. Returns false when the layout is
+// not such a case.
+template <typename F, typename T, typename R>
+bool binaryTiled(ThreadPool& pool, int64_t grain, const StridedLayout<3>& layout, R* out, const T* a, const T* b) {
+  StridedLayout<3> L = layout;
+  L.coalesce();
+  if (L.ndim < 2) return false;
+  const int r = L.ndim - 2, c = L.ndim - 1;
+  const int64_t R0 = L.shape[r], C0 = L.shape[c];
+  if (R0 < 16 || C0 < 16 || L.strides[0][c] != 1) return false;
+  const bool aT = L.strides[1][r] == 1 && L.strides[1][c] != 1 && L.strides[1][c] != 0;
+  const bool bT = L.strides[2][r] == 1 && L.strides[2][c] != 1 && L.strides[2][c] != 0;
+  if (!aT && !bT) return false;
+  int64_t outer = 1;
+  for (int d = 0; d < r; d++) outer *= L.shape[d];
+  constexpr int64_t kTile = 32;
+  const int64_t rowTiles = (R0 + kTile - 1) / kTile;
+  const int64_t so = L.strides[0][r], sar = L.strides[1][r], sac = L.strides[1][c], sbr = L.strides[2][r], sbc = L.strides[2][c];
+  // fast: 4-byte elements (register transposes), and each operand either transposed,
+  // contiguous along the last dim, or broadcast along it
+  const bool fast = sizeof(T) == 4 && (aT || sac == 1 || sac == 0) && (bT || sbc == 1 || sbc == 0) && !(sac == 0 && sbc == 0);
+  pool.parallelFor(outer * rowTiles, std::max<int64_t>(1, grain / (kTile * C0)), [&](int64_t tb, int64_t te) {
+    for (int64_t t = tb; t < te; t++) {
+      const int64_t o = t / rowTiles, i0 = (t % rowTiles) * kTile, i1 = std::min(R0, i0 + kTile);
+      int64_t off[3] = {0, 0, 0}, rem = o;
+      for (int d = r - 1; d >= 0; d--) {
+        const int64_t idx = rem % L.shape[d];
+        rem /= L.shape[d];
+        for (int k = 0; k < 3; k++) off[k] += idx * L.strides[k][d];
+      }
+      alignas(64) T bufA[kTile * kTile], bufB[kTile * kTile];
+      for (int64_t j0 = 0; j0 < C0; j0 += kTile) {
+        const int64_t j1 = std::min(C0, j0 + kTile), w = j1 - j0, h = i1 - i0;
+        const T* ta = a + off[1] + i0 * sar + j0 * sac;
+        const T* tb = b + off[2] + i0 * sbr + j0 * sbc;
+        if (fast) {
+          // transposed operands become row-major tiles; the row loop then vectorises
+          int64_t ra = sar, rb = sbr;
+          if (aT) { transposeTile(ta, sac, bufA, kTile, h, w); ta = bufA; ra = kTile; }
+          if (bT) { transposeTile(tb, sbc, bufB, kTile, h, w); tb = bufB; rb = kTile; }
+          const int64_t ca = aT ? 1 : sac, cb = bT ? 1 : sbc;
+          for (int64_t i = 0; i < h; i++) {
+            R* __restrict orow = out + off[0] + (i0 + i) * so + j0;
+            const T* __restrict x = ta + i * ra;
+            const T* __restrict y = tb + i * rb;
+            if (ca == 1 && cb == 1) for (int64_t j = 0; j < w; j++) orow[j] = (R)F::f(x[j], y[j]);
+            else if (ca == 1) for (int64_t j = 0; j < w; j++) orow[j] = (R)F::f(x[j], y[0]);
+            else for (int64_t j = 0; j < w; j++) orow[j] = (R)F::f(x[0], y[j]);
+          }
+        } else {
+          for (int64_t i = 0; i < h; i++) {
+            R* orow = out + off[0] + (i0 + i) * so + j0;
+            const T* x = ta + i * sar;
+            const T* y = tb + i * sbr;
+            for (int64_t j = 0; j < w; j++) orow[j] = (R)F::f(x[j * sac], y[j * sbc]);
+          }
+        }
+      }
+    }
+  });
+  return true;
+}
+
 // The inner loop is specialised for the stride patterns that dominate (all contiguous,
 // a scalar on either side) so the compiler vectorises them; anything else takes the
 // strided loop.
 template <typename F, typename T, typename R>
 void binaryLoop(ThreadPool& pool, int64_t grain, const StridedLayout<3>& L, R* out, const T* a, const T* b) {
+  if (binaryTiled<F, T, R>(pool, grain, L, out, a, b)) return;
   const bool stream = L.numel * (int64_t)sizeof(R) >= ew::kStreamBytes;
   pool.parallelFor(L.numel, grain, [&](int64_t begin, int64_t end) {
     L.forRange(begin, end, [&](const int64_t* off, int64_t n, const int64_t* st) {
