@@ -151,6 +151,13 @@ describe('in-place updates', () => {
     // a view made under noGrad is refused once recording is back on (torch refuses it as well)
     const nv = tp.noGrad(() => tp.select(w, 1, 0));
     expectThrowsCode(() => nv.zero_(), 'ERR_INPLACE', /view of a leaf/);
+    // and so is a view made before its leaf started to require grad
+    const a = tp.zeros([3]);
+    const early = a.slice([0], [2]);
+    early.add_(1); // allowed: a does not require grad yet
+    a.requiresGrad_();
+    expectThrowsCode(() => early.add_(1), 'ERR_INPLACE', /view of a leaf/);
+    expect(Array.from(a.dataSync() as Float32Array)).toEqual([1, 1, 0]);
   });
 
   test('inside noGrad a view of the leaf can be written, and writes through', () => {
