@@ -142,10 +142,23 @@ struct SumP {
     if (s == 1) for (int64_t j = 0; j < w; j++) acc[j] += (A)p[j];
     else for (int64_t j = 0; j < w; j++) acc[j] += (A)p[j * s];
   }
-  // n reduced elements rs apart: four rows are added in T before touching the accumulators.
+  // n reduced elements rs apart: eight (then four) rows are added in T before touching the
+  // accumulators, so the double accumulators cost less L1 traffic than the input itself.
   static void cols(A* acc, const T* p, int64_t w, int64_t ks, int64_t n, int64_t rs, int64_t idx, const double* prm) {
     int64_t r = 0;
     if (ks == 1 && kIsFloat<T>) {
+      for (; r + 8 <= n; r += 8) {
+        const T* p0 = p + r * rs;
+        const T* p1 = p0 + rs;
+        const T* p2 = p1 + rs;
+        const T* p3 = p2 + rs;
+        const T* p4 = p3 + rs;
+        const T* p5 = p4 + rs;
+        const T* p6 = p5 + rs;
+        const T* p7 = p6 + rs;
+        for (int64_t j = 0; j < w; j++)
+          acc[j] += (A)(((p0[j] + p1[j]) + (p2[j] + p3[j])) + ((p4[j] + p5[j]) + (p6[j] + p7[j])));
+      }
       for (; r + 4 <= n; r += 4) {
         const T* p0 = p + r * rs;
         const T* p1 = p0 + rs;
@@ -584,7 +597,10 @@ void runPass(ThreadPool& pool, const Geom& g, const T* x, const double* prm, Sin
   const int64_t O = M / K0;
   const int64_t nt = (K0 + kTile - 1) / kTile;
   const int64_t width = std::min(K0, kTile);
-  const int64_t rowsPerChunk = std::max<int64_t>(64, kChunk / width);
+  // Chunks of rows (partial states merged in a fixed order) give threads work; their size
+  // depends on the shape only, so results are the same for every thread count. A multiple
+  // of 8 rows, so policies that fold 8 rows at a time (sum) leave no single rows behind.
+  const int64_t rowsPerChunk = (std::max<int64_t>(64, 4 * kChunk / width) + 7) / 8 * 8;
   const int64_t nch = (N + rowsPerChunk - 1) / rowsPerChunk;
   std::vector<A> part(nch > 1 ? (size_t)(M * nch) : 0);
   const int64_t grain = std::max<int64_t>(1, kGrainElementwise / (width * std::min(N, rowsPerChunk)));
