@@ -612,22 +612,62 @@ describe('crossEntropy: fused kernel', () => {
     expectThrowsCode(() => F.crossEntropy(tp.zeros([2, 0]), tp.tensor([0, 0], { dtype: 'int32' })), 'ERR_SHAPE', /no classes/);
   });
 
+  test('ignoreIndex (default -100) as torch 1.13: values, gradients, mean over the kept rows, [N, C, d], nllLoss', () => {
+    const X = [[1, 2, 3], [0, 1, 0], [2, 2, 2], [0.5, -1, 3]];
+    const perRow = [2.4076059644443806, 0, 1.0986122886681098, 4.095674329414383];
+    const gSum = [[-0.9099694268296196, 0.24472847105479764, 0.6652409557748218], [0, 0, 0], [0.3333333333333333, 0.3333333333333333, -0.6666666666666667], [0.07459555713221443, -0.9833554813907277, 0.9087599242585133]];
+    const tol = { rtol: 1e-12, atol: 1e-12 };
+    for (const dtype of ['float64', 'float32'] as const) {
+      const t = dtype === 'float64' ? tol : { rtol: 2e-6, atol: 2e-6 };
+      for (const r of ['mean', 'sum', 'none'] as const) {
+        const x = tp.tensor(X, { dtype }).requiresGrad_();
+        const loss = F.crossEntropy(x, tp.tensor([0, -100, 2, 1], { dtype: 'int32' }), { reduction: r });
+        expectClose(loss.dataSync(), r === 'none' ? perRow : r === 'sum' ? [perRow.reduce((a, b) => a + b)] : [perRow.reduce((a, b) => a + b) / 3], t);
+        loss.sum().backward();
+        expectClose((x.grad as T).dataSync(), gSum.flat().map((v) => (r === 'mean' ? v / 3 : v)), t);
+      }
+    }
+    // a class index as ignoreIndex; NaN rows that are ignored give 0 and no gradient
+    const x = tp.tensor([...X, [NaN, 0, 0]], { dtype: 'float64' }).requiresGrad_();
+    const loss = F.crossEntropy(x, tp.tensor([0, 1, 1, 1, 1], { dtype: 'int32' }), { ignoreIndex: 1 });
+    expect(loss.item()).toBeCloseTo(2.4076059644443806, 12);
+    loss.backward();
+    expectClose((x.grad as T).dataSync(), [...gSum[0], ...new Array(12).fill(0)], tol);
+    // every row ignored: mean is NaN (0 / 0), as torch
+    expect(Number.isNaN(F.crossEntropy(tp.zeros([2, 3]), tp.tensor([-100, -100], { dtype: 'int32' })).item())).toBe(true);
+    // [N, C, d] (composite path) and nllLoss
+    const x3 = tp.tensor([[[1, 2], [0, 1], [3, 0]]], { dtype: 'float64' }).requiresGrad_();
+    const l3 = F.crossEntropy(x3, tp.tensor([[2, -100]], { dtype: 'int32' }));
+    expect(l3.item()).toBeCloseTo(0.16984601955628567, 12);
+    l3.backward();
+    expectClose((x3.grad as T).dataSync(), [0.11419519938459448, 0, 0.04201006613406605, 0, -0.15620526551866054, 0], tol);
+    const nll = F.nllLoss(tp.logSoftmax(tp.tensor(X, { dtype: 'float64' }), 1), tp.tensor([0, -100, 2, 1], { dtype: 'int32' }), { reduction: 'sum' });
+    expect(nll.item()).toBeCloseTo(perRow.reduce((a, b) => a + b), 12);
+    // second order through the ignore mask, and errors
+    const f = (u: T): T => tp.grad((v: T) => tp.sum(tp.square(F.crossEntropy(v, tp.tensor([1, -100, 0], { dtype: 'int32' }), { reduction: 'none' }))), { createGraph: true })(u) as T;
+    expect(tp.gradcheck(f, [rnd('fig', [3, 4])])).toBe(true);
+    expectThrowsCode(() => F.crossEntropy(tp.zeros([2, 3]), tp.tensor([1, -5], { dtype: 'int32' })), 'ERR_OUT_OF_BOUNDS', /got -5 at position 1/);
+    expectThrowsCode(() => F.nllLoss(tp.zeros([2, 3, 2]), tp.tensor([[1, 0], [-5, 0]], { dtype: 'int32' })), 'ERR_OUT_OF_BOUNDS', /ignoreIndex \(-100\)/);
+    expectThrowsCode(() => F.crossEntropy(tp.zeros([2, 3]), tp.tensor([1, 0], { dtype: 'int32' }), { ignoreIndex: 0.5 }), 'ERR_ARGUMENT', /ignoreIndex/);
+  });
+
   test('the native entry points refuse bad extents, dtypes and handles with a TapeflowError', () => {
     const x = tp.zeros([2, 3]);
     const l = tp.tensor([0, 2], { dtype: 'int32' });
     const g = tp.ones([2]);
-    const ok = [0, 2, 3, x._h, 0, l._h, 0, 1];
+    const ok = [0, 2, 3, x._h, 0, l._h, 0, 1, -100];
     const bad: [string, unknown[]][] = [
-      ['rows beyond the logits', [0, 3, 3, x._h, 0, l._h, 0, 1]],
-      ['offset beyond the logits', [0, 2, 3, x._h, 1, l._h, 0, 1]],
-      ['label stride beyond the labels', [0, 2, 3, x._h, 0, l._h, 0, 2]],
-      ['labels not int32', [0, 2, 3, x._h, 0, x._h, 0, 1]],
-      ['dtype mismatch', [1, 2, 3, x._h, 0, l._h, 0, 1]],
-      ['int dtype', [2, 2, 3, l._h, 0, l._h, 0, 1]],
-      ['negative rows', [0, -1, 3, x._h, 0, l._h, 0, 1]],
-      ['zero classes', [0, 2, 0, x._h, 0, l._h, 0, 1]],
-      ['forged handle', [0, 2, 3, 123456789, 0, l._h, 0, 1]],
-      ['not a number', [0, 2, 3, 'x', 0, l._h, 0, 1]],
+      ['rows beyond the logits', [0, 3, 3, x._h, 0, l._h, 0, 1, -100]],
+      ['offset beyond the logits', [0, 2, 3, x._h, 1, l._h, 0, 1, -100]],
+      ['label stride beyond the labels', [0, 2, 3, x._h, 0, l._h, 0, 2, -100]],
+      ['labels not int32', [0, 2, 3, x._h, 0, x._h, 0, 1, -100]],
+      ['dtype mismatch', [1, 2, 3, x._h, 0, l._h, 0, 1, -100]],
+      ['int dtype', [2, 2, 3, l._h, 0, l._h, 0, 1, -100]],
+      ['negative rows', [0, -1, 3, x._h, 0, l._h, 0, 1, -100]],
+      ['zero classes', [0, 2, 0, x._h, 0, l._h, 0, 1, -100]],
+      ['forged handle', [0, 2, 3, 123456789, 0, l._h, 0, 1, -100]],
+      ['not a number', [0, 2, 3, 'x', 0, l._h, 0, 1, -100]],
+      ['ignoreIndex not a number', [0, 2, 3, x._h, 0, l._h, 0, 1, 'x']],
     ];
     native.free(native.xent(...ok));
     for (const [, args] of bad) expectThrowsCode(() => native.xent(...args), /^ERR_/);

@@ -12,16 +12,32 @@ import { DTYPE_CODE } from '../core/dtype';
 import { softmax } from '../ops/softmax';
 import { oneHot } from '../ops/indexing';
 import { reshape } from '../ops/views';
-import { add, sub, mul, minimum } from '../ops/binary';
+import { add, sub, mul, div, minimum } from '../ops/binary';
 import { abs, exp, log1p, neg, relu, square } from '../ops/unary';
 import { sum, mean, min, max } from '../ops/reduce';
 import { logSoftmax } from '../ops/softmax';
 import { takeAlongAxis } from '../ops/indexing';
+import { ne, where } from '../ops/logical';
+import { cast } from '../ops/cast';
 import { unsqueeze, squeeze } from '../ops/views';
 
 export type Reduction = 'none' | 'mean' | 'sum';
 export interface ReductionOptions {
   reduction?: Reduction;
+}
+export interface ClassLossOptions extends ReductionOptions {
+  /**
+   * Examples whose label equals it are skipped: loss 0, no gradient, and 'mean' divides by
+   * the number of the others (torch's ignore_index; default -100, as torch).
+   */
+  ignoreIndex?: number;
+}
+
+function ignoreIndexOf(op: string, options: ClassLossOptions | undefined): number {
+  const v = options?.ignoreIndex ?? -100;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < -2147483648 || v > 2147483647)
+    fail(op, `ignoreIndex must be an int32 integer, got ${describe(v)}`);
+  return v;
 }
 
 function tensorArg(op: string, x: unknown, arg: string): Tensor {
@@ -53,7 +69,7 @@ function compute(inputs: Tensor[], fn: () => Tensor): Tensor {
 }
 
 /** Class axis and label checks shared by crossEntropy and nllLoss. */
-function checkLabels(op: string, scores: Tensor, labels: unknown): { axis: number; labels: Tensor } {
+function checkLabels(op: string, scores: Tensor, labels: unknown, ignore: number): { axis: number; labels: Tensor } {
   const l = tensorArg(op, labels, 'labels');
   if (l.dtype !== 'int32') fail(op, `labels must be an int32 tensor of class indices, got ${l.dtype}`, 'ERR_DTYPE');
   if (scores.rank === 0) fail(op, 'input must have a class dim: expected [C], [N, C] or [N, C, d1, ...], got a 0-d tensor', 'ERR_SHAPE');
@@ -63,13 +79,17 @@ function checkLabels(op: string, scores: Tensor, labels: unknown): { axis: numbe
     fail(op, `labels must have shape ${fmtShape(expected)} for input ${fmtShape(scores.shape)} (class dim ${axis}), got ${fmtShape(l.shape)}`, 'ERR_SHAPE');
   const c = scores.shape[axis];
   if (l.size > 0) {
-    const lo = min(l);
-    const hi = max(l);
+    // ignored labels take a valid stand-in (0) for the range check
+    const checked = tidy(() => where(ne(l, ignore), l, 0));
+    const lo = min(checked);
+    const hi = max(checked);
+    checked.dispose();
     const a = lo.item();
     const b = hi.item();
     lo.dispose();
     hi.dispose();
-    if (a < 0 || b >= c) fail(op, `labels must be class indices in [0, ${c}), got values in [${a}, ${b}]`, 'ERR_OUT_OF_BOUNDS');
+    if (a < 0 || b >= c)
+      fail(op, `labels must be class indices in [0, ${c}) or ignoreIndex (${ignore}), got values in [${a}, ${b}]`, 'ERR_OUT_OF_BOUNDS');
   }
   return { axis, labels: l };
 }
@@ -79,16 +99,27 @@ function pickNegative(logProbs: Tensor, labels: Tensor, axis: number): Tensor {
   return neg(squeeze(takeAlongAxis(logProbs, idx, axis), axis));
 }
 
+/** -logProbs[label] reduced, skipping labels equal to `ignore` (torch's nll_loss with ignore_index). */
+function classLoss(logProbs: Tensor, labels: Tensor, axis: number, ignore: number, r: Reduction): Tensor {
+  const keep = ne(labels, ignore);
+  // where, not a 0/1 product: an ignored row's loss is 0 even when it is NaN, as torch's
+  const per = where(keep, pickNegative(logProbs, where(keep, labels, 0), axis), 0);
+  if (r === 'none') return per;
+  if (r === 'sum') return sum(per);
+  return div(sum(per), sum(cast(keep, logProbs.dtype)));
+}
+
 /**
  * -logProbs[label] per example (torch.nn.functional.nll_loss). logProbs [C], [N, C] or
  * [N, C, d1, ...] (class dim 1); labels int32 of the other dims. Default reduction 'mean'.
  */
-export function nllLoss(logProbs: Tensor, labels: Tensor, options?: ReductionOptions): Tensor {
+export function nllLoss(logProbs: Tensor, labels: Tensor, options?: ClassLossOptions): Tensor {
   const op = 'nllLoss';
   const x = floatArg(op, logProbs, 'logProbs');
   const r = reductionOf(op, options, 'mean');
-  const { axis, labels: l } = checkLabels(op, x, labels);
-  return compute([x], () => reduce(pickNegative(x, l, axis), r));
+  const ignore = ignoreIndexOf(op, options);
+  const { axis, labels: l } = checkLabels(op, x, labels, ignore);
+  return compute([x], () => classLoss(x, l, axis, ignore, r));
 }
 
 /**
@@ -97,25 +128,33 @@ export function nllLoss(logProbs: Tensor, labels: Tensor, options?: ReductionOpt
  * labels int32. Default reduction 'mean'. For one-hot / probability labels see
  * softmaxCrossEntropyWithLogits.
  */
-export function crossEntropy(logits: Tensor, labels: Tensor, options?: ReductionOptions): Tensor {
+export function crossEntropy(logits: Tensor, labels: Tensor, options?: ClassLossOptions): Tensor {
   const op = 'crossEntropy';
   const x = floatArg(op, logits, 'logits');
   const r = reductionOf(op, options, 'mean');
+  const ignore = ignoreIndexOf(op, options);
   // [C] and [N, C] logits (the class dim last) take one fused native pass each way,
   // which also checks the labels; [N, C, d1, ...] goes through logSoftmax + gather
   if (x.rank === 1 || x.rank === 2) {
-    const perExample = fusedCrossEntropy(op, x, labels);
-    if (r === 'none') return perExample;
-    const out = reduce(perExample, r);
-    if (perExample._node === null) perExample.dispose(); // not on a tape: a plain temporary
+    const { perExample, kept } = fusedCrossEntropy(op, x, labels, ignore);
+    if (r === 'none') {
+      kept.dispose();
+      return perExample;
+    }
+    const total = sum(perExample);
+    // 'mean' divides by the examples not ignored (a constant), as torch's
+    const out = r === 'sum' ? total : div(total, kept);
+    if (out !== total && total._node === null) total.dispose();
+    if (perExample._node === null) perExample.dispose(); // not on a tape: plain temporaries
+    if (out._node === null || out === total) kept.dispose(); // else div's backward reads it
     return out;
   }
-  const { axis, labels: l } = checkLabels(op, x, labels);
-  return compute([x], () => reduce(pickNegative(logSoftmax(x, axis), l, axis), r));
+  const { axis, labels: l } = checkLabels(op, x, labels, ignore);
+  return compute([x], () => classLoss(logSoftmax(x, axis), l, axis, ignore, r));
 }
 
 /** Per-example losses of [C] or [N, C] logits; records one node whose backward is one kernel. */
-function fusedCrossEntropy(op: string, x: Tensor, labels: unknown): Tensor {
+function fusedCrossEntropy(op: string, x: Tensor, labels: unknown, ignore: number): { perExample: Tensor; kept: Tensor } {
   const l = tensorArg(op, labels, 'labels');
   if (l.dtype !== 'int32') fail(op, `labels must be an int32 tensor of class indices, got ${l.dtype}`, 'ERR_DTYPE');
   const rows = x.rank === 1 ? 1 : x.shape[0];
@@ -127,31 +166,35 @@ function fusedCrossEntropy(op: string, x: Tensor, labels: unknown): Tensor {
   const xc = x.contiguous();
   const lStride = l.rank === 1 ? l._strides[0] : 0;
   const code = DTYPE_CODE[x.dtype];
-  const h = native.xent(code, rows, Math.max(C, 1), xc._h, xc._offset, l._h, l._offset, lStride);
-  const both = Tensor._fromHandle(h, [2, rows], x.dtype);
-  const loss = both._view(expected, x.rank === 1 ? [] : [1], 0);
-  const lse = both._view([rows], [1], rows);
-  both.dispose(); // the two views keep the buffer
+  const h = native.xent(code, rows, Math.max(C, 1), xc._h, xc._offset, l._h, l._offset, lStride, ignore);
+  const all = Tensor._fromHandle(h, [2 * rows + 1], x.dtype);
+  const loss = all._view(expected, x.rank === 1 ? [] : [1], 0);
+  const lse = all._view([rows], [1], rows);
+  const kept = all._view([], [], 2 * rows);
+  all.dispose(); // the views keep the buffer
   if (xc !== x) xc.dispose();
   if (!(tape.on && needsGradList([x]))) {
     lse.dispose();
-    return loss;
+    return { perExample: loss, kept };
   }
   record(loss, 'crossEntropy', [x], (g) => {
     if (tape.on) {
       // createGraph: the same gradient from differentiable ops, (softmax - onehot) * g
       const g2 = reshape(g, [rows, 1]);
+      const l2 = x.rank === 1 ? reshape(l, [1]) : l;
+      const keep = reshape(ne(l2, ignore), [rows, 1]);
       const p = softmax(x.rank === 1 ? reshape(x, [1, C]) : x, -1);
-      const d = mul(sub(p, oneHot(x.rank === 1 ? reshape(l, [1]) : l, C, { dtype: x.dtype })), g2);
+      // ignored rows: no gradient (where, so even a NaN row gives 0); their label -> 0 for oneHot
+      const d = where(keep, mul(sub(p, oneHot(where(ne(l2, ignore), l2, 0), C, { dtype: x.dtype })), g2), 0);
       return [x.rank === 1 ? reshape(d, [C]) : d];
     }
     const gs = g.rank === 1 ? g._strides[0] : 0;
     const xs = x.contiguous();
-    const gh = native.xentBackward(code, rows, Math.max(C, 1), xs._h, xs._offset, l._h, l._offset, lStride, lse._h, lse._offset, g._h, g._offset, gs, 1);
+    const gh = native.xentBackward(code, rows, Math.max(C, 1), xs._h, xs._offset, l._h, l._offset, lStride, ignore, lse._h, lse._offset, g._h, g._offset, gs, 1);
     if (xs !== x) xs.dispose();
     return [Tensor._fromHandle(gh, x.shape.slice(), x.dtype)];
   });
-  return loss;
+  return { perExample: loss, kept };
 }
 
 export interface SoftmaxCrossEntropyOptions extends ReductionOptions {

@@ -1,8 +1,9 @@
 // Fused softmax cross-entropy (lib/nn/functional.ts crossEntropy):
-//   xent(dtype, N, C, x, xOff, labels, labelsOff, labelStride) -> handle of 2N elements:
-//     [0, N) the per-row losses, [N, 2N) the row logsumexps (saved for the backward)
-//   xentBackward(dtype, N, C, x, xOff, labels, labelsOff, labelStride, lse, lseOff, g, gOff, gStride, scale)
-//     -> handle of N*C elements: the gradient of the logits
+//   xent(dtype, N, C, x, xOff, labels, labelsOff, labelStride, ignoreIndex) -> handle of 2N + 1
+//     elements: [0, N) the per-row losses (0 where the label is ignoreIndex), [N, 2N) the row
+//     logsumexps (saved for the backward), [2N] the number of rows not ignored
+//   xentBackward(dtype, N, C, x, xOff, labels, labelsOff, labelStride, ignoreIndex, lse, lseOff, g, gOff,
+//     gStride, scale) -> handle of N*C elements: the gradient of the logits (0 on ignored rows)
 // x is N contiguous rows of C; labels int32 with the given stride; g has gStride (0 = one
 // value for every row). Extents, dtypes and label ranges are checked here.
 #include "../cpu/loss.h"
@@ -22,7 +23,7 @@ static StridedLayout<1> runLayout(int64_t n, int64_t stride) {
 struct XentArgs {
   EnvData* ed;
   int dt;
-  int64_t N, C, ls;
+  int64_t N, C, ls, ignore;
   const void* x;
   const int32_t* labels;
   XentArgs(const Napi::CallbackInfo& info, const char* op) : ed(envData(info.Env())) {
@@ -42,6 +43,7 @@ struct XentArgs {
     checkDType(lsStore, kI32, op, "labels");
     checkExtent(runLayout(N, ls), 0, lOff, lsStore, op, "labels");
     labels = static_cast<const int32_t*>(lsStore->data) + lOff;
+    ignore = argInt64(info, 8, op);
   }
 };
 
@@ -49,10 +51,13 @@ static Napi::Value Xent(const Napi::CallbackInfo& info) {
   const char* op = "crossEntropy";
   XentArgs a(info, op);
   Storage* out;
-  Napi::Value h = newOutput(info.Env(), a.ed, 2 * a.N, a.dt, op, &out);
-  if (a.N == 0) return h;
+  Napi::Value h = newOutput(info.Env(), a.ed, 2 * a.N + 1, a.dt, op, &out);
   uint8_t* o = static_cast<uint8_t*>(out->data);
-  xentForward(a.ed->ctx->pool, a.dt, a.N, a.C, a.x, a.labels, a.ls, o, o + a.N * (int64_t)dtypeSize(a.dt));
+  const int64_t es = (int64_t)dtypeSize(a.dt);
+  int64_t kept = 0;
+  if (a.N > 0) kept = xentForward(a.ed->ctx->pool, a.dt, a.N, a.C, a.x, a.labels, a.ls, a.ignore, o, o + a.N * es);
+  if (a.dt == kF32) reinterpret_cast<float*>(o)[2 * a.N] = (float)kept;
+  else reinterpret_cast<double*>(o)[2 * a.N] = (double)kept;
   return h;
 }
 
@@ -60,20 +65,20 @@ static Napi::Value XentBackward(const Napi::CallbackInfo& info) {
   const char* op = "crossEntropy.backward";
   XentArgs a(info, op);
   const int64_t es = (int64_t)dtypeSize(a.dt);
-  Storage* lse = argStorage(info, 8, op);
-  int64_t lseOff = argInt64(info, 9, op);
+  Storage* lse = argStorage(info, 9, op);
+  int64_t lseOff = argInt64(info, 10, op);
   checkDType(lse, a.dt, op, "lse");
   checkExtent(runLayout(a.N, 1), 0, lseOff, lse, op, "lse");
-  Storage* g = argStorage(info, 10, op);
-  int64_t gOff = argInt64(info, 11, op);
-  int64_t gs = argInt64(info, 12, op);
-  double scale = argDouble(info, 13, op);
+  Storage* g = argStorage(info, 11, op);
+  int64_t gOff = argInt64(info, 12, op);
+  int64_t gs = argInt64(info, 13, op);
+  double scale = argDouble(info, 14, op);
   checkDType(g, a.dt, op, "grad");
   checkExtent(runLayout(a.N, gs), 0, gOff, g, op, "grad");
   Storage* out;
   Napi::Value h = newOutput(info.Env(), a.ed, a.N * a.C, a.dt, op, &out);
   if (a.N == 0) return h;
-  xentBackward(a.ed->ctx->pool, a.dt, a.N, a.C, a.x, a.labels, a.ls, static_cast<uint8_t*>(lse->data) + lseOff * es,
+  xentBackward(a.ed->ctx->pool, a.dt, a.N, a.C, a.x, a.labels, a.ls, a.ignore, static_cast<uint8_t*>(lse->data) + lseOff * es,
                static_cast<uint8_t*>(g->data) + gOff * es, gs, scale, out->data);
   return h;
 }

@@ -89,11 +89,16 @@ inline void rowSoftmaxScaled(const double* x, int64_t C, double lse, double gi, 
                                 std::to_string(label) + " at position " + std::to_string(row));
 }
 
-void checkLabels(const int32_t* labels, int64_t N, int64_t stride, int64_t C) {
+// Checks every label; returns the number of rows not ignored.
+int64_t checkLabels(const int32_t* labels, int64_t N, int64_t stride, int64_t C, int64_t ignore) {
+  int64_t kept = 0;
   for (int64_t i = 0; i < N; i++) {
     const int32_t l = labels[i * stride];
+    if (l == ignore) continue;
     if (l < 0 || l >= C) badLabel(i, l, C);
+    kept++;
   }
+  return kept;
 }
 
 // float32 rows of at most kGroupC classes go 8 rows at a time: the 8 x C block is
@@ -125,7 +130,8 @@ int64_t groupRows(const float*, int64_t N, int64_t C) { return C <= kGroupC ? N 
 int64_t groupRows(const double*, int64_t, int64_t) { return 0; }
 
 template <typename T>
-void forwardTyped(ThreadPool& pool, int64_t N, int64_t C, const T* x, const int32_t* labels, int64_t ls, T* loss, T* lse) {
+void forwardTyped(ThreadPool& pool, int64_t N, int64_t C, const T* x, const int32_t* labels, int64_t ls, int64_t ignore,
+                  T* loss, T* lse) {
   const int64_t grouped = groupRows(x, N, C);
   if constexpr (std::is_same<T, float>::value) {
     pool.parallelFor(grouped / 8, std::max<int64_t>(1, rowGrain(C) / 8), [&](int64_t b, int64_t e) {
@@ -135,7 +141,10 @@ void forwardTyped(ThreadPool& pool, int64_t N, int64_t C, const T* x, const int3
         loadGroup(x + r * C, C, buf);
         const f8 l = groupLse(buf, C);
         st8(lse + r, l);
-        for (int k = 0; k < 8; k++) loss[r + k] = l[k] - x[(r + k) * C + labels[(r + k) * ls]];
+        for (int k = 0; k < 8; k++) {
+          const int32_t lab = labels[(r + k) * ls];
+          loss[r + k] = lab == ignore ? 0.0f : l[k] - x[(r + k) * C + lab];
+        }
       }
     });
   }
@@ -147,14 +156,15 @@ void forwardTyped(ThreadPool& pool, int64_t N, int64_t C, const T* x, const int3
       lse[i] = l;
       // lse - x[label]: within an ulp of torch's -((x - max) - log(sum)), and NaN / inf
       // rows come out as torch's (all -inf: -inf - -inf = NaN)
-      loss[i] = l - row[labels[i * ls]];
+      const int32_t lab = labels[i * ls];
+      loss[i] = lab == ignore ? T(0) : l - row[lab];
     }
   });
 }
 
 template <typename T>
-void backwardTyped(ThreadPool& pool, int64_t N, int64_t C, const T* x, const int32_t* labels, int64_t ls, const T* lse,
-                   const T* g, int64_t gs, double scale, T* dx) {
+void backwardTyped(ThreadPool& pool, int64_t N, int64_t C, const T* x, const int32_t* labels, int64_t ls, int64_t ignore,
+                   const T* lse, const T* g, int64_t gs, double scale, T* dx) {
   const int64_t grouped = groupRows(x, N, C);
   if constexpr (std::is_same<T, float>::value) {
     pool.parallelFor(grouped / 8, std::max<int64_t>(1, rowGrain(C) / 8), [&](int64_t b, int64_t e) {
@@ -163,46 +173,60 @@ void backwardTyped(ThreadPool& pool, int64_t N, int64_t C, const T* x, const int
         const int64_t r = gi * 8;
         loadGroup(x + r * C, C, buf);
         f8 gv;
-        for (int k = 0; k < 8; k++) gv[k] = (float)(scale * (double)g[(r + k) * gs]);
+        for (int k = 0; k < 8; k++) gv[k] = labels[(r + k) * ls] == ignore ? 0.0f : (float)(scale * (double)g[(r + k) * gs]);
         const f8 l = ld8(lse + r);
         for (int64_t j = 0; j < C; j++) st8(buf[j], exp8<true>(ld8(buf[j]) - l) * gv);
         for (int k = 0; k < 8; k++) {
           float* row = dx + (r + k) * C;
+          const int32_t lab = labels[(r + k) * ls];
+          if (lab == ignore) {  // no gradient, even for a NaN row (0 * NaN would not be 0)
+            for (int64_t j = 0; j < C; j++) row[j] = 0.0f;
+            continue;
+          }
           for (int64_t j = 0; j < C; j++) row[j] = buf[j][k];
-          row[labels[(r + k) * ls]] -= gv[k];
+          row[lab] -= gv[k];
         }
       }
     });
   }
   pool.parallelFor(N - grouped, rowGrain(C), [&](int64_t b, int64_t e) {
     for (int64_t i = grouped + b; i < grouped + e; i++) {
+      const int32_t lab = labels[i * ls];
+      if (lab == ignore) {
+        std::fill(dx + i * C, dx + (i + 1) * C, T(0));
+        continue;
+      }
       const T gi = (T)(scale * (double)g[i * gs]);
       rowSoftmaxScaled(x + i * C, C, lse[i], gi, dx + i * C);
-      dx[i * C + labels[i * ls]] -= gi;
+      dx[i * C + lab] -= gi;
     }
   });
 }
 
 }  // namespace
 
-void xentForward(ThreadPool& pool, int dtype, int64_t N, int64_t C, const void* x, const int32_t* labels,
-                 int64_t labelStride, void* loss, void* lse) {
-  checkLabels(labels, N, labelStride, C);
+int64_t xentForward(ThreadPool& pool, int dtype, int64_t N, int64_t C, const void* x, const int32_t* labels,
+                    int64_t labelStride, int64_t ignoreIndex, void* loss, void* lse) {
+  const int64_t kept = checkLabels(labels, N, labelStride, C, ignoreIndex);
   if (dtype == kF32)
-    forwardTyped(pool, N, C, static_cast<const float*>(x), labels, labelStride, static_cast<float*>(loss), static_cast<float*>(lse));
+    forwardTyped(pool, N, C, static_cast<const float*>(x), labels, labelStride, ignoreIndex, static_cast<float*>(loss),
+                 static_cast<float*>(lse));
   else if (dtype == kF64)
-    forwardTyped(pool, N, C, static_cast<const double*>(x), labels, labelStride, static_cast<double*>(loss), static_cast<double*>(lse));
+    forwardTyped(pool, N, C, static_cast<const double*>(x), labels, labelStride, ignoreIndex, static_cast<double*>(loss),
+                 static_cast<double*>(lse));
   else fail("ERR_DTYPE", std::string("crossEntropy: logits must be float32 or float64, got ") + dtypeName(dtype));
+  return kept;
 }
 
 void xentBackward(ThreadPool& pool, int dtype, int64_t N, int64_t C, const void* x, const int32_t* labels,
-                  int64_t labelStride, const void* lse, const void* g, int64_t gStride, double scale, void* dx) {
-  checkLabels(labels, N, labelStride, C);
+                  int64_t labelStride, int64_t ignoreIndex, const void* lse, const void* g, int64_t gStride, double scale,
+                  void* dx) {
+  checkLabels(labels, N, labelStride, C, ignoreIndex);
   if (dtype == kF32)
-    backwardTyped(pool, N, C, static_cast<const float*>(x), labels, labelStride, static_cast<const float*>(lse),
+    backwardTyped(pool, N, C, static_cast<const float*>(x), labels, labelStride, ignoreIndex, static_cast<const float*>(lse),
                   static_cast<const float*>(g), gStride, scale, static_cast<float*>(dx));
   else if (dtype == kF64)
-    backwardTyped(pool, N, C, static_cast<const double*>(x), labels, labelStride, static_cast<const double*>(lse),
+    backwardTyped(pool, N, C, static_cast<const double*>(x), labels, labelStride, ignoreIndex, static_cast<const double*>(lse),
                   static_cast<const double*>(g), gStride, scale, static_cast<double*>(dx));
   else fail("ERR_DTYPE", std::string("crossEntropy: logits must be float32 or float64, got ") + dtypeName(dtype));
 }
