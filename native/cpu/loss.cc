@@ -129,22 +129,31 @@ inline f8 groupLse(const float (*buf)[8], int64_t C) {
 int64_t groupRows(const float*, int64_t N, int64_t C) { return C <= kGroupC ? N / 8 * 8 : 0; }
 int64_t groupRows(const double*, int64_t, int64_t) { return 0; }
 
+// Calls fn(r, buf) for each group of 8 rows r..r+7 among the first `grouped`, buf holding the
+// group's logits transposed (buf[j][k] = x[(r + k) * C + j]).
+template <typename F>
+void forGroups(ThreadPool& pool, int64_t grouped, int64_t C, const float* x, F&& fn) {
+  pool.parallelFor(grouped / 8, std::max<int64_t>(1, rowGrain(C) / 8), [&](int64_t b, int64_t e) {
+    float buf[kGroupC][8];
+    for (int64_t gi = b; gi < e; gi++) {
+      const int64_t r = gi * 8;
+      loadGroup(x + r * C, C, buf);
+      fn(r, buf);
+    }
+  });
+}
+
 template <typename T>
 void forwardTyped(ThreadPool& pool, int64_t N, int64_t C, const T* x, const int32_t* labels, int64_t ls, int64_t ignore,
                   T* loss, T* lse) {
   const int64_t grouped = groupRows(x, N, C);
   if constexpr (std::is_same<T, float>::value) {
-    pool.parallelFor(grouped / 8, std::max<int64_t>(1, rowGrain(C) / 8), [&](int64_t b, int64_t e) {
-      float buf[kGroupC][8];
-      for (int64_t gi = b; gi < e; gi++) {
-        const int64_t r = gi * 8;
-        loadGroup(x + r * C, C, buf);
-        const f8 l = groupLse(buf, C);
-        st8(lse + r, l);
-        for (int k = 0; k < 8; k++) {
-          const int32_t lab = labels[(r + k) * ls];
-          loss[r + k] = lab == ignore ? 0.0f : l[k] - x[(r + k) * C + lab];
-        }
+    forGroups(pool, grouped, C, x, [&](int64_t r, float (*buf)[8]) {
+      const f8 l = groupLse(buf, C);
+      st8(lse + r, l);
+      for (int k = 0; k < 8; k++) {
+        const int32_t lab = labels[(r + k) * ls];
+        loss[r + k] = lab == ignore ? 0.0f : l[k] - x[(r + k) * C + lab];
       }
     });
   }
@@ -167,25 +176,20 @@ void backwardTyped(ThreadPool& pool, int64_t N, int64_t C, const T* x, const int
                    const T* lse, const T* g, int64_t gs, double scale, T* dx) {
   const int64_t grouped = groupRows(x, N, C);
   if constexpr (std::is_same<T, float>::value) {
-    pool.parallelFor(grouped / 8, std::max<int64_t>(1, rowGrain(C) / 8), [&](int64_t b, int64_t e) {
-      float buf[kGroupC][8];
-      for (int64_t gi = b; gi < e; gi++) {
-        const int64_t r = gi * 8;
-        loadGroup(x + r * C, C, buf);
-        f8 gv;
-        for (int k = 0; k < 8; k++) gv[k] = labels[(r + k) * ls] == ignore ? 0.0f : (float)(scale * (double)g[(r + k) * gs]);
-        const f8 l = ld8(lse + r);
-        for (int64_t j = 0; j < C; j++) st8(buf[j], exp8<true>(ld8(buf[j]) - l) * gv);
-        for (int k = 0; k < 8; k++) {
-          float* row = dx + (r + k) * C;
-          const int32_t lab = labels[(r + k) * ls];
-          if (lab == ignore) {  // no gradient, even for a NaN row (0 * NaN would not be 0)
-            for (int64_t j = 0; j < C; j++) row[j] = 0.0f;
-            continue;
-          }
-          for (int64_t j = 0; j < C; j++) row[j] = buf[j][k];
-          row[lab] -= gv[k];
+    forGroups(pool, grouped, C, x, [&](int64_t r, float (*buf)[8]) {
+      f8 gv;
+      for (int k = 0; k < 8; k++) gv[k] = labels[(r + k) * ls] == ignore ? 0.0f : (float)(scale * (double)g[(r + k) * gs]);
+      const f8 l = ld8(lse + r);
+      for (int64_t j = 0; j < C; j++) st8(buf[j], exp8<true>(ld8(buf[j]) - l) * gv);
+      for (int k = 0; k < 8; k++) {
+        float* row = dx + (r + k) * C;
+        const int32_t lab = labels[(r + k) * ls];
+        if (lab == ignore) {  // no gradient, even for a NaN row (0 * NaN would not be 0)
+          for (int64_t j = 0; j < C; j++) row[j] = 0.0f;
+          continue;
         }
+        for (int64_t j = 0; j < C; j++) row[j] = buf[j][k];
+        row[lab] -= gv[k];
       }
     });
   }
