@@ -67,6 +67,7 @@ static Napi::Value ToTypedArray(const Napi::CallbackInfo& info) {
   size_t esz = dtypeSize(s->dtype);
   int64_t cap = (int64_t)(s->nbytes / esz);
   if (off < 0 || n < 0 || off > cap || n > cap - off) fail("ERR_OUT_OF_BOUNDS", "dataSync: range outside storage");
+  if (s->device != kCpu) fail("ERR_DEVICE", "dataSync: the storage is on " + deviceName(s->device) + "; copy it to the cpu first");
   Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(env, (size_t)n * esz);
   if (n) std::memcpy(ab.Data(), static_cast<uint8_t*>(s->data) + off * esz, (size_t)n * esz);
   switch (s->dtype) {

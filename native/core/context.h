@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "allocator.h"
+#include "device.h"
 #include "threadpool.h"
 
 namespace tf {
@@ -79,13 +80,14 @@ struct Storage {
   size_t nbytes = 0;
   size_t capacity = 0;
   int dtype = 0;
-  int device = 0;  // 0 = cpu; cuda:N later
+  int device = 0;  // core/device.h: 0 = cpu, 1 + N = cuda:N
   uint64_t handle = 0;
   Context* ctx = nullptr;
 };
 
 // Allocates storage for `nbytes` (uninitialised). Throws tf::Error on failure.
-Storage* newStorage(Context* ctx, size_t nbytes, int dtype);
+// `device` other than the CPU allocates through that device's backend (ERR_DEVICE when absent).
+Storage* newStorage(Context* ctx, size_t nbytes, int dtype, int device = 0);
 // Frees the buffer (back to the cache) and the handle; used by dispose() and by the
 // finalizer of the JS object that owns the handle.
 void destroyStorage(Storage* s);

@@ -1,10 +1,28 @@
 #include "context.h"
+#include "../backend/backend.h"
 
 namespace tf {
 
-Storage* newStorage(Context* ctx, size_t nbytes, int dtype) {
+namespace {
+// The backend that owns memory of a non-CPU device (its MemoryOps allocate and free it).
+const Backend& deviceBackend(int device) {
+  const Backend* be = isCuda(device) ? cudaBackend() : nullptr;
+  if (!be || !be->memory.alloc) fail("ERR_DEVICE", "device " + deviceName(device) + " is not available in this build");
+  return *be;
+}
+}  // namespace
+
+Storage* newStorage(Context* ctx, size_t nbytes, int dtype, int device) {
   size_t cap = 0;
-  void* p = ctx->alloc.allocate(nbytes ? nbytes : 1, &cap);
+  void* p;
+  if (device == kCpu) {
+    p = ctx->alloc.allocate(nbytes ? nbytes : 1, &cap);
+  } else {
+    const Backend& be = deviceBackend(device);
+    Exec ex{device, &be, &ctx->pool};
+    cap = nbytes ? nbytes : 1;
+    p = be.memory.alloc(ex, cap);
+  }
   Storage* s;
   if (!ctx->spareShells.empty()) {
     s = ctx->spareShells.back();
@@ -16,6 +34,7 @@ Storage* newStorage(Context* ctx, size_t nbytes, int dtype) {
   s->nbytes = nbytes;
   s->capacity = cap;
   s->dtype = dtype;
+  s->device = device;
   s->ctx = ctx;
   s->handle = ctx->table.insert(s);
   ctx->liveStorages++;
@@ -24,9 +43,20 @@ Storage* newStorage(Context* ctx, size_t nbytes, int dtype) {
   return s;
 }
 
+// Returns a storage's buffer to the allocator of its device.
+static void releaseData(Storage* s) {
+  if (s->device == kCpu) {
+    s->ctx->alloc.release(s->data, s->capacity);
+  } else {
+    const Backend& be = deviceBackend(s->device);
+    Exec ex{s->device, &be, &s->ctx->pool};
+    be.memory.free(ex, s->data, s->capacity);
+  }
+}
+
 void destroyStorage(Storage* s) {
   Context* ctx = s->ctx;
-  ctx->alloc.release(s->data, s->capacity);
+  releaseData(s);
   ctx->liveStorages--;
   ctx->liveBytes -= s->nbytes;
   ctx->pendingExternal -= (int64_t)s->capacity;
@@ -39,7 +69,7 @@ void destroyStorage(Storage* s) {
 Context::~Context() {
   // Storages never handed to the GC (created just before the environment ended).
   table.forEach([&](Storage* s) {
-    alloc.release(s->data, s->capacity);
+    releaseData(s);
     delete s;
   });
   for (Storage* s : spareShells) delete s;

@@ -87,7 +87,8 @@ static void copyTyped(ThreadPool& pool, const StridedLayout<2>& L, D* dst, const
   });
 }
 
-void copyStrided(ThreadPool& pool, const StridedLayout<2>& L, void* dst, int dstDtype, const void* src, int srcDtype) {
+void copyStrided(const Exec& ex, const StridedLayout<2>& L, void* dst, int dstDtype, const void* src, int srcDtype) {
+  ThreadPool& pool = ex.pool();
   dispatchDType(dstDtype, [&](auto d) {
     using D = decltype(d);
     dispatchDType(srcDtype, [&](auto s) {
@@ -97,7 +98,8 @@ void copyStrided(ThreadPool& pool, const StridedLayout<2>& L, void* dst, int dst
   });
 }
 
-void fillStrided(ThreadPool& pool, const StridedLayout<1>& L, void* dst, int dtype, double value) {
+void fillStrided(const Exec& ex, const StridedLayout<1>& L, void* dst, int dtype, double value) {
+  ThreadPool& pool = ex.pool();
   dispatchDType(dtype, [&](auto z) {
     using T = decltype(z);
     T v = convert<T>(value);

@@ -268,7 +268,8 @@ void binaryRun(ThreadPool& pool, int64_t grain, int dtype, const StridedLayout<3
 
 }  // namespace
 
-void binaryKernel(ThreadPool& pool, int op, int dtype, const StridedLayout<3>& L, void* out, const void* a, const void* b) {
+void binaryKernel(const Exec& ex, int op, int dtype, const StridedLayout<3>& L, void* out, const void* a, const void* b) {
+  ThreadPool& pool = ex.pool();
   checkBinaryOp(op, dtype);
   switch (op) {
     case kAdd: return binaryRun<AddF, false>(pool, kGrainCheap, dtype, L, out, a, b);
@@ -293,8 +294,9 @@ void binaryKernel(ThreadPool& pool, int op, int dtype, const StridedLayout<3>& L
   }
 }
 
-void whereKernel(ThreadPool& pool, int dtype, const StridedLayout<4>& L, void* out, const uint8_t* cond, const void* a,
+void whereKernel(const Exec& ex, int dtype, const StridedLayout<4>& L, void* out, const uint8_t* cond, const void* a,
                  const void* b) {
+  ThreadPool& pool = ex.pool();
   dispatchDType(dtype, [&](auto z) {
     using T = decltype(z);
     T* outp = static_cast<T*>(out);

@@ -5,7 +5,7 @@
 #include <cstdint>
 
 #include "../core/shape.h"
-#include "../core/threadpool.h"
+#include "../core/exec.h"
 
 namespace tf {
 
@@ -42,15 +42,15 @@ void checkUnaryOp(int op, int dtype, int inDtype);
 // L operands: 0 = out (contiguous), 1 = a, 2 = b. a/b/out point at element 0 of each view.
 // `dtype` is the inputs' common dtype; the output dtype is bool for comparisons, else dtype.
 // Integer mod by zero and int pow with a negative exponent throw tf::Error (never trap).
-void binaryKernel(ThreadPool& pool, int op, int dtype, const StridedLayout<3>& L, void* out, const void* a, const void* b);
+void binaryKernel(const Exec& ex, int op, int dtype, const StridedLayout<3>& L, void* out, const void* a, const void* b);
 
 // L operands: 0 = out (contiguous), 1 = a. `a` holds inDtype elements, computed in dtype;
 // alpha/beta are op parameters (leakyRelu/elu alpha; softplus beta, threshold; clip min, max).
-void unaryKernel(ThreadPool& pool, int op, int dtype, int inDtype, const StridedLayout<2>& L, void* out, const void* a,
+void unaryKernel(const Exec& ex, int op, int dtype, int inDtype, const StridedLayout<2>& L, void* out, const void* a,
                  double alpha, double beta);
 
 // out = cond ? a : b. L operands: 0 = out, 1 = cond (bool), 2 = a, 3 = b (both dtype).
-void whereKernel(ThreadPool& pool, int dtype, const StridedLayout<4>& L, void* out, const uint8_t* cond, const void* a,
+void whereKernel(const Exec& ex, int dtype, const StridedLayout<4>& L, void* out, const uint8_t* cond, const void* a,
                  const void* b);
 
 }  // namespace tf

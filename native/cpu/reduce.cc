@@ -737,7 +737,8 @@ void reduceTyped(ThreadPool& pool, int op, const Geom& g, const T* x, void* outp
 
 }  // namespace
 
-void reduceKernel(ThreadPool& pool, int op, int dtype, const StridedLayout<1>& X, int nKept, const void* x, void* out) {
+void reduceKernel(const Exec& ex, int op, int dtype, const StridedLayout<1>& X, int nKept, const void* x, void* out) {
+  ThreadPool& pool = ex.pool();
   if (op < 0 || op >= kReduceOpCount) fail("ERR_ARGUMENT", "reduce: unknown op code " + std::to_string(op));
   if (nKept < 0 || nKept > X.ndim) fail("ERR_ARGUMENT", "reduce: bad kept-dim count");
   const bool orderFree = !(op == kRArgMax || op == kRArgMin);

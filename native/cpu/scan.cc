@@ -106,7 +106,8 @@ void scanTyped(ThreadPool& pool, const StridedLayout<2>& L, void* outp, const T*
 
 }  // namespace
 
-void scanKernel(ThreadPool& pool, int op, int dtype, const StridedLayout<2>& L, void* out, const void* x) {
+void scanKernel(const Exec& ex, int op, int dtype, const StridedLayout<2>& L, void* out, const void* x) {
+  ThreadPool& pool = ex.pool();
   if (op < 0 || op >= kScanOpCount) fail("ERR_ARGUMENT", "scan: unknown op code " + std::to_string(op));
   if (L.ndim < 1) fail("ERR_ARGUMENT", "scan: layout needs the scanned dim");
   dispatchDType(dtype, [&](auto z) {

@@ -245,7 +245,8 @@ void softmaxTyped(ThreadPool& pool, bool log, const StridedLayout<2>& L, T* out,
 
 }  // namespace
 
-void softmaxKernel(ThreadPool& pool, bool log, int dtype, const StridedLayout<2>& L, void* out, const void* x) {
+void softmaxKernel(const Exec& ex, bool log, int dtype, const StridedLayout<2>& L, void* out, const void* x) {
+  ThreadPool& pool = ex.pool();
   if (L.ndim < 1) fail("ERR_ARGUMENT", "softmax: layout needs the softmax dim");
   if (dtype == kF32) softmaxTyped<float>(pool, log, L, static_cast<float*>(out), static_cast<const float*>(x));
   else if (dtype == kF64) softmaxTyped<double>(pool, log, L, static_cast<double*>(out), static_cast<const double*>(x));

@@ -297,8 +297,9 @@ void unaryTyped(ThreadPool& pool, int op, const StridedLayout<2>& L, void* out, 
 
 }  // namespace
 
-void unaryKernel(ThreadPool& pool, int op, int dtype, int inDtype, const StridedLayout<2>& L, void* out, const void* a,
+void unaryKernel(const Exec& ex, int op, int dtype, int inDtype, const StridedLayout<2>& L, void* out, const void* a,
                  double alpha, double beta) {
+  ThreadPool& pool = ex.pool();
   checkUnaryOp(op, dtype, inDtype);
   if (dtype == inDtype) {
     dispatchDType(dtype, [&](auto z) {
