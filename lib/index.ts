@@ -48,3 +48,6 @@ export { variable, nameScope } from './nn/module';
 export * as nn from './nn';
 export * as optim from './optim';
 export * as data from './data';
+export { cuda } from './core/device';
+export type { DeviceLike } from './core/device';
+export { to } from './ops/device';

@@ -8,6 +8,7 @@ import { fail, fmtShape } from './core/errors';
 import { contiguousStrides, isContiguous, numel } from './core/shape';
 import { scopes } from './core/scope';
 import { tape, refreshTape } from './autograd/state';
+import { CPU, deviceName } from './core/device';
 
 /**
  * Shared by a tensor and its views; the buffer is freed when the last holder disposes,
@@ -17,6 +18,8 @@ export class StorageRef {
   refs = 0;
   /** set once the buffer is freed by dispose */
   freed = false;
+  /** device code (core/device.ts), read from native on first use; -1 = not yet known */
+  dev = -1;
   /** bumped by every in-place write to this storage (shared by all views) */
   version = 0;
   constructor(
@@ -60,7 +63,6 @@ export class Tensor {
   readonly shape: number[];
   readonly dtype: DType;
   readonly size: number;
-  readonly device: string = 'cpu';
   /** @internal backing field of requiresGrad */ _rg = false;
   /**
    * @internal the leaf this tensor is a view of (set by the view ops, views of views keep
@@ -98,6 +100,18 @@ export class Tensor {
   _view(shape: number[], strides: number[], offset: number): Tensor {
     this._live('view');
     return new Tensor(this._st, shape, strides, offset, this.dtype);
+  }
+
+  /** The device holding the data: 'cpu' or 'cuda:N' (read from the storage). */
+  get device(): string {
+    return deviceName(this._deviceCode());
+  }
+
+  /** @internal the storage's device code (0 = cpu, 1 + N = cuda:N). */
+  _deviceCode(): number {
+    const st = this._st;
+    if (st.dev < 0) st.dev = this._disposed ? CPU : native.storageDevice(st.h);
+    return st.dev;
   }
 
   /** @internal version counter of the storage (shared with views); bumped by in-place ops, checked by autograd */
@@ -153,7 +167,7 @@ export class Tensor {
 
   /** @internal contiguous copy converted to dtype. */
   _copyAs(dtype: DType): Tensor {
-    const h = native.empty(this.size, DTYPE_CODE[dtype]);
+    const h = native.empty(this.size, DTYPE_CODE[dtype], this._deviceCode());
     writeLayout(0, this.shape, contiguousStrides(this.shape), this._strides);
     native.copy(h, 0, this._h, this._offset);
     return Tensor._fromHandle(h, this.shape.slice(), dtype);
@@ -162,6 +176,15 @@ export class Tensor {
   /** Contiguous data as a new typed array (Float32Array, Float64Array, Int32Array, or Uint8Array for bool). */
   dataSync(): TypedArray {
     this._live('dataSync');
+    if (this._deviceCode() !== CPU) {
+      // a device tensor comes back through one contiguous copy on the cpu
+      const src = this.contiguous();
+      const h = native.toDevice(src._h, src._offset, src.size, CPU);
+      if (src !== this) src.dispose();
+      const out = native.toTypedArray(h, 0, this.size);
+      native.free(h);
+      return out;
+    }
     if (isContiguous(this.shape, this._strides)) return native.toTypedArray(this._h, this._offset, this.size);
     const c = this._copyAs(this.dtype);
     const out = native.toTypedArray(c._h, 0, c.size);

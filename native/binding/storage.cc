@@ -4,7 +4,7 @@
 #include <thread>
 
 #include "../cpu/blas.h"
-#include "common.h"
+#include "device.h"
 
 namespace tf {
 
@@ -33,14 +33,17 @@ static Napi::Value Init(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, ed->ctx->pool.numThreads());
 }
 
-// empty(numel, dtype) -> handle (uninitialised)
+// empty(numel, dtype, device = 0) -> handle (uninitialised)
 static Napi::Value Empty(const Napi::CallbackInfo& info) {
   EnvData* ed = envData(info.Env());
   int64_t n = argInt64(info, 0, "empty");
   int dt = argDType(info, 1, "empty");
+  int dev = info.Length() > 2 && !info[2].IsUndefined() ? argInt(info, 2, "empty") : kCpu;
   if (n < 0) fail("ERR_SHAPE", "empty: negative element count");
   Storage* s;
-  return newOutput(info.Env(), ed, n, dt, "empty", &s);
+  if (dev == kCpu) return newOutput(info.Env(), ed, n, dt, "empty", &s);
+  const Exec ex{dev, &backendFor(dev, "empty"), &ed->ctx->pool};
+  return newOutput(info.Env(), ed, ex, n, dt, "empty", &s);
 }
 
 // fromTypedArray(typedArray, dtype) -> handle holding a copy of its bytes
