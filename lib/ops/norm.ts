@@ -1,9 +1,10 @@
 // norm(x, ord, axis, keepDims): vector p-norms over one axis or over all elements (torch.norm,
 // tf.norm) and matrix norms over two axes (torch.linalg.norm: 'fro', 1, -1, Infinity, -Infinity).
 //
-// The 2-norm and the general p-norm record one node each, with torch 1.13's norm_backward
-// (the 2-norm's gradient is 0 where the norm is 0, not NaN); the others are composites of
-// abs/sum/max/min, whose gradients are torch's (sign(0) = 0, ties of max shared evenly).
+// Each norm is evaluated with recording off and records one node, whose gradient is torch
+// 1.13's (norm_backward; for the matrix norms, that of its composite amax(sum(|x|))) written
+// with public ops: 0 where the 2-norm is 0 (not NaN), sign(0) = 0 for the 1-norm, ties of the
+// max / min shared evenly.
 import { isFloat } from '../core/dtype';
 import { fail, describe, fmtShape } from '../core/errors';
 import { tidy } from '../core/memory';
@@ -12,8 +13,8 @@ import { Tensor } from '../tensor';
 import { record, tracked } from '../autograd/tape';
 import { tape } from '../autograd/state';
 import { mul, div, pow } from './binary';
-import { abs, sign, sqrt, square } from './unary';
-import { eq, ne, where } from './logical';
+import { abs, isnan, sign, sqrt, square } from './unary';
+import { eq, ne, where, logicalOr } from './logical';
 import { sum, max, min } from './reduce';
 import { reshape } from './views';
 import { cast } from './cast';
@@ -61,14 +62,6 @@ function normAxisList(axis: unknown, nd: number, op: string): number[] {
   return out;
 }
 
-/**
- * Runs a composite of recorded ops: on the tape its intermediates belong to the graph;
- * off the tape they are freed at once.
- */
-function composed(x: Tensor, fn: () => Tensor): Tensor {
-  return tape.on && tracked(x) ? fn() : tidy(fn);
-}
-
 /** The shape with the reduced axes kept as size 1. */
 function keptShape(shape: readonly number[], axes: readonly number[]): number[] {
   const k = shape.slice();
@@ -76,36 +69,45 @@ function keptShape(shape: readonly number[], axes: readonly number[]): number[] 
   return k;
 }
 
-function vectorNorm(x: Tensor, p: number, axes: number[], keepDims: boolean): Tensor {
-  if (p === 1) return composed(x, () => sum(abs(x), axes, keepDims));
-  if (p === Infinity || p === -Infinity) {
-    for (const a of axes)
-      if (x.shape[a] === 0) fail('norm', `the ${p}-norm of an empty dimension has no value (x has shape ${fmtShape(x.shape)}, axis ${a})`, 'ERR_SHAPE');
-    // max/min over a list of axes share the gradient evenly among ties, as torch's amax
-    return composed(x, () => (p > 0 ? max(abs(x), axes, keepDims) : min(abs(x), axes, keepDims)));
-  }
-  const kept = keptShape(x.shape, axes);
+/**
+ * Evaluates fwd with recording off (its temporaries freed at once) and records one node whose
+ * gradient is grad(g, norm), both reshaped to `kept` (the reduced axes kept as 1).
+ */
+function normNode(x: Tensor, kept: number[], fwd: () => Tensor, grad: (g: Tensor, n: Tensor) => Tensor): Tensor {
   const on = tape.on;
   tape.on = false;
   let out: Tensor;
   try {
-    out = tidy(() => {
-      if (p === 2) return sqrt(sum(square(x), axes, keepDims));
-      if (p === 0) return sum(cast(ne(x, 0), x.dtype), axes, keepDims);
-      return pow(sum(pow(abs(x), p), axes, keepDims), 1 / p);
-    });
+    out = tidy(fwd);
   } finally {
     tape.on = on;
   }
-  if (on && tracked(x)) {
-    record(out, 'norm', [x], (g) => {
-      if (p === 0) return [zerosLike(x)]; // a count: piecewise constant
-      const gk = reshape(g, kept);
-      const nk = reshape(out, kept);
-      return [p === 2 ? norm2Grad(x, gk, nk) : normPGrad(x, p, gk, nk)];
-    });
-  }
+  if (on && tracked(x)) record(out, 'norm', [x], (g) => [grad(reshape(g, kept), reshape(out, kept))]);
   return out;
+}
+
+function vectorNorm(x: Tensor, p: number, axes: number[], keepDims: boolean): Tensor {
+  const kept = keptShape(x.shape, axes);
+  if (p === Infinity || p === -Infinity) {
+    for (const a of axes)
+      if (x.shape[a] === 0) fail('norm', `the ${p}-norm of an empty dimension has no value (x has shape ${fmtShape(x.shape)}, axis ${a})`, 'ERR_SHAPE');
+    const fwd = p > 0 ? () => max(abs(x), axes, keepDims) : () => min(abs(x), axes, keepDims);
+    return normNode(x, kept, fwd, (g, n) => mul(sign(x), extremeShare(abs(x), n, g, axes)));
+  }
+  if (p === 1) return normNode(x, kept, () => sum(abs(x), axes, keepDims), (g) => mul(sign(x), g));
+  if (p === 2) return normNode(x, kept, () => sqrt(sum(square(x), axes, keepDims)), (g, n) => norm2Grad(x, g, n));
+  // a count of nonzeros: piecewise constant
+  if (p === 0) return normNode(x, kept, () => sum(cast(ne(x, 0), x.dtype), axes, keepDims), () => zerosLike(x));
+  return normNode(x, kept, () => pow(sum(pow(abs(x), p), axes, keepDims), 1 / p), (g, n) => normPGrad(x, p, g, n));
+}
+
+/**
+ * The gradient of max/min over `axes` (torch's amax backward, as its inf-norm backward): g
+ * shared evenly among the elements equal to the extremum (and the NaNs).
+ */
+function extremeShare(v: Tensor, ext: Tensor, g: Tensor, axes: number[]): Tensor {
+  const m = cast(logicalOr(eq(v, ext), isnan(v)), g.dtype);
+  return mul(div(g, sum(m, axes, true)), m);
 }
 
 /** d ||x||₂ = x g / ||x||, and 0 where the norm is 0 (torch's subgradient); no 0/0 computed. */
@@ -137,11 +139,13 @@ function matrixNorm(x: Tensor, ord: NormOrd, axes: number[], keepDims: boolean):
   // 1: max over columns of the column sums (sum over rows); Infinity: the same with rows and columns swapped
   const [sumAxis, extAxis] = ord === 1 || ord === -1 ? [r, c] : [c, r];
   if (x.shape[extAxis] === 0) fail('norm', `the ${describe(ord)}-norm of a matrix with no ${ord === 1 || ord === -1 ? 'columns' : 'rows'} has no value (x has shape ${fmtShape(x.shape)})`, 'ERR_SHAPE');
-  return composed(x, () => {
-    const sums = sum(abs(x), [sumAxis], true);
-    const ext = ord > 0 ? max(sums, [extAxis], true) : min(sums, [extAxis], true);
-    return keepDims ? ext : reshape(ext, x.shape.filter((_, d) => d !== r && d !== c));
-  });
+  const ext = ord > 0 ? max : min;
+  const fwd = (): Tensor => {
+    const e = ext(sum(abs(x), [sumAxis], true), [extAxis], true);
+    return keepDims ? e : reshape(e, x.shape.filter((_, d) => d !== r && d !== c));
+  };
+  // torch's composite amax(sum(|x|)): the gradient goes, shared among tied sums, to sign(x)
+  return normNode(x, keptShape(x.shape, axes), fwd, (g, n) => mul(sign(x), extremeShare(sum(abs(x), [sumAxis], true), n, g, [extAxis])));
 }
 
 declare module '../tensor' {
