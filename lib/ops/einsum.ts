@@ -178,8 +178,14 @@ function contractAll(ops: Op[], out: number[]): Tensor {
   }
   acc = sumOut(acc, (l) => !outSet.has(l));
   const perm = out.map((l) => acc.labels.indexOf(l));
-  // a fresh view even for the identity, so the result never is an operand itself
+  // an operand itself comes back as a fresh view (the result must not alias the argument object)
+  if (perm.every((p, i) => p === i) && !ops.some((o) => o.t === acc.t)) return acc.t;
   return permute(acc.t, perm);
+}
+
+/** reshape, skipped when t already has the shape (no node, no view). */
+function reshapeTo(t: Tensor, shape: number[]): Tensor {
+  return t.shape.length === shape.length && t.shape.every((n, i) => n === shape[i]) ? t : reshape(t, shape);
 }
 
 /** Sums the dims whose label satisfies `drop`. */
@@ -249,18 +255,18 @@ function contractPair(a0: Op, b0: Op, keep: Set<number>): Op {
   const labels = [...batch, ...ma, ...nb];
   if (red.length === 0) {
     // nothing summed: an elementwise product of the two aligned (broadcast) layouts
-    const ta = reshape(arrange(a, [...batch, ...ma]), [...bShapeA, ...ma.map(sizeA), ...nb.map(() => 1)]);
-    const tb = reshape(arrange(b, [...batch, ...nb]), [...bShapeB, ...ma.map(() => 1), ...nb.map(sizeB)]);
+    const ta = reshapeTo(arrange(a, [...batch, ...ma]), [...bShapeA, ...ma.map(sizeA), ...nb.map(() => 1)]);
+    const tb = reshapeTo(arrange(b, [...batch, ...nb]), [...bShapeB, ...ma.map(() => 1), ...nb.map(sizeB)]);
     return { t: mul(ta, tb), labels };
   }
   const M = prod(ma, sizeA);
   const N = prod(nb, sizeB);
   const K = prod(red, sizeA);
-  const ta = reshape(arrange(a, [...batch, ...ma, ...red]), [...bShapeA, M, K]);
-  const tb = reshape(arrange(b, [...batch, ...red, ...nb]), [...bShapeB, K, N]);
+  const ta = reshapeTo(arrange(a, [...batch, ...ma, ...red]), [...bShapeA, M, K]);
+  const tb = reshapeTo(arrange(b, [...batch, ...red, ...nb]), [...bShapeB, K, N]);
   const r = matmul(ta, tb); // batch dims of size 1 broadcast inside matmul, without copies
   const outBatch = batch.map((l) => (sizeA(l) === 1 ? sizeB(l) : sizeA(l)));
-  return { t: reshape(r, [...outBatch, ...ma.map(sizeA), ...nb.map(sizeB)]), labels };
+  return { t: reshapeTo(r, [...outBatch, ...ma.map(sizeA), ...nb.map(sizeB)]), labels };
 }
 
 /** o's tensor permuted to the given label order (no node when already in it). */
