@@ -104,6 +104,7 @@ export class Tensor {
   get _version(): number {
     return this._st.version;
   }
+  /** @internal */
   set _version(v: number) {
     this._st.version = v;
   }

@@ -4,7 +4,7 @@ import { Tensor } from '../tensor';
 import { fail, describe, fmtShape } from '../core/errors';
 import { Parameter, isParameter, copyInto } from './parameter';
 
-export { Parameter, isParameter, variable, nameScope, currentNameScope, isTrainable, copyInto } from './parameter';
+export { Parameter, isParameter, variable, nameScope, currentNameScope, isTrainable } from './parameter';
 export type { ParameterConstructor, VariableOptions } from './parameter';
 
 // ---- what a module holds -----------------------------------------------------------------------
