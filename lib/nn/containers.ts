@@ -122,6 +122,9 @@ export class ModuleList<M extends AnyModule = AnyModule> extends Module<[], neve
   }
 }
 
+/** What a ModuleDict is built or updated from: an object, a Map, another ModuleDict, or [key, module] pairs. */
+export type ModuleDictInit<M extends AnyModule> = Record<string, M> | Map<string, M> | ModuleDict<M> | Iterable<[string, M]>;
+
 /**
  * torch.nn.ModuleDict: modules by string key, in insertion order, registered under their
  * keys (parameters named 'heads.q.weight'). Keys are non-empty strings without '.'.
@@ -129,7 +132,7 @@ export class ModuleList<M extends AnyModule = AnyModule> extends Module<[], neve
  * iteration gives the keys, as torch's. It has no forward.
  */
 export class ModuleDict<M extends AnyModule = AnyModule> extends Module<[], never> {
-  constructor(modules?: Record<string, M> | Map<string, M> | Iterable<[string, M]>) {
+  constructor(modules?: ModuleDictInit<M>) {
     super();
     Object.defineProperty(this, '_map', { value: new Map<string, M>(), enumerable: false });
     if (modules !== undefined) this.update(modules);
@@ -182,7 +185,7 @@ export class ModuleDict<M extends AnyModule = AnyModule> extends Module<[], neve
   }
 
   /** Adds every [key, module] of an object, Map, ModuleDict or iterable of pairs; returns this. */
-  update(modules: Record<string, M> | Map<string, M> | Iterable<[string, M]>): this {
+  update(modules: ModuleDictInit<M>): this {
     const op = 'ModuleDict.update';
     if (modules === null || typeof modules !== 'object') fail(op, `expected an object, Map or iterable of [key, module] pairs, got ${describe(modules)}`);
     let pairs: unknown[];

@@ -243,7 +243,10 @@ export const kaimingNormal = heNormal;
 export type InitializerName =
   | 'zeros' | 'ones' | 'uniform' | 'normal' | 'truncatedNormal' | 'lecunNormal' | 'lecunUniform'
   | 'glorotUniform' | 'glorotNormal' | 'xavierUniform' | 'xavierNormal' | 'heUniform' | 'heNormal'
-  | 'kaimingUniform' | 'kaimingNormal';
+  | 'kaimingUniform' | 'kaimingNormal'
+  // Keras' spellings
+  | 'truncated_normal' | 'lecun_normal' | 'lecun_uniform' | 'glorot_uniform' | 'glorot_normal' | 'xavier_uniform'
+  | 'xavier_normal' | 'he_uniform' | 'he_normal' | 'kaiming_uniform' | 'kaiming_normal';
 
 /**
  * A layer's weightInit / biasInit: a function (shape, dtype) => new Tensor of that shape and
@@ -252,7 +255,7 @@ export type InitializerName =
  */
 export type Initializer = ((shape: number[], dtype: DType) => Tensor) | InitializerName | number;
 
-const NAMED: Record<InitializerName, (shape: number[], o: InitOptions) => Tensor> = {
+const NAMED: Record<string, (shape: number[], o: InitOptions) => Tensor> = {
   zeros, ones, uniform: (s, o) => uniform(s, 0, 1, o), normal: (s, o) => normal(s, 0, 1, o),
   truncatedNormal: (s, o) => truncatedNormal(s, 0, 1, o), lecunNormal, lecunUniform, glorotUniform, glorotNormal,
   xavierUniform, xavierNormal, heUniform, heNormal, kaimingUniform, kaimingNormal,
@@ -267,7 +270,7 @@ export function initializerOf(op: string, arg: string, init: unknown): (shape: n
   }
   if (typeof init === 'string') {
     const name = init.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-    const f = Object.prototype.hasOwnProperty.call(NAMED, name) ? NAMED[name as InitializerName] : undefined;
+    const f = Object.prototype.hasOwnProperty.call(NAMED, name) ? NAMED[name] : undefined;
     if (f !== undefined) return (sh, dt) => f(sh, { dtype: dt });
   }
   return fail(op, `${arg} must be a function (shape, dtype) => Tensor, a number, or one of ${Object.keys(NAMED).join(', ')}; got ${describe(init)}`);

@@ -36,7 +36,14 @@ export function checkDevice(device: unknown, op: string): 'cpu' {
 }
 
 function finish(t: Tensor, opts: TensorOptions): Tensor {
-  if (opts.requiresGrad) t.requiresGrad = true;
+  if (opts.requiresGrad) {
+    try {
+      t.requiresGrad = true; // ERR_DTYPE unless float
+    } catch (e) {
+      t.dispose();
+      throw e;
+    }
+  }
   return t;
 }
 
@@ -281,7 +288,10 @@ function checkNum(v: unknown, op: string, arg: string): number {
  * tf.range's), kept because arange mostly counts and indexes. This is the one factory where
  * whole JS numbers give an integer dtype; pass { dtype: 'float32' } for a float range.
  */
-export function arange(start: number, stop?: number, step?: number | DTypeOptions, options?: DTypeOptions): Tensor {
+export function arange(stop: number, options?: DTypeOptions): Tensor;
+export function arange(start: number, stop: number, options?: DTypeOptions): Tensor;
+export function arange(start: number, stop: number, step: number, options?: DTypeOptions): Tensor;
+export function arange(start: number, stop?: number | DTypeOptions, step?: number | DTypeOptions, options?: DTypeOptions): Tensor {
   const op = 'arange';
   if (typeof step === 'object') {
     options = step;
