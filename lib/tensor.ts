@@ -118,6 +118,7 @@ export class Tensor {
   get _version(): number {
     return this._st.version;
   }
+  /** @internal */
   set _version(v: number) {
     this._st.version = v;
   }
@@ -242,9 +243,30 @@ export class Tensor {
     this.dispose();
   }
 
-  [Symbol.toPrimitive](hint: string): unknown {
-    if (hint === 'number' && this.size === 1) return this.item();
-    return this.toString();
+  /**
+   * String conversion (`${t}`, String(t)) gives the printed form. Numeric and default
+   * conversion (`t + 1`, `+t`, `t * 2`, `t < u`) throws: JS operators cannot run tensor ops,
+   * and a silent string concatenation or NaN hides the mistake.
+   */
+  [Symbol.toPrimitive](hint: 'string' | 'number' | 'default'): string {
+    if (hint === 'string') return this.toString();
+    return fail(
+      'Tensor',
+      `cannot convert a ${this.dtype} tensor of shape ${fmtShape(this.shape)} to a ${hint === 'number' ? 'number' : 'primitive'}: ` +
+        'JS operators (t + 1, +t, t * u, t < u) do not run tensor ops; use tp.add(t, 1) / t.add(1) and the like, ' +
+        'or t.item() for the value of a one-element tensor (String(t) prints it)',
+    );
+  }
+
+  /**
+   * JSON.stringify(t): `{ dtype, shape, data }` with data the values as a flat row-major plain
+   * array (booleans for bool tensors); `tp.tensor(j.data, { shape: j.shape, dtype: j.dtype })`
+   * rebuilds it. JSON has no NaN or Infinity: JSON.stringify writes those as null.
+   */
+  toJSON(): { dtype: DType; shape: number[]; data: number[] | boolean[] } {
+    const flat = this.dataSync();
+    const data = this.dtype === 'bool' ? Array.from(flat, (v) => v !== 0) : Array.from(flat);
+    return { dtype: this.dtype, shape: this.shape.slice(), data };
   }
 
   toString(): string {

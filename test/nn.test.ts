@@ -55,8 +55,9 @@ describe('Parameter and variable', () => {
     ]);
     expect(names).toEqual(['outer/a', 'outer/inner/kernel', 'outer/Variable']);
     expect(tp.variable(2, { name: 'b' }).name).toBe('b');
-    const iv = tp.variable([1, 2], { dtype: 'int32' });
+    const iv = tp.variable([1, 2], { dtype: 'int32', trainable: false });
     expect(iv.requiresGrad).toBe(false);
+    expectThrowsCode(() => tp.variable([1, 2], { dtype: 'int32' }), 'ERR_DTYPE', /variable: .*int32.*trainable: false/);
     expectThrowsCode(() => tp.variable([1], { dtype: 'int32', trainable: true }), 'ERR_DTYPE');
     expect(() => tp.nameScope('x', () => { throw new Error('boom'); })).toThrow('boom');
     expect(nn.currentNameScope()).toBe('');

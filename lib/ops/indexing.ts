@@ -15,7 +15,7 @@ import { DType, DTYPE_CODE, checkDType } from '../core/dtype';
 import { fail, fmtShape, describe } from '../core/errors';
 import { MAX_DIMS, MAX_NUMEL, normAxis, numel } from '../core/shape';
 import { Tensor } from '../tensor';
-import { emptyTensor, tensor, zeros } from './creation';
+import { indexTensor, zeros } from './creation';
 import { _tensorArg, reshape, broadcastTo } from './views';
 import { record, tracked } from '../autograd/tape';
 import { tape } from '../autograd/state';
@@ -35,16 +35,8 @@ function toIndices(v: unknown, op: string, arg = 'indices'): Indices {
     if (v.dtype !== 'int32') fail(op, `${arg} must be an int32 tensor, got ${v.dtype} (shape ${fmtShape(v.shape)})`, 'ERR_DTYPE');
     return { t: v, owned: false };
   }
-  if (typeof v === 'number' || Array.isArray(v) || v instanceof Int32Array) {
-    const t = tensor(v);
-    if (t.dtype === 'int32') return { t, owned: true };
-    const shape = t.shape;
-    const size = t.size;
-    const dt = t.dtype;
-    t.dispose();
-    if (size === 0) return { t: emptyTensor(shape, 'int32'), owned: true }; // [] infers float32
-    return fail(op, `${arg} must be integers (an int32 tensor), got ${dt === 'bool' ? 'booleans' : 'non-integer numbers'}`, 'ERR_DTYPE');
-  }
+  // JS numbers make float32 tensors; indices are read as integers, refusing fractions
+  if (typeof v === 'number' || Array.isArray(v) || v instanceof Int32Array) return { t: indexTensor(v, op, arg), owned: true };
   return fail(op, `${arg} must be an int32 Tensor or an array of integers, got ${describe(v)}`, 'ERR_ARGUMENT');
 }
 
