@@ -22,7 +22,7 @@ function validateAdam(op: string, o: AdamOptions): AdamOptions {
   return o;
 }
 
-/** @internal Adam and AdamW share the kernel; AdamW decays the weights directly. */
+/** Adam and AdamW share the kernel; AdamW decays the weights directly. */
 export abstract class AdamBase extends Optimizer<AdamOptions> {
   private readonly _decoupled: boolean;
 
