@@ -15,42 +15,55 @@ import { CPU, deviceName } from './core/device';
  * or when this object is garbage-collected. `h` is the native handle (a number).
  */
 export class StorageRef {
-  refs = 0;
+  refs: number;
   /** set once the buffer is freed by dispose */
-  freed = false;
+  freed: boolean;
   /** device code (core/device.ts), read from native on first use; -1 = not yet known */
-  dev = -1;
+  dev: number;
   /** bumped by every in-place write to this storage (shared by all views) */
-  version = 0;
-  constructor(
-    public h: unknown,
-    public readonly dtype: DType,
-  ) {}
+  version: number;
+  /** the tracking batch this storage belongs to: kept alive while this storage lives (see flushTracking) */
+  batch: StorageRef[] | null;
+  h: unknown;
+  readonly dtype: DType;
+  constructor(h: unknown, dtype: DType, batch: StorageRef[] | null) {
+    this.refs = 0;
+    this.freed = false;
+    this.dev = -1;
+    this.version = 0;
+    this.batch = batch;
+    this.h = h;
+    this.dtype = dtype;
+  }
 }
 
-// Tying a buffer to the GC costs a weak reference per StorageRef (~100 ns, most of a small
-// op). New storages queue here and are handed to native.trackMany in batches; those
-// disposed before their batch is flushed (tidy, dispose, `using`) never pay for it. The
-// queue holds at most TRACK_BATCH small buffers (< SMALL_BYTES each) alive a little longer;
-// big buffers, where the weak reference costs nothing next to the work, are tracked at once.
+// Tying each buffer to the GC with its own weak reference costs more than the rest of a small
+// op, so small new storages (< SMALL_BYTES) are tracked in batches of TRACK_BATCH: the batch
+// array is the token that native.trackBatch (native/binding/track.cc) ties the buffers to, and
+// each member points at it, so it is collected only with its last member. Native code splits a
+// batch that outlives a GC (a member kept in use) into per-storage references, so a kept
+// tensor does not pin its dead batch-mates. Storages disposed before their batch is flushed
+// (tidy, dispose, `using`) are left out. Big buffers, where a weak reference costs nothing next
+// to the work, are tracked at once.
 const TRACK_BATCH = 256;
 const SMALL_BYTES = 65536;
-const pendingRefs: StorageRef[] = [];
+let pending: StorageRef[] = [];
 const pendingHandles = new Float64Array(TRACK_BATCH);
 
 function flushTracking(): void {
+  const batch = pending;
+  pending = [];
   let n = 0;
-  for (let i = 0; i < pendingRefs.length; i++) {
-    const st = pendingRefs[i];
+  for (let i = 0; i < batch.length; i++) {
+    const st = batch[i];
     if (!st.freed) {
-      pendingRefs[n] = st;
+      batch[n] = st;
       pendingHandles[n] = st.h as number;
       n++;
     }
   }
-  pendingRefs.length = n;
-  if (n > 0) native.trackMany(pendingRefs, pendingHandles, n);
-  pendingRefs.length = 0;
+  batch.length = n;
+  if (n > 0) native.trackBatch(batch, pendingHandles, n);
 }
 
 export class Tensor {
@@ -88,11 +101,13 @@ export class Tensor {
 
   /** @internal a new tensor owning a fresh native buffer (contiguous). */
   static _fromHandle(h: unknown, shape: number[], dtype: DType): Tensor {
-    const st = new StorageRef(h, dtype);
     // the buffer is freed when st is garbage-collected (or at dispose); see flushTracking
+    const st = new StorageRef(h, dtype, pending);
     const t = new Tensor(st, shape, contiguousStrides(shape), 0, dtype);
-    if (t.size * DTYPE_BYTES[dtype] >= SMALL_BYTES) native.track(st, h);
-    else if (pendingRefs.push(st) === TRACK_BATCH) flushTracking();
+    if (t.size * DTYPE_BYTES[dtype] >= SMALL_BYTES) {
+      st.batch = null;
+      native.track(st, h);
+    } else if (pending.push(st) === TRACK_BATCH) flushTracking();
     return t;
   }
 

@@ -3,6 +3,7 @@
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   tf::registerStorage(env, exports);
+  tf::registerTrack(env, exports);  // needs registerStorage's per-environment state
   tf::registerCopy(env, exports);
   tf::registerElementwise(env, exports);
   tf::registerReduce(env, exports);

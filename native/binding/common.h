@@ -66,8 +66,8 @@ int64_t argInt64(const Napi::CallbackInfo& info, size_t i, const char* op);
 double argDouble(const Napi::CallbackInfo& info, size_t i, const char* op);
 int argDType(const Napi::CallbackInfo& info, size_t i, const char* op);
 
-// The JS handle of a new Storage: a number. lib/tensor.ts hands it to track() at once,
-// which ties the storage's lifetime to a JS object (freed when that is collected).
+// The JS handle of a new Storage: a number. lib/tensor.ts hands it to track()/trackBatch()
+// (binding/track.cc), which tie the storage's lifetime to JS objects (freed when collected).
 Napi::Value wrapStorage(Napi::Env env, Storage* s);
 // Allocates storage for `numel` elements of dtype and wraps it.
 Storage* allocStorage(EnvData* ed, int64_t numel, int dtype, const char* op);
@@ -127,6 +127,7 @@ void registerRandom(Napi::Env env, Napi::Object exports);
 void registerOptim(Napi::Env env, Napi::Object exports);
 void registerLoss(Napi::Env env, Napi::Object exports);
 void registerDevice(Napi::Env env, Napi::Object exports);
+void registerTrack(Napi::Env env, Napi::Object exports);
 
 #define TF_EXPORT(exports, name, fn) \
   exports.Set(name, Napi::Function::New(env, ::tf::guarded<fn>, name))

@@ -96,48 +96,6 @@ static Napi::Value IsFreed(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), !(d >= 0) || !ed->ctx->table.get((uint64_t)d));
 }
 
-// Runs inside the GC (a basic finalizer, NAPI_EXPERIMENTAL), not on a later turn of the
-// event loop, so a synchronous loop that never yields still gets its buffers back. It
-// touches no JS. A handle already freed by dispose() fails the generation check.
-static void finalizeOwner(node_api_basic_env, void* data, void* hint) {
-  Context* ctx = static_cast<Context*>(hint);
-  if (Storage* s = ctx->table.get((uint64_t)(uintptr_t)data)) destroyStorage(s);
-  ctx->unref();
-}
-
-// track(owner, handle): frees the storage when `owner` (the JS StorageRef) is collected.
-static Napi::Value Track(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  EnvData* ed = envData(env);
-  if (!info[0].IsObject()) fail("ERR_ARGUMENT", "track: owner must be an object");
-  Storage* s = argStorage(info, 1, "track");
-  napi_status st = napi_add_finalizer(env, info[0], (void*)(uintptr_t)s->handle, finalizeOwner, ed->ctx, nullptr);
-  if (st != napi_ok) fail("ERR_INTERNAL", "track: could not attach a finalizer");
-  ed->ctx->refs++;
-  return env.Undefined();
-}
-
-// trackMany(owners: StorageRef[], handles: Float64Array, n): track() for a batch.
-static Napi::Value TrackMany(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  EnvData* ed = envData(env);
-  if (!info[0].IsArray() || !info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
-    fail("ERR_ARGUMENT", "trackMany(owners, handles, n)");
-  Napi::Array owners = info[0].As<Napi::Array>();
-  Napi::Float64Array handles = info[1].As<Napi::Float64Array>();
-  int64_t n = argInt64(info, 2, "trackMany");
-  if (n < 0 || (size_t)n > handles.ElementLength() || (uint32_t)n > owners.Length()) fail("ERR_ARGUMENT", "trackMany: bad count");
-  for (int64_t i = 0; i < n; i++) {
-    Napi::Value owner = owners.Get((uint32_t)i);
-    Storage* s = ed->ctx->table.get((uint64_t)handles[(size_t)i]);
-    if (!owner.IsObject() || !s) continue;  // freed in the meantime: nothing to track
-    if (napi_add_finalizer(env, owner, (void*)(uintptr_t)s->handle, finalizeOwner, ed->ctx, nullptr) != napi_ok)
-      fail("ERR_INTERNAL", "trackMany: could not attach a finalizer");
-    ed->ctx->refs++;
-  }
-  return env.Undefined();
-}
-
 static Napi::Value Memory(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   EnvData* ed = envData(env);
@@ -198,8 +156,6 @@ void registerStorage(Napi::Env env, Napi::Object exports) {
   TF_EXPORT(exports, "toTypedArray", ToTypedArray);
   TF_EXPORT(exports, "free", Free);
   TF_EXPORT(exports, "isFreed", IsFreed);
-  TF_EXPORT(exports, "track", Track);
-  TF_EXPORT(exports, "trackMany", TrackMany);
   TF_EXPORT(exports, "memory", Memory);
   TF_EXPORT(exports, "emptyCache", EmptyCache);
   TF_EXPORT(exports, "setMaxCachedBytes", SetMaxCachedBytes);

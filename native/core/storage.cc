@@ -62,7 +62,9 @@ void destroyStorage(Storage* s) {
   ctx->pendingExternal -= (int64_t)s->capacity;
   ctx->table.erase(s->handle);
   s->data = nullptr;
-  if (ctx->spareShells.size() < 4096) ctx->spareShells.push_back(s);
+  // A GC frees its tens of thousands of storages at once: keep their shells (56 B each) for
+  // the ops that follow, or each would cost a malloc/free pair.
+  if (ctx->spareShells.size() < 65536) ctx->spareShells.push_back(s);
   else delete s;
 }
 
