@@ -52,7 +52,6 @@ const pendingHandles = new Float64Array(TRACK_BATCH);
 
 function flushTracking(): void {
   const batch = pending;
-  pending = [];
   let n = 0;
   for (let i = 0; i < batch.length; i++) {
     const st = batch[i];
@@ -63,7 +62,9 @@ function flushTracking(): void {
     }
   }
   batch.length = n;
-  if (n > 0) native.trackBatch(batch, pendingHandles, n);
+  if (n === 0) return; // all disposed already (tidy, dispose): reuse the array
+  pending = [];
+  native.trackBatch(batch, pendingHandles, n);
 }
 
 export class Tensor {
