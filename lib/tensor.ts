@@ -15,17 +15,17 @@ import { CPU, deviceName } from './core/device';
  * or when this object is garbage-collected. `h` is the native handle (a number).
  */
 export class StorageRef {
-  refs: number;
+  declare refs: number;
   /** set once the buffer is freed by dispose */
-  freed: boolean;
+  declare freed: boolean;
   /** device code (core/device.ts), read from native on first use; -1 = not yet known */
-  dev: number;
+  declare dev: number;
   /** bumped by every in-place write to this storage (shared by all views) */
-  version: number;
+  declare version: number;
   /** the tracking batch this storage belongs to: kept alive while this storage lives (see flushTracking) */
-  batch: StorageRef[] | null;
-  h: unknown;
-  readonly dtype: DType;
+  declare batch: StorageRef[] | null;
+  declare h: unknown;
+  declare readonly dtype: DType;
   constructor(h: unknown, dtype: DType, batch: StorageRef[] | null) {
     this.refs = 0;
     this.freed = false;
