@@ -62,8 +62,8 @@ function flushTracking(): void {
     }
   }
   batch.length = n;
-  if (n === 0) return; // all disposed already (tidy, dispose): reuse the array
-  pending = [];
+  if (n !== 0) pending = []; // else all were disposed already (tidy, dispose): reuse the array
+  // with n = 0 this still lets native code split earlier batches that outlived a GC
   native.trackBatch(batch, pendingHandles, n);
 }
 

@@ -123,6 +123,26 @@ test('a batch mixing disposed, kept and dropped tensors frees each buffer once',
   }
 });
 
+test('dead tensors tracked with a kept one are freed even when all later work runs in tidy', () => {
+  if (!gc) return; // needs --expose-gc (npm test passes it)
+  const x = tp.ones([4]);
+  const start = tp.memory().numTensors;
+  const kept: import('../lib').Tensor[] = [];
+  for (let i = 0; i < 1000; i++) {
+    const t = x.add(i);
+    if (i % 250 === 7) kept.push(t); // e.g. parameters made among temporaries
+  }
+  gc(); // the kept ones' batches outlive a collection
+  for (let i = 0; i < 2000; i++) tp.tidy(() => {
+    x.add(1);
+  }); // nothing new survives: no batch is tracked
+  gc();
+  expect(tp.memory().numTensors - start - kept.length).toBeLessThan(300);
+  expect(kept.map((t) => t.dataSync()[0])).toEqual([8, 258, 508, 758]);
+  kept.forEach((t) => t.dispose());
+  x.dispose();
+});
+
 test('workers that leave small tensors to the GC exit and terminate cleanly', async () => {
   // Workers run the compiled package (see test/worker.test.ts): `npm run build:ts` makes dist/.
   const dist = path.resolve(process.env.TAPEFLOW_DIST ?? path.join(__dirname, '..', 'dist'));

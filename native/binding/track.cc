@@ -83,10 +83,10 @@ void finalizeSentinel(node_api_basic_env, void* data, void*) {
   t->unref();
 }
 
-void attachOwner(napi_env env, napi_value owner, Storage* s, Context* ctx) {
-  if (napi_add_finalizer(env, owner, (void*)(uintptr_t)s->handle, finalizeOwner, ctx, nullptr) != napi_ok)
-    fail("ERR_INTERNAL", "track: could not attach a finalizer");
+bool attachOwner(napi_env env, napi_value owner, Storage* s, Context* ctx) {
+  if (napi_add_finalizer(env, owner, (void*)(uintptr_t)s->handle, finalizeOwner, ctx, nullptr) != napi_ok) return false;
   ctx->refs++;
+  return true;
 }
 
 // A batch that outlived a GC: give each member still holding a buffer its own weak reference
@@ -161,13 +161,15 @@ void cleanup(void* arg) {
 Napi::Value Track(const Napi::CallbackInfo& info) {
   Tracker* t = static_cast<Tracker*>(info.Data());
   if (!info[0].IsObject()) fail("ERR_ARGUMENT", "track: owner must be an object");
-  attachOwner(info.Env(), info[0], argStorage(info, 1, "track"), t->ctx);
+  if (!attachOwner(info.Env(), info[0], argStorage(info, 1, "track"), t->ctx))
+    fail("ERR_INTERNAL", "track: could not attach a finalizer");
   return info.Env().Undefined();
 }
 
 // trackBatch(token: StorageRef[], handles: Float64Array, n): frees the storages handles[0..n)
 // when `token` is collected; token[i] owns handles[i] and every member keeps a reference to
-// the token (lib/tensor.ts flushTracking).
+// the token (lib/tensor.ts flushTracking). Also sweeps and splits the batches tracked before
+// (n = 0 does only that).
 Napi::Value TrackBatch(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Tracker* t = static_cast<Tracker*>(info.Data());
@@ -178,6 +180,7 @@ Napi::Value TrackBatch(const Napi::CallbackInfo& info) {
   if (n < 0 || (size_t)n > handles.ElementLength() || (uint32_t)n > info[0].As<Napi::Array>().Length())
     fail("ERR_ARGUMENT", "trackBatch: bad count");
   if (t->epoch != t->scanned || t->deadSince != 0) scan(env, t);
+  if (n == 0) return env.Undefined();
   Batch* b = new Batch(t);
   b->handles.resize((size_t)n);
   size_t live = 0;
@@ -194,7 +197,7 @@ Napi::Value TrackBatch(const Napi::CallbackInfo& info) {
   }
   b->epoch = t->epoch;
   t->open.push_back(b);
-  if (!t->sentinel) makeSentinel(env, t);
+  if (!t->sentinel) makeSentinel(env, t);  // counts the next GC for the batches now open
   return env.Undefined();
 }
 
