@@ -109,6 +109,11 @@ void split(napi_env env, Batch* b) {
     napi_value zero;
     napi_create_uint32(env, 0, &zero);
     napi_set_named_property(env, token, "length", zero);
+  } else if (!token) {
+    // Collected with its finalizer still to come (a runtime that defers finalizers): every
+    // member is gone, so free them here, since deleting the reference cancels that finalizer.
+    for (uint64_t h : b->handles)
+      if (h) destroyHandle(ctx, h);
   }
   // Deleting the reference cancels finalizeBatch.
   napi_delete_reference(env, b->ref);
