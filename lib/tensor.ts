@@ -22,16 +22,16 @@ export class StorageRef {
   declare dev: number;
   /** bumped by every in-place write to this storage (shared by all views) */
   declare version: number;
-  /** the tracking batch this storage belongs to: kept alive while this storage lives (see flushTracking) */
+  /** the batch this storage was tracked with (see flushTracking): a live storage keeps it alive */
   declare batch: StorageRef[] | null;
   declare h: unknown;
   declare readonly dtype: DType;
-  constructor(h: unknown, dtype: DType, batch: StorageRef[] | null) {
+  constructor(h: unknown, dtype: DType) {
     this.refs = 0;
     this.freed = false;
     this.dev = -1;
     this.version = 0;
-    this.batch = batch;
+    this.batch = null;
     this.h = h;
     this.dtype = dtype;
   }
@@ -47,24 +47,28 @@ export class StorageRef {
 // to the work, are tracked at once.
 const TRACK_BATCH = 256;
 const SMALL_BYTES = 65536;
-let pending: StorageRef[] = [];
+const pendingRefs: StorageRef[] = [];
 const pendingHandles = new Float64Array(TRACK_BATCH);
+/** batches native code still watches (returned by trackBatch): while there are none, a flush with nothing to track skips the call */
+let openBatches = 0;
 
 function flushTracking(): void {
-  const batch = pending;
   let n = 0;
-  for (let i = 0; i < batch.length; i++) {
-    const st = batch[i];
+  for (let i = 0; i < pendingRefs.length; i++) if (!pendingRefs[i].freed) n++;
+  const batch: StorageRef[] = new Array(n);
+  n = 0;
+  for (let i = 0; i < pendingRefs.length; i++) {
+    const st = pendingRefs[i];
     if (!st.freed) {
+      st.batch = batch;
       batch[n] = st;
       pendingHandles[n] = st.h as number;
       n++;
     }
   }
-  batch.length = n;
-  if (n !== 0) pending = []; // else all were disposed already (tidy, dispose): reuse the array
-  // with n = 0 this still lets native code split earlier batches that outlived a GC
-  native.trackBatch(batch, pendingHandles, n);
+  pendingRefs.length = 0;
+  // With n = 0 (all disposed: tidy, dispose) the call still lets native code split earlier batches.
+  if (n !== 0 || openBatches !== 0) openBatches = native.trackBatch(batch, pendingHandles, n);
 }
 
 export class Tensor {
@@ -103,12 +107,10 @@ export class Tensor {
   /** @internal a new tensor owning a fresh native buffer (contiguous). */
   static _fromHandle(h: unknown, shape: number[], dtype: DType): Tensor {
     // the buffer is freed when st is garbage-collected (or at dispose); see flushTracking
-    const st = new StorageRef(h, dtype, pending);
+    const st = new StorageRef(h, dtype);
     const t = new Tensor(st, shape, contiguousStrides(shape), 0, dtype);
-    if (t.size * DTYPE_BYTES[dtype] >= SMALL_BYTES) {
-      st.batch = null;
-      native.track(st, h);
-    } else if (pending.push(st) === TRACK_BATCH) flushTracking();
+    if (t.size * DTYPE_BYTES[dtype] >= SMALL_BYTES) native.track(st, h);
+    else if (pendingRefs.push(st) === TRACK_BATCH) flushTracking();
     return t;
   }
 

@@ -174,7 +174,7 @@ Napi::Value Track(const Napi::CallbackInfo& info) {
 // trackBatch(token: StorageRef[], handles: Float64Array, n): frees the storages handles[0..n)
 // when `token` is collected; token[i] owns handles[i] and every member keeps a reference to
 // the token (lib/tensor.ts flushTracking). Also sweeps and splits the batches tracked before
-// (n = 0 does only that).
+// (n = 0 does only that). Returns how many batches are still watched.
 Napi::Value TrackBatch(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Tracker* t = static_cast<Tracker*>(info.Data());
@@ -185,7 +185,8 @@ Napi::Value TrackBatch(const Napi::CallbackInfo& info) {
   if (n < 0 || (size_t)n > handles.ElementLength() || (uint32_t)n > info[0].As<Napi::Array>().Length())
     fail("ERR_ARGUMENT", "trackBatch: bad count");
   if (t->epoch != t->scanned || t->deadSince != 0) scan(env, t);
-  if (n == 0) return env.Undefined();
+  Napi::Number open = Napi::Number::New(env, (double)t->open.size());
+  if (n == 0) return open;
   Batch* b = new Batch(t);
   b->handles.resize((size_t)n);
   size_t live = 0;
@@ -198,12 +199,12 @@ Napi::Value TrackBatch(const Napi::CallbackInfo& info) {
   if (live == 0 || napi_add_finalizer(env, info[0], b, finalizeBatch, nullptr, &b->ref) != napi_ok) {
     delete b;
     if (live) fail("ERR_INTERNAL", "trackBatch: could not attach a finalizer");
-    return env.Undefined();
+    return open;
   }
   b->epoch = t->epoch;
   t->open.push_back(b);
   if (!t->sentinel) makeSentinel(env, t);  // counts the next GC for the batches now open
-  return env.Undefined();
+  return Napi::Number::New(env, (double)t->open.size());
 }
 
 }  // namespace
