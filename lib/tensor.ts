@@ -49,7 +49,7 @@ const TRACK_BATCH = 256;
 const SMALL_BYTES = 65536;
 const pendingRefs: StorageRef[] = [];
 const pendingHandles = new Float64Array(TRACK_BATCH);
-/** batches native code still watches (returned by trackBatch): while there are none, a flush with nothing to track skips the call */
+/** batches native code still watches (trackBatch returns it); while 0, an empty flush skips the call */
 let openBatches = 0;
 
 function flushTracking(): void {

@@ -146,7 +146,8 @@ test('dead tensors tracked with a kept one are freed even when all later work ru
 test('workers that leave small tensors to the GC exit and terminate cleanly', async () => {
   // Workers run the compiled package (see test/worker.test.ts): `npm run build:ts` makes dist/.
   const dist = path.resolve(process.env.TAPEFLOW_DIST ?? path.join(__dirname, '..', 'dist'));
-  if (!fs.existsSync(path.join(dist, 'index.js'))) throw new Error(`${dist}/index.js is missing: run \`npm run build:ts\` first`);
+  if (!fs.existsSync(path.join(dist, 'index.js')))
+    throw new Error(`${dist}/index.js is missing: run \`npm run build:ts\` first`);
   const code = `
     const { parentPort, workerData } = require('worker_threads');
     const tp = require(workerData.dist);
