@@ -8,7 +8,10 @@
 // notation when max/min of the non-zero finite magnitudes > 1e3, max >= 1e8 or min < 1e-4;
 // nan / inf / -inf as numpy spells them; columns right-aligned to the widest entry. Tensors
 // with more than `threshold` elements are summarised with "..." keeping `edgeItems` items at
-// each end of every dim, and only those items are read from native memory.
+// each end of every dim, and only those items are read from native memory. Whatever the
+// options, at most MAX_SHOWN elements are formatted (fewer edge items when needed), and a
+// tensor whose fields were set by hand to an impossible layout prints as a short note: a
+// printout never exhausts the heap or hangs.
 //
 // Notebooks: tslab prints the last expression with console.log, i.e. util.inspect, which is
 // the text above. Kernels with a rich-display protocol (Deno's Jupyter kernel:
@@ -17,6 +20,7 @@
 import { Tensor, setFormatter } from './tensor';
 import { TypedArray } from './core/dtype';
 import { fail, describe } from './core/errors';
+import { MAX_DIMS } from './core/shape';
 
 export interface PrintOptions {
   /** Digits after the decimal point for floats (torch/numpy: 4 / 8). */
@@ -90,9 +94,20 @@ interface Shown {
   edge: number;
 }
 
+/** Elements formatted at most, whatever the options (threshold: Infinity, huge edgeItems). */
+const MAX_SHOWN = 1 << 20;
+
+/** Items shown of a dim of size n: all of it, or 2e when it is cut. */
+function shownCount(shape: readonly number[], e: number, summarize: boolean): number {
+  let c = 1;
+  for (const n of shape) c *= summarize && n > 2 * e ? 2 * e : n;
+  return c;
+}
+
 function gather(t: Tensor, o: PrintOptions): Shown {
-  const summarize = t.size > o.threshold;
-  const e = o.edgeItems;
+  const summarize = t.size > o.threshold || t.size > MAX_SHOWN;
+  let e = o.edgeItems;
+  while (e > 1 && summarize && shownCount(t.shape, e, true) > MAX_SHOWN) e = Math.max(1, Math.floor(e / 2));
   const cut = t.shape.map((n) => summarize && n > 2 * e);
   if (!cut.some((c) => c)) return { data: t.dataSync(), dims: t.shape.slice(), cut, edge: e };
   // Split every cut dim of size n, stride s into (2, e) with strides ((n - e) * s, s): a
@@ -217,8 +232,30 @@ function body(sh: Shown, f: ElementFormatter, indent: number, o: PrintOptions): 
   return rec(0, 0, indent);
 }
 
+/** `[2, 3]`, bounded like the error messages' fmtShape (a shape set by hand may be anything). */
 function shapeStr(shape: readonly number[]): string {
-  return `[${shape.join(', ')}]`;
+  if (!Array.isArray(shape)) return describe(shape);
+  const parts: string[] = [];
+  for (let i = 0; i < shape.length && i < MAX_DIMS; i++) parts.push(typeof shape[i] === 'number' ? String(shape[i]) : describe(shape[i]));
+  if (shape.length > MAX_DIMS) parts.push(`… ${shape.length} dims`);
+  return `[${parts.join(', ')}]`;
+}
+
+/** Why t's fields cannot describe a real tensor (set by hand), or null when they can. */
+function layoutProblem(t: Tensor): string | null {
+  const { shape, _strides: strides } = t;
+  if (!Array.isArray(shape) || shape.length > MAX_DIMS) return `the shape is not an array of at most ${MAX_DIMS} dims`;
+  if (!Array.isArray(strides) || strides.length !== shape.length) return 'the strides do not match the shape';
+  let n = 1;
+  for (let d = 0; d < shape.length; d++) {
+    const k = shape[d];
+    if (typeof k !== 'number' || !Number.isSafeInteger(k) || k < 0) return `dim ${d} is ${describe(k)}`;
+    if (typeof strides[d] !== 'number' || !Number.isSafeInteger(strides[d])) return `stride ${d} is ${describe(strides[d])}`;
+    n *= k;
+  }
+  if (n !== t.size) return `the shape does not hold its ${describe(t.size)} elements`;
+  if (!Number.isSafeInteger(t._offset) || t._offset < 0) return `the offset is ${describe(t._offset)}`;
+  return null;
 }
 
 /** torch's _add_suffixes: ", suffix" on the last line while it fits (with the closing paren), else on a new line. */
@@ -250,9 +287,13 @@ function suffixesOf(t: Tensor): string[] {
   return sfx;
 }
 
-/** The text console.log / util.inspect / String print for a tensor. Never throws. */
+/** The text console.log / util.inspect / String print for a tensor. Throws only for a non-tensor. */
 export function formatTensor(t: Tensor): string {
-  if (t._disposed) return `Tensor(disposed, shape=${shapeStr(t.shape)}, dtype=${t.dtype})`;
+  if (!(t instanceof Tensor)) fail('formatTensor', `expected a Tensor, got ${describe(t)}`);
+  const dtype = typeof t.dtype === 'string' ? t.dtype : describe(t.dtype);
+  if (t._disposed) return `Tensor(disposed, shape=${shapeStr(t.shape)}, dtype=${dtype})`;
+  const problem = layoutProblem(t);
+  if (problem !== null) return `Tensor(shape=${shapeStr(t.shape)}, dtype=${dtype}, unprintable: ${problem})`;
   const o = printOpts;
   const prefix = 'tensor(';
   const indent = prefix.length;
@@ -266,7 +307,8 @@ export function formatTensor(t: Tensor): string {
     }
     return addSuffixes(prefix + str, suffixesOf(t), indent, o.lineWidth);
   } catch (e) {
-    return `Tensor(shape=${shapeStr(t.shape)}, dtype=${t.dtype}, unprintable: ${(e as Error).message})`;
+    const msg = e instanceof Error ? String(e.message).slice(0, 200) : describe(e);
+    return `Tensor(shape=${shapeStr(t.shape)}, dtype=${dtype}, unprintable: ${msg})`;
   }
 }
 
@@ -287,7 +329,7 @@ function esc(s: string): string {
 export function toHTML(t: Tensor): string {
   if (!(t instanceof Tensor)) fail('toHTML', `expected a Tensor, got ${describe(t)}`);
   const text = formatTensor(t);
-  if (t._disposed || t.ndim === 0 || t.ndim > 2 || t.size === 0) return `<pre>${esc(text)}</pre>`;
+  if (t._disposed || layoutProblem(t) !== null || t.ndim === 0 || t.ndim > 2 || t.size === 0) return `<pre>${esc(text)}</pre>`;
   let sh: Shown;
   try {
     sh = gather(t, printOpts);

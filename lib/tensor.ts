@@ -176,6 +176,13 @@ export class Tensor {
 
   /** Nested JS arrays (booleans for bool tensors); a 0-d tensor gives a plain value. */
   toArray(): unknown {
+    this._live('toArray');
+    // JS arrays are built for every prefix of the shape: [2 ** 48, 0] holds no element but
+    // would need 2 ** 48 of them (a RangeError at best, the heap exhausted at worst)
+    let arrays = 1;
+    for (let d = 0; d + 1 < this.shape.length; d++) arrays *= this.shape[d];
+    if (this.size > 2 ** 26 || arrays > 2 ** 26)
+      fail('toArray', `tensor of shape ${fmtShape(this.shape)} is too large for nested JS arrays; use dataSync() (a typed array)`, 'ERR_OUT_OF_MEMORY');
     const flat = this.dataSync();
     const isBool = this.dtype === 'bool';
     const shape = this.shape;

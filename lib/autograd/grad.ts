@@ -335,6 +335,7 @@ export function noGrad<T>(fn: () => T): T {
 
 /** Runs fn with recording on (undoes an enclosing noGrad). */
 export function enableGrad<T>(fn: () => T): T {
+  if (typeof fn !== 'function') fail('enableGrad', `expected a function, got ${describe(fn)}`);
   const prev = setGradEnabled(true);
   try {
     return fn();

@@ -8,6 +8,7 @@
 // live in autograd/grad.ts.
 import { Tensor } from '../tensor';
 import { tape, refreshTape } from './state';
+import { fail, describe } from '../core/errors';
 export { tape };
 
 /**
@@ -34,6 +35,8 @@ export function isGradEnabled(): boolean {
 
 /** Turns recording on or off; returns the previous setting. */
 export function setGradEnabled(on: boolean): boolean {
+  // setGradEnabled() or setGradEnabled('no') would otherwise switch recording off silently
+  if (typeof on !== 'boolean') fail('setGradEnabled', `expected true or false, got ${describe(on)}`);
   const prev = tape.enabled;
   tape.enabled = !!on;
   refreshTape();

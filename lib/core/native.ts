@@ -39,14 +39,27 @@ function load(): NativeAddon {
 
 export const native: NativeAddon = load();
 
+interface Boot {
+  meta: Float64Array;
+  threads: number;
+  maxThreads: number;
+}
+const boot = native.init(TapeflowError) as Boot;
+
 /**
  * Shapes and strides travel to native code through this buffer instead of JS arrays
- * (see native/binding/common.h). Written immediately before each native call.
+ * (see native/binding/common.h). Written immediately before each native call, after every
+ * argument has been read and checked, so no user code (a valueOf, a getter) runs between
+ * the write and the call. The addon owns it: every copy of this module loaded over the same
+ * addon (jest.resetModules(), two packages resolving to one build) shares this one buffer.
  */
-export const meta = new Float64Array(8192);
+export const meta: Float64Array = boot.meta;
 
 /** Threads the addon started with (TAPEFLOW_NUM_THREADS, OPENBLAS_NUM_THREADS, or the core count). */
-export const initialThreads: number = native.init(meta, TapeflowError);
+export const initialThreads: number = boot.threads;
+
+/** The largest thread count setNumThreads accepts (4 per core, at least 64). */
+export const maxThreads: number = boot.maxThreads;
 
 /**
  * Writes a strided layout at meta[pos]: ndim, shape, then one stride array per operand.

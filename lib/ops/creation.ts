@@ -103,6 +103,8 @@ function generate(n: number, f: (i: number) => number, dtype: DType, op: string)
   return out;
 }
 
+const MAX_NESTED_VALUES = 2 ** 26;
+
 function inferNested(data: unknown, op: string): { shape: number[]; flat: unknown[] } {
   const shape: number[] = [];
   let cur: unknown = data;
@@ -111,6 +113,11 @@ function inferNested(data: unknown, op: string): { shape: number[]; flat: unknow
     if (shape.length > MAX_DIMS) fail(op, `nesting deeper than ${MAX_DIMS} dims`, 'ERR_SHAPE');
     cur = cur[0];
   }
+  // Checked before anything is built: a sparse new Array(2 ** 27) costs nothing to make, but
+  // collecting its values would end the process (V8's fatal "invalid size" error).
+  const count = shape.reduce((a, b) => a * b, 1);
+  if (count > MAX_NESTED_VALUES)
+    fail(op, `nested arrays of shape ${fmtShape(shape)} hold ${count} values, more than the ${MAX_NESTED_VALUES} read from JS arrays; pass a typed array (with { shape }) instead`, 'ERR_SHAPE');
   const flat: unknown[] = [];
   const walk = (x: unknown, dim: number, path: string): void => {
     if (dim === shape.length) {

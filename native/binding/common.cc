@@ -34,6 +34,13 @@ void throwJs(Napi::Env env, const std::string& code, const std::string& msg) {
   throw Napi::Error(env, err);
 }
 
+[[noreturn]] void failHandle(Napi::Env env, Context* ctx, double d, size_t i, const char* op) {
+  if (ctx->table.wasFreed((uint64_t)d)) throwJs(env, "ERR_DISPOSED", std::string(op) + ": tensor was disposed");
+  throwJs(env, "ERR_ARGUMENT", std::string(op) + ": argument " + std::to_string(i) +
+                                   " is a tensor handle that does not belong to this thread (tensors cannot move between "
+                                   "worker threads or copies of the addon: send the data, e.g. t.dataSync(), and rebuild it)");
+}
+
 Storage* argStorage(const Napi::CallbackInfo& info, size_t i, const char* op) {
   napi_value v = info[i];
   double d;
@@ -41,7 +48,7 @@ Storage* argStorage(const Napi::CallbackInfo& info, size_t i, const char* op) {
     throwJs(info.Env(), "ERR_ARGUMENT", std::string(op) + ": argument " + std::to_string(i) + " is not a tensor storage");
   EnvData* ed = envData(info.Env());
   Storage* s = ed->ctx->table.get((uint64_t)d);
-  if (!s) throwJs(info.Env(), "ERR_DISPOSED", std::string(op) + ": tensor was disposed");
+  if (!s) failHandle(info.Env(), ed->ctx, d, i, op);
   return s;
 }
 

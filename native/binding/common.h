@@ -61,6 +61,9 @@ Napi::Value guarded(const Napi::CallbackInfo& info) {
 // Storage for the handle (a number) at argument i; throws a clear error for a wrong type
 // or a disposed tensor.
 Storage* argStorage(const Napi::CallbackInfo& info, size_t i, const char* op);
+// The error for a handle (argument i, a number in [0, 2^53)) the table refused: ERR_DISPOSED
+// for one of ours already freed, ERR_ARGUMENT for one never issued here.
+[[noreturn]] void failHandle(Napi::Env env, Context* ctx, double d, size_t i, const char* op);
 int argInt(const Napi::CallbackInfo& info, size_t i, const char* op);
 int64_t argInt64(const Napi::CallbackInfo& info, size_t i, const char* op);
 double argDouble(const Napi::CallbackInfo& info, size_t i, const char* op);
@@ -89,22 +92,38 @@ void readLayout(EnvData* ed, size_t& pos, StridedLayout<NOPS>& L, const char* op
   pos += 1 + (size_t)n * (NOPS + 1);
 }
 
-// Checks that operand k of L, starting at element `offset`, stays inside storage s.
+// Checks that operand k of L, starting at element `offset`, stays inside storage s, plus
+// an optional extra dim (extraDim items extraStride apart: the indexed axis of gather /
+// scatter). Every span is overflow-checked: strides, offsets and dims were set by JS and may
+// have been set by hand (t._strides = [6e18]) to wrap an int64 sum back inside the storage.
 template <int NOPS>
-void checkExtent(const StridedLayout<NOPS>& L, int k, int64_t offset, const Storage* s, const char* op, const char* arg) {
-  int64_t cap = (int64_t)(s->nbytes / dtypeSize(s->dtype));
-  if (L.numel == 0) {
-    if (offset < 0 || offset > cap) fail("ERR_OUT_OF_BOUNDS", std::string(op) + ": " + arg + " offset out of bounds");
-    return;
-  }
+void checkExtentWithAxis(const StridedLayout<NOPS>& L, int k, int64_t offset, int64_t extraDim, int64_t extraStride,
+                         const Storage* s, const char* op, const char* arg) {
+  const int64_t cap = (int64_t)(s->nbytes / dtypeSize(s->dtype));
+  if (offset < 0 || offset > cap || extraDim < 0)
+    fail("ERR_OUT_OF_BOUNDS", std::string(op) + ": " + arg + " offset " + std::to_string(offset) + " is outside its storage of " +
+                                  std::to_string(cap) + " elements");
+  if (L.numel == 0 || extraDim == 0) return;
   int64_t lo = offset, hi = offset;
-  for (int d = 0; d < L.ndim; d++) {
-    int64_t span = (L.shape[d] - 1) * L.strides[k][d];
-    if (span < 0) lo += span; else hi += span;
-  }
+  bool overflow = false;
+  auto extend = [&](int64_t n, int64_t stride) {
+    int64_t span;
+    if (__builtin_mul_overflow(n - 1, stride, &span)) overflow = true;
+    else if (span < 0) overflow |= __builtin_add_overflow(lo, span, &lo);
+    else overflow |= __builtin_add_overflow(hi, span, &hi);
+  };
+  for (int d = 0; d < L.ndim; d++) extend(L.shape[d], L.strides[k][d]);
+  extend(extraDim, extraStride);
+  if (overflow)
+    fail("ERR_OUT_OF_BOUNDS", std::string(op) + ": " + arg + " view reaches outside its storage (its strides overflow int64)");
   if (lo < 0 || hi >= cap)
     fail("ERR_OUT_OF_BOUNDS", std::string(op) + ": " + arg + " view reaches outside its storage (elements " +
                                   std::to_string(lo) + ".." + std::to_string(hi) + " of " + std::to_string(cap) + ")");
+}
+
+template <int NOPS>
+inline void checkExtent(const StridedLayout<NOPS>& L, int k, int64_t offset, const Storage* s, const char* op, const char* arg) {
+  checkExtentWithAxis(L, k, offset, 1, 0, s, op, arg);
 }
 
 inline void checkDType(const Storage* s, int dt, const char* op, const char* arg) {

@@ -3,17 +3,28 @@
 // or negative (flip).
 #pragma once
 #include <cstdint>
+#include <cstdio>
 #include <string>
 #include "error.h"
 
 namespace tf {
 
 constexpr int kMaxDims = 16;
+// 2^53: the largest magnitude up to which every integer is exact as a double (and in JS).
+constexpr double kMaxExactInt = 9007199254740992.0;
 
 inline int64_t checkedMul(int64_t a, int64_t b, const char* what) {
   int64_t r;
   if (a < 0 || b < 0 || __builtin_mul_overflow(a, b, &r)) fail("ERR_OVERFLOW", std::string(what) + ": element count overflows int64");
   return r;
+}
+
+[[noreturn]] inline void badValue(const char* op, const char* what, int d, int operand, double v) {
+  char num[32];
+  std::snprintf(num, sizeof num, "%.17g", v);
+  std::string msg = std::string(op) + ": invalid " + what + " " + num + " at dim " + std::to_string(d);
+  if (operand >= 0) msg += " of operand " + std::to_string(operand);
+  fail(what[0] == 'd' ? "ERR_SHAPE" : "ERR_ARGUMENT", msg + " (must be an integer of magnitude at most 2^53)");
 }
 
 // A loop nest over up to kMaxDims dims with `nops` operands (operand 0 is usually the output).
@@ -24,17 +35,25 @@ struct StridedLayout {
   int64_t strides[NOPS][kMaxDims];
   int64_t numel = 1;
 
-  // Reads meta: shape[ndim] then strides per operand ([ndim] each), doubles holding integers.
+  // Reads meta: shape[ndim] then strides per operand ([ndim] each). Nothing read is
+  // trusted: every value must be an integer-valued double of at most 2^53 in magnitude
+  // (JS's exact integers; NaN fails every comparison) before it is converted, and the
+  // element count is overflow-checked. Whether each operand stays inside its storage is
+  // checkExtent's job (native/binding/common.h).
   void load(int nd, const double* shp, const double* const* strd, const char* op) {
     if (nd < 0 || nd > kMaxDims) fail("ERR_RANK", std::string(op) + ": rank " + std::to_string(nd) + " exceeds " + std::to_string(kMaxDims));
     ndim = nd;
     numel = 1;
     for (int d = 0; d < nd; d++) {
-      double s = shp[d];
-      if (!(s >= 0) || s != (double)(int64_t)s) fail("ERR_SHAPE", std::string(op) + ": invalid dimension");
+      const double s = shp[d];
+      if (!(s >= 0 && s <= kMaxExactInt) || s != (double)(int64_t)s) badValue(op, "dimension", d, -1, s);
       shape[d] = (int64_t)s;
       numel = checkedMul(numel, shape[d], op);
-      for (int k = 0; k < NOPS; k++) strides[k][d] = (int64_t)strd[k][d];
+      for (int k = 0; k < NOPS; k++) {
+        const double t = strd[k][d];
+        if (!(t >= -kMaxExactInt && t <= kMaxExactInt) || t != (double)(int64_t)t) badValue(op, "stride", d, k, t);
+        strides[k][d] = (int64_t)t;
+      }
     }
   }
 
