@@ -18,7 +18,7 @@
 // `[Symbol.for('Jupyter.display')]()` returning a MIME bundle) get an HTML table for 1-D
 // and 2-D tensors as well; in tslab, `tslab.display.html(t.toHTML())` shows the same table.
 import { Tensor, setFormatter } from './tensor';
-import { TypedArray } from './core/dtype';
+import { TypedArray, TYPED_ARRAY } from './core/dtype';
 import { fail, describe } from './core/errors';
 import { MAX_DIMS } from './core/shape';
 
@@ -111,29 +111,46 @@ function gather(t: Tensor, o: PrintOptions): Shown {
   const cut = t.shape.map((n) => summarize && n > 2 * e);
   if (!cut.some((c) => c)) return { data: t.dataSync(), dims: t.shape.slice(), cut, edge: e };
   // Split every cut dim of size n, stride s into (2, e) with strides ((n - e) * s, s): a
-  // strided view of exactly the first and last e items, read with one native copy.
+  // strided view of exactly the first and last e items, read with one native copy. That adds
+  // a dim per cut dim; past MAX_DIMS the outermost dims are fixed at each shown index in turn
+  // (and dropped), one read per combination, concatenated in display order.
+  const nd = t.shape.length;
+  const nCut = cut.filter((c) => c).length;
+  let k = 0;
+  let cutOuter = 0;
+  while (nd - k + nCut - cutOuter > MAX_DIMS) if (cut[k++]) cutOuter++;
+  const dims = t.shape.map((n, d) => (cut[d] ? 2 * e : n));
   const shape: number[] = [];
   const strides: number[] = [];
-  const dims: number[] = [];
-  for (let d = 0; d < t.shape.length; d++) {
+  for (let d = k; d < nd; d++) {
     const n = t.shape[d];
     const s = t._strides[d];
-    if (cut[d]) {
-      shape.push(2, e);
-      strides.push((n - e) * s, s);
-      dims.push(2 * e);
-    } else {
-      shape.push(n);
-      strides.push(s);
-      dims.push(n);
+    if (cut[d]) shape.push(2, e), strides.push((n - e) * s, s);
+    else shape.push(n), strides.push(s);
+  }
+  const outer: number[][] = [];
+  for (let d = 0; d < k; d++) {
+    const n = t.shape[d];
+    outer.push(cut[d] ? [...Array(e).keys(), ...Array.from({ length: e }, (_, i) => n - e + i)] : [...Array(n).keys()]);
+  }
+  const total = dims.reduce((a, b) => a * b, 1);
+  const data = new TYPED_ARRAY[t.dtype](total);
+  const at = new Array<number>(k).fill(0);
+  for (let pos = 0; pos < total; ) {
+    let off = t._offset;
+    for (let d = 0; d < k; d++) off += outer[d][at[d]] * t._strides[d];
+    const v = t._view(shape.slice(), strides.slice(), off);
+    try {
+      const part = v.dataSync();
+      data.set(part, pos);
+      pos += part.length;
+    } finally {
+      v.dispose();
     }
+    for (let d = k - 1; d >= 0 && ++at[d] === outer[d].length; d--) at[d] = 0;
+    if (k === 0 || total === 0) break;
   }
-  const v = t._view(shape, strides, t._offset);
-  try {
-    return { data: v.dataSync(), dims, cut, edge: e };
-  } finally {
-    v.dispose();
-  }
+  return { data, dims, cut, edge: e };
 }
 
 // ---------------------------------------------------------------------------------------

@@ -75,13 +75,18 @@ Napi::Value wrapStorage(Napi::Env env, Storage* s);
 // Allocates storage for `numel` elements of dtype and wraps it.
 Storage* allocStorage(EnvData* ed, int64_t numel, int dtype, const char* op);
 
-// Reads meta starting at `pos`: ndim, shape[ndim], then nops stride arrays.
-// Advances pos. Checks every operand's extent lies inside its storage (elements
-// `offset + sum((shape-1)*stride)` for positive and negative strides).
+// Reads meta starting at `pos`: ndim, shape[ndim], then NOPS stride arrays; advances pos.
+// A layout at pos 0 is consumed: meta[0] becomes NaN once read, so a call whose layout was
+// overwritten after JS wrote it (a valueOf, getter or Proxy trap of an argument ran another op
+// in between, whose own call consumed meta) fails with a clear error instead of computing on
+// the other op's shapes. Costs one store.
 template <int NOPS>
 void readLayout(EnvData* ed, size_t& pos, StridedLayout<NOPS>& L, const char* op) {
   if (pos + 1 > ed->metaLen) fail("ERR_ARGUMENT", std::string(op) + ": metadata overflow");
   double nd = ed->meta[pos];
+  if (nd != nd)
+    fail("ERR_ARGUMENT", std::string(op) + ": its shape metadata was used up by another call (user code — a valueOf, "
+                                           "getter or Proxy trap of an argument — ran a tapeflow op in the middle of this one)");
   if (!(nd >= 0 && nd <= kMaxDims) || nd != (int)nd)
     fail("ERR_RANK", std::string(op) + ": rank must be 0.." + std::to_string(kMaxDims));
   int n = (int)nd;
@@ -89,6 +94,7 @@ void readLayout(EnvData* ed, size_t& pos, StridedLayout<NOPS>& L, const char* op
   const double* strd[NOPS];
   for (int k = 0; k < NOPS; k++) strd[k] = ed->meta + pos + 1 + n * (k + 1);
   L.load(n, ed->meta + pos + 1, strd, op);
+  if (pos == 0) ed->meta[0] = __builtin_nan("");
   pos += 1 + (size_t)n * (NOPS + 1);
 }
 

@@ -21,7 +21,9 @@ inline int64_t checkedMul(int64_t a, int64_t b, const char* what) {
 
 [[noreturn]] inline void badValue(const char* op, const char* what, int d, int operand, double v) {
   char num[32];
-  std::snprintf(num, sizeof num, "%.17g", v);
+  if (v != v) std::snprintf(num, sizeof num, "NaN");  // spelled as JS does
+  else if (v == 1.0 / 0.0 || v == -1.0 / 0.0) std::snprintf(num, sizeof num, v > 0 ? "Infinity" : "-Infinity");
+  else std::snprintf(num, sizeof num, "%.17g", v);
   std::string msg = std::string(op) + ": invalid " + what + " " + num + " at dim " + std::to_string(d);
   if (operand >= 0) msg += " of operand " + std::to_string(operand);
   fail(what[0] == 'd' ? "ERR_SHAPE" : "ERR_ARGUMENT", msg + " (must be an integer of magnitude at most 2^53)");
