@@ -97,17 +97,12 @@ interface Shown {
 /** Elements formatted at most, whatever the options (threshold: Infinity, huge edgeItems). */
 const MAX_SHOWN = 1 << 20;
 
-/** Items shown of a dim of size n: all of it, or 2e when it is cut. */
-function shownCount(shape: readonly number[], e: number, summarize: boolean): number {
-  let c = 1;
-  for (const n of shape) c *= summarize && n > 2 * e ? 2 * e : n;
-  return c;
-}
-
 function gather(t: Tensor, o: PrintOptions): Shown {
   const summarize = t.size > o.threshold || t.size > MAX_SHOWN;
+  // elements shown with e edge items: a cut dim shows 2e
+  const shownWith = (e: number): number => t.shape.reduce((c, n) => c * (n > 2 * e ? 2 * e : n), 1);
   let e = o.edgeItems;
-  while (e > 1 && summarize && shownCount(t.shape, e, true) > MAX_SHOWN) e = Math.max(1, Math.floor(e / 2));
+  while (e > 1 && summarize && shownWith(e) > MAX_SHOWN) e = Math.max(1, Math.floor(e / 2));
   const cut = t.shape.map((n) => summarize && n > 2 * e);
   if (!cut.some((c) => c)) return { data: t.dataSync(), dims: t.shape.slice(), cut, edge: e };
   // Split every cut dim of size n, stride s into (2, e) with strides ((n - e) * s, s): a
@@ -128,15 +123,13 @@ function gather(t: Tensor, o: PrintOptions): Shown {
     if (cut[d]) shape.push(2, e), strides.push((n - e) * s, s);
     else shape.push(n), strides.push(s);
   }
-  const outer: number[][] = [];
-  for (let d = 0; d < k; d++) {
-    const n = t.shape[d];
-    outer.push(cut[d] ? [...Array(e).keys(), ...Array.from({ length: e }, (_, i) => n - e + i)] : [...Array(n).keys()]);
-  }
+  const outer = t.shape.slice(0, k).map((n, d) =>
+    cut[d] ? [...Array(e).keys(), ...Array.from({ length: e }, (_, i) => n - e + i)] : [...Array(n).keys()]);
   const total = dims.reduce((a, b) => a * b, 1);
   const data = new TYPED_ARRAY[t.dtype](total);
   const at = new Array<number>(k).fill(0);
-  for (let pos = 0; pos < total; ) {
+  let pos = 0;
+  do {
     let off = t._offset;
     for (let d = 0; d < k; d++) off += outer[d][at[d]] * t._strides[d];
     const v = t._view(shape.slice(), strides.slice(), off);
@@ -148,8 +141,7 @@ function gather(t: Tensor, o: PrintOptions): Shown {
       v.dispose();
     }
     for (let d = k - 1; d >= 0 && ++at[d] === outer[d].length; d--) at[d] = 0;
-    if (k === 0 || total === 0) break;
-  }
+  } while (k > 0 && pos < total);
   return { data, dims, cut, edge: e };
 }
 

@@ -716,6 +716,26 @@ run('sparse nested inner array', () => tp.tensor([new Array(2 ** 27)]));
     expect(result(child, 'print edgeItems 1e6 on 16 dims').value).toBeLessThan(5e6);
   });
 
+  test('a summary of more than 16 cut dims is read in pieces and shows the right elements', () => {
+    // [3]*10 with edgeItems 1: ten cut dims would need a rank-20 view, so the outer dims are
+    // read one shown index at a time; each shown element is the flat index of its corner
+    const t = tp.tidy(() => tp.reshape(tp.arange(0, 3 ** 10), new Array(10).fill(3)));
+    tp.setPrintOptions({ edgeItems: 1 });
+    try {
+      const body = String(t).split('shape=')[0];
+      const want: number[] = [];
+      for (let m = 0; m < 1 << 10; m++) {
+        let flat = 0;
+        for (let d = 0; d < 10; d++) flat = flat * 3 + ((m >> (9 - d)) & 1 ? 2 : 0);
+        want.push(flat);
+      }
+      expect((body.match(/\d+/g) ?? []).map(Number)).toEqual(want);
+    } finally {
+      tp.setPrintOptions({ profile: 'default' });
+      t.dispose();
+    }
+  });
+
   test('a sparse array of 2^27 slots is refused before anything is built', () => {
     expectTapeflowError(result(child, 'sparse nested array'), 'ERR_SHAPE', /tensor: nested arrays of shape \[134217728\].*typed array/);
     expectTapeflowError(result(child, 'sparse nested inner array'), 'ERR_SHAPE', /\[1,134217728\]/);
