@@ -101,10 +101,10 @@ function run(name, fn) {
 
 let childCount = 0;
 /** Runs PRELUDE + body in a fresh node (under `ulimit -v` when asked); never throws. */
-function runChild(body: string, opts: { timeoutMs: number; ulimitKb?: number; env?: Record<string, string>; lib?: string }): ChildRun {
+function runChild(body: string, opts: { timeoutMs: number; ulimitKb?: number; stackKb?: number; env?: Record<string, string>; lib?: string }): ChildRun {
   const file = path.join(TMP, `child-${childCount++}.js`);
   fs.writeFileSync(file, PRELUDE(opts.lib ?? compiledLib()) + body);
-  const limit = opts.ulimitKb ? `ulimit -v ${opts.ulimitKb} && ` : '';
+  const limit = (opts.stackKb ? `ulimit -s ${opts.stackKb} && ` : '') + (opts.ulimitKb ? `ulimit -v ${opts.ulimitKb} && ` : '');
   const r = spawnSync('bash', ['-c', `${limit}exec "${process.execPath}" "${file}"`], {
     env: { ...process.env, TAPEFLOW_ADDON: ADDON, ...opts.env },
     timeout: opts.timeoutMs,
@@ -147,14 +147,17 @@ function expectTapeflowError(r: CaseResult, code: string | RegExp, message?: Reg
   if (message && !message.test(String(r.message))) throw new Error(`expected message ${message}: ${what}`);
 }
 
-/** Virtual memory (KiB) of a node that has loaded tapeflow: the base of the ulimit -v tests. */
-let baseVmKb = 0;
-function baseVm(): number {
-  if (baseVmKb) return baseVmKb;
-  const c = runChild(`run('vm', () => Number(/VmSize:\\s+(\\d+)/.exec(require('fs').readFileSync('/proc/self/status', 'utf8'))[1]));`, { timeoutMs: 60000 });
+/** Virtual memory (KiB) of a node that has loaded tapeflow (with env): the base of the ulimit -v tests. */
+const baseVmKb = new Map<string, number>();
+function baseVm(env: Record<string, string> = {}): number {
+  const key = JSON.stringify(env);
+  const hit = baseVmKb.get(key);
+  if (hit) return hit;
+  const c = runChild(`run('vm', () => Number(/VmSize:\\s+(\\d+)/.exec(require('fs').readFileSync('/proc/self/status', 'utf8'))[1]));`, { timeoutMs: 180000, env, stackKb: 8192 });
   expectCleanExit(c);
-  baseVmKb = result(c, 'vm').value as number;
-  return baseVmKb;
+  const kb = result(c, 'vm').value as number;
+  baseVmKb.set(key, kb);
+  return kb;
 }
 
 // ASan (scripts/sanitize.sh) reserves terabytes of shadow memory: no ulimit -v under it.
@@ -240,7 +243,7 @@ run('C sum', () => C.sum(z, 0));
 run('A sum after C', () => A.sum(x, 0));
 run('B sum after C', () => B.sum(y, 0));
 `,
-      { timeoutMs: 60000, lib: a },
+      { timeoutMs: 180000, lib: a },
     );
     expectCleanExit(c);
     expect(result(c, 'B sum').value).toEqual([6, 8, 10, 12]);
@@ -252,7 +255,7 @@ run('B sum after C', () => B.sum(y, 0));
     expect(result(c, 'C sum').value).toEqual([5, 5]);
     expect(result(c, 'A sum after C').value).toEqual([5, 7, 9]);
     expect(result(c, 'B sum after C').value).toEqual([6, 8, 10, 12]);
-  });
+  }, 400000);
 });
 
 // ------------------------------------------------------------------------------------------
@@ -430,8 +433,8 @@ for (const [m, mut] of Object.entries(MUT)) {
 // the storage is intact and the process computes after all that
 run('after', () => tp.sum(tp.tensor([1, 2, 3, 4])).item());
 `;
-    child = runChild(body, { timeoutMs: 120000 });
-  }, 130000);
+    child = runChild(body, { timeoutMs: 180000 });
+  }, 200000);
 
   test('the child survives every case and exits cleanly', () => {
     expectCleanExit(child);
@@ -495,7 +498,7 @@ run('matmul reference', () => { const a = m.dataSync(); let s = 0; const col = n
 run('dataSync 256 MiB', () => { const d = held[1].dataSync(); return d.length; });
 run('toArray', () => tp.ones([3]).toArray());
 `,
-      { timeoutMs: 120000, ulimitKb: Math.round(limitKb) },
+      { timeoutMs: 180000, ulimitKb: Math.round(limitKb), stackKb: 8192 },
     );
     expectCleanExit(c);
     expectTapeflowError(result(c, 'fill'), 'ERR_OUT_OF_MEMORY');
@@ -510,7 +513,7 @@ run('toArray', () => tp.ones([3]).toArray());
     expect(result(c, 'matmul').value).toBe(result(c, 'matmul reference').value);
     expect(result(c, 'dataSync 256 MiB').value).toBe(2 ** 26);
     expect(result(c, 'toArray').value).toEqual([1, 1, 1]);
-  }, 130000);
+  }, 400000);
 });
 
 // ------------------------------------------------------------------------------------------
@@ -522,7 +525,8 @@ describe('setNumThreads', () => {
   });
 
   limitTest('threads the system refuses leave both pools at their previous count and the process working', () => {
-    // 1 thread at start; 63 more 8 MiB stacks do not fit in 200 MiB of address space
+    // 1 thread at start; 63 more 8 MiB stacks (ulimit -s sets the default) do not fit in 200 MiB
+    const oneThread = { TAPEFLOW_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' };
     const c = runChild(
       `
 run('before', () => [tp.getNumThreads(), tp.blasInfo().numThreads]);
@@ -534,7 +538,7 @@ run('big add', () => tp.sum(tp.add(tp.ones([1 << 20]), 1)).item());
 run('set 2', () => tp.setNumThreads(2));
 run('after 2', () => [tp.getNumThreads(), tp.sum(tp.add(tp.ones([1 << 20]), 1)).item()]);
 `,
-      { timeoutMs: 60000, ulimitKb: baseVm() + 200 * 1024, env: { TAPEFLOW_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' } },
+      { timeoutMs: 180000, ulimitKb: baseVm(oneThread) + 200 * 1024, stackKb: 8192, env: oneThread },
     );
     expectCleanExit(c);
     expect(result(c, 'before').value).toEqual([1, 1]);
@@ -544,7 +548,7 @@ run('after 2', () => [tp.getNumThreads(), tp.sum(tp.add(tp.ones([1 << 20]), 1)).
     expect(result(c, 'big add').value).toBe(2 * (1 << 20));
     expect(result(c, 'set 2').ok).toBe(true);
     expect(result(c, 'after 2').value).toEqual([2, 2 * (1 << 20)]);
-  }, 70000);
+  }, 400000);
 });
 
 /** sum over i < n of (i % 5) - 2 */
@@ -680,9 +684,9 @@ run('print edgeItems 1e6 on 16 dims', () => { tp.setPrintOptions({ edgeItems: 10
 run('sparse nested array', () => tp.tensor(new Array(2 ** 27)));
 run('sparse nested inner array', () => tp.tensor([new Array(2 ** 27)]));
 `,
-      { timeoutMs: 120000 },
+      { timeoutMs: 180000 },
     );
-  }, 130000);
+  }, 200000);
 
   test('the child survives and exits cleanly', () => expectCleanExit(child));
 

@@ -249,7 +249,7 @@ void registerStorage(Napi::Env env, Napi::Object exports) {
   EnvData* ed = new EnvData();
   int threads = defaultThreads();
   ed->ctx = new Context(threads);
-  blasSetNumThreads(threads);
+  blasSetNumThreads(ed->ctx->pool.numThreads());  // the pool may have got fewer threads than asked
   env.SetInstanceData<EnvData>(ed);  // deleted at environment teardown; Context lives while storages do
   TF_EXPORT(exports, "init", Init);
   TF_EXPORT(exports, "empty", Empty);
