@@ -171,13 +171,12 @@ describe('two copies of the JS layer over one addon', () => {
   test('jest.resetModules(): both copies compute correctly, interleaved, and share the meta buffer', () => {
     const A = TP;
     let B: Any;
-    let metaA: Float64Array | undefined;
     let metaB: Float64Array | undefined;
     jest.isolateModules(() => {
       B = require('../lib');
       metaB = require('../lib/core/native').meta;
     });
-    metaA = require('../lib/core/native').meta;
+    const metaA: Float64Array = require('../lib/core/native').meta;
     expect(B).not.toBe(A);
     expect(B.Tensor).not.toBe(A.Tensor);
     expect(metaB).toBe(metaA); // one buffer per environment, owned by the addon
@@ -262,6 +261,8 @@ run('B sum after C', () => B.sum(y, 0));
 // ------------------------------------------------------------------------------------------
 describe('no user code between a meta write and its native call', () => {
   // A hostile number: coercing it runs an op with a different layout (which rewrites meta).
+  // Every op here checks `typeof v === 'number'` before writing meta, so it is refused; an op
+  // that coerced it instead would have to do so before the write and compute correctly.
   function hostile(value: number, log: string[]): Any {
     const other = tp.tensor(f32(12, (i) => i + 1), { shape: [3, 4] });
     const spoil = (): number => {
