@@ -21,10 +21,11 @@ SAN="-fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=unde
 
 if [ -z "${SANITIZE_SKIP_BUILD:-}" ]; then
   echo "== building the addon with ASan + UBSan into $OUT/"
-  # CMAKE_CXX_FLAGS_RELEASE replaces the default -O3 -DNDEBUG (CMakeLists.txt adds -O3 after it)
-  npx cmake-js compile --out "$OUT" -p "${SANITIZE_JOBS:-2}" \
-    --CDCMAKE_CXX_FLAGS_RELEASE="-g $SAN" \
-    --CDCMAKE_SHARED_LINKER_FLAGS="$SAN"
+  # CMAKE_CXX_FLAGS_RELEASE replaces the default -O3 -DNDEBUG (CMakeLists.txt adds -O3 after it).
+  # configure every time (cheap): `compile` alone keeps the flags of an existing build dir.
+  flags=(--out "$OUT" --CDCMAKE_CXX_FLAGS_RELEASE="-g $SAN" --CDCMAKE_SHARED_LINKER_FLAGS="$SAN")
+  npx cmake-js configure "${flags[@]}"
+  npx cmake-js build "${flags[@]}" -p "${SANITIZE_JOBS:-2}"
 fi
 
 ADDON="$PWD/$OUT/Release/tapeflow.node"
