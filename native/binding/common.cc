@@ -52,6 +52,17 @@ Storage* argStorage(const Napi::CallbackInfo& info, size_t i, const char* op) {
   return s;
 }
 
+void failOffset(const char* op, const char* arg, int64_t offset, int64_t cap) {
+  fail("ERR_OUT_OF_BOUNDS", std::string(op) + ": " + arg + " offset " + std::to_string(offset) + " is outside its storage of " +
+                                std::to_string(cap) + " elements");
+}
+
+void failExtent(const char* op, const char* arg, int64_t lo, int64_t hi, int64_t cap, bool overflow) {
+  const std::string where = std::string(op) + ": " + arg + " view reaches outside its storage";
+  if (overflow) fail("ERR_OUT_OF_BOUNDS", where + " (its strides overflow int64)");
+  fail("ERR_OUT_OF_BOUNDS", where + " (elements " + std::to_string(lo) + ".." + std::to_string(hi) + " of " + std::to_string(cap) + ")");
+}
+
 int64_t argInt64(const Napi::CallbackInfo& info, size_t i, const char* op) {
   Napi::Value v = info[i];
   if (!v.IsNumber()) throwJs(info.Env(), "ERR_ARGUMENT", std::string(op) + ": argument " + std::to_string(i) + " must be a number");

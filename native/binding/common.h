@@ -98,38 +98,44 @@ void readLayout(EnvData* ed, size_t& pos, StridedLayout<NOPS>& L, const char* op
   pos += 1 + (size_t)n * (NOPS + 1);
 }
 
+// The errors of checkExtent, out of line (cold): offset outside [0, cap], or a view reaching outside.
+[[noreturn]] __attribute__((cold)) void failOffset(const char* op, const char* arg, int64_t offset, int64_t cap);
+[[noreturn]] __attribute__((cold)) void failExtent(const char* op, const char* arg, int64_t lo, int64_t hi, int64_t cap, bool overflow);
+
 // Checks that operand k of L, starting at element `offset`, stays inside storage s, plus
 // an optional extra dim (extraDim items extraStride apart: the indexed axis of gather /
 // scatter). Every span is overflow-checked: strides, offsets and dims were set by JS and may
 // have been set by hand (t._strides = [6e18]) to wrap an int64 sum back inside the storage.
 template <int NOPS>
-void checkExtentWithAxis(const StridedLayout<NOPS>& L, int k, int64_t offset, int64_t extraDim, int64_t extraStride,
-                         const Storage* s, const char* op, const char* arg) {
+inline void checkExtentWithAxis(const StridedLayout<NOPS>& L, int k, int64_t offset, int64_t extraDim, int64_t extraStride,
+                                const Storage* s, const char* op, const char* arg) {
   const int64_t cap = (int64_t)(s->nbytes / dtypeSize(s->dtype));
-  if (offset < 0 || offset > cap || extraDim < 0)
-    fail("ERR_OUT_OF_BOUNDS", std::string(op) + ": " + arg + " offset " + std::to_string(offset) + " is outside its storage of " +
-                                  std::to_string(cap) + " elements");
+  if (offset < 0 || offset > cap) failOffset(op, arg, offset, cap);
+  if (extraDim < 0) fail("ERR_ARGUMENT", std::string(op) + ": negative size of the indexed axis of " + arg);
   if (L.numel == 0 || extraDim == 0) return;
-  int64_t lo = offset, hi = offset;
+  int64_t lo = offset, hi = offset, span;
   bool overflow = false;
-  auto extend = [&](int64_t n, int64_t stride) {
-    int64_t span;
-    if (__builtin_mul_overflow(n - 1, stride, &span)) overflow = true;
-    else if (span < 0) overflow |= __builtin_add_overflow(lo, span, &lo);
-    else overflow |= __builtin_add_overflow(hi, span, &hi);
-  };
-  for (int d = 0; d < L.ndim; d++) extend(L.shape[d], L.strides[k][d]);
-  extend(extraDim, extraStride);
-  if (overflow)
-    fail("ERR_OUT_OF_BOUNDS", std::string(op) + ": " + arg + " view reaches outside its storage (its strides overflow int64)");
-  if (lo < 0 || hi >= cap)
-    fail("ERR_OUT_OF_BOUNDS", std::string(op) + ": " + arg + " view reaches outside its storage (elements " +
-                                  std::to_string(lo) + ".." + std::to_string(hi) + " of " + std::to_string(cap) + ")");
+  for (int d = 0; d <= L.ndim; d++) {
+    const int64_t n = d < L.ndim ? L.shape[d] : extraDim, st = d < L.ndim ? L.strides[k][d] : extraStride;
+    overflow |= __builtin_mul_overflow(n - 1, st, &span);
+    overflow |= span < 0 ? __builtin_add_overflow(lo, span, &lo) : __builtin_add_overflow(hi, span, &hi);
+  }
+  if (overflow || lo < 0 || hi >= cap) failExtent(op, arg, lo, hi, cap, overflow);
 }
 
+// checkExtentWithAxis without the extra dim: what every entry point calls for every operand.
 template <int NOPS>
 inline void checkExtent(const StridedLayout<NOPS>& L, int k, int64_t offset, const Storage* s, const char* op, const char* arg) {
-  checkExtentWithAxis(L, k, offset, 1, 0, s, op, arg);
+  const int64_t cap = (int64_t)(s->nbytes / dtypeSize(s->dtype));
+  if (offset < 0 || offset > cap) failOffset(op, arg, offset, cap);
+  if (L.numel == 0) return;
+  int64_t lo = offset, hi = offset, span;
+  bool overflow = false;
+  for (int d = 0; d < L.ndim; d++) {
+    overflow |= __builtin_mul_overflow(L.shape[d] - 1, L.strides[k][d], &span);
+    overflow |= span < 0 ? __builtin_add_overflow(lo, span, &lo) : __builtin_add_overflow(hi, span, &hi);
+  }
+  if (overflow || lo < 0 || hi >= cap) failExtent(op, arg, lo, hi, cap, overflow);
 }
 
 inline void checkDType(const Storage* s, int dt, const char* op, const char* arg) {

@@ -19,7 +19,7 @@ inline int64_t checkedMul(int64_t a, int64_t b, const char* what) {
   return r;
 }
 
-[[noreturn]] inline void badValue(const char* op, const char* what, int d, int operand, double v) {
+[[noreturn]] __attribute__((cold, noinline)) inline void badValue(const char* op, const char* what, int d, int operand, double v) {
   char num[32];
   if (v != v) std::snprintf(num, sizeof num, "NaN");  // spelled as JS does
   else if (v == 1.0 / 0.0 || v == -1.0 / 0.0) std::snprintf(num, sizeof num, v > 0 ? "Infinity" : "-Infinity");
@@ -53,7 +53,7 @@ struct StridedLayout {
       numel = checkedMul(numel, shape[d], op);
       for (int k = 0; k < NOPS; k++) {
         const double t = strd[k][d];
-        if (!(t >= -kMaxExactInt && t <= kMaxExactInt) || t != (double)(int64_t)t) badValue(op, "stride", d, k, t);
+        if (!(__builtin_fabs(t) <= kMaxExactInt) || t != (double)(int64_t)t) badValue(op, "stride", d, k, t);
         strides[k][d] = (int64_t)t;
       }
     }
