@@ -23,7 +23,7 @@ export class StorageRef {
   /** bumped by every in-place write to this storage (shared by all views) */
   version = 0;
   constructor(
-    public h: unknown,
+    public h: number,
     public readonly dtype: DType,
   ) {}
 }
@@ -54,7 +54,7 @@ function flushTracking(): void {
 }
 
 export class Tensor {
-  /** @internal native storage handle (a number; see native/core/context.h) */ _h: unknown;
+  /** @internal native storage handle (a number; see native/core/context.h) */ _h: number;
   /** @internal */ _st: StorageRef;
   /** @internal strides in elements */ _strides: number[];
   /** @internal offset into storage, in elements */ _offset: number;
@@ -87,7 +87,7 @@ export class Tensor {
   }
 
   /** @internal a new tensor owning a fresh native buffer (contiguous). */
-  static _fromHandle(h: unknown, shape: number[], dtype: DType): Tensor {
+  static _fromHandle(h: number, shape: number[], dtype: DType): Tensor {
     const st = new StorageRef(h, dtype);
     // the buffer is freed when st is garbage-collected (or at dispose); see flushTracking
     const t = new Tensor(st, shape, contiguousStrides(shape), 0, dtype);

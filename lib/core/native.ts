@@ -4,10 +4,8 @@
 import * as path from 'path';
 import { TapeflowError } from './errors';
 
-/** The addon's exports; each entry point is documented beside its C++ in native/binding/. */
-export interface NativeAddon {
-  [fn: string]: (...args: any[]) => any; // eslint-disable-line @typescript-eslint/no-explicit-any
-}
+import type { NativeAddon } from './addon';
+export type { NativeAddon } from './addon';
 
 // The CUDA build (npm run build:cuda) when it loads and sees a GPU; it also runs on the CPU,
 // so it stays the fallback when no CPU build is there.
