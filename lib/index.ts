@@ -48,3 +48,7 @@ export { variable, nameScope } from './nn/module';
 export * as nn from './nn';
 export * as optim from './optim';
 export * as data from './data';
+export { sort, argsort, topk, topK } from './ops/sort';
+export type { SortOptions, TopkOptions, SortResult } from './ops/sort';
+export { nonzero, booleanMask, maskedSelect } from './ops/mask';
+export type { BooleanMaskOptions, MaskLike } from './ops/mask';
