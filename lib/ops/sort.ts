@@ -94,6 +94,8 @@ function sortCall(op: string, x: Tensor, a: number, k: number, flags: number): {
     // gradient: each output's g goes back to the position it came from (indices are distinct)
     record(values, op, [x], (g) => {
       if (zeroD) return [k === 1 ? g : zeros([], { dtype: x.dtype })];
+      if (indices._disposed)
+        fail(op, 'the indices returned with these values were disposed; the gradient needs them until backward has run', 'ERR_DISPOSED');
       return [scatterAdd(zeros(x.shape, { dtype: x.dtype }), a, indices, g)];
     });
   }

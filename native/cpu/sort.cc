@@ -39,8 +39,9 @@ template <typename T, typename C>
 void selectFirst(Item<T>* items, int64_t m, int64_t n, C cmp, bool sorted) {
   if (m <= 0) return;
   if (m < n) {
-    // a heap keeps n log m comparisons for a few; nth_element is ~3n whatever m is
-    if (sorted && m <= 16) {
+    // a heap of m rejects most elements with one comparison when m is small against n
+    // (torch's rule, m * 64 <= n); nth_element costs a few n whatever m is
+    if (m * 64 <= n) {
       std::partial_sort(items, items + m, items + n, cmp);
       return;
     }
