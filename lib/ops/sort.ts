@@ -85,7 +85,7 @@ function sortCall(op: string, x: Tensor, a: number, k: number, flags: number): {
   }
   writeLayout(0, rowShape, rowOut, rowX);
   const hs = native.sort(x._h, x._offset, shape[a], xst[a], k, ost[a], flags) as number[];
-  // as torch: a 0-d x gives 0-d results (k = 1), or shape [0] for k = 0
+  // a 0-d x gives 0-d results (k = 1, as torch), or shape [0] for k = 0 (torch returns the element)
   const resShape = zeroD ? (k === 1 ? [] : [0]) : outShape;
   const withValues = (flags & FValues) !== 0;
   const values = withValues ? Tensor._fromHandle(hs[0], resShape.slice(), x.dtype) : null;
