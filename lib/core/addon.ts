@@ -67,6 +67,10 @@ export interface NativeAddon {
   adamStep(n: number, p: Handle, pOff: number, g: Handle, gOff: number, expAvg: Handle, expAvgSq: Handle, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, decoupled: number, step: number): void;
   rmspropStep(n: number, p: Handle, pOff: number, g: Handle, gOff: number, squareAvg: Handle, gradAvg: Handle | null, buf: Handle | null, lr: number, alpha: number, eps: number, weightDecay: number, momentum: number): void;
   adagradStep(n: number, p: Handle, pOff: number, g: Handle, gOff: number, stateSum: Handle, lr: number, lrDecay: number, weightDecay: number, eps: number, step: number): void;
+  // sort.cc: flags 1 descending, 2 values wanted, 4 sorted -> [values, indices] or [indices]
+  sort(x: Handle, xOff: number, len: number, xStep: number, k: number, outStep: number, flags: number): Handle[];
+  nonzero(x: Handle, xOff: number, flat: number): [Handle, number];
+  maskedSelect(x: Handle, xOff: number, mask: Handle, maskOff: number): [Handle, number];
   // random.cc (each returns the counters it used)
   randomFill(dst: Handle, n: number, kind: number, seedLo: number, seedHi: number, offset: number, a: number, b: number): number;
   bernoulliFill(dst: Handle, n: number, p: Handle, pOff: number, seedLo: number, seedHi: number, offset: number): number;

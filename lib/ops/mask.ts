@@ -41,7 +41,7 @@ function toMask(v: unknown, op: string, x: Tensor): Mask {
     }
     const dt = t.dtype;
     t.dispose();
-    return fail(op, `mask must hold booleans, got an array of ${dt === 'int32' ? 'integers' : 'numbers'} (x shape ${fmtShape(x.shape)})`, 'ERR_DTYPE');
+    return fail(op, `mask must hold booleans, got an array of ${dt === 'bool' ? 'booleans' : 'numbers'} (x shape ${fmtShape(x.shape)})`, 'ERR_DTYPE');
   }
   return fail(op, `mask must be a bool Tensor or an array of booleans, got ${describe(v)}`, 'ERR_ARGUMENT');
 }

@@ -13,7 +13,7 @@
 //   [count] of x's dtype, in row-major order.
 #include "../cpu/mask.h"
 #include "../cpu/sort.h"
-#include "common.h"
+#include "device.h"
 
 namespace tf {
 
@@ -66,18 +66,23 @@ Napi::Value Sort(const Napi::CallbackInfo& info) {
   readLayout(ed, pos, rows, op);
   checkRowsExtent(rows, 1, spec.len, spec.xStep, xOff, x, op, "x");
   const int64_t outNumel = checkedMul(rows.numel, spec.k, op);
+  const Exec ex = execFor(ed, op, {x});
+  auto kernel = need(ex.backend->select.sortRows, ex, op);
   Storage *vals = nullptr, *idx = nullptr;
   Napi::Array res = Napi::Array::New(env, wantValues ? 2 : 1);
   if (wantValues) {
-    res.Set(0u, newOutput(env, ed, outNumel, x->dtype, op, &vals));
+    res.Set(0u, newOutput(env, ed, ex, outNumel, x->dtype, op, &vals));
     checkRowsExtent(rows, 0, spec.k, spec.outStep, 0, vals, op, "values");
   }
-  res.Set(wantValues ? 1u : 0u, newOutput(env, ed, outNumel, kI32, op, &idx));
+  res.Set(wantValues ? 1u : 0u, newOutput(env, ed, ex, outNumel, kI32, op, &idx));
   checkRowsExtent(rows, 0, spec.k, spec.outStep, 0, idx, op, "indices");
   if (outNumel == 0) return res;
   rows.coalesce();
-  sortRows(ed->ctx->pool, x->dtype, rows, spec, dataAs<uint8_t>(x, xOff * (int64_t)dtypeSize(x->dtype)),
-           vals ? vals->data : nullptr, static_cast<int32_t*>(idx->data));
+  const int dt = x->dtype;
+  const void* xp = dataAs<uint8_t>(x, xOff * (int64_t)dtypeSize(dt));
+  void* vp = vals ? vals->data : nullptr;
+  int32_t* ip = static_cast<int32_t*>(idx->data);
+  ex.run([=] { kernel(ex, dt, rows, spec, xp, vp, ip); });
   return res;
 }
 
@@ -99,14 +104,21 @@ Napi::Value Nonzero(const Napi::CallbackInfo& info) {
   const void* xp = dataAs<uint8_t>(x, xOff * (int64_t)dtypeSize(x->dtype));
   StridedLayout<1> C = L;  // the count only needs the element order, so it may merge dims
   C.coalesce();
+  const Exec ex = execFor(ed, op, {x});
+  const SelectOps& k = ex.backend->select;
+  auto fill = need(k.nonzeroFill, ex, op);
+  // the output size depends on the data: the count runs here, in prepare
   MaskChunks chunks;
-  if (L.numel > 0) countNonzero(ed->ctx->pool, x->dtype, C, xp, chunks);
+  if (L.numel > 0) need(k.countNonzero, ex, op)(ex, x->dtype, C, xp, chunks);
   const int64_t count = chunks.total();
   Storage* out;
   Napi::Array res = Napi::Array::New(env, 2);
-  res.Set(0u, newOutput(env, ed, flat ? count : checkedMul(count, L.ndim, op), kI32, op, &out));
+  res.Set(0u, newOutput(env, ed, ex, flat ? count : checkedMul(count, L.ndim, op), kI32, op, &out));
   res.Set(1u, Napi::Number::New(env, (double)count));
-  nonzeroFill(ed->ctx->pool, x->dtype, flat ? C : L, xp, chunks, flat, static_cast<int32_t*>(out->data));
+  const int dt = x->dtype;
+  const StridedLayout<1> F = flat ? C : L;
+  int32_t* o = static_cast<int32_t*>(out->data);
+  ex.run([=] { fill(ex, dt, F, xp, chunks, flat, o); });
   return res;
 }
 
@@ -126,15 +138,20 @@ Napi::Value MaskedSelect(const Napi::CallbackInfo& info) {
   checkExtent(L, 1, mOff, mask, op, "mask");
   L.coalesce();
   const uint8_t* mp = dataAs<uint8_t>(mask, mOff);
+  const Exec ex = execFor(ed, op, {x, mask});
+  const SelectOps& k = ex.backend->select;
+  auto fill = need(k.maskedSelectFill, ex, op);
   MaskChunks chunks;
-  if (L.numel > 0) countMask(ed->ctx->pool, L, mp, chunks);
+  if (L.numel > 0) need(k.countMask, ex, op)(ex, L, mp, chunks);
   const int64_t count = chunks.total();
   Storage* out;
   Napi::Array res = Napi::Array::New(env, 2);
-  res.Set(0u, newOutput(env, ed, count, x->dtype, op, &out));
+  res.Set(0u, newOutput(env, ed, ex, count, x->dtype, op, &out));
   res.Set(1u, Napi::Number::New(env, (double)count));
-  maskedSelectFill(ed->ctx->pool, x->dtype, L, dataAs<uint8_t>(x, xOff * (int64_t)dtypeSize(x->dtype)), mp, chunks,
-                   out->data);
+  const int dt = x->dtype;
+  const void* xp = dataAs<uint8_t>(x, xOff * (int64_t)dtypeSize(dt));
+  void* o = out->data;
+  ex.run([=] { fill(ex, dt, L, xp, mp, chunks, o); });
   return res;
 }
 

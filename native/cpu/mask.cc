@@ -92,19 +92,22 @@ void selectTyped(ThreadPool& pool, const StridedLayout<2>& L, const T* x, const 
 
 }  // namespace
 
-void countNonzero(ThreadPool& pool, int dtype, const StridedLayout<1>& L, const void* x, MaskChunks& c) {
+void countNonzero(const Exec& ex, int dtype, const StridedLayout<1>& L, const void* x, MaskChunks& c) {
+  ThreadPool& pool = ex.pool();
   dispatchDType(dtype, [&](auto z) {
     using T = decltype(z);
     countTyped<1, T>(pool, L, 0, static_cast<const T*>(x), c);
   });
 }
 
-void countMask(ThreadPool& pool, const StridedLayout<2>& L, const uint8_t* mask, MaskChunks& c) {
+void countMask(const Exec& ex, const StridedLayout<2>& L, const uint8_t* mask, MaskChunks& c) {
+  ThreadPool& pool = ex.pool();
   countTyped<2, uint8_t>(pool, L, 1, mask, c);
 }
 
-void nonzeroFill(ThreadPool& pool, int dtype, const StridedLayout<1>& L, const void* x, const MaskChunks& c, bool flat,
+void nonzeroFill(const Exec& ex, int dtype, const StridedLayout<1>& L, const void* x, const MaskChunks& c, bool flat,
                  int32_t* out) {
+  ThreadPool& pool = ex.pool();
   if (c.total() == 0 || (!flat && L.ndim == 0)) return;
   dispatchDType(dtype, [&](auto z) {
     using T = decltype(z);
@@ -112,8 +115,9 @@ void nonzeroFill(ThreadPool& pool, int dtype, const StridedLayout<1>& L, const v
   });
 }
 
-void maskedSelectFill(ThreadPool& pool, int dtype, const StridedLayout<2>& L, const void* x, const uint8_t* mask,
+void maskedSelectFill(const Exec& ex, int dtype, const StridedLayout<2>& L, const void* x, const uint8_t* mask,
                       const MaskChunks& c, void* out) {
+  ThreadPool& pool = ex.pool();
   if (c.total() == 0) return;
   // only moves elements: dispatch on the element size
   switch (dtypeSize(dtype)) {

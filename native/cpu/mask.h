@@ -9,30 +9,26 @@
 #include <vector>
 
 #include "../core/shape.h"
-#include "../core/threadpool.h"
+#include "../backend/select.h"
+#include "../core/exec.h"
 
 namespace tf {
 
-struct MaskChunks {
-  int64_t chunk = 0;           // elements per chunk (the last may be shorter)
-  std::vector<int64_t> start;  // first output row of each chunk; one more entry: the total
-  int64_t total() const { return start.empty() ? 0 : start.back(); }
-};
 
 // Counts the nonzero elements of x (NaN counts, -0 does not) over L (any dtype).
-void countNonzero(ThreadPool& pool, int dtype, const StridedLayout<1>& L, const void* x, MaskChunks& c);
+void countNonzero(const Exec& ex, int dtype, const StridedLayout<1>& L, const void* x, MaskChunks& c);
 // Counts the true elements of the bool operand 1 of L.
-void countMask(ThreadPool& pool, const StridedLayout<2>& L, const uint8_t* mask, MaskChunks& c);
+void countMask(const Exec& ex, const StridedLayout<2>& L, const uint8_t* mask, MaskChunks& c);
 
 // Writes each nonzero element's position: with flat, its row-major index (out: total
 // elements); else its coordinates over L's dims (out: total x L.ndim, row-major), so L
 // must keep the tensor's own dims (not coalesced). c must come from countNonzero over the
 // same elements in the same order.
-void nonzeroFill(ThreadPool& pool, int dtype, const StridedLayout<1>& L, const void* x, const MaskChunks& c, bool flat,
+void nonzeroFill(const Exec& ex, int dtype, const StridedLayout<1>& L, const void* x, const MaskChunks& c, bool flat,
                  int32_t* out);
 
 // out[r] = the r-th element of x (operand 0 of L) where the mask (operand 1) is true.
-void maskedSelectFill(ThreadPool& pool, int dtype, const StridedLayout<2>& L, const void* x, const uint8_t* mask,
+void maskedSelectFill(const Exec& ex, int dtype, const StridedLayout<2>& L, const void* x, const uint8_t* mask,
                       const MaskChunks& c, void* out);
 
 }  // namespace tf

@@ -115,8 +115,9 @@ void sortTyped(ThreadPool& pool, const StridedLayout<2>& rows, const SortSpec& s
 
 }  // namespace
 
-void sortRows(ThreadPool& pool, int dtype, const StridedLayout<2>& rows, const SortSpec& spec, const void* x,
+void sortRows(const Exec& ex, int dtype, const StridedLayout<2>& rows, const SortSpec& spec, const void* x,
               void* values, int32_t* indices) {
+  ThreadPool& pool = ex.pool();
   if (rows.numel == 0 || spec.k == 0 || spec.len == 0) return;
   dispatchDType(dtype, [&](auto z) {
     using T = decltype(z);

@@ -4,19 +4,11 @@
 #include <cstdint>
 
 #include "../core/shape.h"
-#include "../core/threadpool.h"
+#include "../backend/select.h"
+#include "../core/exec.h"
 
 namespace tf {
 
-// What each row produces: the first k elements of the row's order.
-struct SortSpec {
-  int64_t len = 0;      // elements in a row of x
-  int64_t xStep = 0;    // x's stride along the row
-  int64_t k = 0;        // elements written per row (k == len: a full sort)
-  int64_t outStep = 0;  // the outputs' stride along the row
-  bool descending = false;
-  bool sorted = true;  // false: the k selected elements come in no particular order
-};
 
 // Rows: one per position of `rows`, the layout of the other dims (operand 0: values and
 // indices, which share one layout; operand 1: x). The order is ascending (descending when
@@ -24,7 +16,7 @@ struct SortSpec {
 // order (a stable sort), which also decides which of equal keys topk keeps. k < len selects
 // (nth_element) instead of sorting the whole row. values may be null (argsort). Rows are
 // sorted in parallel above a work threshold; results do not depend on the thread count.
-void sortRows(ThreadPool& pool, int dtype, const StridedLayout<2>& rows, const SortSpec& spec, const void* x,
+void sortRows(const Exec& ex, int dtype, const StridedLayout<2>& rows, const SortSpec& spec, const void* x,
               void* values, int32_t* indices);
 
 }  // namespace tf
