@@ -1,5 +1,5 @@
 // backward(), grads(), grad(), valueAndGrad(), noGrad(), detach(), requiresGrad_(),
-// gradcheck(), and sumToShape (the broadcasting helper every binary gradient uses).
+// gradcheck(). sumTo / sumToShape live in sum-to.ts (re-exported here).
 //
 // Backward: topological order from the output, then reverse replay. Each node's closure
 // gets the output's summed gradient; the contributions for each input are added up.
@@ -10,45 +10,13 @@
 import { Tensor } from '../tensor';
 import { fail, describe, fmtShape } from '../core/errors';
 import { scopes, Disposable } from '../core/scope';
-import { DType, isFloat } from '../core/dtype';
+import { isFloat } from '../core/dtype';
 import { Node, setGradEnabled, record } from './tape';
 import { tape } from './state';
-import { sum } from '../ops/reduce';
-import { reshape } from '../ops/views';
 import { add } from '../ops/binary';
 import { onesLike, zerosLike, tensor } from '../ops/creation';
 import { cast } from '../ops/cast';
-
-// ---- sum-to-shape --------------------------------------------------------------------------
-
-/**
- * @internal Reduces a broadcast gradient back to `shape` (sums the leading extra dims and
- * the dims where shape has 1) and casts it to `dtype`. Returns g itself when nothing changes.
- */
-export function sumToShape(g: Tensor, shape: readonly number[], dtype: DType): Tensor {
-  const gs = g.shape;
-  const lead = gs.length - shape.length;
-  let same = lead === 0;
-  const axes: number[] = [];
-  for (let d = 0; d < gs.length; d++) {
-    if (d < lead) axes.push(d);
-    else if (shape[d - lead] === 1 && gs[d] !== 1) axes.push(d);
-    else if (shape[d - lead] !== gs[d]) fail('backward', `cannot sum a gradient of shape ${fmtShape(gs)} to ${fmtShape(shape)}`, 'ERR_SHAPE');
-  }
-  if (axes.length > 0) same = false;
-  // temporaries are not disposed here: inside backward() the pass frees them (and with
-  // createGraph they are part of the new graph)
-  let r = g;
-  if (!same) r = reshape(sum(g, axes, true), shape as number[]);
-  if (r.dtype !== dtype) r = cast(r, dtype);
-  return r;
-}
-
-/** @internal sumToShape for an operand that may be a plain number (gets no gradient). */
-export function sumTo(g: Tensor, x: unknown): Tensor | null {
-  if (!(x instanceof Tensor)) return null;
-  return sumToShape(g, x.shape, x.dtype);
-}
+export { sumTo, sumToShape } from './sum-to';
 
 // ---- the engine ------------------------------------------------------------------------------
 

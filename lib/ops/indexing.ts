@@ -19,7 +19,7 @@ import { emptyTensor, tensor, zeros } from './creation';
 import { _tensorArg, reshape, broadcastTo } from './views';
 import { record, tracked } from '../autograd/tape';
 import { tape } from '../autograd/state';
-import { sumToShape } from '../autograd/grad';
+import { sumToShape } from '../autograd/sum-to';
 import { pad } from './join';
 
 export type IndicesLike = Tensor | number | number[] | number[][] | number[][][] | Int32Array | unknown[];

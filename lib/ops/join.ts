@@ -5,6 +5,8 @@
 // output; tile copies a stride-0 broadcast of x into the output viewed as interleaved
 // [r0, d0, r1, d1, ...] dims; pad fills, then copies x into the interior; flip copies a
 // negative-stride view (a copy, as torch.flip). split/chunk/unstack return views, as torch.
+// tile's gradient calls sum as a Tensor method: reduce.ts is built on this file (cumsum's
+// gradient flips), so importing it here would close an import cycle.
 import { native, writeLayout } from '../core/native';
 import { DType, promoteTypes } from '../core/dtype';
 import { fail, fmtShape, describe } from '../core/errors';
@@ -14,8 +16,7 @@ import { emptyTensor, filled } from './creation';
 import { _fmtArg, _tensorArg, _viewOf, select, slice, reshape } from './views';
 import { record, tracked, needsGradList } from '../autograd/tape';
 import { tape } from '../autograd/state';
-import { sumToShape } from '../autograd/grad';
-import { sum } from './reduce';
+import { sumToShape } from '../autograd/sum-to';
 
 function isInt(v: unknown): v is number {
   return typeof v === 'number' && Number.isInteger(v);
@@ -278,7 +279,7 @@ function tileImpl(x: Tensor, reps: number[], op: string): Tensor {
   if (tape.on && tracked(x)) {
     // gradient: g viewed as [r0, d0, r1, d1, ...], summed over the rep dims
     const repAxes = r.map((_v, i) => 2 * i);
-    record(out, op, [x], (g) => [reshape(sum(reshape(g, ishape), repAxes), x.shape)]);
+    record(out, op, [x], (g) => [reshape(reshape(g, ishape).sum(repAxes), x.shape)]);
   }
   return out;
 }

@@ -9,7 +9,7 @@ import { sameShape } from '../core/shape';
 import { Tensor } from '../tensor';
 import { record, tracked } from '../autograd/tape';
 import { tape } from '../autograd/state';
-import { sumToShape } from '../autograd/grad';
+import { sumToShape } from '../autograd/sum-to';
 import { matmul } from './matmul';
 import { transpose, unsqueeze, squeeze } from './views';
 import { mul } from './binary';

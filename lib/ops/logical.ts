@@ -7,10 +7,9 @@ import { fail, describe } from '../core/errors';
 import { broadcastShapes } from '../core/shape';
 import { Tensor } from '../tensor';
 import { Binary, Unary } from './opcodes';
-import { TensorLike, binaryOp, checkOperand, checkScalarFor, resultDType, writeStrides } from './binary';
-import { unaryOp } from './unary';
+import { TensorLike, binaryOp, checkOperand, checkScalarFor, resultDType, writeStrides, unaryOp } from './elementwise';
 import { record, needsGrad } from '../autograd/tape';
-import { sumTo } from '../autograd/grad';
+import { sumTo } from '../autograd/sum-to';
 
 export function eq(a: TensorLike, b: TensorLike): Tensor {
   return binaryOp(Binary.Eq, 'eq', a, b);

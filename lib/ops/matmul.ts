@@ -9,7 +9,7 @@ import { fail, describe, fmtShape } from '../core/errors';
 import { Tensor } from '../tensor';
 import { record, tracked } from '../autograd/tape';
 import { tape } from '../autograd/state';
-import { sumToShape } from '../autograd/grad';
+import { sumToShape } from '../autograd/sum-to';
 import { reshape, transpose } from './views';
 
 function tensorArg(x: unknown, op: string, arg: string): Tensor {

@@ -3,19 +3,21 @@
 // dtypes (as PyTorch): float math on int32/bool input computes in float32 — the kernel reads
 // the int/bool input directly, no temporary. neg/abs/sign/square/relu/clip keep int32;
 // floor/ceil/round of int32/bool are copies; isnan/isfinite give bool.
-import { native, meta } from '../core/native';
-import { DType, DTYPE_CODE, isFloat } from '../core/dtype';
+import { DType, isFloat } from '../core/dtype';
 import { fail, describe } from '../core/errors';
-import { isContiguous } from '../core/shape';
 import { Tensor } from '../tensor';
-import { Binary, Unary, UNARY_OP_COUNT } from './opcodes';
-import { binaryOp, checkOperand, add, sub, mul, div, reluGrad } from './binary';
+import { Binary, Unary } from './opcodes';
+import { binaryOp, checkOperand, checkTensor, unaryOp, unaryRaw } from './elementwise';
+import { add, sub, mul, div, reluGrad } from './binary';
 import { record, tracked } from '../autograd/tape';
 import { tape } from '../autograd/state';
 import { cast } from './cast';
 import { gt, ge, le, lt, logicalAnd, logicalOr, where } from './logical';
-import { sumTo } from '../autograd/grad';
+import { sumTo } from '../autograd/sum-to';
 import { zerosLike } from './creation';
+
+// the dispatch helpers stay importable from here, where op files have always found them
+export { unaryOp, unaryRaw } from './elementwise';
 
 /** @internal records a one-input op whose gradient is `fn(g)` (written with public ops). */
 function rec1(out: Tensor, name: string, x: Tensor, fn: (g: Tensor) => Tensor): Tensor {
@@ -34,81 +36,9 @@ function maskOf(m: Tensor, like: Tensor): Tensor {
   return cast(m, like.dtype);
 }
 
-/** How an op's compute dtype follows from the input dtype. */
-const enum Kind {
-  /** float math: int32/bool compute in float32 */
-  Float = 0,
-  /** int32 stays int32; bool is handled per op */
-  Int = 1,
-  /** predicate: computed on the input dtype, result bool */
-  Pred = 2,
-}
-const KIND = new Uint8Array(UNARY_OP_COUNT); // Kind.Float by default
-for (const c of [Unary.Neg, Unary.Abs, Unary.Sign, Unary.Square, Unary.Relu, Unary.Clip, Unary.Floor, Unary.Ceil, Unary.Round])
-  KIND[c] = Kind.Int;
-for (const c of [Unary.IsNan, Unary.IsFinite, Unary.LogicalNot]) KIND[c] = Kind.Pred;
-
-function checkTensor(x: unknown, op: string): Tensor {
-  if (x instanceof Tensor) return x._live(op);
-  return fail(op, `x must be a Tensor, got ${describe(x)}`);
-}
-
 function checkNumber(v: unknown, op: string, arg: string): number {
   if (typeof v !== 'number') fail(op, `${arg} must be a number, got ${describe(v)}`);
   return v as number;
-}
-
-/**
- * @internal Runs unary kernel `code` on x computing in `dtype` (x may be int32/bool with
- * dtype float32, or bool with dtype int32). The result is bool for predicates, else dtype.
- */
-export function unaryRaw(code: Unary, x: Tensor, dtype: DType, alpha: number, beta: number): Tensor {
-  const shape = x.shape;
-  if (isContiguous(shape, x._strides)) {
-    meta[0] = 1;
-    meta[1] = x.size;
-    meta[2] = 1;
-    meta[3] = 1;
-  } else {
-    const n = shape.length;
-    meta[0] = n;
-    for (let d = 0; d < n; d++) {
-      meta[1 + d] = shape[d];
-      meta[1 + n + d] = 0; // out strides: set natively (always contiguous)
-      meta[1 + 2 * n + d] = x._strides[d];
-    }
-  }
-  const h = native.unary(code, DTYPE_CODE[dtype], x._h, x._offset, alpha, beta);
-  return Tensor._fromHandle(h, shape.slice(), KIND[code] === Kind.Pred ? 'bool' : dtype);
-}
-
-/**
- * @internal Validates x, picks the compute dtype from the op's kind and runs the kernel.
- * alpha/beta are the op's parameters (see native/binding/elementwise.cc).
- */
-export function unaryOp(code: Unary, op: string, x: Tensor, alpha = 0, beta = 0): Tensor {
-  checkTensor(x, op);
-  const d = x.dtype;
-  const kind = KIND[code];
-  let dtype: DType = d;
-  if (kind === Kind.Float) {
-    if (!isFloat(d)) dtype = 'float32';
-  } else if (kind === Kind.Int && d === 'bool') {
-    switch (code) {
-      case Unary.Neg:
-        fail(op, 'negation of a bool tensor is not supported; use logicalNot', 'ERR_DTYPE');
-      // eslint-disable-next-line no-fallthrough
-      case Unary.Square:
-      case Unary.Clip:
-        dtype = 'int32'; // as PyTorch's integer result (int64 there)
-        break;
-      default:
-        return x._copyAs('bool'); // abs/sign/relu/floor/ceil/round of a bool is itself
-    }
-  } else if (kind === Kind.Int && d === 'int32' && (code === Unary.Floor || code === Unary.Ceil || code === Unary.Round)) {
-    return x._copyAs('int32');
-  }
-  return unaryRaw(code, x, dtype, alpha, beta);
 }
 
 // ---- math -------------------------------------------------------------------------------

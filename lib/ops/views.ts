@@ -7,6 +7,8 @@
 // contiguous buffer, as torch.reshape does.
 // Views may carry stride 0 (broadcast) and negative strides (stridedSlice with a
 // negative step); every kernel walks (shape, strides, offset), so later ops handle them.
+// Gradients that need pad (join.ts, which is built on this file) call it as a Tensor
+// method, so the two files do not import each other.
 import { native, writeLayout } from '../core/native';
 import { DTYPE_CODE } from '../core/dtype';
 import { fail, fmtShape, describe } from '../core/errors';
@@ -14,8 +16,7 @@ import { MAX_DIMS, MAX_NUMEL, contiguousStrides, normAxis, numel } from '../core
 import { Tensor } from '../tensor';
 import { record, tracked } from '../autograd/tape';
 import { tape } from '../autograd/state';
-import { sumToShape } from '../autograd/grad';
-import { pad } from './join';
+import { sumToShape } from '../autograd/sum-to';
 import { zeros } from './creation';
 
 /** @internal records a view op whose gradient is fn(g). */
@@ -304,7 +305,7 @@ export function slice(x: Tensor, begin: number[] | number, size?: number[] | num
     pads[d] = [bd, dim - bd - sd];
   }
   // gradient: g padded with zeros back to x's shape
-  return recView(_viewOf(x, shape, x._strides.slice(), offset), op, x, (g) => pad(g, pads));
+  return recView(_viewOf(x, shape, x._strides.slice(), offset), op, x, (g) => g.pad(pads));
 }
 
 export interface StridedSliceOptions {
@@ -490,7 +491,7 @@ export function select(x: Tensor, axis: number, index: number): Tensor {
   return recView(_viewOf(x, shape, strides, offset), op, x, (g) => {
     const pads: [number, number][] = x.shape.map(() => [0, 0] as [number, number]);
     pads[a] = [i, dim - i - 1];
-    return pad(unsqueeze(g, a), pads);
+    return unsqueeze(g, a).pad(pads);
   });
 }
 
