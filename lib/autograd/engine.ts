@@ -7,6 +7,7 @@
 // survivors. With createGraph the replay records (gradients of gradients), and nothing
 // is freed eagerly (the intermediates are part of the new graph; the GC frees them).
 import { Tensor } from '../tensor';
+import { checkTensor } from '../core/validate';
 import { fail, describe, fmtShape } from '../core/errors';
 import { scopes, Disposable } from '../core/scope';
 import { Node, setGradEnabled, record } from './tape';
@@ -186,8 +187,7 @@ function makeSeed(op: string, y: Tensor, gradOutput: Tensor | undefined): Tensor
     }
     return s;
   }
-  if (!(gradOutput instanceof Tensor)) fail(op, `gradOutput must be a Tensor, got ${describe(gradOutput)}`);
-  gradOutput._live(op);
+  checkTensor(gradOutput, op, 'gradOutput');
   if (gradOutput.shape.length !== y.shape.length || gradOutput.shape.some((d, i) => d !== y.shape[i]))
     fail(op, `gradOutput has shape ${fmtShape(gradOutput.shape)}, the output has shape ${fmtShape(y.shape)}`, 'ERR_SHAPE');
   const s = gradOutput.dtype === y.dtype ? alias(gradOutput) : cast(gradOutput, y.dtype);
@@ -197,8 +197,7 @@ function makeSeed(op: string, y: Tensor, gradOutput: Tensor | undefined): Tensor
 }
 
 function checkRoot(op: string, y: unknown): Tensor {
-  if (!(y instanceof Tensor)) fail(op, `the output must be a Tensor, got ${describe(y)}`);
-  const t = (y as Tensor)._live(op);
+  const t = checkTensor(y, op, 'the output');
   if (t._node === null && !t._rg)
     fail(op, 'the output does not require grad: no input of the computation had requiresGrad set (or it ran inside noGrad)');
   if (t._node !== null && (t._node as Node).released) fail(op, RELEASED_MSG);
@@ -259,10 +258,7 @@ export function grads(y: Tensor, xs: Tensor[], gradOutput?: Tensor, options?: Ba
   const op = 'grads';
   const t = checkRoot(op, y);
   if (!Array.isArray(xs)) fail(op, `xs must be an array of tensors, got ${describe(xs)}`);
-  for (let i = 0; i < xs.length; i++) {
-    if (!(xs[i] instanceof Tensor)) fail(op, `xs[${i}] must be a Tensor, got ${describe(xs[i])}`);
-    xs[i]._live(op);
-  }
+  for (let i = 0; i < xs.length; i++) checkTensor(xs[i], op, `xs[${i}]`);
   const seed = makeSeed(op, t, gradOutput);
   const res = run(op, t, seed, options ?? {}, xs);
   const result: Tensor[] = [];

@@ -3,6 +3,7 @@
 // and the Tensor methods backward / requiresGrad_ / detach / gradFn / isLeaf.
 // sumTo / sumToShape (sum-to.ts) are re-exported for the op files that import them from here.
 import { Tensor } from '../tensor';
+import { checkTensor } from '../core/validate';
 import { fail, describe } from '../core/errors';
 import { isFloat } from '../core/dtype';
 import { Node, record, enableGrad } from './tape';
@@ -20,16 +21,14 @@ export { sumTo, sumToShape } from './sum-to';
 
 /** A tensor over the same storage that is not part of any graph (no gradient flows back through it). */
 export function detach(x: Tensor): Tensor {
-  if (!(x instanceof Tensor)) fail('detach', `x must be a Tensor, got ${describe(x)}`);
-  return alias(x._live('detach'));
+  return alias(checkTensor(x, 'detach'));
 }
 
 type GradFn = (...args: Tensor[]) => Tensor;
 
 function prepareArgs(op: string, args: Tensor[]): Tensor[] {
   return args.map((a, i) => {
-    if (!(a instanceof Tensor)) return fail(op, `argument ${i} must be a Tensor, got ${describe(a)}`);
-    a._live(op);
+    checkTensor(a, op, `argument ${i}`);
     if (!isFloat(a.dtype)) fail(op, `argument ${i} must be float32 or float64 to be differentiated, got ${a.dtype}`, 'ERR_DTYPE');
     const d = alias(a);
     // an argument already on a tape (grad of grad) stays connected to it through an

@@ -1,5 +1,6 @@
 // gradcheck: backward's gradients against float64 central differences (torch.autograd.gradcheck).
 import { Tensor } from '../tensor';
+import { checkTensor } from '../core/validate';
 import { fail, describe, fmtShape } from '../core/errors';
 import { noGrad, enableGrad } from './tape';
 import { grads } from './engine';
@@ -29,8 +30,7 @@ export function gradcheck(f: (...xs: Tensor[]) => Tensor, inputs: Tensor[], opti
   if (typeof f !== 'function') fail(op, `f must be a function, got ${describe(f)}`);
   if (!Array.isArray(inputs)) fail(op, `inputs must be an array of tensors, got ${describe(inputs)}`);
   inputs.forEach((x, i) => {
-    if (!(x instanceof Tensor)) fail(op, `inputs[${i}] must be a Tensor, got ${describe(x)}`);
-    x._live(op);
+    checkTensor(x, op, `inputs[${i}]`);
     if (x.dtype !== 'float64') fail(op, `inputs[${i}] must be float64 for finite differences, got ${x.dtype}`, 'ERR_DTYPE');
   });
   // private contiguous copies that can be perturbed element by element

@@ -12,7 +12,8 @@ import { eq, lt, gt } from './logical';
 import { TensorLike, binaryOp } from './elementwise';
 
 // the dispatch helpers stay importable from here, where op files have always found them
-export { withScalar, resultDType, checkOperand, asTensor, checkScalarFor, binaryOp, writeStrides } from './elementwise';
+export { withScalar, resultDType, checkOperand, asTensor, checkScalarFor, binaryOp } from './elementwise';
+export { writeStrides } from '../core/meta';
 export type { TensorLike } from './elementwise';
 
 // ---- the ops ----------------------------------------------------------------------------

@@ -7,10 +7,12 @@
 // scalar: it takes the tensor's dtype, except that a fractional (or non-finite) number
 // with an int/bool tensor gives float32, and an integer with a bool tensor gives int32
 // (as PyTorch). Each binary op's result dtype comes from its rule in RULE below.
-import { native, meta } from '../core/native';
+import { native } from '../core/native';
+import { writeBroadcast, writeFlat, writeUnaryLayout } from '../core/meta';
+import { checkTensor } from '../core/validate';
 import { DType, DTYPES, DTYPE_CODE, isFloat, promoteTypes } from '../core/dtype';
 import { fail, describe } from '../core/errors';
-import { broadcastShapes, broadcastStrides, isContiguous, sameShape } from '../core/shape';
+import { broadcastShapes, isContiguous, sameShape } from '../core/shape';
 import { Tensor } from '../tensor';
 import { Binary, BINARY_OP_COUNT, Unary, UNARY_OP_COUNT } from './opcodes';
 
@@ -118,11 +120,8 @@ export function checkOperand(x: unknown, op: string, arg: string): TensorLike {
   return fail(op, `${arg} must be a Tensor, a number or a boolean, got ${describe(x)}`);
 }
 
-/** @internal */
-export function asTensor(x: unknown, op: string, arg: string): Tensor {
-  if (x instanceof Tensor) return x._live(op);
-  return fail(op, `${arg} must be a Tensor, got ${describe(x)}`);
-}
+/** @internal the shared tensor check (core/validate.ts), under its old name here. */
+export const asTensor = checkTensor;
 
 /** @internal checks a scalar can be held exactly enough by dtype (int32 range). */
 export function checkScalarFor(x: number | boolean, dtype: DType, op: string, arg: string): void {
@@ -144,21 +143,13 @@ export function binaryOp(code: Binary, op: string, a: TensorLike, b: TensorLike)
     if (o >= 0 && isContiguous(a.shape, a._strides)) {
       if (b instanceof Tensor) {
         if (b.dtype === a.dtype && !b._disposed && sameShape(a.shape, b.shape) && isContiguous(b.shape, b._strides)) {
-          meta[0] = 1;
-          meta[1] = a.size;
-          meta[2] = 1;
-          meta[3] = 1;
-          meta[4] = 1;
+          writeFlat(a.size, 3);
           const h = native.binary(code, dc, a._h, a._offset, b._h, b._offset);
           return Tensor._fromHandle(h, a.shape.slice(), DTYPES[o]);
         }
       } else if (typeof b === 'number' && dc <= 1) {
         // float tensor op number: the number takes the tensor's dtype
-        meta[0] = 1;
-        meta[1] = a.size;
-        meta[2] = 1;
-        meta[3] = 1;
-        meta[4] = 0;
+        writeFlat(a.size, 3, 0);
         const h = native.binary(code, dc, a._h, a._offset, b, -1);
         return Tensor._fromHandle(h, a.shape.slice(), DTYPES[o]);
       }
@@ -194,14 +185,7 @@ function binarySlow(code: Binary, op: string, a: TensorLike, b: TensorLike): Ten
   try {
     if (ta && ta.dtype !== dtype) ta = castA = ta._copyAs(dtype);
     if (tb && tb.dtype !== dtype) tb = castB = tb._copyAs(dtype);
-    const n = outShape.length;
-    meta[0] = n;
-    for (let d = 0; d < n; d++) {
-      meta[1 + d] = outShape[d];
-      meta[1 + n + d] = 0; // out strides: set natively (always contiguous)
-    }
-    writeStrides(1 + 2 * n, ta, outShape);
-    writeStrides(1 + 3 * n, tb, outShape);
+    writeBroadcast(outShape, ta, tb);
     const h = native.binary(
       code,
       DTYPE_CODE[dtype],
@@ -217,16 +201,6 @@ function binarySlow(code: Binary, op: string, a: TensorLike, b: TensorLike): Ten
   }
 }
 
-/** @internal writes t's strides broadcast to outShape at meta[pos] (zeros for a scalar). */
-export function writeStrides(pos: number, t: Tensor | null, outShape: readonly number[]): void {
-  const n = outShape.length;
-  if (t === null) {
-    for (let d = 0; d < n; d++) meta[pos + d] = 0;
-    return;
-  }
-  const s = broadcastStrides(t.shape, t._strides, outShape);
-  for (let d = 0; d < n; d++) meta[pos + d] = s[d];
-}
 
 // ---- unary ------------------------------------------------------------------------------
 
@@ -244,11 +218,6 @@ for (const c of [Unary.Neg, Unary.Abs, Unary.Sign, Unary.Square, Unary.Relu, Una
   KIND[c] = Kind.Int;
 for (const c of [Unary.IsNan, Unary.IsFinite, Unary.LogicalNot]) KIND[c] = Kind.Pred;
 
-/** @internal validates a tensor argument named x. */
-export function checkTensor(x: unknown, op: string): Tensor {
-  if (x instanceof Tensor) return x._live(op);
-  return fail(op, `x must be a Tensor, got ${describe(x)}`);
-}
 
 /**
  * @internal Runs unary kernel `code` on x computing in `dtype` (x may be int32/bool with
@@ -256,20 +225,8 @@ export function checkTensor(x: unknown, op: string): Tensor {
  */
 export function unaryRaw(code: Unary, x: Tensor, dtype: DType, alpha: number, beta: number): Tensor {
   const shape = x.shape;
-  if (isContiguous(shape, x._strides)) {
-    meta[0] = 1;
-    meta[1] = x.size;
-    meta[2] = 1;
-    meta[3] = 1;
-  } else {
-    const n = shape.length;
-    meta[0] = n;
-    for (let d = 0; d < n; d++) {
-      meta[1 + d] = shape[d];
-      meta[1 + n + d] = 0; // out strides: set natively (always contiguous)
-      meta[1 + 2 * n + d] = x._strides[d];
-    }
-  }
+  if (isContiguous(shape, x._strides)) writeFlat(x.size, 2);
+  else writeUnaryLayout(shape, x._strides);
   const h = native.unary(code, DTYPE_CODE[dtype], x._h, x._offset, alpha, beta);
   return Tensor._fromHandle(h, shape.slice(), KIND[code] === Kind.Pred ? 'bool' : dtype);
 }

@@ -16,7 +16,8 @@ import { fail, fmtShape, describe } from '../core/errors';
 import { MAX_DIMS, MAX_NUMEL, normAxis, numel } from '../core/shape';
 import { Tensor } from '../tensor';
 import { emptyTensor, tensor, zeros } from './creation';
-import { _tensorArg, reshape, broadcastTo } from './views';
+import { reshape, broadcastTo } from './views';
+import { checkTensor } from '../core/validate';
 import { record, tracked } from '../autograd/tape';
 import { tape } from '../autograd/state';
 import { sumToShape } from '../autograd/sum-to';
@@ -58,7 +59,7 @@ function release(ix: Indices): void {
  */
 export function gather(x: Tensor, indices: IndicesLike, axis = 0): Tensor {
   const op = 'gather';
-  _tensorArg(x, op);
+  checkTensor(x, op);
   if (x.rank === 0) fail(op, 'x must have at least one dim; got a 0-d tensor', 'ERR_AXIS');
   const a = normAxis(axis, x.rank, op);
   const ix = toIndices(indices, op);
@@ -104,7 +105,7 @@ export function gather(x: Tensor, indices: IndicesLike, axis = 0): Tensor {
  */
 export function takeAlongAxis(x: Tensor, indices: IndicesLike, axis: number | null): Tensor {
   const op = 'takeAlongAxis';
-  _tensorArg(x, op);
+  checkTensor(x, op);
   const ix = toIndices(indices, op);
   try {
     const it = ix.t;
@@ -199,8 +200,8 @@ export function takeAlongAxis(x: Tensor, indices: IndicesLike, axis: number | nu
  */
 export function scatterAdd(x: Tensor, axis: number, indices: IndicesLike, src: Tensor): Tensor {
   const op = 'scatterAdd';
-  _tensorArg(x, op);
-  _tensorArg(src, op, 'src');
+  checkTensor(x, op);
+  checkTensor(src, op, 'src');
   const a = normAxis(axis, x.rank, op);
   if (src.dtype !== x.dtype) fail(op, `src has dtype ${src.dtype} but x has ${x.dtype}; cast one of them`, 'ERR_DTYPE');
   const ix = toIndices(indices, op);

@@ -6,16 +6,12 @@ import { DTYPE_CODE } from '../core/dtype';
 import { fail, fmtShape, describe } from '../core/errors';
 import { MAX_DIMS, MAX_NUMEL, contiguousStrides, numel } from '../core/shape';
 import { Tensor } from '../tensor';
+import { checkTensor, isInt } from '../core/validate';
 
-/** @internal checks that x is a live Tensor. */
-export function _tensorArg(x: unknown, op: string, arg = 'x'): Tensor {
-  if (!(x instanceof Tensor)) fail(op, `${arg} must be a Tensor, got ${describe(x)}`);
-  return (x as Tensor)._live(op);
-}
+export { isInt } from '../core/validate';
 
-export function isInt(v: unknown): v is number {
-  return typeof v === 'number' && Number.isInteger(v);
-}
+/** @internal the shared tensor check (core/validate.ts), under the name the view files import. */
+export const _tensorArg = checkTensor;
 
 /** @internal formats a user-supplied (possibly nested) list for an error message; never throws. */
 export function _fmtArg(v: unknown, depth = 0): string {

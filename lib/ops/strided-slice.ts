@@ -8,7 +8,8 @@ import { Tensor } from '../tensor';
 import { record, tracked } from '../autograd/tape';
 import { tape } from '../autograd/state';
 import { zeros } from './creation';
-import { _tensorArg, _viewOf, isInt, toIntList } from './layout';
+import { checkTensor } from '../core/validate';
+import { _viewOf, isInt, toIntList } from './layout';
 
 export interface StridedSliceOptions {
   beginMask?: number;
@@ -39,7 +40,7 @@ export function stridedSlice(
   options?: StridedSliceOptions,
 ): Tensor {
   const op = 'stridedSlice';
-  _tensorArg(x, op);
+  checkTensor(x, op);
   return stridedSliceWith(x, parseStridedSpec(op, begin, end, strides, options));
 }
 

@@ -7,6 +7,7 @@
 import { isFloat } from '../core/dtype';
 import { fail, describe } from '../core/errors';
 import { Tensor } from '../tensor';
+import { checkNumber } from '../core/validate';
 import { Unary } from './opcodes';
 import { unaryOp } from './elementwise';
 import { add, sub, mul, div, reluGrad } from './binary';
@@ -33,10 +34,6 @@ function zeroGrad(out: Tensor, name: string, x: Tensor): Tensor {
   return out;
 }
 
-function checkNumber(v: unknown, op: string, arg: string): number {
-  if (typeof v !== 'number') fail(op, `${arg} must be a number, got ${describe(v)}`);
-  return v as number;
-}
 
 // ---- math -------------------------------------------------------------------------------
 

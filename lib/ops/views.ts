@@ -17,7 +17,8 @@ import { Tensor } from '../tensor';
 import { record, tracked } from '../autograd/tape';
 import { tape } from '../autograd/state';
 import { sumToShape } from '../autograd/sum-to';
-import { _tensorArg, _fmtArg, _viewOf, checkDims, inferShape, isInt, reshapeImpl, toIntList } from './layout';
+import { checkTensor } from '../core/validate';
+import { _fmtArg, _viewOf, checkDims, inferShape, isInt, reshapeImpl, toIntList } from './layout';
 
 export { _tensorArg, _fmtArg, _viewOf, computeStride } from './layout';
 export { stridedSlice } from './strided-slice';
@@ -48,7 +49,7 @@ function inversePerm(perm: readonly number[]): number[] {
  */
 export function reshape(x: Tensor, shape: number[] | number): Tensor {
   const op = 'reshape';
-  _tensorArg(x, op);
+  checkTensor(x, op);
   return recReshape(reshapeImpl(x, inferShape(x, shape, op)), op, x);
 }
 
@@ -58,14 +59,14 @@ export function reshape(x: Tensor, shape: number[] | number): Tensor {
  */
 export function view(x: Tensor, shape: number[] | number): Tensor {
   const op = 'view';
-  _tensorArg(x, op);
+  checkTensor(x, op);
   return recReshape(reshapeImpl(x, inferShape(x, shape, op)), op, x);
 }
 
 /** Reorders dims: result dim i is x's dim dims[i] (negative dims count from the end). */
 export function permute(x: Tensor, dims: number[]): Tensor {
   const op = 'permute';
-  _tensorArg(x, op);
+  checkTensor(x, op);
   const r = x.rank;
   if (!Array.isArray(dims)) fail(op, `dims must be an array of integers, got ${describe(dims)}`, 'ERR_AXIS');
   if (dims.length !== r)
@@ -94,7 +95,7 @@ export function permute(x: Tensor, dims: number[]): Tensor {
  */
 export function transpose(x: Tensor, dim0?: number | number[], dim1?: number): Tensor {
   const op = 'transpose';
-  _tensorArg(x, op);
+  checkTensor(x, op);
   const r = x.rank;
   if (dim0 === undefined || dim0 === null) {
     if (dim1 !== undefined) fail(op, `dim1 given without dim0`, 'ERR_AXIS');
@@ -141,7 +142,7 @@ function permuteFast(x: Tensor, perm: number[]): Tensor {
  */
 export function slice(x: Tensor, begin: number[] | number, size?: number[] | number): Tensor {
   const op = 'slice';
-  _tensorArg(x, op);
+  checkTensor(x, op);
   const r = x.rank;
   const b = toIntList(begin, op, 'begin');
   const s = size === undefined ? [] : toIntList(size, op, 'size');
@@ -171,7 +172,7 @@ export function slice(x: Tensor, begin: number[] | number, size?: number[] | num
 /** torch.select: the slice at `index` along `axis`, with that dim removed (negative index counts from the end). */
 export function select(x: Tensor, axis: number, index: number): Tensor {
   const op = 'select';
-  _tensorArg(x, op);
+  checkTensor(x, op);
   if (x.rank === 0) fail(op, 'cannot select from a 0-d tensor', 'ERR_AXIS');
   const a = normAxis(axis, x.rank, op);
   if (!isInt(index)) fail(op, `index must be an integer, got ${describe(index)}`);
@@ -197,7 +198,7 @@ export function select(x: Tensor, axis: number, index: number): Tensor {
  */
 export function squeeze(x: Tensor, axis?: number | number[]): Tensor {
   const op = 'squeeze';
-  _tensorArg(x, op);
+  checkTensor(x, op);
   const r = x.rank;
   const drop = new Array<boolean>(r).fill(false);
   if (axis === undefined || axis === null) {
@@ -234,7 +235,7 @@ export function expandDims(x: Tensor, axis = 0): Tensor {
 }
 
 function unsqueezeImpl(x: Tensor, axis: number, op: string): Tensor {
-  _tensorArg(x, op);
+  checkTensor(x, op);
   const r = x.rank;
   if (r + 1 > MAX_DIMS) fail(op, `result would have ${r + 1} dims; at most ${MAX_DIMS} are supported`, 'ERR_SHAPE');
   const a = normAxis(axis, r + 1, op);
@@ -268,7 +269,7 @@ function broadcastImpl(x: Tensor, target: number[], op: string, requested: unkno
 /** A stride-0 view of x with numpy broadcasting to `shape` (no copy). */
 export function broadcastTo(x: Tensor, shape: number[]): Tensor {
   const op = 'broadcastTo';
-  _tensorArg(x, op);
+  checkTensor(x, op);
   const target = checkDims(shape, op, false);
   return broadcastImpl(x, target, op, target);
 }
@@ -276,7 +277,7 @@ export function broadcastTo(x: Tensor, shape: number[]): Tensor {
 /** torch.expand: broadcastTo where -1 keeps x's size for that (trailing-aligned) dim. */
 export function expand(x: Tensor, shape: number[]): Tensor {
   const op = 'expand';
-  _tensorArg(x, op);
+  checkTensor(x, op);
   const target = checkDims(shape, op, true);
   const off = target.length - x.rank;
   for (let i = 0; i < target.length; i++) {
@@ -290,7 +291,7 @@ export function expand(x: Tensor, shape: number[]): Tensor {
 /** Merges dims startDim..endDim (inclusive) into one; a 0-d tensor becomes shape [1] (torch). */
 export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
   const op = 'flatten';
-  _tensorArg(x, op);
+  checkTensor(x, op);
   const r = x.rank;
   if (r === 0) {
     normAxis(startDim, 0, op, 'startDim');
@@ -311,7 +312,7 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
  * torch.Tensor.contiguous), else a contiguous copy. Same as the method x.contiguous().
  */
 export function contiguous(x: Tensor): Tensor {
-  return _tensorArg(x, 'contiguous').contiguous();
+  return checkTensor(x, 'contiguous').contiguous();
 }
 
 // x.contiguous() copies a strided tensor: on the tape the gradient passes through unchanged.
