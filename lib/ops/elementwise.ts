@@ -6,7 +6,8 @@
 // Promotion: bool < int32 < float32 < float64 between tensors. A JS number is a weak
 // scalar: it takes the tensor's dtype, except that a fractional (or non-finite) number
 // with an int/bool tensor gives float32, and an integer with a bool tensor gives int32
-// (as PyTorch). Each binary op's result dtype comes from its rule in RULE below.
+// (as PyTorch). Each op's dtype rule comes from its facts in opcodes.ts, generated from
+// scripts/ops.json (the same table native/cpu/opcodes.h is generated from).
 import { native } from '../core/native';
 import { writeBroadcast, writeFlat, writeUnaryLayout } from '../core/meta';
 import { checkTensor } from '../core/validate';
@@ -14,52 +15,11 @@ import { DType, DTYPES, DTYPE_CODE, isFloat, promoteTypes } from '../core/dtype'
 import { fail, describe } from '../core/errors';
 import { broadcastShapes, isContiguous, sameShape } from '../core/shape';
 import { Tensor } from '../tensor';
-import { Binary, BINARY_OP_COUNT, Unary, UNARY_OP_COUNT } from './opcodes';
+import { Binary, BINARY_OP_COUNT, BINARY_OPS, BinaryRule, Unary, UNARY_OP_COUNT, UNARY_OPS, UnaryKind } from './opcodes';
 
 export type TensorLike = Tensor | number | boolean;
 
 // ---- per-op rules -----------------------------------------------------------------------
-
-/** How an op's result dtype follows from the promoted input dtype. */
-const enum Rule {
-  /** result = compute dtype = promoted dtype */
-  Same = 0,
-  /** true division: int/bool inputs compute in float32 */
-  Float = 1,
-  /** comparisons / logical ops: computed in the promoted dtype, result bool */
-  Bool = 2,
-}
-
-interface OpInfo {
-  name: string;
-  rule: Rule;
-  /** false: undefined on bool operands (PyTorch refuses these too) */
-  bool: boolean;
-}
-
-const OPS: OpInfo[] = [];
-function def(code: Binary, name: string, rule: Rule, bool = true): void {
-  OPS[code] = { name, rule, bool };
-}
-def(Binary.Add, 'add', Rule.Same);
-def(Binary.Sub, 'sub', Rule.Same, false);
-def(Binary.Mul, 'mul', Rule.Same);
-def(Binary.Div, 'div', Rule.Float);
-def(Binary.Pow, 'pow', Rule.Same, false);
-def(Binary.Maximum, 'maximum', Rule.Same);
-def(Binary.Minimum, 'minimum', Rule.Same);
-def(Binary.Mod, 'mod', Rule.Same, false);
-def(Binary.Eq, 'eq', Rule.Bool);
-def(Binary.Ne, 'ne', Rule.Bool);
-def(Binary.Lt, 'lt', Rule.Bool);
-def(Binary.Le, 'le', Rule.Bool);
-def(Binary.Gt, 'gt', Rule.Bool);
-def(Binary.Ge, 'ge', Rule.Bool);
-def(Binary.LogicalAnd, 'logicalAnd', Rule.Bool);
-def(Binary.LogicalOr, 'logicalOr', Rule.Bool);
-def(Binary.LogicalXor, 'logicalXor', Rule.Bool);
-def(Binary.ReluGrad, 'reluGrad', Rule.Same);
-if (OPS.length !== BINARY_OP_COUNT) throw new Error('elementwise.ts: op table out of step with opcodes.ts');
 
 /**
  * FAST_OUT[code * 4 + dtypeCode]: the output dtype code when both operands already have
@@ -68,12 +28,12 @@ if (OPS.length !== BINARY_OP_COUNT) throw new Error('elementwise.ts: op table ou
  */
 const FAST_OUT = new Int8Array(BINARY_OP_COUNT * 4).fill(-1);
 for (let code = 0; code < BINARY_OP_COUNT; code++) {
-  const { rule, bool } = OPS[code];
+  const { rule, boolOk } = BINARY_OPS[code];
   for (let dc = 0; dc < 4; dc++) {
     const d = DTYPES[dc];
-    if (d === 'bool' && !bool) continue;
-    if (rule === Rule.Float && !isFloat(d)) continue;
-    FAST_OUT[code * 4 + dc] = rule === Rule.Bool ? DTYPE_CODE.bool : dc;
+    if (d === 'bool' && !boolOk) continue;
+    if (rule === BinaryRule.Float && !isFloat(d)) continue;
+    FAST_OUT[code * 4 + dc] = rule === BinaryRule.Bool ? DTYPE_CODE.bool : dc;
   }
 }
 
@@ -161,14 +121,12 @@ export function binaryOp(code: Binary, op: string, a: TensorLike, b: TensorLike)
 function binarySlow(code: Binary, op: string, a: TensorLike, b: TensorLike): Tensor {
   checkOperand(a, op, 'a');
   checkOperand(b, op, 'b');
-  const info = OPS[code];
+  const info = BINARY_OPS[code];
   const promoted = resultDType([a, b]);
   let dtype = promoted;
-  if (info.rule === Rule.Float && !isFloat(dtype)) dtype = 'float32';
-  if (dtype === 'bool' && !info.bool) {
-    const hint = code === Binary.Sub ? '; use logicalXor for bool tensors' : '; cast to int32 or float32 first';
-    fail(op, `not defined for bool operands${hint}`, 'ERR_DTYPE');
-  }
+  if (info.rule === BinaryRule.Float && !isFloat(dtype)) dtype = 'float32';
+  if (dtype === 'bool' && !info.boolOk)
+    fail(op, `not defined for bool operands; ${info.boolHint ?? 'cast to int32 or float32 first'}`, 'ERR_DTYPE');
   const aIsT = a instanceof Tensor;
   const bIsT = b instanceof Tensor;
   if (!aIsT) checkScalarFor(a, dtype, op, 'a');
@@ -194,7 +152,7 @@ function binarySlow(code: Binary, op: string, a: TensorLike, b: TensorLike): Ten
       tb ? tb._h : Number(b),
       tb ? tb._offset : -1,
     );
-    return Tensor._fromHandle(h, outShape.slice(), info.rule === Rule.Bool ? 'bool' : dtype);
+    return Tensor._fromHandle(h, outShape.slice(), info.rule === BinaryRule.Bool ? 'bool' : dtype);
   } finally {
     castA?.dispose();
     castB?.dispose();
@@ -204,20 +162,9 @@ function binarySlow(code: Binary, op: string, a: TensorLike, b: TensorLike): Ten
 
 // ---- unary ------------------------------------------------------------------------------
 
-/** How an op's compute dtype follows from the input dtype. */
-const enum Kind {
-  /** float math: int32/bool compute in float32 */
-  Float = 0,
-  /** int32 stays int32; bool is handled per op */
-  Int = 1,
-  /** predicate: computed on the input dtype, result bool */
-  Pred = 2,
-}
-const KIND = new Uint8Array(UNARY_OP_COUNT); // Kind.Float by default
-for (const c of [Unary.Neg, Unary.Abs, Unary.Sign, Unary.Square, Unary.Relu, Unary.Clip, Unary.Floor, Unary.Ceil, Unary.Round])
-  KIND[c] = Kind.Int;
-for (const c of [Unary.IsNan, Unary.IsFinite, Unary.LogicalNot]) KIND[c] = Kind.Pred;
-
+/** KIND[code]: the op's UnaryKind, one typed-array read on the hot path. */
+const KIND = new Uint8Array(UNARY_OP_COUNT);
+for (let code = 0; code < UNARY_OP_COUNT; code++) KIND[code] = UNARY_OPS[code].kind;
 
 /**
  * @internal Runs unary kernel `code` on x computing in `dtype` (x may be int32/bool with
@@ -228,7 +175,7 @@ export function unaryRaw(code: Unary, x: Tensor, dtype: DType, alpha: number, be
   if (isContiguous(shape, x._strides)) writeFlat(x.size, 2);
   else writeUnaryLayout(shape, x._strides);
   const h = native.unary(code, DTYPE_CODE[dtype], x._h, x._offset, alpha, beta);
-  return Tensor._fromHandle(h, shape.slice(), KIND[code] === Kind.Pred ? 'bool' : dtype);
+  return Tensor._fromHandle(h, shape.slice(), KIND[code] === UnaryKind.Pred ? 'bool' : dtype);
 }
 
 /**
@@ -240,21 +187,14 @@ export function unaryOp(code: Unary, op: string, x: Tensor, alpha = 0, beta = 0)
   const d = x.dtype;
   const kind = KIND[code];
   let dtype: DType = d;
-  if (kind === Kind.Float) {
+  if (kind === UnaryKind.Float) {
     if (!isFloat(d)) dtype = 'float32';
-  } else if (kind === Kind.Int && d === 'bool') {
-    switch (code) {
-      case Unary.Neg:
-        fail(op, 'negation of a bool tensor is not supported; use logicalNot', 'ERR_DTYPE');
-      // eslint-disable-next-line no-fallthrough
-      case Unary.Square:
-      case Unary.Clip:
-        dtype = 'int32'; // as PyTorch's integer result (int64 there)
-        break;
-      default:
-        return x._copyAs('bool'); // abs/sign/relu/floor/ceil/round of a bool is itself
-    }
-  } else if (kind === Kind.Int && d === 'int32' && (code === Unary.Floor || code === Unary.Ceil || code === Unary.Round)) {
+  } else if (kind === UnaryKind.Int && d === 'bool') {
+    const facts = UNARY_OPS[code];
+    if (facts.onBool === 'error') fail(op, facts.boolError as string, 'ERR_DTYPE');
+    if (facts.onBool === 'copy') return x._copyAs('bool'); // e.g. abs/relu/floor of a bool is itself
+    dtype = 'int32'; // as PyTorch's integer result (int64 there)
+  } else if (kind === UnaryKind.Int && d === 'int32' && UNARY_OPS[code].onInt === 'copy') {
     return x._copyAs('int32');
   }
   return unaryRaw(code, x, dtype, alpha, beta);
