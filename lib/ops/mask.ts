@@ -39,9 +39,8 @@ function toMask(v: unknown, op: string, x: Tensor): Mask {
       t.dispose();
       return { t: zeros(shape, { dtype: 'bool' }), owned: true }; // [] infers float32
     }
-    const dt = t.dtype;
     t.dispose();
-    return fail(op, `mask must hold booleans, got an array of ${dt === 'bool' ? 'booleans' : 'numbers'} (x shape ${fmtShape(x.shape)})`, 'ERR_DTYPE');
+    return fail(op, `mask must hold booleans, got an array of numbers (x shape ${fmtShape(x.shape)})`, 'ERR_DTYPE');
   }
   return fail(op, `mask must be a bool Tensor or an array of booleans, got ${describe(v)}`, 'ERR_ARGUMENT');
 }

@@ -13,6 +13,7 @@ import { DType, checkDType, isFloat } from '../core/dtype';
 import { fail, describe, fmtShape } from '../core/errors';
 import { checkShape, sameShape } from '../core/shape';
 import { Tensor } from '../tensor';
+import { checkTensor } from '../core/validate';
 import { emptyTensor, onDevice, checkDevice } from './creation';
 import type { DeviceLike } from '../core/device';
 
@@ -353,21 +354,16 @@ export function randomNormal(shape: number[], mean = 0, stddev = 1, options?: Ra
   return fillNew(s, floatDType(o, op), NORMAL, m, sd, o);
 }
 
-function likeShape(x: unknown, op: string): Tensor {
-  if (!(x instanceof Tensor)) fail(op, `x must be a Tensor, got ${describe(x)}`);
-  return (x as Tensor)._live(op);
-}
-
 /** rand with x's shape; dtype x's when floating, else float32 (torch.rand_like). */
 export function randLike(x: Tensor, options?: RandomOptions): Tensor {
-  const t = likeShape(x, 'randLike');
+  const t = checkTensor(x, 'randLike');
   const o = checkOpts<RandomOptions>(options, 'randLike');
   return rand(t.shape.slice(), { ...o, dtype: o.dtype ?? (isFloat(t.dtype) ? t.dtype : 'float32'), device: o.device ?? t.device });
 }
 
 /** randn with x's shape; dtype x's when floating, else float32 (torch.randn_like). */
 export function randnLike(x: Tensor, options?: NormalOptions): Tensor {
-  const t = likeShape(x, 'randnLike');
+  const t = checkTensor(x, 'randnLike');
   const o = checkOpts<NormalOptions>(options, 'randnLike');
   return randn(t.shape.slice(), { ...o, dtype: o.dtype ?? (isFloat(t.dtype) ? t.dtype : 'float32'), device: o.device ?? t.device });
 }
