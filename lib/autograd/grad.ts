@@ -15,6 +15,7 @@ export type { BackwardOptions } from './engine';
 export { noGrad, enableGrad } from './tape';
 export { gradcheck } from './gradcheck';
 export type { GradcheckOptions } from './gradcheck';
+/** @internal */
 export { sumTo, sumToShape } from './sum-to';
 
 // ---- functional transforms -------------------------------------------------------------------

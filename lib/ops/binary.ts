@@ -12,7 +12,9 @@ import { eq, lt, gt } from './logical';
 import { TensorLike, binaryOp } from './elementwise';
 
 // the dispatch helpers stay importable from here, where op files have always found them
+/** @internal */
 export { withScalar, resultDType, checkOperand, asTensor, checkScalarFor, binaryOp } from './elementwise';
+/** @internal */
 export { writeStrides } from '../core/meta';
 export type { TensorLike } from './elementwise';
 

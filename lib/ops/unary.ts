@@ -17,6 +17,7 @@ import { gt, where } from './logical';
 import { zerosLike } from './creation';
 
 // the dispatch helpers stay importable from here, where op files have always found them
+/** @internal */
 export { unaryOp, unaryRaw } from './elementwise';
 export { clip, clamp, clipByValue } from './clip';
 export type { Bound } from './clip';

@@ -20,6 +20,7 @@ import { sumToShape } from '../autograd/sum-to';
 import { checkTensor } from '../core/validate';
 import { _fmtArg, _viewOf, checkDims, inferShape, isInt, reshapeImpl, toIntList } from './layout';
 
+/** @internal */
 export { _tensorArg, _fmtArg, _viewOf, computeStride } from './layout';
 export { stridedSlice } from './strided-slice';
 export type { StridedSliceOptions } from './strided-slice';
