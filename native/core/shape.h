@@ -24,6 +24,23 @@ struct StridedLayout {
   int64_t strides[NOPS][kMaxDims];
   int64_t numel = 1;
 
+  // Copies only the ndim dims in use: layouts are copied on every call (into a binding's run
+  // callable, into the tiled paths), and most have 1-3 dims of the 16 the arrays can hold.
+  StridedLayout() = default;
+  StridedLayout(const StridedLayout& o) { assign(o); }
+  StridedLayout& operator=(const StridedLayout& o) {
+    assign(o);
+    return *this;
+  }
+  void assign(const StridedLayout& o) {
+    ndim = o.ndim;
+    numel = o.numel;
+    for (int d = 0; d < ndim; d++) {
+      shape[d] = o.shape[d];
+      for (int k = 0; k < NOPS; k++) strides[k][d] = o.strides[k][d];
+    }
+  }
+
   // Reads meta: shape[ndim] then strides per operand ([ndim] each), doubles holding integers.
   void load(int nd, const double* shp, const double* const* strd, const char* op) {
     if (nd < 0 || nd > kMaxDims) fail("ERR_RANK", std::string(op) + ": rank " + std::to_string(nd) + " exceeds " + std::to_string(kMaxDims));
