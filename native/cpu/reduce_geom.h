@@ -15,15 +15,6 @@ struct Geom {
   bool outer = false;
 };
 
-inline int64_t offsetOf(const StridedLayout<1>& L, int64_t m) {
-  int64_t off = 0;
-  for (int d = L.ndim - 1; d >= 0; d--) {
-    off += (m % L.shape[d]) * L.strides[0][d];
-    m /= L.shape[d];
-  }
-  return off;
-}
-
 // Builds the geometry. Order-free reductions flip negative reduced strides (moving the
 // base) and sort reduced dims by decreasing stride so they coalesce as far as possible;
 // argmax/argmin keep the logical order, which their indices refer to.

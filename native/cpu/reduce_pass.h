@@ -80,7 +80,9 @@ void runPass(ThreadPool& pool, const Geom& g, const T* x, const double* prm, Sin
         const int64_t b = c * kChunk, e = std::min(N, b + kChunk);
         const double pm = prm ? prm[m] : 0.0;
         A a = P::init(b, pm);
-        reduceRange<P>(g.R, x + offsetOf(g.K, m), b, e, a, pm);
+        int64_t off;
+        g.K.offsets(m, &off);
+        reduceRange<P>(g.R, x + off, b, e, a, pm);
         part[(size_t)t] = a;
       }
     });
@@ -111,7 +113,9 @@ void runPass(ThreadPool& pool, const Geom& g, const T* x, const double* prm, Sin
     for (int64_t t = tb; t < te; t++) {
       const int64_t c = t % nch, tile = (t / nch) % nt, o = t / (nch * nt);
       const int64_t j0 = tile * kTile, w = std::min(kTile, K0 - j0), m0 = o * K0 + j0;
-      const T* base = x + offsetOf(KO, o) + j0 * ks;
+      int64_t off;
+      KO.offsets(o, &off);
+      const T* base = x + off + j0 * ks;
       const int64_t b = c * rowsPerChunk, e = std::min(N, b + rowsPerChunk);
       const double* pc = prm ? prm + m0 : nullptr;
       for (int64_t j = 0; j < w; j++) acc[j] = P::init(b, pc ? pc[j] : 0.0);

@@ -81,13 +81,9 @@ void scanTyped(ThreadPool& pool, const StridedLayout<2>& L, void* outp, const T*
     A acc[kScanTile];
     for (int64_t t = tb; t < te; t++) {
       const int64_t o = t / nt, j0 = (t % nt) * kScanTile, w = std::min(kScanTile, K0 - j0);
-      int64_t oo = 0, ox = 0, rem = o;
-      for (int d = KO.ndim - 1; d >= 0; d--) {
-        const int64_t idx = rem % KO.shape[d];
-        rem /= KO.shape[d];
-        oo += idx * KO.strides[0][d];
-        ox += idx * KO.strides[1][d];
-      }
+      int64_t off[2];
+      KO.offsets(o, off);
+      const int64_t oo = off[0], ox = off[1];
       O* ob = out + oo + j0;
       const T* xb = x + ox + j0;
       for (int64_t j = 0; j < w; j++) acc[j] = init;

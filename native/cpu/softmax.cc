@@ -212,13 +212,9 @@ void softmaxTyped(ThreadPool& pool, bool log, const StridedLayout<2>& L, T* out,
     pool.parallelFor(tasks, std::max<int64_t>(1, work / (std::min(K0, kSoftTile) * D)), [&](int64_t tb, int64_t te) {
       for (int64_t t = tb; t < te; t++) {
         const int64_t o = t / nt, j0 = (t % nt) * kSoftTile, w = std::min(kSoftTile, K0 - j0);
-        int64_t oo = 0, ox = 0, rem = o;
-        for (int d = KO.ndim - 1; d >= 0; d--) {
-          const int64_t idx = rem % KO.shape[d];
-          rem /= KO.shape[d];
-          oo += idx * KO.strides[0][d];
-          ox += idx * KO.strides[1][d];
-        }
+        int64_t off[2];
+        KO.offsets(o, off);
+        const int64_t oo = off[0], ox = off[1];
         tileSoftmax<T>(x + ox + j0, sx, out + oo + j0, so, D, w, log);
       }
     });
