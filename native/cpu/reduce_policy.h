@@ -26,7 +26,7 @@
 #include <limits>
 #include <type_traits>
 
-#include "softmax.h"
+#include "simd.h"
 
 namespace tf::reduction {
 namespace {  // internal linkage: see reduce.cc

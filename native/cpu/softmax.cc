@@ -16,6 +16,7 @@
 #include "../core/dtype.h"
 #include "../core/error.h"
 #include "axis_last.h"
+#include "simd.h"
 
 namespace tf {
 
