@@ -180,12 +180,8 @@ bool binaryTiled(ThreadPool& pool, int64_t grain, const StridedLayout<3>& layout
   pool.parallelFor(outer * rowTiles, std::max<int64_t>(1, grain / (kTile * C0)), [&](int64_t tb, int64_t te) {
     for (int64_t t = tb; t < te; t++) {
       const int64_t o = t / rowTiles, i0 = (t % rowTiles) * kTile, i1 = std::min(R0, i0 + kTile);
-      int64_t off[3] = {0, 0, 0}, rem = o;
-      for (int d = r - 1; d >= 0; d--) {
-        const int64_t idx = rem % L.shape[d];
-        rem /= L.shape[d];
-        for (int k = 0; k < 3; k++) off[k] += idx * L.strides[k][d];
-      }
+      int64_t off[3];
+      flatToOffsets<3>(o, r, L.shape, L.strides, off);  // the dims outside the tiled two
       alignas(64) T bufA[kTile * kTile], bufB[kTile * kTile];
       for (int64_t j0 = 0; j0 < C0; j0 += kTile) {
         const int64_t j1 = std::min(C0, j0 + kTile), w = j1 - j0, h = i1 - i0;
