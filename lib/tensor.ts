@@ -8,6 +8,7 @@ import { fail, fmtShape } from './core/errors';
 import { contiguousStrides, isContiguous, numel } from './core/shape';
 import { scopes } from './core/scope';
 import { tape, refreshTape } from './autograd/state';
+import { CPU, deviceName } from './core/device';
 
 /**
  * Shared by a tensor and its views; the buffer is freed when the last holder disposes,
@@ -17,10 +18,12 @@ export class StorageRef {
   refs = 0;
   /** set once the buffer is freed by dispose */
   freed = false;
+  /** device code (core/device.ts), read from native on first use; -1 = not yet known */
+  dev = -1;
   /** bumped by every in-place write to this storage (shared by all views) */
   version = 0;
   constructor(
-    public h: unknown,
+    public h: number,
     public readonly dtype: DType,
   ) {}
 }
@@ -51,7 +54,7 @@ function flushTracking(): void {
 }
 
 export class Tensor {
-  /** @internal native storage handle (a number; see native/core/context.h) */ _h: unknown;
+  /** @internal native storage handle (a number; see native/core/context.h) */ _h: number;
   /** @internal */ _st: StorageRef;
   /** @internal strides in elements */ _strides: number[];
   /** @internal offset into storage, in elements */ _offset: number;
@@ -60,7 +63,6 @@ export class Tensor {
   readonly shape: number[];
   readonly dtype: DType;
   readonly size: number;
-  readonly device: string = 'cpu';
   /** @internal backing field of requiresGrad */ _rg = false;
   /**
    * @internal the leaf this tensor is a view of (set by the view ops, views of views keep
@@ -85,7 +87,7 @@ export class Tensor {
   }
 
   /** @internal a new tensor owning a fresh native buffer (contiguous). */
-  static _fromHandle(h: unknown, shape: number[], dtype: DType): Tensor {
+  static _fromHandle(h: number, shape: number[], dtype: DType): Tensor {
     const st = new StorageRef(h, dtype);
     // the buffer is freed when st is garbage-collected (or at dispose); see flushTracking
     const t = new Tensor(st, shape, contiguousStrides(shape), 0, dtype);
@@ -100,10 +102,23 @@ export class Tensor {
     return new Tensor(this._st, shape, strides, offset, this.dtype);
   }
 
+  /** The device holding the data: 'cpu' or 'cuda:N' (read from the storage). */
+  get device(): string {
+    return deviceName(this._deviceCode());
+  }
+
+  /** @internal the storage's device code (0 = cpu, 1 + N = cuda:N). */
+  _deviceCode(): number {
+    const st = this._st;
+    if (st.dev < 0) st.dev = this._disposed ? CPU : native.storageDevice(st.h);
+    return st.dev;
+  }
+
   /** @internal version counter of the storage (shared with views); bumped by in-place ops, checked by autograd */
   get _version(): number {
     return this._st.version;
   }
+  /** @internal */
   set _version(v: number) {
     this._st.version = v;
   }
@@ -153,7 +168,7 @@ export class Tensor {
 
   /** @internal contiguous copy converted to dtype. */
   _copyAs(dtype: DType): Tensor {
-    const h = native.empty(this.size, DTYPE_CODE[dtype]);
+    const h = native.empty(this.size, DTYPE_CODE[dtype], this._deviceCode());
     writeLayout(0, this.shape, contiguousStrides(this.shape), this._strides);
     native.copy(h, 0, this._h, this._offset);
     return Tensor._fromHandle(h, this.shape.slice(), dtype);
@@ -162,6 +177,15 @@ export class Tensor {
   /** Contiguous data as a new typed array (Float32Array, Float64Array, Int32Array, or Uint8Array for bool). */
   dataSync(): TypedArray {
     this._live('dataSync');
+    if (this._deviceCode() !== CPU) {
+      // a device tensor comes back through one contiguous copy on the cpu
+      const src = this.contiguous();
+      const h = native.toDevice(src._h, src._offset, src.size, CPU);
+      if (src !== this) src.dispose();
+      const out = native.toTypedArray(h, 0, this.size);
+      native.free(h);
+      return out;
+    }
     if (isContiguous(this.shape, this._strides)) return native.toTypedArray(this._h, this._offset, this.size);
     const c = this._copyAs(this.dtype);
     const out = native.toTypedArray(c._h, 0, c.size);
@@ -226,9 +250,30 @@ export class Tensor {
     this.dispose();
   }
 
-  [Symbol.toPrimitive](hint: string): unknown {
-    if (hint === 'number' && this.size === 1) return this.item();
-    return this.toString();
+  /**
+   * String conversion (`${t}`, String(t)) gives the printed form. Numeric and default
+   * conversion (`t + 1`, `+t`, `t * 2`, `t < u`) throws: JS operators cannot run tensor ops,
+   * and a silent string concatenation or NaN hides the mistake.
+   */
+  [Symbol.toPrimitive](hint: 'string' | 'number' | 'default'): string {
+    if (hint === 'string') return this.toString();
+    return fail(
+      'Tensor',
+      `cannot convert a ${this.dtype} tensor of shape ${fmtShape(this.shape)} to a ${hint === 'number' ? 'number' : 'primitive'}: ` +
+        'JS operators (t + 1, +t, t * u, t < u) do not run tensor ops; use tp.add(t, 1) / t.add(1) and the like, ' +
+        'or t.item() for the value of a one-element tensor (String(t) prints it)',
+    );
+  }
+
+  /**
+   * JSON.stringify(t): `{ dtype, shape, data }` with data the values as a flat row-major plain
+   * array (booleans for bool tensors); `tp.tensor(j.data, { shape: j.shape, dtype: j.dtype })`
+   * rebuilds it. JSON has no NaN or Infinity: JSON.stringify writes those as null.
+   */
+  toJSON(): { dtype: DType; shape: number[]; data: number[] | boolean[] } {
+    const flat = this.dataSync();
+    const data = this.dtype === 'bool' ? Array.from(flat, (v) => v !== 0) : Array.from(flat);
+    return { dtype: this.dtype, shape: this.shape.slice(), data };
   }
 
   toString(): string {

@@ -12,6 +12,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   tf::registerRandom(env, exports);
   tf::registerOptim(env, exports);
   tf::registerLoss(env, exports);
+  tf::registerDevice(env, exports);
+  tf::registerSort(env, exports);
   return exports;
 }
 

@@ -134,7 +134,8 @@ describe('bad input and leaks', () => {
     for (const bad of ['int8', 'Float32', 0, null, undefined, {}]) {
       expectThrowsCode(() => tp.cast(x, bad as never), 'ERR_DTYPE', /cast: dtype must be one of float32, float64, int32, bool/);
       expectThrowsCode(() => x.cast(bad as never), 'ERR_DTYPE');
-      expectThrowsCode(() => x.to(bad as never), 'ERR_DTYPE', /to: dtype must be one of/);
+      // to() takes a dtype or a device: anything else names both
+      expectThrowsCode(() => x.to(bad as never), 'ERR_ARGUMENT', /to: expected a dtype \(float32, float64, int32, bool\), a device/);
     }
     expectThrowsCode(() => x.to({ dtype: 'int64' } as never), 'ERR_DTYPE', /to: dtype/);
     for (const bad of [3, 'a', null, [1], {}]) expectThrowsCode(() => tp.cast(bad as never, 'int32'), 'ERR_ARGUMENT', /cast: x must be a Tensor/);

@@ -1,8 +1,10 @@
 import { tp, expectTensor, expectNoLeak, expectThrowsCode } from './helpers';
 
 describe('tensor creation', () => {
-  test('infers dtype like PyTorch/TF', () => {
-    expect(tp.tensor([1, 2, 3]).dtype).toBe('int32');
+  test('infers dtype as TensorFlow.js: JS numbers are float32, TypedArrays keep their type', () => {
+    expect(tp.tensor([1, 2, 3]).dtype).toBe('float32');
+    expect(tp.tensor(new Int32Array([1, 2, 3])).dtype).toBe('int32');
+    expect(tp.tensor([1, 2, 3], { dtype: 'int32' }).dtype).toBe('int32');
     expect(tp.tensor([1.5, 2]).dtype).toBe('float32');
     expect(tp.tensor([true, false]).dtype).toBe('bool');
     expect(tp.tensor(new Float64Array([1, 2])).dtype).toBe('float64');

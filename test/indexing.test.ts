@@ -126,11 +126,11 @@ describe('takeAlongAxis', () => {
     }
   });
   tidyTest('axis null flattens; 0-d; method form; torch.gather-like use', () => {
-    const x = tp.tensor([[10, 20, 30], [40, 50, 60]]);
+    const x = tp.tensor([[10, 20, 30], [40, 50, 60]], { dtype: 'int32' });
     expectTensor(tp.takeAlongAxis(x, [5, 0, -2], null), [3], 'int32', [60, 10, 50]);
     expectTensor(x.T.takeAlongAxis([5, 0], null), [2], 'int32', [60, 10]); // flattened row-major of x.T
     expectTensor(x.takeAlongAxis([[2, 0], [1, 1]], 1), [2, 2], 'int32', [30, 10, 50, 50]);
-    expectTensor(tp.takeAlongAxis(tp.tensor(7.5), tp.tensor(0), 0), [], 'float32', [7.5]);
+    expectTensor(tp.takeAlongAxis(tp.tensor(7.5), tp.tensor(0, { dtype: 'int32' }), 0), [], 'float32', [7.5]);
     expectTensor(tp.takeAlongAxis(x, tp.zeros([2, 0], { dtype: 'int32' }), 1), [2, 0], 'int32', []);
   });
   tidyTest('errors', () => {
@@ -202,9 +202,9 @@ describe('scatterAdd', () => {
     expectTensor(y0, [10, 64], 'float64', refScatterAdd(v0, [10, 64], iv0, [2000, 64], sv0, [2000, 64], 0, 'float64'));
   });
   tidyTest('0-d and empty', () => {
-    expectTensor(tp.scatterAdd(tp.tensor(1.5), 0, tp.tensor(0), tp.tensor(2.25)), [], 'float32', [3.75]);
-    expectTensor(tp.scatterAdd(tp.tensor([1, 2]), 0, tp.zeros([0], { dtype: 'int32' }), tp.tensor([5])), [2], 'int32', [1, 2]);
-    expectTensor(tp.scatterAdd(tp.tensor([1, 2]), 0, [1, 1, -2], tp.tensor([5, 6, 7])), [2], 'int32', [8, 13]);
+    expectTensor(tp.scatterAdd(tp.tensor(1.5), 0, tp.tensor(0, { dtype: 'int32' }), tp.tensor(2.25)), [], 'float32', [3.75]);
+    expectTensor(tp.scatterAdd(tp.tensor([1, 2], { dtype: 'int32' }), 0, tp.zeros([0], { dtype: 'int32' }), tp.tensor([5], { dtype: 'int32' })), [2], 'int32', [1, 2]);
+    expectTensor(tp.scatterAdd(tp.tensor([1, 2], { dtype: 'int32' }), 0, [1, 1, -2], tp.tensor([5, 6, 7], { dtype: 'int32' })), [2], 'int32', [8, 13]);
   });
   tidyTest('errors', () => {
     const x = tp.zeros([3, 4]);
@@ -231,7 +231,7 @@ describe('oneHot', () => {
       expectTensor(y, [3, 4, 6], dt, build([3, 4, 6], (i) => (at(iv, [3, 4], [i[0], i[1]]) === i[2] ? on : off)));
     }
     expectTensor(tp.oneHot([1, 0, 2], 3), [3, 3], 'float32', [0, 1, 0, 1, 0, 0, 0, 0, 1]);
-    expectTensor(tp.tensor([2]).oneHot(4, { dtype: 'int32' }), [1, 4], 'int32', [0, 0, 1, 0]);
+    expectTensor(tp.tensor([2], { dtype: 'int32' }).oneHot(4, { dtype: 'int32' }), [1, 4], 'int32', [0, 0, 1, 0]);
     expectTensor(tp.oneHot(1, 2), [2], 'float32', [0, 1]);
     expectTensor(tp.oneHot([], 3), [0, 3], 'float32', []);
     expectTensor(tp.oneHot([], 0), [0, 0], 'float32', []);
@@ -263,7 +263,7 @@ describe('memory', () => {
         const x = tp.ones([3, 4]);
         return [
           x.gather([0, 2]),
-          x.T.gather(tp.tensor([[1]]), 1),
+          x.T.gather(tp.tensor([[1]], { dtype: 'int32' }), 1),
           x.takeAlongAxis([[0], [1], [2]], 1),
           x.takeAlongAxis([1, 2], null),
           x.scatterAdd(0, [[0, 1]], x),

@@ -40,7 +40,7 @@ describe('concat / cat', () => {
   });
   tidyTest('mixed dtypes promote; cat alias and method form', () => {
     const a = tp.tensor([[true, false]]);
-    const b = tp.tensor([[3, -4]]);
+    const b = tp.tensor([[3, -4]], { dtype: 'int32' });
     const c = tp.tensor([[0.5, 1.5]]);
     const d = tp.tensor([[2.25, 7]], { dtype: 'float64' });
     expectTensor(tp.concat([a, b]), [2, 2], 'int32', [1, 0, 3, -4]);
@@ -50,7 +50,7 @@ describe('concat / cat', () => {
     expectTensor(tp.concat([a, a]), [2, 2], 'bool', [1, 0, 1, 0]);
   });
   tidyTest('empty tensors take part; a legacy 1-D empty is skipped', () => {
-    const x = tp.tensor([[1, 2, 3]]);
+    const x = tp.tensor([[1, 2, 3]], { dtype: 'int32' });
     const e = tp.zeros([0, 3], { dtype: 'int32' });
     expectTensor(tp.concat([e, x, e]), [1, 3], 'int32', [1, 2, 3]);
     expectTensor(tp.concat([tp.zeros([0]), x]), [1, 3], 'float32', [1, 2, 3]);
@@ -101,7 +101,7 @@ describe('stack / unstack', () => {
   });
   tidyTest('mixed dtypes, 0-d and empty inputs; errors', () => {
     expectTensor(tp.stack([tp.tensor(1), tp.tensor(2.5), tp.tensor(true)]), [3], 'float32', [1, 2.5, 1]);
-    expectTensor(tp.tensor([1, 2]).stack(tp.tensor([3, 4]), 1), [2, 2], 'int32', [1, 3, 2, 4]);
+    expectTensor(tp.tensor([1, 2], { dtype: 'int32' }).stack(tp.tensor([3, 4], { dtype: 'int32' }), 1), [2, 2], 'int32', [1, 3, 2, 4]);
     expectTensor(tp.stack([tp.zeros([0, 2]), tp.zeros([0, 2])], 1), [0, 2, 2], 'float32', []);
     expectThrowsCode(() => tp.stack([tp.zeros([2]), tp.zeros([3])]), 'ERR_SHAPE', /stack: .*\[3\].*\[2\]/);
     expectThrowsCode(() => tp.stack([tp.zeros([2])], 2), 'ERR_AXIS');
@@ -176,8 +176,8 @@ describe('tile / repeat', () => {
         }
       }
     }
-    expectTensor(tp.tensor(5).tile([3]), [3], 'int32', [5, 5, 5]);
-    expectTensor(tp.tensor(5).tile([]), [], 'int32', [5]);
+    expectTensor(tp.tensor(5, { dtype: 'int32' }).tile([3]), [3], 'int32', [5, 5, 5]);
+    expectTensor(tp.tensor(5, { dtype: 'int32' }).tile([]), [], 'int32', [5]);
   });
   tidyTest('high rank: more interleaved dims than the native loop takes', () => {
     const r = rng(seedOf('tile-rank'));
@@ -188,7 +188,7 @@ describe('tile / repeat', () => {
     expectTensor(x.tile(reps), ref.shape, 'float32', ref.v);
   });
   tidyTest('repeat (torch) needs reps for every dim', () => {
-    const x = tp.tensor([[1, 2]]);
+    const x = tp.tensor([[1, 2]], { dtype: 'int32' });
     expectTensor(x.repeat([2, 2]), [2, 4], 'int32', [1, 2, 1, 2, 1, 2, 1, 2]);
     expectTensor(tp.repeat(x, [2, 1, 1]), [2, 1, 2], 'int32', [1, 2, 1, 2]);
     expectThrowsCode(() => x.repeat([2]), 'ERR_SHAPE', /repeat:/);
@@ -215,7 +215,7 @@ describe('pad', () => {
         expectTensor(x.pad(p), os, dt, refPad(0));
       }
     }
-    expectTensor(tp.pad(tp.tensor(3), []), [], 'int32', [3]);
+    expectTensor(tp.pad(tp.tensor(3, { dtype: 'int32' }), []), [], 'int32', [3]);
     expectTensor(tp.pad(tp.zeros([0, 2]), [[1, 1], [0, 0]], 9), [2, 2], 'float32', [9, 9, 9, 9]);
     expectTensor(tp.pad(tp.tensor([1.5, NaN]), [[1, 1]], Infinity), [4], 'float32', [Infinity, 1.5, NaN, Infinity]);
   });
@@ -243,9 +243,9 @@ describe('flip', () => {
         }
       }
     }
-    expectTensor(tp.tensor([1, 2, 3]).flip(0), [3], 'int32', [3, 2, 1]);
+    expectTensor(tp.tensor([1, 2, 3], { dtype: 'int32' }).flip(0), [3], 'int32', [3, 2, 1]);
     expectTensor(tp.zeros([0, 2]).flip([0, 1]), [0, 2], 'float32', []);
-    expectTensor(tp.tensor(4).flip(0), [], 'int32', [4]);
+    expectTensor(tp.tensor(4, { dtype: 'int32' }).flip(0), [], 'int32', [4]);
     // flip of a flipped negative-stride view round-trips
     const a = tp.arange(6).reshape([2, 3]);
     const rv = a.stridedSlice([0], [0], [-1], { beginMask: 1, endMask: 1 });

@@ -502,7 +502,8 @@ const SPECS: Spec[] = [
       ['a negative shape option', () => [[1, 2], { shape: [-2] }]],
       ['a string shape option', () => [[1, 2], { shape: 'a' }]],
       ['a typed array with a wrong shape', () => [new Float32Array(4), { shape: [5] }]],
-      ['an int beyond int32 inferred as int32', () => [[2 ** 31]]],
+      ['a sparse array of 2**27 holes', () => [new Array(2 ** 27)]],
+      ['an array with a hole', () => [[1, , 3]]], // eslint-disable-line no-sparse-arrays
       ['nesting deeper than 16 dims', () => [JSON.parse('['.repeat(20) + '1' + ']'.repeat(20))]],
       ['a dim beyond 2**53 in the shape option', () => [[], { shape: [0, 1e300] }]],
     ] },

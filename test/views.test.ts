@@ -47,7 +47,7 @@ describe('reshape / view', () => {
     const s = tp.tensor(3.5);
     expectTensor(s.reshape([1, 1]), [1, 1], 'float32', [3.5]);
     expectTensor(s.reshape([-1]), [1], 'float32', [3.5]);
-    expectTensor(tp.tensor([[7]]).reshape([]), [], 'int32', [7]);
+    expectTensor(tp.tensor([[7]], { dtype: 'int32' }).reshape([]), [], 'int32', [7]);
     const e = tp.zeros([0, 3]);
     const e2 = e.reshape([3, 0, 2]);
     expect(e2.shape).toEqual([3, 0, 2]);
@@ -84,7 +84,7 @@ describe('reshape / view', () => {
     expectTensor(t3, [4, 6], 'float32', tv);
 
     // torch: zeros(3,1).expand(3,4).view(3,2,2) has strides (1,0,0)
-    const b = tp.broadcastTo(tp.tensor([[1], [2], [3]]), [3, 4]);
+    const b = tp.broadcastTo(tp.tensor([[1], [2], [3]], { dtype: 'int32' }), [3, 4]);
     const bv = b.view([3, 2, 2]);
     expect(bv.strides).toEqual([1, 0, 0]);
     expect(bv._h).toBe(b._h);
@@ -143,7 +143,7 @@ describe('permute / transpose / T', () => {
     const sw2 = refPermute(v, [2, 3, 4], [1, 0, 2]);
     expectTensor(tp.transpose(x, 1, 0), sw2.shape, 'float64', sw2.v);
     expectTensor(x.T.T, [2, 3, 4], 'float64', v);
-    const s = tp.tensor(5);
+    const s = tp.tensor(5, { dtype: 'int32' });
     expectTensor(s.T, [], 'int32', [5]);
     expectTensor(tp.ones([3]).T, [3], 'float32', [1, 1, 1]);
     expect(Object.keys(x)).not.toContain('T');
@@ -328,8 +328,8 @@ describe('squeeze / unsqueeze / broadcastTo / expand / flatten', () => {
     expectTensor(x.squeeze(0), [3, 1, 2], 'float32', v);
     expectTensor(x.squeeze([-2, 0]), [3, 2], 'float32', v);
     expect(x.squeeze()._h).toBe(x._h);
-    expectTensor(tp.tensor(4).squeeze(), [], 'int32', [4]);
-    expectTensor(tp.tensor(4).squeeze(0), [], 'int32', [4]);
+    expectTensor(tp.tensor(4, { dtype: 'int32' }).squeeze(), [], 'int32', [4]);
+    expectTensor(tp.tensor(4, { dtype: 'int32' }).squeeze(0), [], 'int32', [4]);
     expectTensor(tp.zeros([0, 1]).squeeze(), [0], 'float32', []);
     expectThrowsCode(() => x.squeeze(1), 'ERR_SHAPE', /squeeze: cannot squeeze axis 1 of size 3/);
     expectThrowsCode(() => x.squeeze(4), 'ERR_AXIS');
@@ -348,7 +348,7 @@ describe('squeeze / unsqueeze / broadcastTo / expand / flatten', () => {
       const t = x.T.unsqueeze(1);
       expectTensor(t, [3, 1, 2], dt, refPermute(v, [2, 3], [1, 0]).v);
     }
-    expectTensor(tp.tensor(2).unsqueeze(0), [1], 'int32', [2]);
+    expectTensor(tp.tensor(2, { dtype: 'int32' }).unsqueeze(0), [1], 'int32', [2]);
     expectThrowsCode(() => tp.zeros([2, 3]).unsqueeze(3), 'ERR_AXIS');
     expectThrowsCode(() => tp.zeros([2, 3]).unsqueeze(-4), 'ERR_AXIS');
   });
@@ -363,7 +363,7 @@ describe('squeeze / unsqueeze / broadcastTo / expand / flatten', () => {
       expectTensor(x.expand([-1, 5]), [3, 5], dt, build([3, 5], (i) => v[i[0]]));
       expectTensor(x.broadcastTo([3, 0]), [3, 0], dt, []);
     }
-    expectTensor(tp.tensor(7).broadcastTo([2, 2]), [2, 2], 'int32', [7, 7, 7, 7]);
+    expectTensor(tp.tensor(7, { dtype: 'int32' }).broadcastTo([2, 2]), [2, 2], 'int32', [7, 7, 7, 7]);
     const x = tp.zeros([3, 2]);
     expectThrowsCode(() => x.broadcastTo([3, 4]), 'ERR_SHAPE', /broadcastTo: cannot broadcast shape \[3,2\] to \[3,4\]/);
     expectThrowsCode(() => x.broadcastTo([2]), 'ERR_SHAPE', /\[3,2\].*\[2\]/);
@@ -380,7 +380,7 @@ describe('squeeze / unsqueeze / broadcastTo / expand / flatten', () => {
     expect(x.flatten(1, 2)._h).toBe(x._h);
     const t = x.permute([1, 0, 2, 3]).flatten(); // copy
     expectTensor(t, [120], 'float64', refPermute(v, [2, 3, 4, 5], [1, 0, 2, 3]).v);
-    expectTensor(tp.tensor(3).flatten(), [1], 'int32', [3]);
+    expectTensor(tp.tensor(3, { dtype: 'int32' }).flatten(), [1], 'int32', [3]);
     expectThrowsCode(() => x.flatten(2, 1), 'ERR_AXIS');
     expectThrowsCode(() => x.flatten(0, 4), 'ERR_AXIS');
   });

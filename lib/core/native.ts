@@ -1,15 +1,31 @@
-// Loads the compiled addon. Tries each place a build can put it and, failing all,
+// Loads the compiled addon: the CUDA build when a GPU is present, else the CPU build. Tries
+// each place a build can put it and, failing all,
 // throws one error that says how to fix it (as sharp and better-sqlite3 do).
 import * as path from 'path';
 import { TapeflowError } from './errors';
 
-/** The addon's exports; each entry point is documented beside its C++ in native/binding/. */
-export interface NativeAddon {
-  [fn: string]: (...args: any[]) => any; // eslint-disable-line @typescript-eslint/no-explicit-any
+import type { NativeAddon } from './addon';
+export type { NativeAddon } from './addon';
+
+// The CUDA build (npm run build:cuda) when it loads and sees a GPU; it also runs on the CPU,
+// so it stays the fallback when no CPU build is there.
+function loadCuda(root: string, errors: string[]): { addon: NativeAddon | null; fallback: NativeAddon | null } {
+  const p = path.join(root, 'build-cuda', 'Release', 'tapeflow.node');
+  try {
+    const addon = require(p) as NativeAddon; // eslint-disable-line @typescript-eslint/no-var-requires
+    return addon.cudaInfo().deviceCount > 0 ? { addon, fallback: null } : { addon: null, fallback: addon };
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code !== 'MODULE_NOT_FOUND') errors.push(`  ${p}: ${err.message}`);
+    return { addon: null, fallback: null };
+  }
 }
 
 function load(): NativeAddon {
   const root = path.join(__dirname, '..', '..');
+  const errors: string[] = [];
+  const cuda = process.env.TAPEFLOW_ADDON ? { addon: null, fallback: null } : loadCuda(root, errors);
+  if (cuda.addon) return cuda.addon;
   const candidates = [
     process.env.TAPEFLOW_ADDON,
     path.join(root, 'build', 'Release', 'tapeflow.node'),
@@ -17,7 +33,6 @@ function load(): NativeAddon {
     path.join(root, 'build-cmake', 'tapeflow.node'),
     path.join(root, 'build', 'Debug', 'tapeflow.node'),
   ].filter((p): p is string => !!p);
-  const errors: string[] = [];
   for (const p of candidates) {
     try {
       return require(p) as NativeAddon; // eslint-disable-line @typescript-eslint/no-var-requires
@@ -26,6 +41,7 @@ function load(): NativeAddon {
       if (err.code !== 'MODULE_NOT_FOUND') errors.push(`  ${p}: ${err.message}`);
     }
   }
+  if (cuda.fallback) return cuda.fallback;
   throw new TapeflowError(
     'tapeflow: could not load the native addon (tapeflow.node).\n' +
       (errors.length ? `Load errors:\n${errors.join('\n')}\n` : `Looked in:\n${candidates.map((c) => '  ' + c).join('\n')}\n`) +
@@ -39,12 +55,7 @@ function load(): NativeAddon {
 
 export const native: NativeAddon = load();
 
-interface Boot {
-  meta: Float64Array;
-  threads: number;
-  maxThreads: number;
-}
-const boot = native.init(TapeflowError) as Boot;
+const boot = native.init(TapeflowError);
 
 /**
  * Shapes and strides travel to native code through this buffer instead of JS arrays

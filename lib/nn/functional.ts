@@ -7,8 +7,7 @@ import { fail, describe, fmtShape } from '../core/errors';
 import { isFloat } from '../core/dtype';
 import { tidy } from '../core/memory';
 import { needsGradList, record, tape } from '../autograd/tape';
-import { native } from '../core/native';
-import { DTYPE_CODE } from '../core/dtype';
+import { softmaxCrossEntropyRows } from '../ops/loss';
 import { softmax } from '../ops/softmax';
 import { oneHot } from '../ops/indexing';
 import { reshape } from '../ops/views';
@@ -136,7 +135,7 @@ export function crossEntropy(logits: Tensor, labels: Tensor, options?: ClassLoss
   // [C] and [N, C] logits (the class dim last) take one fused native pass each way,
   // which also checks the labels; [N, C, d1, ...] goes through logSoftmax + gather
   if (x.rank === 1 || x.rank === 2) {
-    const { perExample, kept } = fusedCrossEntropy(op, x, labels, ignore);
+    const { perExample, kept } = softmaxCrossEntropyRows(op, x, tensorArg(op, labels, 'labels'), ignore);
     if (r === 'none') {
       kept.dispose();
       return perExample;
@@ -151,50 +150,6 @@ export function crossEntropy(logits: Tensor, labels: Tensor, options?: ClassLoss
   }
   const { axis, labels: l } = checkLabels(op, x, labels, ignore);
   return compute([x], () => classLoss(logSoftmax(x, axis), l, axis, ignore, r));
-}
-
-/** Per-example losses of [C] or [N, C] logits; records one node whose backward is one kernel. */
-function fusedCrossEntropy(op: string, x: Tensor, labels: unknown, ignore: number): { perExample: Tensor; kept: Tensor } {
-  const l = tensorArg(op, labels, 'labels');
-  if (l.dtype !== 'int32') fail(op, `labels must be an int32 tensor of class indices, got ${l.dtype}`, 'ERR_DTYPE');
-  const rows = x.rank === 1 ? 1 : x.shape[0];
-  const C = x.shape[x.rank - 1];
-  const expected = x.rank === 1 ? [] : [rows];
-  if (l.rank !== expected.length || (l.rank === 1 && l.shape[0] !== rows))
-    fail(op, `labels must have shape ${fmtShape(expected)} for input ${fmtShape(x.shape)} (class dim ${x.rank - 1}), got ${fmtShape(l.shape)}`, 'ERR_SHAPE');
-  if (C === 0 && rows > 0) fail(op, `input ${fmtShape(x.shape)} has no classes`, 'ERR_SHAPE');
-  const xc = x.contiguous();
-  const lStride = l.rank === 1 ? l._strides[0] : 0;
-  const code = DTYPE_CODE[x.dtype];
-  const h = native.xent(code, rows, Math.max(C, 1), xc._h, xc._offset, l._h, l._offset, lStride, ignore);
-  const all = Tensor._fromHandle(h, [2 * rows + 1], x.dtype);
-  const loss = all._view(expected, x.rank === 1 ? [] : [1], 0);
-  const lse = all._view([rows], [1], rows);
-  const kept = all._view([], [], 2 * rows);
-  all.dispose(); // the views keep the buffer
-  if (xc !== x) xc.dispose();
-  if (!(tape.on && needsGradList([x]))) {
-    lse.dispose();
-    return { perExample: loss, kept };
-  }
-  record(loss, 'crossEntropy', [x], (g) => {
-    if (tape.on) {
-      // createGraph: the same gradient from differentiable ops, (softmax - onehot) * g
-      const g2 = reshape(g, [rows, 1]);
-      const l2 = x.rank === 1 ? reshape(l, [1]) : l;
-      const keep = reshape(ne(l2, ignore), [rows, 1]);
-      const p = softmax(x.rank === 1 ? reshape(x, [1, C]) : x, -1);
-      // ignored rows: no gradient (where, so even a NaN row gives 0); their label -> 0 for oneHot
-      const d = where(keep, mul(sub(p, oneHot(where(ne(l2, ignore), l2, 0), C, { dtype: x.dtype })), g2), 0);
-      return [x.rank === 1 ? reshape(d, [C]) : d];
-    }
-    const gs = g.rank === 1 ? g._strides[0] : 0;
-    const xs = x.contiguous();
-    const gh = native.xentBackward(code, rows, Math.max(C, 1), xs._h, xs._offset, l._h, l._offset, lStride, ignore, lse._h, lse._offset, g._h, g._offset, gs, 1);
-    if (xs !== x) xs.dispose();
-    return [Tensor._fromHandle(gh, x.shape.slice(), x.dtype)];
-  });
-  return { perExample: loss, kept };
 }
 
 export interface SoftmaxCrossEntropyOptions extends ReductionOptions {
@@ -289,3 +244,9 @@ export function l2Loss(w: Tensor): Tensor {
   const x = floatArg(op, w, 'w');
   return compute([x], () => mul(sum(square(x)), 0.5));
 }
+
+// Activations, for torch code written as F.relu(x) / F.silu(x) (torch's lowercase spellings too).
+export { relu, sigmoid, tanh, gelu, elu, softplus, leakyRelu } from '../ops/unary';
+export { softmax, logSoftmax } from '../ops/softmax';
+export { relu6, hardSigmoid, hardSwish, silu, swish, mish, logSigmoid, softsign } from '../ops/activations';
+export { hardSigmoid as hardsigmoid, hardSwish as hardswish, logSigmoid as logsigmoid } from '../ops/activations';

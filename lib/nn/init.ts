@@ -10,11 +10,11 @@
 // The *Normal variance-scaling initializers draw from a plain normal with exactly the
 // target std (as torch's xavier_normal_ / kaiming_normal_), not tf's truncated normal.
 import { Tensor } from '../tensor';
-import { fail, describe } from '../core/errors';
+import { fail, describe, fmtShape } from '../core/errors';
 import { DType } from '../core/dtype';
 import { full } from '../ops/creation';
 import { uniform as randUniform, randn, truncatedNormal as randTruncNormal } from '../ops/random';
-import { copyInto } from './module';
+import { copyInto } from './parameter';
 
 export interface InitOptions {
   /** dtype of a new tensor (default float32); ignored when filling a tensor */
@@ -236,3 +236,59 @@ export function heNormal(s: ShapeOrTensor, options?: KaimingOptions): Tensor {
 }
 export const kaimingUniform = heUniform;
 export const kaimingNormal = heNormal;
+
+// ---- initializer options of layers ------------------------------------------------------------------
+
+/** Names a layer's weightInit / biasInit option accepts: the initializers above. */
+export type InitializerName =
+  | 'zeros' | 'ones' | 'uniform' | 'normal' | 'truncatedNormal' | 'lecunNormal' | 'lecunUniform'
+  | 'glorotUniform' | 'glorotNormal' | 'xavierUniform' | 'xavierNormal' | 'heUniform' | 'heNormal'
+  | 'kaimingUniform' | 'kaimingNormal'
+  // Keras' spellings
+  | 'truncated_normal' | 'lecun_normal' | 'lecun_uniform' | 'glorot_uniform' | 'glorot_normal' | 'xavier_uniform'
+  | 'xavier_normal' | 'he_uniform' | 'he_normal' | 'kaiming_uniform' | 'kaiming_normal';
+
+/**
+ * A layer's weightInit / biasInit: a function (shape, dtype) => new Tensor of that shape and
+ * dtype, the name of an initializer of tp.nn.init with its default options ('xavierUniform';
+ * Keras' snake_case 'glorot_uniform' too), or a number (every value that constant).
+ */
+export type Initializer = ((shape: number[], dtype: DType) => Tensor) | InitializerName | number;
+
+const NAMED: Record<string, (shape: number[], o: InitOptions) => Tensor> = {
+  zeros, ones, uniform: (s, o) => uniform(s, 0, 1, o), normal: (s, o) => normal(s, 0, 1, o),
+  truncatedNormal: (s, o) => truncatedNormal(s, 0, 1, o), lecunNormal, lecunUniform, glorotUniform, glorotNormal,
+  xavierUniform, xavierNormal, heUniform, heNormal, kaimingUniform, kaimingNormal,
+};
+
+/** @internal checks an initializer option; returns the function that makes the values. */
+export function initializerOf(op: string, arg: string, init: unknown): (shape: number[], dtype: DType) => Tensor {
+  if (typeof init === 'function') return init as (shape: number[], dtype: DType) => Tensor;
+  if (typeof init === 'number') {
+    const v = num(op, init, arg);
+    return (sh, dt) => full(sh, v, { dtype: dt });
+  }
+  if (typeof init === 'string') {
+    const name = init.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+    const f = Object.prototype.hasOwnProperty.call(NAMED, name) ? NAMED[name] : undefined;
+    if (f !== undefined) return (sh, dt) => f(sh, { dtype: dt });
+  }
+  return fail(op, `${arg} must be a function (shape, dtype) => Tensor, a number, or one of ${Object.keys(NAMED).join(', ')}; got ${describe(init)}`);
+}
+
+/**
+ * @internal makes a layer's tensor of shape and dtype with an initializer option (checked by
+ * initializerOf) and checks what it returns. A zero-element shape gives an empty tensor
+ * without calling it (torch: initializing a zero-element tensor is a no-op).
+ */
+export function initialize(op: string, arg: string, init: unknown, shape: number[], dtype: DType): Tensor {
+  const f = initializerOf(op, arg, init);
+  if (shape.reduce((a, b) => a * b, 1) === 0) return full(shape, 0, { dtype });
+  const t: unknown = f(shape.slice(), dtype);
+  if (!(t instanceof Tensor)) return fail(op, `${arg} returned ${describe(t)}; expected a Tensor of shape ${fmtShape(shape)} and dtype ${dtype}`);
+  t._live(op);
+  if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i]))
+    fail(op, `${arg} returned a tensor of shape ${fmtShape(t.shape)}; expected ${fmtShape(shape)}`, 'ERR_SHAPE');
+  if (t.dtype !== dtype) fail(op, `${arg} returned a ${t.dtype} tensor; expected ${dtype} (it is passed the dtype to make)`, 'ERR_DTYPE');
+  return t;
+}

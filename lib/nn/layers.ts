@@ -11,12 +11,23 @@ import { relu, tanh, sigmoid, gelu } from '../ops/unary';
 import { ge } from '../ops/logical';
 import { cast } from '../ops/cast';
 import { rand } from '../ops/random';
-import { Module, Parameter } from './module';
+import { Module, AnyModule, Parameter } from './module';
 import * as init from './init';
 
 function tensorIn(op: string, x: unknown): Tensor {
   if (!(x instanceof Tensor)) fail(op, `input must be a Tensor, got ${describe(x)}`);
   return (x as Tensor)._live(op);
+}
+
+/** Checks a layer's options object: an object (or undefined) with only the known keys. */
+function layerOptions(op: string, o: unknown, known: readonly string[]): Record<string, unknown> {
+  if (o === undefined || o === null) return {};
+  if (typeof o !== 'object' || Array.isArray(o) || o instanceof Tensor) fail(op, `options must be an object, got ${describe(o)}`);
+  for (const k of Object.keys(o as object))
+    if (!known.includes(k)) fail(op, `unknown option '${k}' (options are ${known.join(', ')})`);
+  if ((o as { bias?: unknown }).bias !== undefined && typeof (o as { bias?: unknown }).bias !== 'boolean')
+    fail(op, `options.bias must be a boolean, got ${describe((o as { bias?: unknown }).bias)}`);
+  return o as Record<string, unknown>;
 }
 
 /** Disposes t when it is not part of a graph (an eager temporary nobody else can hold). */
@@ -29,12 +40,21 @@ export interface LinearOptions {
   bias?: boolean;
   /** float32 (default) or float64 */
   dtype?: DType;
+  /**
+   * initializer of weight [outFeatures, inFeatures]: a function (shape, dtype) => Tensor, the
+   * name of one in tp.nn.init ('xavierUniform', 'heNormal', 'zeros', …) or a number;
+   * default torch's kaimingUniform with a = √5, i.e. U(-1/√in, 1/√in)
+   */
+  weightInit?: init.Initializer;
+  /** initializer of bias [outFeatures], as weightInit; default U(-1/√in, 1/√in) as torch */
+  biasInit?: init.Initializer;
 }
 
 /**
  * torch.nn.Linear: y = x @ weight^T + bias, weight [outFeatures, inFeatures], bias
- * [outFeatures]. Init as torch: weight kaiming_uniform(a = sqrt(5)), i.e.
- * U(-1/sqrt(in), 1/sqrt(in)); bias U(-1/sqrt(in), 1/sqrt(in)). x: [..., inFeatures].
+ * [outFeatures]. Init as torch unless options.weightInit / biasInit say otherwise: weight
+ * kaiming_uniform(a = sqrt(5)), i.e. U(-1/sqrt(in), 1/sqrt(in)); bias U(-1/sqrt(in),
+ * 1/sqrt(in)). x: [..., inFeatures].
  */
 export class Linear extends Module {
   readonly inFeatures: number;
@@ -47,17 +67,22 @@ export class Linear extends Module {
     const op = 'Linear';
     for (const [n, v] of [['inFeatures', inFeatures], ['outFeatures', outFeatures]] as const)
       if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) fail(op, `${n} must be a non-negative integer, got ${describe(v)}`);
-    const dtype = options?.dtype ?? 'float32';
+    const o = layerOptions(op, options, ['bias', 'dtype', 'weightInit', 'biasInit']) as LinearOptions;
+    const dtype = o.dtype ?? 'float32';
     if (!isFloat(dtype)) fail(op, `dtype must be float32 or float64, got ${describe(dtype)}`, 'ERR_DTYPE');
     this.inFeatures = inFeatures;
     this.outFeatures = outFeatures;
     const bound = inFeatures > 0 ? 1 / Math.sqrt(inFeatures) : 0;
-    this.weight = new Parameter(
-      inFeatures > 0 && outFeatures > 0
-        ? init.kaimingUniform([outFeatures, inFeatures], { a: Math.sqrt(5), dtype })
-        : init.zeros([outFeatures, inFeatures], { dtype }),
-    );
-    this.bias = options?.bias === false ? null : new Parameter(init.uniform([outFeatures], -bound, bound, { dtype }));
+    const weightInit = o.weightInit ?? ((s: number[], dt: DType) => init.kaimingUniform(s, { a: Math.sqrt(5), dtype: dt }));
+    const biasInit = o.biasInit ?? ((s: number[], dt: DType) => init.uniform(s, -bound, bound, { dtype: dt }));
+    init.initializerOf(op, 'options.biasInit', biasInit); // checked even without a bias: a typo still shows
+    this.weight = new Parameter(init.initialize(op, 'options.weightInit', weightInit, [outFeatures, inFeatures], dtype));
+    try {
+      this.bias = o.bias === false ? null : new Parameter(init.initialize(op, 'options.biasInit', biasInit, [outFeatures], dtype));
+    } catch (e) {
+      this.weight.dispose();
+      throw e;
+    }
   }
 
   forward(x: Tensor): Tensor {
@@ -107,9 +132,9 @@ export class Linear extends Module {
   }
 }
 
-/** torch.nn.Sequential: children named "0", "1", …, applied in order. */
+/** torch.nn.Sequential: children named "0", "1", …, applied in order (each one's output is the next one's input). */
 export class Sequential extends Module {
-  constructor(...modules: Module[]) {
+  constructor(...modules: AnyModule[]) {
     super();
     modules.forEach((m, i) => {
       if (!(m instanceof Module)) fail('Sequential', `argument ${i} must be a tp.nn.Module, got ${describe(m)}`);
@@ -117,23 +142,23 @@ export class Sequential extends Module {
     });
   }
   /** Appends a module (named by its position); returns this. */
-  add(m: Module): this {
-    this.registerModule(String(this.children().length), m);
+  add(m: AnyModule): this {
+    if (!(m instanceof Module)) fail('Sequential.add', `module must be a tp.nn.Module, got ${describe(m)}`);
+    this.registerModule(String(this.length), m);
     return this;
   }
   get length(): number {
     return this.children().length;
   }
-  at(i: number): Module {
+  at(i: number): AnyModule {
     const m = (this as unknown as Record<string, unknown>)[String(i)];
     if (!(m instanceof Module)) fail('Sequential.at', `no module at index ${describe(i)} (length ${this.length})`);
-    return m as Module;
+    return m as AnyModule;
   }
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  forward(x: any): any {
-    let h = x;
+  forward(x: Tensor): Tensor {
+    let h: unknown = x;
     for (const m of this.children()) h = m.call(h);
-    return h;
+    return h as Tensor;
   }
 }
 

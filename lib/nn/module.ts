@@ -1,137 +1,58 @@
-// tp.nn.Parameter, tp.variable / tp.nameScope, and the Module base class.
-//
-// A Parameter is not a separate class of tensor: `new tp.nn.Parameter(t)` (or
-// `tp.nn.Parameter(t)`) returns a Tensor (t itself when it is a leaf, else a detached alias
-// over the same storage) with requiresGrad set, marked as a parameter (tp.nn.isParameter,
-// `x instanceof tp.nn.Parameter`) and kept alive through enclosing tidy() scopes, as
-// tfjs variables are. Module.dispose() frees a module's parameters.
+// The Module base class (torch.nn.Module): children and parameters are found by scanning a
+// module's own properties, including arrays, Maps and plain objects of them.
 import { Tensor } from '../tensor';
 import { fail, describe, fmtShape } from '../core/errors';
-import { keep } from '../core/memory';
-import { native, writeLayout } from '../core/native';
-import { isFloat } from '../core/dtype';
-import { tensor } from '../ops/creation';
-import type { TensorOptions } from '../ops/creation';
+import { Parameter, isParameter, copyInto } from './parameter';
 
-// ---- Parameter -------------------------------------------------------------------------------
+export { Parameter, isParameter, variable, nameScope, currentNameScope, isTrainable } from './parameter';
+export type { ParameterConstructor, VariableOptions } from './parameter';
 
-const paramSet = new WeakSet<Tensor>();
-
-/** True when t was made by tp.nn.Parameter (or tp.variable). */
-export function isParameter(t: unknown): t is Tensor {
-  return t instanceof Tensor && paramSet.has(t);
-}
-
-function makeParameter(op: string, data: unknown, requiresGrad = true): Tensor {
-  if (!(data instanceof Tensor)) fail(op, `data must be a Tensor, got ${describe(data)}`);
-  (data as Tensor)._live(op);
-  let t = data as Tensor;
-  // a result of a recorded op becomes a leaf over the same storage (torch detaches too)
-  if (t._node !== null) t = t._view(t.shape.slice(), t._strides.slice(), t._offset);
-  if (requiresGrad && !isFloat(t.dtype))
-    fail(op, `only float32/float64 tensors can be trainable parameters; this one is ${t.dtype} (pass requiresGrad false)`, 'ERR_DTYPE');
-  t.requiresGrad = !!requiresGrad;
-  paramSet.add(t);
-  keep(t);
-  return t;
-}
-
-export interface ParameterConstructor {
-  /** Marks `data` as a parameter (requiresGrad true unless false is passed); returns the tensor. */
-  new (data: Tensor, requiresGrad?: boolean): Tensor;
-  (data: Tensor, requiresGrad?: boolean): Tensor;
-}
+// ---- what a module holds -----------------------------------------------------------------------
 
 /**
- * torch.nn.Parameter: `new tp.nn.Parameter(t)` returns a Tensor with requiresGrad true,
- * registered by Module when assigned as a property. See the file comment.
+ * @internal a named place in a module that holds a child module or a parameter: a property,
+ * or an entry of an array / Map / plain object kept in one (name 'layers.0')
  */
-export const Parameter = function Parameter(data: Tensor, requiresGrad = true): Tensor {
-  return makeParameter('Parameter', data, requiresGrad);
-} as unknown as ParameterConstructor;
-Object.defineProperty(Parameter, Symbol.hasInstance, { value: (x: unknown) => isParameter(x) });
-
-// ---- variable / nameScope ----------------------------------------------------------------------
-
-const nameStack: string[] = [];
-
-/** The current name scope ('a/b'), or '' outside any. */
-export function currentNameScope(): string {
-  return nameStack.join('/');
+export interface Slot {
+  name: string;
+  value: unknown;
+  /** the object or Map the value sits in, and its key there (to replace a parameter) */
+  owner: object;
+  key: unknown;
 }
 
-/**
- * Runs fn with `name` pushed on the name scope stack (tf.name_scope / variable_scope):
- * variables created inside are named 'outer/inner/name'. Returns fn's result.
- */
-export function nameScope<T>(name: string, fn: () => T): T {
-  if (typeof name !== 'string' || name.length === 0) fail('nameScope', `name must be a non-empty string, got ${describe(name)}`);
-  if (typeof fn !== 'function') fail('nameScope', `fn must be a function, got ${describe(fn)}`);
-  nameStack.push(name);
-  try {
-    return fn();
-  } finally {
-    nameStack.pop();
+// containers inside containers are followed this deep ([[m]] is 'blocks.0.1')
+const MAX_NESTING = 8;
+
+function isContainer(v: unknown): v is unknown[] | Map<unknown, unknown> | Record<string, unknown> {
+  if (Array.isArray(v) || v instanceof Map) return true;
+  if (v === null || typeof v !== 'object') return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+/** Adds to out the modules and parameters in v (itself one, or a container of them). */
+function collect(owner: object, key: unknown, name: string, v: unknown, out: Slot[], depth: number, seen: Set<object>): void {
+  if (v === null || typeof v !== 'object') return;
+  if (v instanceof Module || isParameter(v)) {
+    out.push({ name, value: v, owner, key });
+    return;
   }
-}
-
-export interface VariableOptions extends Omit<TensorOptions, 'requiresGrad'> {
-  /** name inside the current name scope (default 'Variable') */
-  name?: string;
-  /** whether the variable requires grad (default true; float dtypes only) */
-  trainable?: boolean;
-}
-
-const trainableSet = new WeakSet<Tensor>();
-
-/**
- * tf.Variable: a new leaf tensor holding a copy of `initial` (a Tensor, number or nested
- * array), with requiresGrad = trainable (default true for float dtypes), its `name`
- * prefixed by the enclosing tp.nameScope()s, marked as a parameter and kept through tidy().
- */
-export function variable(initial: unknown, options?: VariableOptions): Tensor {
-  const op = 'variable';
-  const o = options ?? {};
-  if (typeof o !== 'object' || Array.isArray(o) || o instanceof Tensor) fail(op, `options must be an object, got ${describe(o)}`);
-  const { name, trainable, ...rest } = o;
-  if (name !== undefined && (typeof name !== 'string' || name.length === 0)) fail(op, `options.name must be a non-empty string, got ${describe(name)}`);
-  let t: Tensor;
-  if (initial instanceof Tensor) {
-    initial._live(op);
-    t = initial._copyAs(rest.dtype ?? initial.dtype);
+  if (depth >= MAX_NESTING || !isContainer(v) || seen.has(v)) return;
+  seen.add(v);
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) collect(v, i, `${name}.${i}`, v[i], out, depth + 1, seen);
+  } else if (v instanceof Map) {
+    for (const [k, e] of v) collect(v, k, `${name}.${String(k)}`, e, out, depth + 1, seen);
   } else {
-    t = tensor(initial, rest);
+    for (const k of Object.keys(v)) collect(v, k, `${name}.${k}`, v[k], out, depth + 1, seen);
   }
-  const train = trainable === undefined ? isFloat(t.dtype) : !!trainable;
-  if (train && !isFloat(t.dtype)) {
-    t.dispose();
-    fail(op, `a trainable variable must be float32 or float64, got ${t.dtype} (pass trainable: false)`, 'ERR_DTYPE');
-  }
-  const scope = currentNameScope();
-  const base = name ?? 'Variable';
-  t.name = scope ? `${scope}/${base}` : base;
-  const v = makeParameter(op, t, train);
-  if (train) trainableSet.add(v);
-  return v;
 }
 
-/** Whether a tensor made by tp.variable is trainable. */
-export function isTrainable(t: Tensor): boolean {
-  return trainableSet.has(t) || (isParameter(t) && t.requiresGrad);
-}
-
-// ---- in-place copy -------------------------------------------------------------------------------
-
-/** @internal copies src's values into dst (same shape; dtype converted), in place. */
-export function copyInto(op: string, dst: Tensor, src: Tensor): void {
-  dst._live(op);
-  src._live(op);
-  if (dst.shape.length !== src.shape.length || dst.shape.some((d, i) => d !== src.shape[i]))
-    fail(op, `cannot copy a tensor of shape ${fmtShape(src.shape)} into one of shape ${fmtShape(dst.shape)}`, 'ERR_SHAPE');
-  if (dst.size === 0) return;
-  writeLayout(0, dst.shape, dst._strides, src._strides);
-  native.copy(dst._h, dst._offset, src._h, src._offset);
-  dst._version++;
+/** Puts value where a slot is. */
+function setSlot(slot: Slot, value: unknown): void {
+  if (slot.owner instanceof Map) slot.owner.set(slot.key, value);
+  else (slot.owner as Record<string | number, unknown>)[slot.key as string | number] = value;
 }
 
 // ---- Module ------------------------------------------------------------------------------------
@@ -143,25 +64,41 @@ export interface LoadStateDictOptions {
   strict?: boolean;
 }
 
+/** A module of any forward signature: what containers hold and children() lists. */
+export type AnyModule = Module<unknown[], unknown>;
+
 /**
  * torch.nn.Module. Subclasses assign parameters (tp.nn.Parameter / tp.variable) and child
- * modules as properties; parameters() etc. find them by scanning own enumerable
- * properties in assignment order (as torch's __setattr__ registers them). Override forward;
- * call it as m.forward(x) or m.call(x).
+ * modules as properties, directly or inside arrays, Maps and plain objects (named
+ * 'layers.0', 'heads.q'); parameters() etc. find them by scanning own enumerable properties
+ * in assignment order (as torch's __setattr__ registers them). nn.ModuleList and
+ * nn.ModuleDict are the explicit containers.
+ *
+ * Override forward; call it as m.forward(x) or m.call(x). The type parameters are forward's
+ * arguments and result: a plain `extends Module` is Tensor → Tensor, and a subclass with
+ * another signature names it: `class Attention extends Module<[Tensor, Tensor], Tensor>`.
  */
-export class Module {
+export class Module<In extends unknown[] = [Tensor], Out = Tensor> {
   /** true after train() (the default), false after eval() */
   training = true;
 
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  forward(..._args: any[]): any {
-    fail(`${this.constructor.name}.forward`, 'not implemented: subclasses of tp.nn.Module must override forward');
+  forward(...args: In): Out;
+  forward(): Out {
+    return fail(`${this.constructor.name}.forward`, 'not implemented: subclasses of tp.nn.Module must override forward');
   }
 
   /** Same as forward (tf.keras's layer.call / calling a torch module). */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  call(...args: any[]): any {
+  call(...args: In): Out {
     return this.forward(...args);
+  }
+
+  /** @internal the child modules and parameters this module holds directly, in order */
+  _slots(): Slot[] {
+    const out: Slot[] = [];
+    const seen = new Set<object>();
+    const self = this as unknown as Record<string, unknown>;
+    for (const k of Object.keys(this)) collect(this, k, k, self[k], out, 0, seen);
+    return out;
   }
 
   /** Registers (or with null removes) a parameter under `name`; returns it. */
@@ -178,43 +115,40 @@ export class Module {
   }
 
   /** Registers a child module under `name` (torch's add_module); returns it. */
-  registerModule<M extends Module>(name: string, module: M): M {
+  registerModule<M extends AnyModule>(name: string, module: M): M {
     checkName('registerModule', name);
     if (!(module instanceof Module)) fail('registerModule', `module must be a tp.nn.Module, got ${describe(module)}`);
     (this as unknown as Record<string, unknown>)[name] = module;
     return module;
   }
-  addModule<M extends Module>(name: string, module: M): M {
+  addModule<M extends AnyModule>(name: string, module: M): M {
     return this.registerModule(name, module);
   }
 
-  /** [name, child] for each direct child module. */
-  namedChildren(): [string, Module][] {
-    const out: [string, Module][] = [];
-    for (const k of Object.keys(this)) {
-      const v = (this as unknown as Record<string, unknown>)[k];
-      if (v instanceof Module) out.push([k, v]);
-    }
+  /** [name, child] for each direct child module ('layers.0' for one kept in an array). */
+  namedChildren(): [string, AnyModule][] {
+    const out: [string, AnyModule][] = [];
+    for (const s of this._slots()) if (s.value instanceof Module) out.push([s.name, s.value]);
     return out;
   }
-  children(): Module[] {
+  children(): AnyModule[] {
     return this.namedChildren().map(([, m]) => m);
   }
 
   /** [dotted name, module] for this module ('' or prefix) and every descendant, each once. */
-  namedModules(prefix = ''): [string, Module][] {
-    const out: [string, Module][] = [];
-    const seen = new Set<Module>();
-    const walk = (m: Module, p: string): void => {
+  namedModules(prefix = ''): [string, AnyModule][] {
+    const out: [string, AnyModule][] = [];
+    const seen = new Set<AnyModule>();
+    const walk = (m: AnyModule, p: string): void => {
       if (seen.has(m)) return;
       seen.add(m);
       out.push([p, m]);
       for (const [k, c] of m.namedChildren()) walk(c, p ? `${p}.${k}` : k);
     };
-    walk(this, prefix);
+    walk(this as unknown as AnyModule, prefix);
     return out;
   }
-  modules(): Module[] {
+  modules(): AnyModule[] {
     return this.namedModules().map(([, m]) => m);
   }
 
@@ -222,13 +156,13 @@ export class Module {
   namedParameters(prefix = '', recurse = true): [string, Tensor][] {
     const out: [string, Tensor][] = [];
     const seen = new Set<Tensor>();
-    const mods: [string, Module][] = recurse ? this.namedModules(prefix) : [[prefix, this]];
+    const mods: [string, AnyModule][] = recurse ? this.namedModules(prefix) : [[prefix, this as unknown as AnyModule]];
     for (const [p, m] of mods) {
-      for (const k of Object.keys(m)) {
-        const v = (m as unknown as Record<string, unknown>)[k];
+      for (const s of m._slots()) {
+        const v = s.value;
         if (isParameter(v) && !seen.has(v)) {
           seen.add(v);
-          out.push([p ? `${p}.${k}` : k, v]);
+          out.push([p ? `${p}.${s.name}` : s.name, v]);
         }
       }
     }
@@ -239,25 +173,23 @@ export class Module {
   }
 
   /**
-   * Replaces the parameter at a dotted name with `value` (marked as a Parameter); returns
-   * the previous tensor (not disposed). For updates written by hand: m.setParameter(n, newP).
+   * Replaces the parameter at a dotted name (as namedParameters gives it) with `value`
+   * (marked as a Parameter); returns the previous tensor (not disposed). For updates
+   * written by hand: m.setParameter(n, newP).
    */
   setParameter(name: string, value: Tensor): Tensor {
     const op = 'setParameter';
     if (typeof name !== 'string') fail(op, `name must be a string, got ${describe(name)}`);
     if (!(value instanceof Tensor)) fail(op, `value must be a Tensor, got ${describe(value)}`);
-    const parts = name.split('.');
-    let m: Module = this;
-    for (let i = 0; i < parts.length - 1; i++) {
-      const c = (m as unknown as Record<string, unknown>)[parts[i]];
-      if (!(c instanceof Module)) fail(op, `no submodule '${parts.slice(0, i + 1).join('.')}' in ${this.constructor.name}`);
-      m = c;
+    for (const [p, m] of this.namedModules()) {
+      for (const s of m._slots()) {
+        if ((p ? `${p}.${s.name}` : s.name) !== name || !isParameter(s.value)) continue;
+        const old = s.value;
+        setSlot(s, isParameter(value) ? value : new Parameter(value, old.requiresGrad));
+        return old;
+      }
     }
-    const key = parts[parts.length - 1];
-    const old = (m as unknown as Record<string, unknown>)[key];
-    if (!isParameter(old)) fail(op, `no parameter named '${name}' in ${this.constructor.name}`);
-    (m as unknown as Record<string, unknown>)[key] = isParameter(value) ? value : new Parameter(value, old.requiresGrad);
-    return old;
+    return fail(op, `no parameter named '${name}' in ${this.constructor.name}`);
   }
 
   /** Sets training mode on this module and every descendant; returns this. */

@@ -1,23 +1,22 @@
-// dtype conversion: tp.cast(x, dtype), x.cast(dtype), x.to(dtype), x.float(), x.double(),
-// x.int(), x.bool(). Always a new contiguous tensor (also for the same dtype), so the
+// dtype conversion: tp.cast(x, dtype), x.cast(dtype), x.float(), x.double(),
+// x.int(), x.bool() (x.to(dtype) is in device.ts). Always a new contiguous tensor (also for the same dtype), so the
 // result can be disposed independently of x. float -> int32 truncates toward zero and
 // saturates (NaN -> 0); -> bool is "nonzero" (NaN -> true). The native copy kernel does it.
 import { DType, checkDType } from '../core/dtype';
-import { fail, describe } from '../core/errors';
 import { Tensor } from '../tensor';
+import { checkTensor } from '../core/validate';
 import { record, tracked } from '../autograd/tape';
 import { tape } from '../autograd/state';
 
 export function cast(x: Tensor, dtype: DType): Tensor {
-  if (!(x instanceof Tensor)) fail('cast', `x must be a Tensor, got ${describe(x)}`);
-  x._live('cast');
+  checkTensor(x, 'cast');
   const out = x._copyAs(checkDType(dtype, 'cast'));
   // float -> float casts pass the gradient back (cast to x's dtype); others are not differentiable
   if (tape.on && tracked(x) && (out.dtype === 'float32' || out.dtype === 'float64')) record(out, 'cast', [x], (g) => [cast(g, x.dtype)]);
   return out;
 }
 
-function castTo(x: Tensor, dtype: DType, op: string): Tensor {
+export function castTo(x: Tensor, dtype: DType, op: string): Tensor {
   x._live(op);
   if (tape.on && tracked(x)) return cast(x, dtype);
   return x._copyAs(dtype);
@@ -26,8 +25,6 @@ function castTo(x: Tensor, dtype: DType, op: string): Tensor {
 declare module '../tensor' {
   interface Tensor {
     cast(dtype: DType): Tensor;
-    /** x.to('float64') or x.to({ dtype: 'float64' }). */
-    to(dtype: DType | { dtype: DType }): Tensor;
     float(): Tensor;
     double(): Tensor;
     int(): Tensor;
@@ -35,12 +32,6 @@ declare module '../tensor' {
   }
 }
 Tensor.prototype.cast = function (dtype: DType) { return cast(this, dtype); };
-Tensor.prototype.to = function (dtype: DType | { dtype: DType }) {
-  const d = typeof dtype === 'object' && dtype !== null ? dtype.dtype : dtype;
-  this._live('to');
-  if (tape.on && tracked(this)) return cast(this, checkDType(d, 'to'));
-  return this._copyAs(checkDType(d, 'to'));
-};
 Tensor.prototype.float = function () { return castTo(this, 'float32', 'float'); };
 Tensor.prototype.double = function () { return castTo(this, 'float64', 'double'); };
 Tensor.prototype.int = function () { return castTo(this, 'int32', 'int'); };

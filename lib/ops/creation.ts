@@ -2,19 +2,23 @@
 import { native, writeLayout } from '../core/native';
 import { DType, DTYPE_CODE, TYPED_ARRAY, checkDType, dtypeOfTypedArray, TypedArray } from '../core/dtype';
 import { fail, describe, fmtShape } from '../core/errors';
-import { checkShape, contiguousStrides, numel, MAX_DIMS, MAX_NUMEL } from '../core/shape';
+import { checkShape, contiguousStrides, numel, MAX_NUMEL } from '../core/shape';
 import { Tensor } from '../tensor';
+import { nestedShape, checkNested, fillNested, leafBuffer } from './nested';
+import { DeviceLike, deviceCode, deviceName, checkAvailable } from '../core/device';
+import { to } from './device';
 
 export interface TensorOptions {
   dtype?: DType;
   shape?: number[];
   requiresGrad?: boolean;
-  /** 'cpu' (default); 'cuda' / 'cuda:N' need a CUDA build */
-  device?: string;
+  /** 'cpu' (default), 'cuda' or 'cuda:N' (a CUDA build on a machine with a GPU) */
+  device?: DeviceLike;
 }
 export interface DTypeOptions {
   dtype?: DType;
-  device?: string;
+  /** 'cpu' (default), 'cuda' or 'cuda:N' (a CUDA build on a machine with a GPU) */
+  device?: DeviceLike;
   requiresGrad?: boolean;
 }
 
@@ -27,17 +31,40 @@ function checkOptions(o: unknown, op: string): TensorOptions {
   return opts;
 }
 
-/** Devices are an axis of dispatch from day one; this build has the CPU backend only. */
-export function checkDevice(device: unknown, op: string): 'cpu' {
-  if (device === 'cpu') return 'cpu';
-  if (typeof device === 'string' && /^cuda(:\d+)?$/.test(device))
-    fail(op, `device '${device}' is not available: tapeflow was built without CUDA (rebuild with \`npm run build:cmake -- -DTAPEFLOW_CUDA=ON\` once the CUDA backend lands)`, 'ERR_DEVICE');
-  return fail(op, `device must be 'cpu' or 'cuda[:N]', got ${describe(device)}`, 'ERR_DEVICE');
+/** The device code of an options.device spelling; ERR_DEVICE when this build or machine lacks it. */
+export function checkDevice(device: unknown, op: string): number {
+  const code = deviceCode(device, op);
+  checkAvailable(code, op);
+  return code;
 }
 
-function finish(t: Tensor, opts: TensorOptions): Tensor {
-  if (opts.requiresGrad) t.requiresGrad = true;
+function finish(t0: Tensor, opts: TensorOptions): Tensor {
+  const t = onDevice(t0, opts.device);
+  if (opts.requiresGrad) {
+    try {
+      t.requiresGrad = true; // ERR_DTYPE unless float
+    } catch (e) {
+      t.dispose();
+      throw e;
+    }
+  }
   return t;
+}
+
+/**
+ * @internal t moved to `device` (t itself for the cpu or no device): factories build on the
+ * cpu and upload once.
+ */
+export function onDevice(t: Tensor, device: DeviceLike | undefined): Tensor {
+  if (device === undefined || device === 'cpu') return t;
+  try {
+    const out = to(t, device);
+    if (out !== t) t.dispose();
+    return out;
+  } catch (e) {
+    t.dispose();
+    throw e;
+  }
 }
 
 /** @internal uploads a typed array already in the right element type. */
@@ -103,40 +130,13 @@ function generate(n: number, f: (i: number) => number, dtype: DType, op: string)
   return out;
 }
 
-const MAX_NESTED_VALUES = 2 ** 26;
-
-function inferNested(data: unknown, op: string): { shape: number[]; flat: unknown[] } {
-  const shape: number[] = [];
-  let cur: unknown = data;
-  while (Array.isArray(cur)) {
-    shape.push(cur.length);
-    if (shape.length > MAX_DIMS) fail(op, `nesting deeper than ${MAX_DIMS} dims`, 'ERR_SHAPE');
-    cur = cur[0];
-  }
-  // Checked before anything is built: a sparse new Array(2 ** 27) costs nothing to make, but
-  // collecting its values would end the process (V8's fatal "invalid size" error).
-  const count = shape.reduce((a, b) => a * b, 1);
-  if (count > MAX_NESTED_VALUES)
-    fail(op, `nested arrays of shape ${fmtShape(shape)} hold ${count} values, more than the ${MAX_NESTED_VALUES} read from JS arrays; pass a typed array (with { shape }) instead`, 'ERR_SHAPE');
-  const flat: unknown[] = [];
-  const walk = (x: unknown, dim: number, path: string): void => {
-    if (dim === shape.length) {
-      if (Array.isArray(x)) fail(op, `ragged nested array: ${path} is an array where a value was expected`, 'ERR_SHAPE');
-      flat.push(x);
-      return;
-    }
-    if (!Array.isArray(x) || x.length !== shape[dim])
-      fail(op, `ragged nested array: ${path} has ${Array.isArray(x) ? x.length : 'no'} elements, expected ${shape[dim]} (shape ${fmtShape(shape)})`, 'ERR_SHAPE');
-    for (let i = 0; i < x.length; i++) walk(x[i], dim + 1, `${path}[${i}]`);
-  };
-  walk(data, 0, 'data');
-  return { shape, flat };
-}
-
 /**
  * Creates a tensor from a number, a boolean, nested arrays, or a TypedArray (with
- * `shape`, defaulting to 1-D). dtype is inferred as PyTorch/TF do: booleans → bool,
- * integers → int32, other numbers → float32; a TypedArray keeps its own type.
+ * `shape`, defaulting to 1-D). Without options.dtype, JS numbers give float32 whether or
+ * not they are whole (JS has no integer type; TensorFlow.js does the same), booleans give
+ * bool, and a TypedArray keeps its type (Float32Array float32, Float64Array float64,
+ * Int32Array and the other integer arrays int32, Uint8Array bool). Pass { dtype: 'int32' }
+ * for integers, { dtype: 'float64' } for values float32 cannot hold exactly.
  */
 export function tensor(data: unknown, options?: TensorOptions): Tensor {
   const op = 'tensor';
@@ -157,46 +157,31 @@ export function tensor(data: unknown, options?: TensorOptions): Tensor {
     if (dtype === tdt && dtype !== 'bool') return finish(fromTyped(arr as TypedArray, shape, dtype), opts);
     return finish(fromFloat64(Float64Array.from(arr), shape, dtype), opts);
   }
-  let shape: number[];
-  let flat: unknown[];
-  if (Array.isArray(data)) {
-    ({ shape, flat } = inferNested(data, op));
-    if (opts.shape !== undefined) {
-      const want = checkShape(opts.shape, op);
-      if (numel(want) !== flat.length)
-        fail(op, `shape ${fmtShape(want)} needs ${numel(want)} values but data has ${flat.length}`, 'ERR_SHAPE');
-      shape = want;
-    }
-  } else if (typeof data === 'number' || typeof data === 'boolean') {
-    flat = [data];
-    shape = opts.shape !== undefined ? checkShape(opts.shape, op) : [];
+  if (typeof data === 'number' || typeof data === 'boolean') {
+    const shape = opts.shape !== undefined ? checkShape(opts.shape, op) : [];
     if (numel(shape) !== 1) fail(op, `a single value cannot fill shape ${fmtShape(shape)}; use tp.full`, 'ERR_SHAPE');
-  } else {
+    const dtype: DType = opts.dtype ?? (typeof data === 'boolean' ? 'bool' : 'float32');
+    if (dtype === 'float32') return finish(fromTyped(Float32Array.of(+data), shape, dtype), opts);
+    return finish(fromFloat64(Float64Array.of(+data), shape, dtype), opts);
+  }
+  if (!Array.isArray(data))
     return fail(op, `data must be a number, boolean, nested array, TypedArray or Tensor; got ${describe(data)}`);
+  const nested = nestedShape(data, op);
+  const allBool = checkNested(data, nested, op);
+  const n = numel(nested);
+  let shape = nested;
+  if (opts.shape !== undefined) {
+    const want = checkShape(opts.shape, op);
+    if (numel(want) !== n)
+      fail(op, `shape ${fmtShape(want)} needs ${numel(want)} values but data has ${n}`, 'ERR_SHAPE');
+    shape = want;
   }
-  let allBool = flat.length > 0;
-  let allInt = true;
-  const values = new Float64Array(flat.length);
-  for (let i = 0; i < flat.length; i++) {
-    const v = flat[i];
-    if (typeof v === 'boolean') {
-      values[i] = v ? 1 : 0;
-    } else if (typeof v === 'number') {
-      allBool = false;
-      values[i] = v;
-      if (allInt && !Number.isInteger(v)) allInt = false;
-    } else {
-      fail(op, `data element ${i} is ${describe(v)}; expected a number or boolean`);
-    }
-  }
-  const dtype: DType = opts.dtype ?? (allBool ? 'bool' : allInt && flat.length > 0 ? 'int32' : 'float32');
-  if (dtype === 'int32' && opts.dtype === undefined) {
-    // integers beyond int32 would wrap: keep them exact as float32 would not, so refuse clearly
-    for (let i = 0; i < values.length; i++)
-      if (values[i] > 2147483647 || values[i] < -2147483648) fail(op, `integer ${values[i]} does not fit int32; pass { dtype: 'float64' }`);
-  }
-  if (dtype === 'float32') return finish(fromTyped(Float32Array.from(values), shape, dtype), opts);
-  return finish(fromFloat64(values, shape, dtype), opts);
+  const dtype: DType = opts.dtype ?? (allBool && n > 0 ? 'bool' : 'float32');
+  // float32 is written straight into its own buffer; other dtypes go through the native cast
+  const values = leafBuffer(n, dtype === 'float32', op);
+  if (n > 0) fillNested(data, nested.length, values);
+  if (dtype === 'float32') return finish(fromTyped(values, shape, dtype), opts);
+  return finish(fromFloat64(values as Float64Array, shape, dtype), opts);
 }
 
 function shapeAndOpts(shape: unknown, options: unknown, op: string): [number[], TensorOptions] {
@@ -222,6 +207,11 @@ export function full(shape: number[], value: number | boolean, options?: DTypeOp
 }
 export const fill = full;
 
+/** *Like factories: on x's device unless options name one (as torch's zeros_like). */
+function likeDevice(x: Tensor, o: TensorOptions): TensorOptions {
+  return o.device !== undefined ? o : { ...o, device: deviceName(x._deviceCode()) };
+}
+
 function likeArgs(x: unknown, options: unknown, op: string): [Tensor, TensorOptions] {
   if (!(x instanceof Tensor)) fail(op, `x must be a Tensor, got ${describe(x)}`);
   (x as Tensor)._live(op);
@@ -229,16 +219,16 @@ function likeArgs(x: unknown, options: unknown, op: string): [Tensor, TensorOpti
 }
 export function zerosLike(x: Tensor, options?: DTypeOptions): Tensor {
   const [t, o] = likeArgs(x, options, 'zerosLike');
-  return finish(filled(t.shape.slice(), 0, o.dtype ?? t.dtype), o);
+  return finish(filled(t.shape.slice(), 0, o.dtype ?? t.dtype), likeDevice(t, o));
 }
 export function onesLike(x: Tensor, options?: DTypeOptions): Tensor {
   const [t, o] = likeArgs(x, options, 'onesLike');
-  return finish(filled(t.shape.slice(), 1, o.dtype ?? t.dtype), o);
+  return finish(filled(t.shape.slice(), 1, o.dtype ?? t.dtype), likeDevice(t, o));
 }
 export function fullLike(x: Tensor, value: number | boolean, options?: DTypeOptions): Tensor {
   const [t, o] = likeArgs(x, options, 'fullLike');
   if (typeof value !== 'number' && typeof value !== 'boolean') fail('fullLike', `value must be a number or boolean, got ${describe(value)}`);
-  return finish(filled(t.shape.slice(), Number(value), o.dtype ?? t.dtype), o);
+  return finish(filled(t.shape.slice(), Number(value), o.dtype ?? t.dtype), likeDevice(t, o));
 }
 
 function checkNum(v: unknown, op: string, arg: string): number {
@@ -246,8 +236,16 @@ function checkNum(v: unknown, op: string, arg: string): number {
   return v as number;
 }
 
-/** arange(stop) | arange(start, stop, step = 1): int32 when all arguments are integers, else float32. */
-export function arange(start: number, stop?: number, step?: number | DTypeOptions, options?: DTypeOptions): Tensor {
+/**
+ * arange(stop) | arange(start, stop, step = 1). Without options.dtype the result is int32
+ * when start, stop and step are all whole numbers, else float32: torch.arange's rule (and
+ * tf.range's), kept because arange mostly counts and indexes. This is the one factory where
+ * whole JS numbers give an integer dtype; pass { dtype: 'float32' } for a float range.
+ */
+export function arange(stop: number, options?: DTypeOptions): Tensor;
+export function arange(start: number, stop: number, options?: DTypeOptions): Tensor;
+export function arange(start: number, stop: number, step: number, options?: DTypeOptions): Tensor;
+export function arange(start: number, stop?: number | DTypeOptions, step?: number | DTypeOptions, options?: DTypeOptions): Tensor {
   const op = 'arange';
   if (typeof step === 'object') {
     options = step;
@@ -303,3 +301,34 @@ export function eye(n: number, m?: number | DTypeOptions, options?: DTypeOptions
 }
 
 export { contiguousStrides, TYPED_ARRAY };
+
+/**
+ * @internal indices given as JS data (a number, nested arrays of integers, an Int32Array)
+ * as an int32 tensor; booleans, fractions and values outside int32 are refused (ERR_DTYPE),
+ * never rounded. tp.tensor would give float32 for the same numbers.
+ */
+export function indexTensor(data: unknown, op: string, arg: string): Tensor {
+  if (data instanceof Int32Array) return fromTyped(data, [data.length], 'int32');
+  let shape: number[];
+  let values: Float64Array;
+  if (typeof data === 'number') {
+    shape = [];
+    values = Float64Array.of(data);
+  } else if (Array.isArray(data)) {
+    shape = nestedShape(data, op);
+    const allBool = checkNested(data, shape, op);
+    values = leafBuffer(numel(shape), false, op) as Float64Array;
+    if (values.length > 0) {
+      if (allBool) fail(op, `${arg} must be integers (an int32 tensor), got booleans`, 'ERR_DTYPE');
+      fillNested(data, shape.length, values);
+    }
+  } else {
+    return fail(op, `${arg} must be an int32 Tensor or an array of integers, got ${describe(data)}`);
+  }
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!Number.isInteger(v) || v > 2147483647 || v < -2147483648)
+      fail(op, `${arg} must be integers (an int32 tensor), got ${describe(v)} at flat position ${i}`, 'ERR_DTYPE');
+  }
+  return fromFloat64(values, shape, 'int32');
+}

@@ -15,11 +15,12 @@ import { DType, DTYPE_CODE, checkDType } from '../core/dtype';
 import { fail, fmtShape, describe } from '../core/errors';
 import { MAX_DIMS, MAX_NUMEL, normAxis, numel } from '../core/shape';
 import { Tensor } from '../tensor';
-import { emptyTensor, tensor, zeros } from './creation';
-import { _tensorArg, reshape, broadcastTo } from './views';
+import { indexTensor, zeros } from './creation';
+import { reshape, broadcastTo } from './views';
+import { checkTensor } from '../core/validate';
 import { record, tracked } from '../autograd/tape';
 import { tape } from '../autograd/state';
-import { sumToShape } from '../autograd/grad';
+import { sumToShape } from '../autograd/sum-to';
 import { pad } from './join';
 
 export type IndicesLike = Tensor | number | number[] | number[][] | number[][][] | Int32Array | unknown[];
@@ -35,16 +36,8 @@ function toIndices(v: unknown, op: string, arg = 'indices'): Indices {
     if (v.dtype !== 'int32') fail(op, `${arg} must be an int32 tensor, got ${v.dtype} (shape ${fmtShape(v.shape)})`, 'ERR_DTYPE');
     return { t: v, owned: false };
   }
-  if (typeof v === 'number' || Array.isArray(v) || v instanceof Int32Array) {
-    const t = tensor(v);
-    if (t.dtype === 'int32') return { t, owned: true };
-    const shape = t.shape;
-    const size = t.size;
-    const dt = t.dtype;
-    t.dispose();
-    if (size === 0) return { t: emptyTensor(shape, 'int32'), owned: true }; // [] infers float32
-    return fail(op, `${arg} must be integers (an int32 tensor), got ${dt === 'bool' ? 'booleans' : 'non-integer numbers'}`, 'ERR_DTYPE');
-  }
+  // JS numbers make float32 tensors; indices are read as integers, refusing fractions
+  if (typeof v === 'number' || Array.isArray(v) || v instanceof Int32Array) return { t: indexTensor(v, op, arg), owned: true };
   return fail(op, `${arg} must be an int32 Tensor or an array of integers, got ${describe(v)}`, 'ERR_ARGUMENT');
 }
 
@@ -58,7 +51,7 @@ function release(ix: Indices): void {
  */
 export function gather(x: Tensor, indices: IndicesLike, axis = 0): Tensor {
   const op = 'gather';
-  _tensorArg(x, op);
+  checkTensor(x, op);
   if (x.rank === 0) fail(op, 'x must have at least one dim; got a 0-d tensor', 'ERR_AXIS');
   const a = normAxis(axis, x.rank, op);
   const ix = toIndices(indices, op);
@@ -104,7 +97,7 @@ export function gather(x: Tensor, indices: IndicesLike, axis = 0): Tensor {
  */
 export function takeAlongAxis(x: Tensor, indices: IndicesLike, axis: number | null): Tensor {
   const op = 'takeAlongAxis';
-  _tensorArg(x, op);
+  checkTensor(x, op);
   const ix = toIndices(indices, op);
   try {
     const it = ix.t;
@@ -199,8 +192,8 @@ export function takeAlongAxis(x: Tensor, indices: IndicesLike, axis: number | nu
  */
 export function scatterAdd(x: Tensor, axis: number, indices: IndicesLike, src: Tensor): Tensor {
   const op = 'scatterAdd';
-  _tensorArg(x, op);
-  _tensorArg(src, op, 'src');
+  checkTensor(x, op);
+  checkTensor(src, op, 'src');
   const a = normAxis(axis, x.rank, op);
   if (src.dtype !== x.dtype) fail(op, `src has dtype ${src.dtype} but x has ${x.dtype}; cast one of them`, 'ERR_DTYPE');
   const ix = toIndices(indices, op);

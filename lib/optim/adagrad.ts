@@ -1,6 +1,6 @@
 // Adagrad (torch.optim.Adagrad's formulas: lrDecay, weight decay, initial accumulator, eps).
 import type { Tensor } from '../tensor';
-import { native } from '../core/native';
+import { adagradStep_ } from '../ops/optim';
 import { Optimizer, ParamGroup, ParamState, checkNumber } from './optimizer';
 
 export interface AdagradOptions {
@@ -26,13 +26,13 @@ export class Adagrad extends Optimizer<AdagradOptions> {
     return o;
   }
 
-  protected _update(p: Tensor, o: AdagradOptions, s: ParamState, ph: unknown, pOff: number, gh: unknown, gOff: number): void {
+  protected _update(p: Tensor, o: AdagradOptions, s: ParamState, work: Tensor, g: Tensor): void {
     if (s.sum === undefined) {
       s.step = 0;
       s.sum = this._zeros(p, o.initialAccumulatorValue);
     }
     const step = (s.step as number) + 1;
-    native.adagradStep(p.size, ph, pOff, gh, gOff, (s.sum as Tensor)._h, o.lr, o.lrDecay, o.weightDecay, o.eps, step);
+    adagradStep_(work, g, s.sum as Tensor, o, step);
     s.step = step;
   }
 }

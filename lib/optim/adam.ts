@@ -1,6 +1,6 @@
 // Adam and AdamW (torch.optim.Adam / AdamW formulas, bias correction included).
 import type { Tensor } from '../tensor';
-import { native } from '../core/native';
+import { adamStep_ } from '../ops/optim';
 import { fail, describe } from '../core/errors';
 import { Optimizer, ParamGroup, ParamState, checkNumber, NO_PARAMS } from './optimizer';
 
@@ -22,7 +22,7 @@ function validateAdam(op: string, o: AdamOptions): AdamOptions {
   return o;
 }
 
-/** @internal Adam and AdamW share the kernel; AdamW decays the weights directly. */
+/** Adam and AdamW share the kernel; AdamW decays the weights directly. */
 export abstract class AdamBase extends Optimizer<AdamOptions> {
   private readonly _decoupled: boolean;
 
@@ -36,14 +36,14 @@ export abstract class AdamBase extends Optimizer<AdamOptions> {
     return validateAdam(this._name, o);
   }
 
-  protected _update(p: Tensor, o: AdamOptions, s: ParamState, ph: unknown, pOff: number, gh: unknown, gOff: number): void {
+  protected _update(p: Tensor, o: AdamOptions, s: ParamState, work: Tensor, g: Tensor): void {
     if (s.expAvg === undefined) {
       s.step = 0;
       s.expAvg = this._zeros(p);
       s.expAvgSq = this._zeros(p);
     }
     const step = (s.step as number) + 1;
-    native.adamStep(p.size, ph, pOff, gh, gOff, (s.expAvg as Tensor)._h, (s.expAvgSq as Tensor)._h, o.lr, o.betas[0], o.betas[1], o.eps, o.weightDecay, this._decoupled ? 1 : 0, step);
+    adamStep_(work, g, s.expAvg as Tensor, s.expAvgSq as Tensor, o, this._decoupled, step);
     s.step = step;
   }
 }

@@ -14,3 +14,5 @@ export type { AdagradOptions } from './adagrad';
 export { LRScheduler, StepLR, ExponentialLR, CosineAnnealingLR, LinearLR, linearWarmup, LinearWarmup } from './scheduler';
 export type { LrOptimizer, SchedulerStateDict, LinearLROptions } from './scheduler';
 export { clipGradNorm, clipGradValue } from './clip';
+export { Adadelta } from './adadelta';
+export type { AdadeltaOptions } from './adadelta';

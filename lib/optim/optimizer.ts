@@ -2,11 +2,10 @@
 // step, TF-style minimize, and stateDict / loadStateDict. Subclasses supply the defaults,
 // option validation, and the fused native update of one parameter (native/binding/optim.cc).
 import { Tensor } from '../tensor';
-import { native, writeLayout } from '../core/native';
 import { fail, describe, fmtShape } from '../core/errors';
-import { contiguousStrides } from '../core/shape';
 import { keep, tidy } from '../core/memory';
 import { filled } from '../ops/creation';
+import { copyInto_ } from '../ops/optim';
 
 /** A parameter group: its tensors plus any options overriding the optimizer's defaults. */
 export type ParamGroup<O> = Partial<O> & { params: Tensor[] | Iterable<Tensor> };
@@ -67,7 +66,11 @@ export abstract class Optimizer<O extends object> {
   protected abstract _validate(o: O): O;
 
   /** Updates one parameter in place from its gradient (contiguous operands; see _apply). */
-  protected abstract _update(p: Tensor, group: O, state: ParamState, ph: unknown, pOff: number, gh: unknown, gOff: number): void;
+  /**
+   * Updates p's state and writes the new values into `work` (p itself, or a contiguous copy of a
+   * strided p that is written back afterwards), from `g` (contiguous, p's dtype).
+   */
+  protected abstract _update(p: Tensor, group: O, state: ParamState, work: Tensor, g: Tensor): void;
 
   /** Adds a group of parameters with its own options (the defaults fill the rest). */
   addParamGroup(group: ParamGroup<O>, seen?: Set<Tensor>): void {
@@ -241,11 +244,8 @@ export abstract class Optimizer<O extends object> {
     const contiguous = p.isContiguous();
     const work = contiguous ? p : p._copyAs(p.dtype);
     try {
-      this._update(p, group, state, work._h, work._offset, g._h, g._offset);
-      if (!contiguous) {
-        writeLayout(0, p.shape, p._strides, contiguousStrides(p.shape));
-        native.copy(p._h, p._offset, work._h, 0);
-      }
+      this._update(p, group, state, work, g);
+      if (!contiguous) copyInto_(p, work);
     } finally {
       if (g !== g0) g.dispose();
       if (work !== p) work.dispose();

@@ -1,6 +1,6 @@
 // RMSprop (torch.optim.RMSprop's formulas: alpha, eps, weight decay, momentum, centered).
 import type { Tensor } from '../tensor';
-import { native } from '../core/native';
+import { rmspropStep_ } from '../ops/optim';
 import { Optimizer, ParamGroup, ParamState, checkNumber, checkBool } from './optimizer';
 
 export interface RMSPropOptions {
@@ -28,18 +28,16 @@ export class RMSProp extends Optimizer<RMSPropOptions> {
     return o;
   }
 
-  protected _update(p: Tensor, o: RMSPropOptions, s: ParamState, ph: unknown, pOff: number, gh: unknown, gOff: number): void {
+  protected _update(p: Tensor, o: RMSPropOptions, s: ParamState, work: Tensor, g: Tensor): void {
     if (s.squareAvg === undefined) {
       s.step = 0;
       s.squareAvg = this._zeros(p);
     }
     if (o.momentum > 0 && s.momentumBuffer === undefined) s.momentumBuffer = this._zeros(p);
     if (o.centered && s.gradAvg === undefined) s.gradAvg = this._zeros(p);
-    native.rmspropStep(
-      p.size, ph, pOff, gh, gOff, (s.squareAvg as Tensor)._h,
-      o.centered ? (s.gradAvg as Tensor)._h : null,
-      o.momentum > 0 ? (s.momentumBuffer as Tensor)._h : null,
-      o.lr, o.alpha, o.eps, o.weightDecay, o.momentum,
+    rmspropStep_(
+      work, g, s.squareAvg as Tensor, o.centered ? (s.gradAvg as Tensor) : null,
+      o.momentum > 0 ? (s.momentumBuffer as Tensor) : null, o,
     );
     s.step = (s.step as number) + 1;
   }

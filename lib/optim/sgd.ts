@@ -1,6 +1,6 @@
 // SGD with momentum / dampening / nesterov / weight decay (torch.optim.SGD's formulas).
 import type { Tensor } from '../tensor';
-import { native } from '../core/native';
+import { sgdStep_ } from '../ops/optim';
 import { fail } from '../core/errors';
 import { Optimizer, ParamGroup, ParamState, checkNumber, checkBool, NO_PARAMS } from './optimizer';
 
@@ -30,7 +30,7 @@ export class SGD extends Optimizer<SGDOptions> {
     return o;
   }
 
-  protected _update(p: Tensor, o: SGDOptions, s: ParamState, ph: unknown, pOff: number, gh: unknown, gOff: number): void {
+  protected _update(p: Tensor, o: SGDOptions, s: ParamState, work: Tensor, g: Tensor): void {
     let buf: Tensor | null = null;
     let first = false;
     if (o.momentum !== 0) {
@@ -41,7 +41,7 @@ export class SGD extends Optimizer<SGDOptions> {
         first = true;
       }
     }
-    native.sgdStep(p.size, ph, pOff, gh, gOff, buf ? buf._h : null, o.lr, o.momentum, o.dampening, o.weightDecay, o.nesterov ? 1 : 0, first ? 1 : 0);
+    sgdStep_(work, g, buf, o, first);
   }
 }
 

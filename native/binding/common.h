@@ -157,6 +157,8 @@ void registerIndex(Napi::Env env, Napi::Object exports);
 void registerRandom(Napi::Env env, Napi::Object exports);
 void registerOptim(Napi::Env env, Napi::Object exports);
 void registerLoss(Napi::Env env, Napi::Object exports);
+void registerDevice(Napi::Env env, Napi::Object exports);
+void registerSort(Napi::Env env, Napi::Object exports);
 
 #define TF_EXPORT(exports, name, fn) \
   exports.Set(name, Napi::Function::New(env, ::tf::guarded<fn>, name))

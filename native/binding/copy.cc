@@ -1,7 +1,7 @@
 // copy(dst, dstOff, src, srcOff) and fill(dst, dstOff, value): meta = layout with
 // strides for dst (and src). Dtype conversion follows the storages' dtypes.
 #include "../cpu/copy.h"
-#include "common.h"
+#include "device.h"
 
 namespace tf {
 
@@ -16,11 +16,15 @@ static Napi::Value Copy(const Napi::CallbackInfo& info) {
   readLayout(ed, pos, L, "copy");
   checkExtent(L, 0, dOff, dst, "copy", "destination");
   checkExtent(L, 1, sOff, src, "copy", "source");
+  const Exec ex = execFor(ed, "copy", {dst, src});
+  auto kernel = need(ex.backend->copy.copy, ex, "copy");
   if (L.numel == 0) return info.Env().Undefined();
   L.coalesce();
   size_t de = dtypeSize(dst->dtype), se = dtypeSize(src->dtype);
-  copyStrided(ed->ctx->pool, L, static_cast<uint8_t*>(dst->data) + dOff * de, dst->dtype,
-              static_cast<uint8_t*>(src->data) + sOff * se, src->dtype);
+  void* dp = static_cast<uint8_t*>(dst->data) + dOff * de;
+  const void* sp = static_cast<uint8_t*>(src->data) + sOff * se;
+  const int ddt = dst->dtype, sdt = src->dtype;
+  ex.run([=] { kernel(ex, L, dp, ddt, sp, sdt); });
   return info.Env().Undefined();
 }
 
@@ -33,9 +37,13 @@ static Napi::Value Fill(const Napi::CallbackInfo& info) {
   size_t pos = 0;
   readLayout(ed, pos, L, "fill");
   checkExtent(L, 0, dOff, dst, "fill", "destination");
+  const Exec ex = execFor(ed, "fill", {dst});
+  auto kernel = need(ex.backend->copy.fill, ex, "fill");
   if (L.numel == 0) return info.Env().Undefined();
   L.coalesce();
-  fillStrided(ed->ctx->pool, L, static_cast<uint8_t*>(dst->data) + dOff * dtypeSize(dst->dtype), dst->dtype, v);
+  void* dp = static_cast<uint8_t*>(dst->data) + dOff * dtypeSize(dst->dtype);
+  const int dt = dst->dtype;
+  ex.run([=] { kernel(ex, L, dp, dt, v); });
   return info.Env().Undefined();
 }
 

@@ -16,7 +16,7 @@
 #include <cmath>
 
 #include "../cpu/elementwise.h"
-#include "common.h"
+#include "device.h"
 
 namespace tf {
 
@@ -42,16 +42,19 @@ const void* scalarAs(double v, int dt, Scalar& s) {
 
 // Operand k from args (i, i+1): a tensor (handle, offset) checked against the layout, or,
 // when the offset is -1, a scalar value broadcast over it (its strides set to 0).
+// *st receives the tensor's storage (null for a scalar), for device dispatch.
 template <int NOPS>
 const void* operand(const Napi::CallbackInfo& info, size_t i, int dt, StridedLayout<NOPS>& L, int k, Scalar& s,
-                    const char* op, const char* arg) {
+                    const char* op, const char* arg, Storage** stOut) {
   int64_t off = argInt64(info, i + 1, op);
   if (off == -1) {
     double v = argDouble(info, i, op);
     for (int d = 0; d < L.ndim; d++) L.strides[k][d] = 0;
+    *stOut = nullptr;
     return scalarAs(v, dt, s);
   }
   Storage* st = argStorage(info, i, op);
+  *stOut = st;
   checkDType(st, dt, op, arg);
   checkExtent(L, k, off, st, op, arg);
   return static_cast<uint8_t*>(st->data) + off * (int64_t)dtypeSize(dt);
@@ -78,14 +81,22 @@ static Napi::Value Binary(const Napi::CallbackInfo& info) {
   size_t pos = 0;
   readLayout(ed, pos, L, "binary");
   Scalar sa, sb;
-  const void* ap = operand(info, 2, dt, L, 1, sa, "binary", "a");
-  const void* bp = operand(info, 4, dt, L, 2, sb, "binary", "b");
+  Storage *as, *bs;
+  const void* ap = operand(info, 2, dt, L, 1, sa, "binary", "a", &as);
+  const void* bp = operand(info, 4, dt, L, 2, sb, "binary", "b", &bs);
+  const char* name = kBinaryOps[op].name;  // the op's own name in device errors ("add: ...")
+  const Exec ex = execFor(ed, name, {as, bs});
+  auto kernel = need(ex.backend->elementwise.binary, ex, name);
   Storage* out;
-  Napi::Value h = newOutput(env, ed, L.numel, binaryYieldsBool(op) ? (int)kBool : dt, "binary", &out);
+  Napi::Value h = newOutput(env, ed, ex, L.numel, binaryYieldsBool(op) ? (int)kBool : dt, "binary", &out);
   if (L.numel == 0) return h;
   contiguousOut(L);
   L.coalesce();
-  binaryKernel(ed->ctx->pool, op, dt, L, out->data, ap, bp);
+  // Scalars live in this frame: copy them into the callable with the layout.
+  void* op_ = out->data;
+  const Scalar sa2 = sa, sb2 = sb;
+  const bool aScalar = !as, bScalar = !bs;
+  ex.run([=] { kernel(ex, op, dt, L, op_, aScalar ? (const void*)&sa2 : ap, bScalar ? (const void*)&sb2 : bp); });
   return h;
 }
 
@@ -103,13 +114,18 @@ static Napi::Value Unary(const Napi::CallbackInfo& info) {
   size_t pos = 0;
   readLayout(ed, pos, L, "unary");
   checkExtent(L, 1, aOff, a, "unary", "a");
+  const char* name = kUnaryOps[op].name;
+  const Exec ex = execFor(ed, name, {a});
+  auto kernel = need(ex.backend->elementwise.unary, ex, name);
   Storage* out;
-  Napi::Value h = newOutput(env, ed, L.numel, unaryYieldsBool(op) ? (int)kBool : dt, "unary", &out);
+  Napi::Value h = newOutput(env, ed, ex, L.numel, unaryYieldsBool(op) ? (int)kBool : dt, "unary", &out);
   if (L.numel == 0) return h;
   contiguousOut(L);
   L.coalesce();
-  unaryKernel(ed->ctx->pool, op, dt, a->dtype, L, out->data,
-              static_cast<uint8_t*>(a->data) + aOff * (int64_t)dtypeSize(a->dtype), alpha, beta);
+  void* o = out->data;
+  const void* ap = static_cast<uint8_t*>(a->data) + aOff * (int64_t)dtypeSize(a->dtype);
+  const int inDt = a->dtype;
+  ex.run([=] { kernel(ex, op, dt, inDt, L, o, ap, alpha, beta); });
   return h;
 }
 
@@ -125,14 +141,21 @@ static Napi::Value Where(const Napi::CallbackInfo& info) {
   checkDType(c, kBool, "where", "condition");
   checkExtent(L, 1, cOff, c, "where", "condition");
   Scalar sa, sb;
-  const void* ap = operand(info, 3, dt, L, 2, sa, "where", "a");
-  const void* bp = operand(info, 5, dt, L, 3, sb, "where", "b");
+  Storage *as, *bs;
+  const void* ap = operand(info, 3, dt, L, 2, sa, "where", "a", &as);
+  const void* bp = operand(info, 5, dt, L, 3, sb, "where", "b", &bs);
+  const Exec ex = execFor(ed, "where", {c, as, bs});
+  auto kernel = need(ex.backend->elementwise.where, ex, "where");
   Storage* out;
-  Napi::Value h = newOutput(env, ed, L.numel, dt, "where", &out);
+  Napi::Value h = newOutput(env, ed, ex, L.numel, dt, "where", &out);
   if (L.numel == 0) return h;
   contiguousOut(L);
   L.coalesce();
-  whereKernel(ed->ctx->pool, dt, L, out->data, static_cast<const uint8_t*>(c->data) + cOff, ap, bp);
+  void* o = out->data;
+  const uint8_t* cp = static_cast<const uint8_t*>(c->data) + cOff;
+  const Scalar sa2 = sa, sb2 = sb;
+  const bool aScalar = !as, bScalar = !bs;
+  ex.run([=] { kernel(ex, dt, L, o, cp, aScalar ? (const void*)&sa2 : ap, bScalar ? (const void*)&sb2 : bp); });
   return h;
 }
 

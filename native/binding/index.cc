@@ -16,7 +16,7 @@
 
 #include <string>
 
-#include "common.h"
+#include "device.h"
 
 namespace tf {
 
@@ -55,15 +55,20 @@ static Napi::Value Gather(const Napi::CallbackInfo& info) {
   readLayout(ed, pos, LI, op);
   checkExtent(LI, 0, iOff, idx, op, "indices");
   checkExtent(L, 2, iOff, idx, op, "indices");
+  const Exec ex = execFor(ed, op, {x, idx});
+  const IndexOps& k = ex.backend->index;
   const int32_t* ip = dataAs<int32_t>(idx, iOff);
+  // Indices are validated before anything else reads them (data-dependent, so a queued
+  // run would have to wait for them: keep it here, in prepare).
   if (LI.numel > 0) {
     LI.coalesce();
     int32_t bad = 0;
-    if (findBadIndex(ed->ctx->pool, LI, ip, axisDim, true, &bad) >= 0) failIndex(opName, bad, axis, axisDim, true);
+    if (need(k.findBadIndex, ex, op)(ex, LI, ip, axisDim, true, &bad) >= 0) failIndex(opName, bad, axis, axisDim, true);
   }
   checkExtentWithAxis(L, 1, xOff, axisDim, axisStride, x, op, "x");
+  auto kernel = need(k.gather, ex, op);
   Storage* out;
-  Napi::Value h = newOutput(env, ed, L.numel, x->dtype, op, &out);
+  Napi::Value h = newOutput(env, ed, ex, L.numel, x->dtype, op, &out);
   if (L.numel == 0) return h;
   int64_t s = 1;
   for (int d = L.ndim - 1; d >= 0; d--) {
@@ -71,8 +76,10 @@ static Napi::Value Gather(const Napi::CallbackInfo& info) {
     s *= L.shape[d];
   }
   L.coalesce();
-  gatherKernel(ed->ctx->pool, L, x->dtype, out->data, static_cast<uint8_t*>(x->data) + xOff * dtypeSize(x->dtype), ip,
-               axisDim, axisStride);
+  void* o = out->data;
+  const void* xp = static_cast<uint8_t*>(x->data) + xOff * dtypeSize(x->dtype);
+  const int dt = x->dtype;
+  ex.run([=] { kernel(ex, L, dt, o, xp, ip, axisDim, axisStride); });
   return h;
 }
 
@@ -96,17 +103,22 @@ static Napi::Value ScatterAdd(const Napi::CallbackInfo& info) {
   size_t pos = 0;
   readLayout(ed, pos, L, op);
   checkExtent(L, 1, iOff, idx, op, "indices");
+  const Exec ex = execFor(ed, op, {out, idx, src});
+  const IndexOps& k = ex.backend->index;
+  auto kernel = need(k.scatterAdd, ex, op);
   if (L.numel == 0) return info.Env().Undefined();
   const int64_t rowLen = L.ndim > 0 ? L.shape[L.ndim - 1] : 1;
   L.coalesce();
   const int32_t* ip = dataAs<int32_t>(idx, iOff);
   int32_t bad = 0;
-  if (findBadIndex(ed->ctx->pool, L, 1, ip, axisDim, true, &bad) >= 0) failIndex(opName, bad, axis, axisDim, true);
+  if (need(k.findBadIndexOf, ex, op)(ex, L, 1, ip, axisDim, true, &bad) >= 0) failIndex(opName, bad, axis, axisDim, true);
   checkExtentWithAxis(L, 0, oOff, axisDim, axisStride, out, op, "x");
   checkExtent(L, 2, sOff, src, op, "src");
   size_t es = dtypeSize(out->dtype);
-  scatterAddKernel(ed->ctx->pool, L, rowLen, out->dtype, static_cast<uint8_t*>(out->data) + oOff * es, ip,
-                   static_cast<uint8_t*>(src->data) + sOff * es, axisStride, axisDim);
+  void* o = static_cast<uint8_t*>(out->data) + oOff * es;
+  const void* sp = static_cast<uint8_t*>(src->data) + sOff * es;
+  const int dt = out->dtype;
+  ex.run([=] { kernel(ex, L, rowLen, dt, o, ip, sp, axisStride, axisDim); });
   return info.Env().Undefined();
 }
 
@@ -126,15 +138,19 @@ static Napi::Value OneHot(const Napi::CallbackInfo& info) {
   size_t pos = 0;
   readLayout(ed, pos, L, op);
   checkExtent(L, 0, iOff, idx, op, "indices");
+  const Exec ex = execFor(ed, op, {idx});
+  const IndexOps& k = ex.backend->index;
   const int32_t* ip = dataAs<int32_t>(idx, iOff);
   if (L.numel > 0) {
     L.coalesce();
     int32_t bad = 0;
-    if (findBadIndex(ed->ctx->pool, L, ip, depth, false, &bad) >= 0) failIndex("oneHot", bad, -1, depth, false);
+    if (need(k.findBadIndex, ex, op)(ex, L, ip, depth, false, &bad) >= 0) failIndex("oneHot", bad, -1, depth, false);
   }
+  auto kernel = need(k.oneHot, ex, op);
   Storage* out;
-  Napi::Value h = newOutput(env, ed, checkedMul(L.numel, depth, op), dt, op, &out);
-  oneHotKernel(ed->ctx->pool, L, dt, out->data, ip, depth, on, off);
+  Napi::Value h = newOutput(env, ed, ex, checkedMul(L.numel, depth, op), dt, op, &out);
+  void* o = out->data;
+  ex.run([=] { kernel(ex, L, dt, o, ip, depth, on, off); });
   return h;
 }
 

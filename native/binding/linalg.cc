@@ -4,7 +4,7 @@
 //   meta: layout of a over [...batch, n, n], then of b over [...batch, n, k] (batch strides 0
 //   where broadcast). lib/ops/linalg.ts casts to float32/float64 and handles vector right-hand sides.
 #include "../cpu/linalg.h"
-#include "common.h"
+#include "device.h"
 
 namespace tf {
 
@@ -17,7 +17,7 @@ static int floatDType(const Napi::CallbackInfo& info, const char* op) {
 
 // Reads one square-matrix operand: layout [...batch, n, n] from meta, storage at info[1], offset at info[2].
 static void readSquare(const Napi::CallbackInfo& info, EnvData* ed, int dt, const char* op, BatchIndex<1>& bi, int64_t& n,
-                       MatView& v) {
+                       MatView& v, Exec& ex) {
   StridedLayout<1> L;
   size_t pos = 0;
   readLayout(ed, pos, L, op);
@@ -27,6 +27,7 @@ static void readSquare(const Napi::CallbackInfo& info, EnvData* ed, int dt, cons
   int64_t off = argInt64(info, 2, op);
   checkDType(x, dt, op, "x");
   checkExtent(L, 0, off, x, op, "x");
+  ex = execFor(ed, op, {x});
   const int nb = L.ndim - 2;
   bi.ndim = nb;
   bi.count = 1;
@@ -46,10 +47,13 @@ static Napi::Value Inverse(const Napi::CallbackInfo& info) {
   BatchIndex<1> bi;
   int64_t n;
   MatView v;
-  readSquare(info, ed, dt, "inverse", bi, n, v);
+  Exec ex;
+  readSquare(info, ed, dt, "inverse", bi, n, v, ex);
+  auto kernel = need(ex.backend->matmul.inverse, ex, "inverse");
   Storage* out;
-  Napi::Value h = newOutput(env, ed, checkedMul(bi.count, checkedMul(n, n, "inverse"), "inverse"), dt, "inverse", &out);
-  inverseKernel(ed->ctx->pool, dt, bi, n, v, out->data);
+  Napi::Value h = newOutput(env, ed, ex, checkedMul(bi.count, checkedMul(n, n, "inverse"), "inverse"), dt, "inverse", &out);
+  void* o = out->data;
+  ex.run([=] { kernel(ex, dt, bi, n, v, o); });
   return h;
 }
 
@@ -60,10 +64,13 @@ static Napi::Value Det(const Napi::CallbackInfo& info) {
   BatchIndex<1> bi;
   int64_t n;
   MatView v;
-  readSquare(info, ed, dt, "det", bi, n, v);
+  Exec ex;
+  readSquare(info, ed, dt, "det", bi, n, v, ex);
+  auto kernel = need(ex.backend->matmul.det, ex, "det");
   Storage* out;
-  Napi::Value h = newOutput(env, ed, bi.count, dt, "det", &out);
-  detKernel(ed->ctx->pool, dt, bi, n, v, out->data);
+  Napi::Value h = newOutput(env, ed, ex, bi.count, dt, "det", &out);
+  void* o = out->data;
+  ex.run([=] { kernel(ex, dt, bi, n, v, o); });
   return h;
 }
 
@@ -88,12 +95,15 @@ static Napi::Value Solve(const Napi::CallbackInfo& info) {
   checkDType(b, dt, op, "b");
   checkExtent(La, 0, aOff, a, op, "a");
   checkExtent(Lb, 0, bOff, b, op, "b");
+  const Exec ex = execFor(ed, op, {a, b});
+  auto kernel = need(ex.backend->matmul.solve, ex, op);
   Storage* out;
-  Napi::Value h = newOutput(env, ed, checkedMul(checkedMul(bi.count, n, op), k, op), dt, op, &out);
+  Napi::Value h = newOutput(env, ed, ex, checkedMul(checkedMul(bi.count, n, op), k, op), dt, op, &out);
   const size_t es = dtypeSize(dt);
   MatView va{static_cast<uint8_t*>(a->data) + aOff * es, La.strides[0][nb], La.strides[0][nb + 1]};
   MatView vb{static_cast<uint8_t*>(b->data) + bOff * es, Lb.strides[0][nb], Lb.strides[0][nb + 1]};
-  solveKernel(ed->ctx->pool, dt, bi, n, k, va, vb, out->data);
+  void* o = out->data;
+  ex.run([=] { kernel(ex, dt, bi, n, k, va, vb, o); });
   return h;
 }
 

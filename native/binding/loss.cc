@@ -7,7 +7,7 @@
 // x is N contiguous rows of C; labels int32 with the given stride; g has gStride (0 = one
 // value for every row). Extents, dtypes and label ranges are checked here.
 #include "../cpu/loss.h"
-#include "common.h"
+#include "device.h"
 
 namespace tf {
 
@@ -26,18 +26,19 @@ struct XentArgs {
   int64_t N, C, ls, ignore;
   const void* x;
   const int32_t* labels;
+  Storage *xs, *lsStore;
   XentArgs(const Napi::CallbackInfo& info, const char* op) : ed(envData(info.Env())) {
     dt = argDType(info, 0, op);
     if (dt != kF32 && dt != kF64) fail("ERR_DTYPE", std::string(op) + ": logits must be float32 or float64, got " + dtypeName(dt));
     N = argInt64(info, 1, op);
     C = argInt64(info, 2, op);
     if (N < 0 || C < 1) fail("ERR_SHAPE", std::string(op) + ": need N >= 0 rows of C >= 1 classes");
-    Storage* xs = argStorage(info, 3, op);
+    xs = argStorage(info, 3, op);
     int64_t xOff = argInt64(info, 4, op);
     checkDType(xs, dt, op, "logits");
     checkExtent(runLayout(checkedMul(N, C, op), 1), 0, xOff, xs, op, "logits");
     x = static_cast<uint8_t*>(xs->data) + xOff * (int64_t)dtypeSize(dt);
-    Storage* lsStore = argStorage(info, 5, op);
+    lsStore = argStorage(info, 5, op);
     int64_t lOff = argInt64(info, 6, op);
     ls = argInt64(info, 7, op);
     checkDType(lsStore, kI32, op, "labels");
@@ -50,14 +51,21 @@ struct XentArgs {
 static Napi::Value Xent(const Napi::CallbackInfo& info) {
   const char* op = "crossEntropy";
   XentArgs a(info, op);
+  const Exec ex = execFor(a.ed, op, {a.xs, a.lsStore});
+  auto kernel = need(ex.backend->loss.xentForward, ex, op);
   Storage* out;
-  Napi::Value h = newOutput(info.Env(), a.ed, 2 * a.N + 1, a.dt, op, &out);
+  Napi::Value h = newOutput(info.Env(), a.ed, ex, 2 * a.N + 1, a.dt, op, &out);
   uint8_t* o = static_cast<uint8_t*>(out->data);
   const int64_t es = (int64_t)dtypeSize(a.dt);
-  int64_t kept = 0;
-  if (a.N > 0) kept = xentForward(a.ed->ctx->pool, a.dt, a.N, a.C, a.x, a.labels, a.ls, a.ignore, o, o + a.N * es);
-  if (a.dt == kF32) reinterpret_cast<float*>(o)[2 * a.N] = (float)kept;
-  else reinterpret_cast<double*>(o)[2 * a.N] = (double)kept;
+  const int dt = a.dt;
+  const int64_t N = a.N, C = a.C, ls = a.ls, ignore = a.ignore;
+  const void* x = a.x;
+  const int32_t* labels = a.labels;
+  ex.run([=] {
+    const int64_t kept = N > 0 ? kernel(ex, dt, N, C, x, labels, ls, ignore, o, o + N * es) : 0;
+    if (dt == kF32) reinterpret_cast<float*>(o)[2 * N] = (float)kept;
+    else reinterpret_cast<double*>(o)[2 * N] = (double)kept;
+  });
   return h;
 }
 
@@ -75,11 +83,19 @@ static Napi::Value XentBackward(const Napi::CallbackInfo& info) {
   double scale = argDouble(info, 14, op);
   checkDType(g, a.dt, op, "grad");
   checkExtent(runLayout(a.N, gs), 0, gOff, g, op, "grad");
+  const Exec ex = execFor(a.ed, op, {a.xs, a.lsStore, lse, g});
+  auto kernel = need(ex.backend->loss.xentBackward, ex, op);
   Storage* out;
-  Napi::Value h = newOutput(info.Env(), a.ed, a.N * a.C, a.dt, op, &out);
+  Napi::Value h = newOutput(info.Env(), a.ed, ex, a.N * a.C, a.dt, op, &out);
   if (a.N == 0) return h;
-  xentBackward(a.ed->ctx->pool, a.dt, a.N, a.C, a.x, a.labels, a.ls, a.ignore, static_cast<uint8_t*>(lse->data) + lseOff * es,
-               static_cast<uint8_t*>(g->data) + gOff * es, gs, scale, out->data);
+  const int dt = a.dt;
+  const int64_t N = a.N, C = a.C, ls = a.ls, ignore = a.ignore;
+  const void* x = a.x;
+  const int32_t* labels = a.labels;
+  const void* lp = static_cast<uint8_t*>(lse->data) + lseOff * es;
+  const void* gp = static_cast<uint8_t*>(g->data) + gOff * es;
+  void* o = out->data;
+  ex.run([=] { kernel(ex, dt, N, C, x, labels, ls, ignore, lp, gp, gs, scale, o); });
   return h;
 }
 

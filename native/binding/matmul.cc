@@ -4,7 +4,7 @@
 // operands to M = 1 / N = 1 and removes those dims from the result shape.
 // benchSgemm(n, iters) -> seconds per cblas_sgemm call on native n x n matrices (bench baseline).
 #include "../cpu/matmul.h"
-#include "common.h"
+#include "device.h"
 
 namespace tf {
 
@@ -32,13 +32,16 @@ static Napi::Value Matmul(const Napi::CallbackInfo& info) {
   checkExtent(La, 0, aOff, a, op, "a");
   checkExtent(Lb, 0, bOff, b, op, "b");
   const int64_t total = checkedMul(checkedMul(bi.count, M, op), N, op);
+  const Exec ex = execFor(ed, op, {a, b});
+  auto kernel = need(ex.backend->matmul.matmul, ex, op);
   Storage* out;
-  Napi::Value h = newOutput(env, ed, total, dt, op, &out);
+  Napi::Value h = newOutput(env, ed, ex, total, dt, op, &out);
   if (total == 0) return h;
   const size_t es = dtypeSize(dt);
   MatView va{static_cast<uint8_t*>(a->data) + aOff * es, La.strides[0][nb], La.strides[0][nb + 1]};
   MatView vb{static_cast<uint8_t*>(b->data) + bOff * es, Lb.strides[0][nb], Lb.strides[0][nb + 1]};
-  matmulKernel(ed->ctx->pool, dt, bi, M, N, K, va, vb, out->data);
+  void* o = out->data;
+  ex.run([=] { kernel(ex, dt, bi, M, N, K, va, vb, o); });
   return h;
 }
 

@@ -11,7 +11,7 @@
 
 #include <cmath>
 
-#include "common.h"
+#include "device.h"
 
 namespace tf {
 
@@ -48,7 +48,14 @@ static Napi::Value RandomFill(const Napi::CallbackInfo& info) {
   uint64_t seed = argSeed(info, 3, op);
   uint64_t offset = argOffset(info, 5, op);
   double a = argDouble(info, 6, op), b = argDouble(info, 7, op);
-  uint64_t used = randomFill(ed->ctx->pool, dst->data, dst->dtype, n, kind, seed, offset, a, b);
+  const Exec ex = execFor(ed, op, {dst});
+  auto kernel = need(ex.backend->random.fill, ex, op);
+  // The counters used come back to JS at once (it advances its stream offset), so this run
+  // is awaited in place; a queued version would take them from randomCounters() instead.
+  uint64_t used = 0;
+  void* d = dst->data;
+  const int dt = dst->dtype;
+  ex.run([&used, ex, kernel, d, dt, n, kind, seed, offset, a, b] { used = kernel(ex, d, dt, n, kind, seed, offset, a, b); });
   return Napi::Number::New(info.Env(), (double)used);
 }
 
@@ -64,8 +71,13 @@ static Napi::Value BernoulliFill(const Napi::CallbackInfo& info) {
   if (pOff < 0 || pOff > capacity(p) || n > capacity(p) - pOff)
     fail("ERR_OUT_OF_BOUNDS", "bernoulli: probabilities reach outside their storage");
   size_t pe = dtypeSize(p->dtype);
-  uint64_t used = bernoulliFill(ed->ctx->pool, dst->data, dst->dtype, static_cast<uint8_t*>(p->data) + pOff * pe, p->dtype,
-                                n, seed, offset);
+  const Exec ex = execFor(ed, op, {dst, p});
+  auto kernel = need(ex.backend->random.bernoulli, ex, op);
+  uint64_t used = 0;
+  void* d = dst->data;
+  const int dt = dst->dtype, pdt = p->dtype;
+  const void* pp = static_cast<uint8_t*>(p->data) + pOff * pe;
+  ex.run([&used, ex, kernel, d, dt, pp, pdt, n, seed, offset] { used = kernel(ex, d, dt, pp, pdt, n, seed, offset); });
   return Napi::Number::New(info.Env(), (double)used);
 }
 
@@ -73,6 +85,7 @@ static Napi::Value Randperm(const Napi::CallbackInfo& info) {
   const char* op = "randperm";
   Storage* dst = argStorage(info, 0, op);
   checkDType(dst, kI32, op, "output");
+  if (dst->device != kCpu) failNotOnDevice(op, dst->device);
   int64_t n = argCount(info, 1, dst, op);
   uint64_t seed = argSeed(info, 2, op);
   uint64_t offset = argOffset(info, 4, op);

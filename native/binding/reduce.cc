@@ -10,7 +10,7 @@
 //   of a fresh contiguous tensor of the original shape, permuted the same way.
 #include "../cpu/reduce.h"
 #include "../cpu/softmax.h"
-#include "common.h"
+#include "device.h"
 
 namespace tf {
 
@@ -37,16 +37,20 @@ static Napi::Value Reduce(const Napi::CallbackInfo& info) {
   for (int d = 0; d < L.ndim; d++) (d < nKept ? M : N) *= L.shape[d];
   if (N == 0 && reduceNeedsElements(code)) fail("ERR_SHAPE", "reduce: cannot take max/min/argmax/argmin over an empty dimension");
   if ((code == kRArgMax || code == kRArgMin) && N > 2147483647LL) fail("ERR_SHAPE", "reduce: argmax/argmin index does not fit int32");
+  const Exec ex = execFor(ed, op, {x});
+  auto kernel = need(ex.backend->reduce.reduce, ex, op);
   Storage* out;
-  Napi::Value h = newOutput(env, ed, M, outDt, op, &out);
+  Napi::Value h = newOutput(env, ed, ex, M, outDt, op, &out);
   if (M == 0) return h;
-  reduceKernel(ed->ctx->pool, code, dt, L, nKept, static_cast<uint8_t*>(x->data) + xOff * dtypeSize(dt), out->data);
+  const void* xp = static_cast<uint8_t*>(x->data) + xOff * dtypeSize(dt);
+  void* o = out->data;
+  ex.run([=] { kernel(ex, code, dt, L, nKept, xp, o); });
   return h;
 }
 
 // Reads the (out, x) layout with the axis last, checks x, allocates out and checks its strides.
 static Napi::Value axisOpSetup(const Napi::CallbackInfo& info, EnvData* ed, const char* op, int dt, int outDt, size_t xArg,
-                               StridedLayout<2>& L, Storage*& x, int64_t& xOff, Storage*& out) {
+                               StridedLayout<2>& L, Storage*& x, int64_t& xOff, Storage*& out, Exec& ex) {
   x = argStorage(info, xArg, op);
   xOff = argInt64(info, xArg + 1, op);
   size_t pos = 0;
@@ -54,7 +58,8 @@ static Napi::Value axisOpSetup(const Napi::CallbackInfo& info, EnvData* ed, cons
   if (L.ndim < 1) fail("ERR_ARGUMENT", std::string(op) + ": layout needs the axis dim");
   checkDType(x, dt, op, "x");
   checkExtent(L, 1, xOff, x, op, "x");
-  Napi::Value h = newOutput(info.Env(), ed, L.numel, outDt, op, &out);
+  ex = execFor(ed, op, {x});
+  Napi::Value h = newOutput(info.Env(), ed, ex, L.numel, outDt, op, &out);
   checkExtent(L, 0, 0, out, op, "out");
   return h;
 }
@@ -70,9 +75,13 @@ static Napi::Value Scan(const Napi::CallbackInfo& info) {
   StridedLayout<2> L;
   Storage *x, *out;
   int64_t xOff;
-  Napi::Value h = axisOpSetup(info, ed, op, dt, outDt, 3, L, x, xOff, out);
+  Exec ex;
+  Napi::Value h = axisOpSetup(info, ed, op, dt, outDt, 3, L, x, xOff, out, ex);
+  auto kernel = need(ex.backend->reduce.scan, ex, op);
   if (L.numel == 0) return h;
-  scanKernel(ed->ctx->pool, code, dt, L, out->data, static_cast<uint8_t*>(x->data) + xOff * dtypeSize(dt));
+  void* o = out->data;
+  const void* xp = static_cast<uint8_t*>(x->data) + xOff * dtypeSize(dt);
+  ex.run([=] { kernel(ex, code, dt, L, o, xp); });
   return h;
 }
 
@@ -85,9 +94,14 @@ static Napi::Value Softmax(const Napi::CallbackInfo& info) {
   StridedLayout<2> L;
   Storage *x, *out;
   int64_t xOff;
-  Napi::Value h = axisOpSetup(info, ed, op, dt, dt, 2, L, x, xOff, out);
+  Exec ex;
+  Napi::Value h = axisOpSetup(info, ed, op, dt, dt, 2, L, x, xOff, out, ex);
+  auto kernel = need(ex.backend->reduce.softmax, ex, op);
   if (L.numel == 0) return h;
-  softmaxKernel(ed->ctx->pool, isLog != 0, dt, L, out->data, static_cast<uint8_t*>(x->data) + xOff * dtypeSize(dt));
+  void* o = out->data;
+  const void* xp = static_cast<uint8_t*>(x->data) + xOff * dtypeSize(dt);
+  const bool lg = isLog != 0;
+  ex.run([=] { kernel(ex, lg, dt, L, o, xp); });
   return h;
 }
 

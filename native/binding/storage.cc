@@ -4,7 +4,7 @@
 #include <thread>
 
 #include "../cpu/blas.h"
-#include "common.h"
+#include "device.h"
 
 namespace tf {
 
@@ -50,14 +50,17 @@ static Napi::Value Init(const Napi::CallbackInfo& info) {
   return r;
 }
 
-// empty(numel, dtype) -> handle (uninitialised)
+// empty(numel, dtype, device = 0) -> handle (uninitialised)
 static Napi::Value Empty(const Napi::CallbackInfo& info) {
   EnvData* ed = envData(info.Env());
   int64_t n = argInt64(info, 0, "empty");
   int dt = argDType(info, 1, "empty");
+  int dev = info.Length() > 2 && !info[2].IsUndefined() ? argInt(info, 2, "empty") : kCpu;
   if (n < 0) fail("ERR_SHAPE", "empty: negative element count");
   Storage* s;
-  return newOutput(info.Env(), ed, n, dt, "empty", &s);
+  if (dev == kCpu) return newOutput(info.Env(), ed, n, dt, "empty", &s);
+  const Exec ex{dev, &backendFor(dev, "empty"), &ed->ctx->pool};
+  return newOutput(info.Env(), ed, ex, n, dt, "empty", &s);
 }
 
 // fromTypedArray(typedArray, dtype) -> handle holding a copy of its bytes. The bytes are
@@ -119,6 +122,7 @@ static Napi::Value ToTypedArray(const Napi::CallbackInfo& info) {
   size_t esz = dtypeSize(s->dtype);
   int64_t cap = (int64_t)(s->nbytes / esz);
   if (off < 0 || n < 0 || off > cap || n > cap - off) fail("ERR_OUT_OF_BOUNDS", "dataSync: range outside storage");
+  if (s->device != kCpu) fail("ERR_DEVICE", "dataSync: the storage is on " + deviceName(s->device) + "; copy it to the cpu first");
   if (n > kMaxTypedArrayLength)
     fail("ERR_OUT_OF_MEMORY", "dataSync: " + std::to_string(n) + " elements are more than the " +
                                   std::to_string(kMaxTypedArrayLength) + " a JS typed array can hold");

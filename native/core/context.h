@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "allocator.h"
+#include "device.h"
 #include "threadpool.h"
 
 namespace tf {
@@ -31,7 +32,17 @@ class StorageTable {
   StorageTable(uint64_t key0, uint64_t key1);
 
   // Throws tf::Error when 2^26 storages are alive at once.
-  uint64_t insert(Storage* s);
+  uint64_t insert(Storage* s) {
+    uint32_t slot;
+    if (!free_.empty()) {
+      slot = free_.back();
+      free_.pop_back();
+    } else {
+      slot = grow();
+    }
+    slots_[slot] = s;
+    return encode(slot | (uint64_t(gens_[slot]) << kSlotBits));
+  }
   // nullptr when the handle is stale, foreign, out of range or malformed.
   Storage* get(uint64_t h) const {
     const uint64_t raw = decode(h);
@@ -59,6 +70,7 @@ class StorageTable {
   }
 
  private:
+  uint32_t grow();  // a new slot (out of line: rare)
   uint64_t encode(uint64_t raw) const { return ((raw * mul_) & kHandleMask) ^ xor_; }
   uint64_t decode(uint64_t h) const { return ((h ^ xor_) * inv_) & kHandleMask; }
   uint64_t mul_, inv_, xor_;  // mul_ odd; inv_ its inverse mod 2^53
@@ -95,13 +107,14 @@ struct Storage {
   size_t nbytes = 0;
   size_t capacity = 0;
   int dtype = 0;
-  int device = 0;  // 0 = cpu; cuda:N later
+  int device = 0;  // core/device.h: 0 = cpu, 1 + N = cuda:N
   uint64_t handle = 0;
   Context* ctx = nullptr;
 };
 
 // Allocates storage for `nbytes` (uninitialised). Throws tf::Error on failure.
-Storage* newStorage(Context* ctx, size_t nbytes, int dtype);
+// `device` other than the CPU allocates through that device's backend (ERR_DEVICE when absent).
+Storage* newStorage(Context* ctx, size_t nbytes, int dtype, int device = 0);
 // Frees the buffer (back to the cache) and the handle; used by dispose() and by the
 // finalizer of the JS object that owns the handle.
 void destroyStorage(Storage* s);

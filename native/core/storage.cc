@@ -3,8 +3,18 @@
 
 #include "context.h"
 #include "error.h"
+#include "../backend/backend.h"
 
 namespace tf {
+
+namespace {
+// The backend that owns memory of a non-CPU device (its MemoryOps allocate and free it).
+const Backend& deviceBackend(int device) {
+  const Backend* be = isCuda(device) ? cudaBackend() : nullptr;
+  if (!be || !be->memory.alloc) fail("ERR_DEVICE", "device " + deviceName(device) + " is not available in this build");
+  return *be;
+}
+}  // namespace
 
 uint64_t randomHandleKey() {
   uint64_t k = 0;
@@ -29,51 +39,63 @@ StorageTable::StorageTable(uint64_t key0, uint64_t key1) : xor_(key1 & kHandleMa
   mul_ &= kHandleMask;
 }
 
-uint64_t StorageTable::insert(Storage* s) {
-  uint32_t slot;
-  if (!free_.empty()) {
-    slot = free_.back();
-    free_.pop_back();
-  } else {
-    if (slots_.size() > kSlotMask) fail("ERR_OUT_OF_MEMORY", "too many live tensors (2^26 storages)");
-    slots_.push_back(nullptr);
-    gens_.push_back(1);
-    // erase() runs in GC finalizers, where it must not allocate (or throw): room for every slot.
-    if (free_.capacity() < slots_.capacity()) free_.reserve(slots_.capacity());
-    slot = (uint32_t)(slots_.size() - 1);
+uint32_t StorageTable::grow() {
+  if (slots_.size() > kSlotMask) fail("ERR_OUT_OF_MEMORY", "too many live tensors (2^26 storages)");
+  if (slots_.size() == slots_.capacity()) {
+    // All three reserved first, so a bad_alloc leaves them consistent; free_ has room for
+    // every slot because erase() runs in GC finalizers, where it must not allocate (or throw).
+    const size_t cap = slots_.capacity() < 64 ? 64 : 2 * slots_.capacity();
+    slots_.reserve(cap);
+    gens_.reserve(cap);
+    free_.reserve(cap);
   }
-  slots_[slot] = s;
-  return encode(slot | (uint64_t(gens_[slot]) << kSlotBits));
+  slots_.push_back(nullptr);
+  gens_.push_back(1);
+  return (uint32_t)(slots_.size() - 1);
 }
 
-Storage* newStorage(Context* ctx, size_t nbytes, int dtype) {
-  Storage* s;
-  if (!ctx->spareShells.empty()) {
-    s = ctx->spareShells.back();
-    ctx->spareShells.pop_back();
+// Returns a buffer to the allocator of its device.
+static void releaseData(Context* ctx, int device, void* data, size_t capacity) {
+  if (device == kCpu) {
+    ctx->alloc.release(data, capacity);
   } else {
-    s = new Storage();
+    const Backend& be = deviceBackend(device);
+    Exec ex{device, &be, &ctx->pool};
+    be.memory.free(ex, data, capacity);
   }
+}
+
+Storage* newStorage(Context* ctx, size_t nbytes, int dtype, int device) {
   size_t cap = 0;
   void* p;
-  try {
+  if (device == kCpu) {
     p = ctx->alloc.allocate(nbytes ? nbytes : 1, &cap);
-  } catch (...) {
+  } else {
+    const Backend& be = deviceBackend(device);
+    Exec ex{device, &be, &ctx->pool};
+    cap = nbytes ? nbytes : 1;
+    p = be.memory.alloc(ex, cap);
+  }
+  Storage* s = nullptr;
+  try {
+    if (!ctx->spareShells.empty()) {
+      s = ctx->spareShells.back();
+      ctx->spareShells.pop_back();
+    } else {
+      s = new Storage();
+    }
+    s->handle = ctx->table.insert(s);
+  } catch (...) {  // out of memory for the shell or the table: nothing may leak
     delete s;
+    releaseData(ctx, device, p, cap);
     throw;
   }
   s->data = p;
   s->nbytes = nbytes;
   s->capacity = cap;
   s->dtype = dtype;
+  s->device = device;
   s->ctx = ctx;
-  try {
-    s->handle = ctx->table.insert(s);
-  } catch (...) {
-    ctx->alloc.release(p, cap);
-    delete s;
-    throw;
-  }
   ctx->liveStorages++;
   ctx->liveBytes += nbytes;
   ctx->pendingExternal += (int64_t)cap;
@@ -82,7 +104,7 @@ Storage* newStorage(Context* ctx, size_t nbytes, int dtype) {
 
 void destroyStorage(Storage* s) {
   Context* ctx = s->ctx;
-  ctx->alloc.release(s->data, s->capacity);
+  releaseData(ctx, s->device, s->data, s->capacity);
   ctx->liveStorages--;
   ctx->liveBytes -= s->nbytes;
   ctx->pendingExternal -= (int64_t)s->capacity;
@@ -95,7 +117,7 @@ void destroyStorage(Storage* s) {
 Context::~Context() {
   // Storages never handed to the GC (created just before the environment ended).
   table.forEach([&](Storage* s) {
-    alloc.release(s->data, s->capacity);
+    releaseData(this, s->device, s->data, s->capacity);
     delete s;
   });
   for (Storage* s : spareShells) delete s;

@@ -42,13 +42,9 @@ static bool copyTransposed(ThreadPool& pool, const StridedLayout<2>& layout, D* 
   pool.parallelFor(outer * rowTiles, grain, [&](int64_t b, int64_t e) {
     for (int64_t t = b; t < e; t++) {
       const int64_t o = t / rowTiles, i0 = (t % rowTiles) * kTile, i1 = std::min(R, i0 + kTile);
-      int64_t od = 0, os = 0, rem = o;
-      for (int d = r - 1; d >= 0; d--) {
-        const int64_t idx = rem % L.shape[d];
-        rem /= L.shape[d];
-        od += idx * L.strides[0][d];
-        os += idx * L.strides[1][d];
-      }
+      int64_t off[2];
+      flatToOffsets<2>(o, r, L.shape, L.strides, off);  // the dims outside the tiled two
+      const int64_t od = off[0], os = off[1];
       for (int64_t j0 = 0; j0 < C; j0 += kTile) {
         const int64_t j1 = std::min(C, j0 + kTile);
         int64_t i = i0;
@@ -87,7 +83,8 @@ static void copyTyped(ThreadPool& pool, const StridedLayout<2>& L, D* dst, const
   });
 }
 
-void copyStrided(ThreadPool& pool, const StridedLayout<2>& L, void* dst, int dstDtype, const void* src, int srcDtype) {
+void copyStrided(const Exec& ex, const StridedLayout<2>& L, void* dst, int dstDtype, const void* src, int srcDtype) {
+  ThreadPool& pool = ex.pool();
   dispatchDType(dstDtype, [&](auto d) {
     using D = decltype(d);
     dispatchDType(srcDtype, [&](auto s) {
@@ -97,7 +94,8 @@ void copyStrided(ThreadPool& pool, const StridedLayout<2>& L, void* dst, int dst
   });
 }
 
-void fillStrided(ThreadPool& pool, const StridedLayout<1>& L, void* dst, int dtype, double value) {
+void fillStrided(const Exec& ex, const StridedLayout<1>& L, void* dst, int dtype, double value) {
+  ThreadPool& pool = ex.pool();
   dispatchDType(dtype, [&](auto z) {
     using T = decltype(z);
     T v = convert<T>(value);

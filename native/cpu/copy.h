@@ -4,13 +4,13 @@
 #include <cstdint>
 
 #include "../core/shape.h"
-#include "../core/threadpool.h"
+#include "../core/exec.h"
 
 namespace tf {
 
 // L operand 0 = dst, 1 = src (strides in elements).
-void copyStrided(ThreadPool& pool, const StridedLayout<2>& L, void* dst, int dstDtype, const void* src, int srcDtype);
+void copyStrided(const Exec& ex, const StridedLayout<2>& L, void* dst, int dstDtype, const void* src, int srcDtype);
 // L operand 0 = dst.
-void fillStrided(ThreadPool& pool, const StridedLayout<1>& L, void* dst, int dtype, double value);
+void fillStrided(const Exec& ex, const StridedLayout<1>& L, void* dst, int dtype, double value);
 
 }  // namespace tf

@@ -123,18 +123,21 @@ void oneHotTyped(ThreadPool& pool, const StridedLayout<1>& L, T* out, const int3
 
 }  // namespace
 
-int64_t findBadIndex(ThreadPool& pool, const StridedLayout<1>& L, const int32_t* idx, int64_t dim, bool allowNegative,
+int64_t findBadIndex(const Exec& ex, const StridedLayout<1>& L, const int32_t* idx, int64_t dim, bool allowNegative,
                      int32_t* badValue) {
+  ThreadPool& pool = ex.pool();
   return findBad<1>(pool, L, 0, idx, dim, allowNegative, badValue);
 }
 
-int64_t findBadIndex(ThreadPool& pool, const StridedLayout<3>& L, int k, const int32_t* idx, int64_t dim,
+int64_t findBadIndex(const Exec& ex, const StridedLayout<3>& L, int k, const int32_t* idx, int64_t dim,
                      bool allowNegative, int32_t* badValue) {
+  ThreadPool& pool = ex.pool();
   return findBad<3>(pool, L, k, idx, dim, allowNegative, badValue);
 }
 
-void gatherKernel(ThreadPool& pool, const StridedLayout<3>& L, int dtype, void* out, const void* x, const int32_t* idx,
+void gatherKernel(const Exec& ex, const StridedLayout<3>& L, int dtype, void* out, const void* x, const int32_t* idx,
                   int64_t axisDim, int64_t axisStride) {
+  ThreadPool& pool = ex.pool();
   // gather only moves elements: dispatch on the element size
   switch (dtypeSize(dtype)) {
     case 1: gatherTyped<uint8_t>(pool, L, (uint8_t*)out, (const uint8_t*)x, idx, axisDim, axisStride); break;
@@ -144,8 +147,9 @@ void gatherKernel(ThreadPool& pool, const StridedLayout<3>& L, int dtype, void* 
   }
 }
 
-void scatterAddKernel(ThreadPool& pool, const StridedLayout<3>& L, int64_t rowLen, int dtype, void* out,
+void scatterAddKernel(const Exec& ex, const StridedLayout<3>& L, int64_t rowLen, int dtype, void* out,
                       const int32_t* idx, const void* src, int64_t axisStride, int64_t axisDim) {
+  ThreadPool& pool = ex.pool();
   if (L.numel == 0 || rowLen <= 0) return;
   dispatchDType(dtype, [&](auto z) {
     using T = decltype(z);
@@ -153,8 +157,9 @@ void scatterAddKernel(ThreadPool& pool, const StridedLayout<3>& L, int64_t rowLe
   });
 }
 
-void oneHotKernel(ThreadPool& pool, const StridedLayout<1>& L, int dtype, void* out, const int32_t* idx, int64_t depth,
+void oneHotKernel(const Exec& ex, const StridedLayout<1>& L, int dtype, void* out, const int32_t* idx, int64_t depth,
                   double onValue, double offValue) {
+  ThreadPool& pool = ex.pool();
   if (L.numel == 0 || depth == 0) return;
   dispatchDType(dtype, [&](auto z) {
     using T = decltype(z);

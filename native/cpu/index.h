@@ -8,22 +8,22 @@
 #include <cstdint>
 
 #include "../core/shape.h"
-#include "../core/threadpool.h"
+#include "../core/exec.h"
 
 namespace tf {
 
 // Scans operand k of L (an int32 array) for the first index outside [-dim, dim) (or
 // [0, dim) when !allowNegative), in row-major order over L. Returns its position or -1;
 // *badValue receives the offending value. L should be coalesced.
-int64_t findBadIndex(ThreadPool& pool, const StridedLayout<1>& L, const int32_t* idx, int64_t dim, bool allowNegative,
+int64_t findBadIndex(const Exec& ex, const StridedLayout<1>& L, const int32_t* idx, int64_t dim, bool allowNegative,
                      int32_t* badValue);
-int64_t findBadIndex(ThreadPool& pool, const StridedLayout<3>& L, int k, const int32_t* idx, int64_t dim,
+int64_t findBadIndex(const Exec& ex, const StridedLayout<3>& L, int k, const int32_t* idx, int64_t dim,
                      bool allowNegative, int32_t* badValue);
 
 // out[p] = x[xoff(p) + norm(idx[ioff(p)]) * axisStride] over L's shape.
 // L operands: 0 = out, 1 = x (the axis itself excluded: its dims carry 0 or x's strides),
 // 2 = idx. Validated indices only.
-void gatherKernel(ThreadPool& pool, const StridedLayout<3>& L, int dtype, void* out, const void* x, const int32_t* idx,
+void gatherKernel(const Exec& ex, const StridedLayout<3>& L, int dtype, void* out, const void* x, const int32_t* idx,
                   int64_t axisDim, int64_t axisStride);
 
 // out[ooff(p) + norm(idx[ioff(p)]) * axisStride] += src[soff(p)] over L's shape (the index
@@ -31,12 +31,12 @@ void gatherKernel(ThreadPool& pool, const StridedLayout<3>& L, int dtype, void* 
 // axis), 1 = idx, 2 = src. rowLen = extent of the axis; work is split on whole rows so
 // duplicate indices (which can only collide within a row) never race, and each row
 // accumulates in index order (deterministic sums). bool accumulates as logical or.
-void scatterAddKernel(ThreadPool& pool, const StridedLayout<3>& L, int64_t rowLen, int dtype, void* out,
+void scatterAddKernel(const Exec& ex, const StridedLayout<3>& L, int64_t rowLen, int dtype, void* out,
                       const int32_t* idx, const void* src, int64_t axisStride, int64_t axisDim);
 
 // out (contiguous, L.numel * depth elements): row i = offValue everywhere except
 // onValue at idx[i]. L = the index layout. Validated indices in [0, depth) only.
-void oneHotKernel(ThreadPool& pool, const StridedLayout<1>& L, int dtype, void* out, const int32_t* idx, int64_t depth,
+void oneHotKernel(const Exec& ex, const StridedLayout<1>& L, int dtype, void* out, const int32_t* idx, int64_t depth,
                   double onValue, double offValue);
 
 }  // namespace tf

@@ -219,22 +219,25 @@ void solveT(ThreadPool& pool, const BatchIndex<2>& bi, int64_t n64, int64_t k64,
 
 }  // namespace
 
-void inverseKernel(ThreadPool& pool, int dtype, const BatchIndex<1>& batch, int64_t n, const MatView& x, void* out) {
+void inverseKernel(const Exec& ex, int dtype, const BatchIndex<1>& batch, int64_t n, const MatView& x, void* out) {
+  ThreadPool& pool = ex.pool();
   if (batch.count == 0 || n == 0) return;
   if (dtype == kF32) return inverseT<float>(pool, batch, n, x, static_cast<float*>(out));
   if (dtype == kF64) return inverseT<double>(pool, batch, n, x, static_cast<double*>(out));
   badDType("inverse", dtype);
 }
 
-void detKernel(ThreadPool& pool, int dtype, const BatchIndex<1>& batch, int64_t n, const MatView& x, void* out) {
+void detKernel(const Exec& ex, int dtype, const BatchIndex<1>& batch, int64_t n, const MatView& x, void* out) {
+  ThreadPool& pool = ex.pool();
   if (batch.count == 0) return;
   if (dtype == kF32) return detT<float>(pool, batch, n, x, static_cast<float*>(out));
   if (dtype == kF64) return detT<double>(pool, batch, n, x, static_cast<double*>(out));
   badDType("det", dtype);
 }
 
-void solveKernel(ThreadPool& pool, int dtype, const BatchIndex<2>& batch, int64_t n, int64_t k, const MatView& a,
+void solveKernel(const Exec& ex, int dtype, const BatchIndex<2>& batch, int64_t n, int64_t k, const MatView& a,
                  const MatView& rhs, void* out) {
+  ThreadPool& pool = ex.pool();
   if (batch.count == 0 || n == 0 || k == 0) return;
   if (dtype == kF32) return solveT<float>(pool, batch, n, k, a, rhs, static_cast<float*>(out));
   if (dtype == kF64) return solveT<double>(pool, batch, n, k, a, rhs, static_cast<double*>(out));

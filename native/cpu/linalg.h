@@ -5,17 +5,17 @@
 #pragma once
 #include <cstdint>
 
-#include "../core/threadpool.h"
+#include "../core/exec.h"
 #include "matmul.h"
 
 namespace tf {
 
 // out (contiguous, batch-major) = inverse of each n x n matrix x[b].
-void inverseKernel(ThreadPool& pool, int dtype, const BatchIndex<1>& batch, int64_t n, const MatView& x, void* out);
+void inverseKernel(const Exec& ex, int dtype, const BatchIndex<1>& batch, int64_t n, const MatView& x, void* out);
 // out[b] = det(x[b]).
-void detKernel(ThreadPool& pool, int dtype, const BatchIndex<1>& batch, int64_t n, const MatView& x, void* out);
+void detKernel(const Exec& ex, int dtype, const BatchIndex<1>& batch, int64_t n, const MatView& x, void* out);
 // out[b] (n x k, contiguous) solves a[b] @ out[b] = rhs[b]; batch.strides[0] / [1] for a / rhs.
-void solveKernel(ThreadPool& pool, int dtype, const BatchIndex<2>& batch, int64_t n, int64_t k, const MatView& a,
+void solveKernel(const Exec& ex, int dtype, const BatchIndex<2>& batch, int64_t n, int64_t k, const MatView& a,
                  const MatView& rhs, void* out);
 
 }  // namespace tf

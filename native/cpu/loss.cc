@@ -9,7 +9,7 @@
 #include "../core/dtype.h"
 #include "../core/error.h"
 #include "elementwise_math.h"
-#include "softmax.h"
+#include "simd.h"
 
 namespace tf {
 
@@ -209,8 +209,9 @@ void backwardTyped(ThreadPool& pool, int64_t N, int64_t C, const T* x, const int
 
 }  // namespace
 
-int64_t xentForward(ThreadPool& pool, int dtype, int64_t N, int64_t C, const void* x, const int32_t* labels,
+int64_t xentForward(const Exec& ex, int dtype, int64_t N, int64_t C, const void* x, const int32_t* labels,
                     int64_t labelStride, int64_t ignoreIndex, void* loss, void* lse) {
+  ThreadPool& pool = ex.pool();
   const int64_t kept = checkLabels(labels, N, labelStride, C, ignoreIndex);
   if (dtype == kF32)
     forwardTyped(pool, N, C, static_cast<const float*>(x), labels, labelStride, ignoreIndex, static_cast<float*>(loss),
@@ -222,9 +223,10 @@ int64_t xentForward(ThreadPool& pool, int dtype, int64_t N, int64_t C, const voi
   return kept;
 }
 
-void xentBackward(ThreadPool& pool, int dtype, int64_t N, int64_t C, const void* x, const int32_t* labels,
+void xentBackward(const Exec& ex, int dtype, int64_t N, int64_t C, const void* x, const int32_t* labels,
                   int64_t labelStride, int64_t ignoreIndex, const void* lse, const void* g, int64_t gStride, double scale,
                   void* dx) {
+  ThreadPool& pool = ex.pool();
   checkLabels(labels, N, labelStride, C, ignoreIndex);
   if (dtype == kF32)
     backwardTyped(pool, N, C, static_cast<const float*>(x), labels, labelStride, ignoreIndex, static_cast<const float*>(lse),

@@ -4,7 +4,7 @@
 #pragma once
 #include <cstdint>
 
-#include "../core/threadpool.h"
+#include "../core/exec.h"
 
 namespace tf {
 
@@ -12,13 +12,13 @@ namespace tf {
 // equal to ignoreIndex (any other label throws ERR_OUT_OF_BOUNDS naming its position; nothing
 // is written). Writes loss[i] = logsumexp(x_i) - x_i[label_i] (0 for an ignored row) and
 // lse[i] = logsumexp(x_i); returns the number of rows not ignored (torch's ignore_index).
-int64_t xentForward(ThreadPool& pool, int dtype, int64_t N, int64_t C, const void* x, const int32_t* labels,
+int64_t xentForward(const Exec& ex, int dtype, int64_t N, int64_t C, const void* x, const int32_t* labels,
                     int64_t labelStride, int64_t ignoreIndex, void* loss, void* lse);
 
 // dx_i = g_i * (exp(x_i - lse_i) - onehot(label_i)) with g_i = scale * g[i * gStride]
 // (gStride 0: one gradient for every row, e.g. a 'mean' reduction's); 0 for ignored rows.
 // dx: N x C contiguous.
-void xentBackward(ThreadPool& pool, int dtype, int64_t N, int64_t C, const void* x, const int32_t* labels,
+void xentBackward(const Exec& ex, int dtype, int64_t N, int64_t C, const void* x, const int32_t* labels,
                   int64_t labelStride, int64_t ignoreIndex, const void* lse, const void* g, int64_t gStride, double scale,
                   void* dx);
 

@@ -93,7 +93,7 @@ int64_t vectorInc(int64_t n, int64_t s) {
 // rows contiguous, batches contiguous, broadcast batch dims (stride 0) kept at stride 0 so
 // they are stored once. Rewrites the view and bi's strides to point at the copy.
 template <typename T>
-std::unique_ptr<T[]> packOperand(ThreadPool& pool, BatchIndex<2>& bi, int k, int64_t R, int64_t C, MatView& v, int dtype) {
+std::unique_ptr<T[]> packOperand(const Exec& ex, BatchIndex<2>& bi, int k, int64_t R, int64_t C, MatView& v, int dtype) {
   StridedLayout<2> L;
   L.ndim = bi.ndim + 2;
   int64_t newStrides[kMaxDims];
@@ -119,7 +119,7 @@ std::unique_ptr<T[]> packOperand(ThreadPool& pool, BatchIndex<2>& bi, int k, int
   L.numel = s;
   std::unique_ptr<T[]> buf(new T[(size_t)s]);
   L.coalesce();
-  copyStrided(pool, L, buf.get(), dtype, v.data, dtype);
+  copyStrided(ex, L, buf.get(), dtype, v.data, dtype);
   for (int d = 0; d < bi.ndim; d++) bi.strides[k][d] = newStrides[d];
   v.data = buf.get();
   v.rs = C;
@@ -130,8 +130,9 @@ std::unique_ptr<T[]> packOperand(ThreadPool& pool, BatchIndex<2>& bi, int k, int
 enum Path { kPathDot, kPathGemvA, kPathGemvB, kPathGemm };
 
 template <typename T>
-void blasMatmul(ThreadPool& pool, int dtype, const BatchIndex<2>& batch, int64_t M, int64_t N, int64_t K, MatView a,
+void blasMatmul(const Exec& ex, int dtype, const BatchIndex<2>& batch, int64_t M, int64_t N, int64_t K, MatView a,
                 MatView b, T* out) {
+  ThreadPool& pool = ex.pool();
   if (M > INT_MAX || N > INT_MAX || K > INT_MAX)
     fail("ERR_SHAPE", "matmul: matrix dimensions " + std::to_string(M) + "x" + std::to_string(K) + " @ " + std::to_string(K) +
                           "x" + std::to_string(N) + " exceed the BLAS int range");
@@ -152,11 +153,11 @@ void blasMatmul(ThreadPool& pool, int dtype, const BatchIndex<2>& batch, int64_t
     return N == 1 ? incB != 0 : mb.ok;
   };
   if (!planA()) {
-    packA = packOperand<T>(pool, bi, 0, M, K, a, dtype);
+    packA = packOperand<T>(ex, bi, 0, M, K, a, dtype);
     planA();
   }
   if (!planB()) {
-    packB = packOperand<T>(pool, bi, 1, K, N, b, dtype);
+    packB = packOperand<T>(ex, bi, 1, K, N, b, dtype);
     planB();
   }
   const T* A = static_cast<const T*>(a.data);
@@ -251,8 +252,9 @@ void intMatmul(ThreadPool& pool, const BatchIndex<2>& bi, int64_t M, int64_t N, 
 
 }  // namespace
 
-void matmulKernel(ThreadPool& pool, int dtype, const BatchIndex<2>& batch, int64_t M, int64_t N, int64_t K,
+void matmulKernel(const Exec& ex, int dtype, const BatchIndex<2>& batch, int64_t M, int64_t N, int64_t K,
                   const MatView& a, const MatView& b, void* out) {
+  ThreadPool& pool = ex.pool();
   const int64_t total = batch.count * M * N;
   if (total == 0) return;
   if (K == 0) {
@@ -260,8 +262,8 @@ void matmulKernel(ThreadPool& pool, int dtype, const BatchIndex<2>& batch, int64
     return;
   }
   switch (dtype) {
-    case kF32: return blasMatmul<float>(pool, dtype, batch, M, N, K, a, b, static_cast<float*>(out));
-    case kF64: return blasMatmul<double>(pool, dtype, batch, M, N, K, a, b, static_cast<double*>(out));
+    case kF32: return blasMatmul<float>(ex, dtype, batch, M, N, K, a, b, static_cast<float*>(out));
+    case kF64: return blasMatmul<double>(ex, dtype, batch, M, N, K, a, b, static_cast<double*>(out));
     case kI32: return intMatmul(pool, batch, M, N, K, a, b, static_cast<int32_t*>(out));
     default: fail("ERR_DTYPE", std::string("matmul: dtype ") + dtypeName(dtype) + " is not supported");
   }

@@ -69,8 +69,9 @@ __attribute__((noinline)) void sgdRange(int64_t n, T* __restrict p, const T* __r
   }
 }
 
-void sgdUpdate(ThreadPool& pool, int dtype, int64_t n, void* pv, const void* gv, void* bv, double lr, double momentum,
+void sgdUpdate(const Exec& ex, int dtype, int64_t n, void* pv, const void* gv, void* bv, double lr, double momentum,
                double dampening, double weightDecay, bool nesterov, bool firstStep) {
+  ThreadPool& pool = ex.pool();
   dispatchFloat(dtype, "sgd", [&](auto z) {
     using T = decltype(z);
     T* p = static_cast<T*>(pv);
@@ -169,8 +170,9 @@ __attribute__((noinline)) void adamRange<float, false, false>(int64_t n, float* 
 }
 #endif
 
-void adamUpdate(ThreadPool& pool, int dtype, int64_t n, void* pv, const void* gv, void* mv, void* vv, double lr,
+void adamUpdate(const Exec& ex, int dtype, int64_t n, void* pv, const void* gv, void* mv, void* vv, double lr,
                 double beta1, double beta2, double eps, double weightDecay, bool decoupled, double step) {
+  ThreadPool& pool = ex.pool();
   dispatchFloat(dtype, "adam", [&](auto z) {
     using T = decltype(z);
     T* p = static_cast<T*>(pv);
@@ -224,8 +226,9 @@ __attribute__((noinline)) void rmspropRange(int64_t n, T* __restrict p, const T*
   }
 }
 
-void rmspropUpdate(ThreadPool& pool, int dtype, int64_t n, void* pv, const void* gv, void* sv, void* gav, void* bv,
+void rmspropUpdate(const Exec& ex, int dtype, int64_t n, void* pv, const void* gv, void* sv, void* gav, void* bv,
                    double lr, double alpha, double eps, double weightDecay, double momentum) {
+  ThreadPool& pool = ex.pool();
   dispatchFloat(dtype, "rmsprop", [&](auto z) {
     using T = decltype(z);
     T* p = static_cast<T*>(pv);
@@ -262,8 +265,9 @@ __attribute__((noinline)) void adagradRange(int64_t n, T* __restrict p, const T*
   }
 }
 
-void adagradUpdate(ThreadPool& pool, int dtype, int64_t n, void* pv, const void* gv, void* sv, double lr,
+void adagradUpdate(const Exec& ex, int dtype, int64_t n, void* pv, const void* gv, void* sv, double lr,
                    double lrDecay, double weightDecay, double eps, double step) {
+  ThreadPool& pool = ex.pool();
   dispatchFloat(dtype, "adagrad", [&](auto z) {
     using T = decltype(z);
     T* p = static_cast<T*>(pv);

@@ -6,25 +6,25 @@
 #pragma once
 #include <cstdint>
 
-#include "../core/threadpool.h"
+#include "../core/exec.h"
 
 namespace tf {
 
 // SGD. buf: momentum buffer (null when momentum == 0). firstStep: buf is uninitialized and
 // is set to the (decayed) gradient, as torch's clone on the first step.
-void sgdUpdate(ThreadPool& pool, int dtype, int64_t n, void* p, const void* g, void* buf, double lr, double momentum,
+void sgdUpdate(const Exec& ex, int dtype, int64_t n, void* p, const void* g, void* buf, double lr, double momentum,
                double dampening, double weightDecay, bool nesterov, bool firstStep);
 
 // Adam / AdamW (decoupled = AdamW). step is the 1-based step count after increment.
-void adamUpdate(ThreadPool& pool, int dtype, int64_t n, void* p, const void* g, void* expAvg, void* expAvgSq,
+void adamUpdate(const Exec& ex, int dtype, int64_t n, void* p, const void* g, void* expAvg, void* expAvgSq,
                 double lr, double beta1, double beta2, double eps, double weightDecay, bool decoupled, double step);
 
 // RMSprop. gradAvg non-null when centered; buf non-null when momentum > 0.
-void rmspropUpdate(ThreadPool& pool, int dtype, int64_t n, void* p, const void* g, void* squareAvg, void* gradAvg,
+void rmspropUpdate(const Exec& ex, int dtype, int64_t n, void* p, const void* g, void* squareAvg, void* gradAvg,
                    void* buf, double lr, double alpha, double eps, double weightDecay, double momentum);
 
 // Adagrad. step is the 1-based step count after increment.
-void adagradUpdate(ThreadPool& pool, int dtype, int64_t n, void* p, const void* g, void* stateSum, double lr,
+void adagradUpdate(const Exec& ex, int dtype, int64_t n, void* p, const void* g, void* stateSum, double lr,
                    double lrDecay, double weightDecay, double eps, double step);
 
 }  // namespace tf

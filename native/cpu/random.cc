@@ -229,8 +229,9 @@ uint64_t randomCounters(int kind, int dtype, int64_t n) {
   return (uint64_t)((n + e - 1) / e);
 }
 
-uint64_t randomFill(ThreadPool& pool, void* dst, int dtype, int64_t n, int kind, uint64_t seed, uint64_t offset,
+uint64_t randomFill(const Exec& ex, void* dst, int dtype, int64_t n, int kind, uint64_t seed, uint64_t offset,
                     double a, double b) {
+  ThreadPool& pool = ex.pool();
   if (n <= 0) return 0;
   uint64_t used = 0;
   switch (kind) {
@@ -277,8 +278,9 @@ uint64_t randomFill(ThreadPool& pool, void* dst, int dtype, int64_t n, int kind,
   return used;
 }
 
-uint64_t bernoulliFill(ThreadPool& pool, void* dst, int dtype, const void* p, int pdtype, int64_t n, uint64_t seed,
+uint64_t bernoulliFill(const Exec& ex, void* dst, int dtype, const void* p, int pdtype, int64_t n, uint64_t seed,
                        uint64_t offset) {
+  ThreadPool& pool = ex.pool();
   if (pdtype != kF32 && pdtype != kF64)
     fail("ERR_DTYPE", std::string("bernoulli: probabilities must be float32 or float64, got ") + dtypeName(pdtype));
   if (n <= 0) return 0;

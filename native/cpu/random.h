@@ -10,7 +10,7 @@
 #pragma once
 #include <cstdint>
 
-#include "../core/threadpool.h"
+#include "../core/exec.h"
 
 namespace tf {
 
@@ -30,12 +30,12 @@ uint64_t randomCounters(int kind, int dtype, int64_t n);
 
 // Fills n contiguous elements of dtype at dst. Returns the counters used.
 // Throws ERR_DTYPE for a dtype the kind does not produce.
-uint64_t randomFill(ThreadPool& pool, void* dst, int dtype, int64_t n, int kind, uint64_t seed, uint64_t offset,
+uint64_t randomFill(const Exec& ex, void* dst, int dtype, int64_t n, int kind, uint64_t seed, uint64_t offset,
                     double a, double b);
 
 // out[i] = U_i < p[i] ? 1 : 0 for n contiguous elements; p float32/float64. Validates every
 // probability first (ERR_ARGUMENT naming the index and value when outside [0, 1] or NaN).
-uint64_t bernoulliFill(ThreadPool& pool, void* dst, int dtype, const void* p, int pdtype, int64_t n, uint64_t seed,
+uint64_t bernoulliFill(const Exec& ex, void* dst, int dtype, const void* p, int pdtype, int64_t n, uint64_t seed,
                        uint64_t offset);
 
 // A uniformly random permutation of 0..n-1 (Fisher-Yates; swap i draws from counter offset + i).

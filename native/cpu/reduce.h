@@ -4,7 +4,7 @@
 #include <cstdint>
 
 #include "../core/shape.h"
-#include "../core/threadpool.h"
+#include "../core/exec.h"
 
 namespace tf {
 
@@ -26,11 +26,11 @@ bool reduceNeedsElements(int op);
 // X: the input view with its first nKept dims kept and the rest reduced (the caller permutes).
 // out: contiguous, numel = product of the kept dims, in their order, dtype reduceOutDType(op, dtype).
 // x points at element 0 of the view. The result does not depend on the thread count.
-void reduceKernel(ThreadPool& pool, int op, int dtype, const StridedLayout<1>& X, int nKept, const void* x, void* out);
+void reduceKernel(const Exec& ex, int op, int dtype, const StridedLayout<1>& X, int nKept, const void* x, void* out);
 
 // Scan along the last dim of L (operand 0 = out, 1 = x; the caller moves the axis last).
 // Output dtype: int32 for int32/bool inputs, else the input's.
 int scanOutDType(int dt);
-void scanKernel(ThreadPool& pool, int op, int dtype, const StridedLayout<2>& L, void* out, const void* x);
+void scanKernel(const Exec& ex, int op, int dtype, const StridedLayout<2>& L, void* out, const void* x);
 
 }  // namespace tf
