@@ -23,6 +23,8 @@ function checkSeed(op: string, seed: unknown): number {
   return seed as number;
 }
 
+const INT32_MAX = 2147483647;
+
 function checkCount(op: string, n: unknown): number {
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) fail(op, `n must be a non-negative integer, got ${describe(n)}`);
   return n as number;
@@ -35,8 +37,15 @@ function checkCount(op: string, n: unknown): number {
 export function permutation(n: number, seed = 0): Int32Array {
   const op = 'data.permutation';
   checkCount(op, n);
+  // the result holds int32 indices (what tp.gather takes)
+  if (n > INT32_MAX) fail(op, `n must be at most ${INT32_MAX} (the indices are int32), got ${n}`);
   const next = rng(checkSeed(op, seed));
-  const p = new Int32Array(n);
+  let p: Int32Array;
+  try {
+    p = new Int32Array(n);
+  } catch {
+    return fail(op, `cannot allocate ${n} int32 indices (${n * 4} bytes)`, 'ERR_OUT_OF_MEMORY');
+  }
   for (let i = 0; i < n; i++) p[i] = i;
   for (let i = n - 1; i > 0; i--) {
     const j = Math.floor(next() * (i + 1));

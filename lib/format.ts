@@ -8,15 +8,19 @@
 // notation when max/min of the non-zero finite magnitudes > 1e3, max >= 1e8 or min < 1e-4;
 // nan / inf / -inf as numpy spells them; columns right-aligned to the widest entry. Tensors
 // with more than `threshold` elements are summarised with "..." keeping `edgeItems` items at
-// each end of every dim, and only those items are read from native memory.
+// each end of every dim, and only those items are read from native memory. Whatever the
+// options, at most MAX_SHOWN elements are formatted (fewer edge items when needed), and a
+// tensor whose fields were set by hand to an impossible layout prints as a short note: a
+// printout never exhausts the heap or hangs.
 //
 // Notebooks: tslab prints the last expression with console.log, i.e. util.inspect, which is
 // the text above. Kernels with a rich-display protocol (Deno's Jupyter kernel:
 // `[Symbol.for('Jupyter.display')]()` returning a MIME bundle) get an HTML table for 1-D
 // and 2-D tensors as well; in tslab, `tslab.display.html(t.toHTML())` shows the same table.
 import { Tensor, setFormatter } from './tensor';
-import { TypedArray } from './core/dtype';
+import { TypedArray, TYPED_ARRAY } from './core/dtype';
 import { fail, describe } from './core/errors';
+import { MAX_DIMS } from './core/shape';
 
 export interface PrintOptions {
   /** Digits after the decimal point for floats (torch/numpy: 4 / 8). */
@@ -90,35 +94,55 @@ interface Shown {
   edge: number;
 }
 
+/** Elements formatted at most, whatever the options (threshold: Infinity, huge edgeItems). */
+const MAX_SHOWN = 1 << 20;
+
 function gather(t: Tensor, o: PrintOptions): Shown {
-  const summarize = t.size > o.threshold;
-  const e = o.edgeItems;
+  const summarize = t.size > o.threshold || t.size > MAX_SHOWN;
+  // elements shown with e edge items: a cut dim shows 2e
+  const shownWith = (e: number): number => t.shape.reduce((c, n) => c * (n > 2 * e ? 2 * e : n), 1);
+  let e = o.edgeItems;
+  while (e > 1 && summarize && shownWith(e) > MAX_SHOWN) e = Math.max(1, Math.floor(e / 2));
   const cut = t.shape.map((n) => summarize && n > 2 * e);
   if (!cut.some((c) => c)) return { data: t.dataSync(), dims: t.shape.slice(), cut, edge: e };
   // Split every cut dim of size n, stride s into (2, e) with strides ((n - e) * s, s): a
-  // strided view of exactly the first and last e items, read with one native copy.
+  // strided view of exactly the first and last e items, read with one native copy. That adds
+  // a dim per cut dim; past MAX_DIMS the outermost dims are fixed at each shown index in turn
+  // (and dropped), one read per combination, concatenated in display order.
+  const nd = t.shape.length;
+  const nCut = cut.filter((c) => c).length;
+  let k = 0;
+  let cutOuter = 0;
+  while (nd - k + nCut - cutOuter > MAX_DIMS) if (cut[k++]) cutOuter++;
+  const dims = t.shape.map((n, d) => (cut[d] ? 2 * e : n));
   const shape: number[] = [];
   const strides: number[] = [];
-  const dims: number[] = [];
-  for (let d = 0; d < t.shape.length; d++) {
+  for (let d = k; d < nd; d++) {
     const n = t.shape[d];
     const s = t._strides[d];
-    if (cut[d]) {
-      shape.push(2, e);
-      strides.push((n - e) * s, s);
-      dims.push(2 * e);
-    } else {
-      shape.push(n);
-      strides.push(s);
-      dims.push(n);
+    if (cut[d]) shape.push(2, e), strides.push((n - e) * s, s);
+    else shape.push(n), strides.push(s);
+  }
+  const outer = t.shape.slice(0, k).map((n, d) =>
+    cut[d] ? [...Array(e).keys(), ...Array.from({ length: e }, (_, i) => n - e + i)] : [...Array(n).keys()]);
+  const total = dims.reduce((a, b) => a * b, 1);
+  const data = new TYPED_ARRAY[t.dtype](total);
+  const at = new Array<number>(k).fill(0);
+  let pos = 0;
+  do {
+    let off = t._offset;
+    for (let d = 0; d < k; d++) off += outer[d][at[d]] * t._strides[d];
+    const v = t._view(shape.slice(), strides.slice(), off);
+    try {
+      const part = v.dataSync();
+      data.set(part, pos);
+      pos += part.length;
+    } finally {
+      v.dispose();
     }
-  }
-  const v = t._view(shape, strides, t._offset);
-  try {
-    return { data: v.dataSync(), dims, cut, edge: e };
-  } finally {
-    v.dispose();
-  }
+    for (let d = k - 1; d >= 0 && ++at[d] === outer[d].length; d--) at[d] = 0;
+  } while (k > 0 && pos < total);
+  return { data, dims, cut, edge: e };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -217,8 +241,30 @@ function body(sh: Shown, f: ElementFormatter, indent: number, o: PrintOptions): 
   return rec(0, 0, indent);
 }
 
+/** `[2, 3]`, bounded like the error messages' fmtShape (a shape set by hand may be anything). */
 function shapeStr(shape: readonly number[]): string {
-  return `[${shape.join(', ')}]`;
+  if (!Array.isArray(shape)) return describe(shape);
+  const parts: string[] = [];
+  for (let i = 0; i < shape.length && i < MAX_DIMS; i++) parts.push(typeof shape[i] === 'number' ? String(shape[i]) : describe(shape[i]));
+  if (shape.length > MAX_DIMS) parts.push(`… ${shape.length} dims`);
+  return `[${parts.join(', ')}]`;
+}
+
+/** Why t's fields cannot describe a real tensor (set by hand), or null when they can. */
+function layoutProblem(t: Tensor): string | null {
+  const { shape, _strides: strides } = t;
+  if (!Array.isArray(shape) || shape.length > MAX_DIMS) return `the shape is not an array of at most ${MAX_DIMS} dims`;
+  if (!Array.isArray(strides) || strides.length !== shape.length) return 'the strides do not match the shape';
+  let n = 1;
+  for (let d = 0; d < shape.length; d++) {
+    const k = shape[d];
+    if (typeof k !== 'number' || !Number.isSafeInteger(k) || k < 0) return `dim ${d} is ${describe(k)}`;
+    if (typeof strides[d] !== 'number' || !Number.isSafeInteger(strides[d])) return `stride ${d} is ${describe(strides[d])}`;
+    n *= k;
+  }
+  if (n !== t.size) return `the shape does not hold its ${describe(t.size)} elements`;
+  if (!Number.isSafeInteger(t._offset) || t._offset < 0) return `the offset is ${describe(t._offset)}`;
+  return null;
 }
 
 /** torch's _add_suffixes: ", suffix" on the last line while it fits (with the closing paren), else on a new line. */
@@ -250,9 +296,13 @@ function suffixesOf(t: Tensor): string[] {
   return sfx;
 }
 
-/** The text console.log / util.inspect / String print for a tensor. Never throws. */
+/** The text console.log / util.inspect / String print for a tensor. Throws only for a non-tensor. */
 export function formatTensor(t: Tensor): string {
-  if (t._disposed) return `Tensor(disposed, shape=${shapeStr(t.shape)}, dtype=${t.dtype})`;
+  if (!(t instanceof Tensor)) fail('formatTensor', `expected a Tensor, got ${describe(t)}`);
+  const dtype = typeof t.dtype === 'string' ? t.dtype : describe(t.dtype);
+  if (t._disposed) return `Tensor(disposed, shape=${shapeStr(t.shape)}, dtype=${dtype})`;
+  const problem = layoutProblem(t);
+  if (problem !== null) return `Tensor(shape=${shapeStr(t.shape)}, dtype=${dtype}, unprintable: ${problem})`;
   const o = printOpts;
   const prefix = 'tensor(';
   const indent = prefix.length;
@@ -266,7 +316,8 @@ export function formatTensor(t: Tensor): string {
     }
     return addSuffixes(prefix + str, suffixesOf(t), indent, o.lineWidth);
   } catch (e) {
-    return `Tensor(shape=${shapeStr(t.shape)}, dtype=${t.dtype}, unprintable: ${(e as Error).message})`;
+    const msg = e instanceof Error ? String(e.message).slice(0, 200) : describe(e);
+    return `Tensor(shape=${shapeStr(t.shape)}, dtype=${dtype}, unprintable: ${msg})`;
   }
 }
 
@@ -287,7 +338,7 @@ function esc(s: string): string {
 export function toHTML(t: Tensor): string {
   if (!(t instanceof Tensor)) fail('toHTML', `expected a Tensor, got ${describe(t)}`);
   const text = formatTensor(t);
-  if (t._disposed || t.ndim === 0 || t.ndim > 2 || t.size === 0) return `<pre>${esc(text)}</pre>`;
+  if (t._disposed || layoutProblem(t) !== null || t.ndim === 0 || t.ndim > 2 || t.size === 0) return `<pre>${esc(text)}</pre>`;
   let sh: Shown;
   try {
     sh = gather(t, printOpts);

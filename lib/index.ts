@@ -57,3 +57,7 @@ export type { IsCloseOptions } from './ops/compare';
 export { norm } from './ops/norm';
 export type { NormOrd } from './ops/norm';
 export { einsum } from './ops/einsum';
+export { sort, argsort, topk, topK } from './ops/sort';
+export type { SortOptions, TopkOptions, SortResult } from './ops/sort';
+export { nonzero, booleanMask, maskedSelect } from './ops/mask';
+export type { BooleanMaskOptions, MaskLike } from './ops/mask';

@@ -24,9 +24,9 @@ export class StorageRef {
   declare version: number;
   /** the batch this storage was tracked with (see flushTracking): a live storage keeps it alive */
   declare batch: StorageRef[] | null;
-  declare h: unknown;
+  declare h: number;
   declare readonly dtype: DType;
-  constructor(h: unknown, dtype: DType) {
+  constructor(h: number, dtype: DType) {
     this.refs = 0;
     this.freed = false;
     this.dev = -1;
@@ -62,7 +62,7 @@ function flushTracking(): void {
     if (!st.freed) {
       st.batch = batch;
       batch[n] = st;
-      pendingHandles[n] = st.h as number;
+      pendingHandles[n] = st.h;
       n++;
     }
   }
@@ -72,7 +72,7 @@ function flushTracking(): void {
 }
 
 export class Tensor {
-  /** @internal native storage handle (a number; see native/core/context.h) */ _h: unknown;
+  /** @internal native storage handle (a number; see native/core/context.h) */ _h: number;
   /** @internal */ _st: StorageRef;
   /** @internal strides in elements */ _strides: number[];
   /** @internal offset into storage, in elements */ _offset: number;
@@ -105,7 +105,7 @@ export class Tensor {
   }
 
   /** @internal a new tensor owning a fresh native buffer (contiguous). */
-  static _fromHandle(h: unknown, shape: number[], dtype: DType): Tensor {
+  static _fromHandle(h: number, shape: number[], dtype: DType): Tensor {
     // the buffer is freed when st is garbage-collected (or at dispose); see flushTracking
     const st = new StorageRef(h, dtype);
     const t = new Tensor(st, shape, contiguousStrides(shape), 0, dtype);
@@ -218,6 +218,13 @@ export class Tensor {
 
   /** Nested JS arrays (booleans for bool tensors); a 0-d tensor gives a plain value. */
   toArray(): unknown {
+    this._live('toArray');
+    // JS arrays are built for every prefix of the shape: [2 ** 48, 0] holds no element but
+    // would need 2 ** 48 of them (a RangeError at best, the heap exhausted at worst)
+    let arrays = 1;
+    for (let d = 0; d + 1 < this.shape.length; d++) arrays *= this.shape[d];
+    if (this.size > 2 ** 26 || arrays > 2 ** 26)
+      fail('toArray', `tensor of shape ${fmtShape(this.shape)} is too large for nested JS arrays; use dataSync() (a typed array)`, 'ERR_OUT_OF_MEMORY');
     const flat = this.dataSync();
     const isBool = this.dtype === 'bool';
     const shape = this.shape;

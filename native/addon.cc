@@ -14,6 +14,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   tf::registerOptim(env, exports);
   tf::registerLoss(env, exports);
   tf::registerDevice(env, exports);
+  tf::registerSort(env, exports);
   return exports;
 }
 

@@ -56,3 +56,22 @@ describe('tp.cuda and CUDA requests', () => {
     expectThrowsCode(() => x.cuda(), 'ERR_DEVICE', why);
   });
 });
+
+describe('factories take a device', () => {
+  test("device 'cpu' and { type: 'cpu' } build on the cpu; *Like follows its input", () => {
+    expect(tp.zeros([2], { device: 'cpu' }).device).toBe('cpu');
+    expect(tp.tensor([1, 2], { device: { type: 'cpu' } }).device).toBe('cpu');
+    expect(tp.rand([2], { device: 'cpu' }).device).toBe('cpu');
+    expect(tp.zerosLike(tp.ones([3])).device).toBe('cpu');
+  });
+
+  (tp.cuda.isAvailable() ? test.skip : test)('every factory refuses an unavailable device with ERR_DEVICE', () => {
+    const o = { device: 'cuda' } as const;
+    const calls: (() => unknown)[] = [
+      () => tp.tensor([1], o), () => tp.zeros([1], o), () => tp.ones([1], o), () => tp.full([1], 2, o),
+      () => tp.arange(3, o), () => tp.linspace(0, 1, 3, o), () => tp.eye(2, o), () => tp.rand([2], o),
+      () => tp.randn([2], o), () => tp.randint(0, 3, [2], o), () => tp.zerosLike(tp.ones([1]), o),
+    ];
+    for (const c of calls) expectThrowsCode(c, 'ERR_DEVICE', /cuda:0 is not available/);
+  });
+});

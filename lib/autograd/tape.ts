@@ -4,9 +4,10 @@
 // each op's forward (ops/*.ts) with public tapeflow ops, so a backward pass run with
 // recording on (createGraph) records its own graph and gradients of gradients work.
 //
-// This file has no op imports (every op file imports it); backward(), grad(), gradcheck()
-// live in autograd/grad.ts.
+// This file has no op imports (every op file imports it); backward() and grads() live in
+// engine.ts, the rest of the user-facing API in grad.ts.
 import { Tensor } from '../tensor';
+import { fail, describe } from '../core/errors';
 import { tape, refreshTape } from './state';
 export { tape };
 
@@ -34,10 +35,34 @@ export function isGradEnabled(): boolean {
 
 /** Turns recording on or off; returns the previous setting. */
 export function setGradEnabled(on: boolean): boolean {
+  // setGradEnabled() or setGradEnabled('no') would otherwise switch recording off silently
+  if (typeof on !== 'boolean') fail('setGradEnabled', `expected true or false, got ${describe(on)}`);
   const prev = tape.enabled;
   tape.enabled = !!on;
   refreshTape();
   return prev;
+}
+
+/** Runs fn with recording off: nothing computed inside is part of a graph. */
+export function noGrad<T>(fn: () => T): T {
+  if (typeof fn !== 'function') fail('noGrad', `expected a function, got ${describe(fn)}`);
+  const prev = setGradEnabled(false);
+  try {
+    return fn();
+  } finally {
+    setGradEnabled(prev);
+  }
+}
+
+/** Runs fn with recording on (undoes an enclosing noGrad). */
+export function enableGrad<T>(fn: () => T): T {
+  if (typeof fn !== 'function') fail('enableGrad', `expected a function, got ${describe(fn)}`);
+  const prev = setGradEnabled(true);
+  try {
+    return fn();
+  } finally {
+    setGradEnabled(prev);
+  }
 }
 
 /** @internal whether x is part of a graph (a leaf that requires grad, or a recorded result). */

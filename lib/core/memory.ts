@@ -1,13 +1,16 @@
 // Deterministic memory management: tidy / keep / dispose / memory.
 import { native } from './native';
 import { scopes, Disposable } from './scope';
-import { fail } from './errors';
+import { fail, describe } from './errors';
 import type { Tensor } from '../tensor';
 
 const kept = new WeakSet<object>();
 
 /** Marks a tensor to survive the enclosing tidy(). */
 export function keep<T extends Tensor>(t: T): T {
+  // the same test tidy uses for what it disposes (memory.ts cannot import Tensor: a cycle)
+  if (t === null || typeof t !== 'object' || typeof (t as Disposable).dispose !== 'function' || !('shape' in t))
+    fail('keep', `expected a Tensor, got ${describe(t)}`);
   kept.add(t);
   return t;
 }

@@ -4,10 +4,8 @@
 import * as path from 'path';
 import { TapeflowError } from './errors';
 
-/** The addon's exports; each entry point is documented beside its C++ in native/binding/. */
-export interface NativeAddon {
-  [fn: string]: (...args: any[]) => any; // eslint-disable-line @typescript-eslint/no-explicit-any
-}
+import type { NativeAddon } from './addon';
+export type { NativeAddon } from './addon';
 
 // The CUDA build (npm run build:cuda) when it loads and sees a GPU; it also runs on the CPU,
 // so it stays the fallback when no CPU build is there.
@@ -57,14 +55,22 @@ function load(): NativeAddon {
 
 export const native: NativeAddon = load();
 
+const boot = native.init(TapeflowError);
+
 /**
  * Shapes and strides travel to native code through this buffer instead of JS arrays
- * (see native/binding/common.h). Written immediately before each native call.
+ * (see native/binding/common.h). Written immediately before each native call, after every
+ * argument has been read and checked, so no user code (a valueOf, a getter) runs between
+ * the write and the call. The addon owns it: every copy of this module loaded over the same
+ * addon (jest.resetModules(), two packages resolving to one build) shares this one buffer.
  */
-export const meta = new Float64Array(8192);
+export const meta: Float64Array = boot.meta;
 
 /** Threads the addon started with (TAPEFLOW_NUM_THREADS, OPENBLAS_NUM_THREADS, or the core count). */
-export const initialThreads: number = native.init(meta, TapeflowError);
+export const initialThreads: number = boot.threads;
+
+/** The largest thread count setNumThreads accepts (4 per core, at least 64). */
+export const maxThreads: number = boot.maxThreads;
 
 /**
  * Writes a strided layout at meta[pos]: ndim, shape, then one stride array per operand.

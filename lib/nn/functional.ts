@@ -244,3 +244,9 @@ export function l2Loss(w: Tensor): Tensor {
   const x = floatArg(op, w, 'w');
   return compute([x], () => mul(sum(square(x)), 0.5));
 }
+
+// Activations, for torch code written as F.relu(x) / F.silu(x) (torch's lowercase spellings too).
+export { relu, sigmoid, tanh, gelu, elu, softplus, leakyRelu } from '../ops/unary';
+export { softmax, logSoftmax } from '../ops/softmax';
+export { relu6, hardSigmoid, hardSwish, silu, swish, mish, logSigmoid, softsign } from '../ops/activations';
+export { hardSigmoid as hardsigmoid, hardSwish as hardswish, logSigmoid as logsigmoid } from '../ops/activations';

@@ -5,6 +5,9 @@ export type { AnyModule, ParameterConstructor, StateDict, LoadStateDictOptions, 
 export { Linear, Sequential, Dropout, ReLU, Tanh, Sigmoid, GELU, Flatten } from './layers';
 export type { LinearOptions } from './layers';
 export { ModuleList, ModuleDict } from './containers';
+export {
+  ReLU6, Hardsigmoid, Hardswish, SiLU, Mish, LogSigmoid, Softsign, LeakyReLU, ELU, Softplus, Softmax, LogSoftmax,
+} from './activations';
 export type { ModuleDictInit } from './containers';
 export type { Initializer, InitializerName } from './init';
 export * as init from './init';

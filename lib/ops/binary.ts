@@ -1,243 +1,30 @@
 // Binary elementwise ops with numpy broadcasting and PyTorch type promotion:
-// add sub mul div pow maximum minimum mod (+ TF/torch aliases). Comparisons and logical
-// ops (bool results) live in logical.ts and share binaryOp.
-//
-// Promotion: bool < int32 < float32 < float64 between tensors. A JS number is a weak
-// scalar: it takes the tensor's dtype, except that a fractional (or non-finite) number
-// with an int/bool tensor gives float32, and an integer with a bool tensor gives int32
-// (as PyTorch). Each op's result dtype comes from its rule in RULE below.
-import { native, meta } from '../core/native';
-import { DType, DTYPES, DTYPE_CODE, isFloat, promoteTypes } from '../core/dtype';
-import { fail, describe } from '../core/errors';
-import { broadcastShapes, broadcastStrides, isContiguous, sameShape } from '../core/shape';
+// add sub mul div pow maximum minimum mod (+ TF/torch aliases), each with its gradient.
+// Comparisons and logical ops (bool results) live in logical.ts; the dispatch both use
+// (promotion, dtype rules, the native call) is in elementwise.ts.
 import { Tensor } from '../tensor';
-import { Binary, BINARY_OP_COUNT } from './opcodes';
+import { Binary } from './opcodes';
 import { record } from '../autograd/tape';
 import { tape } from '../autograd/state';
-import { sumTo } from '../autograd/grad';
-import { neg, log } from './unary';
+import { sumTo } from '../autograd/sum-to';
 import { cast } from './cast';
 import { eq, lt, gt } from './logical';
+import { TensorLike, binaryOp } from './elementwise';
 
-export type TensorLike = Tensor | number | boolean;
-
-// ---- per-op rules -----------------------------------------------------------------------
-
-/** How an op's result dtype follows from the promoted input dtype. */
-const enum Rule {
-  /** result = compute dtype = promoted dtype */
-  Same = 0,
-  /** true division: int/bool inputs compute in float32 */
-  Float = 1,
-  /** comparisons / logical ops: computed in the promoted dtype, result bool */
-  Bool = 2,
-}
-
-interface OpInfo {
-  name: string;
-  rule: Rule;
-  /** false: undefined on bool operands (PyTorch refuses these too) */
-  bool: boolean;
-}
-
-const OPS: OpInfo[] = [];
-function def(code: Binary, name: string, rule: Rule, bool = true): void {
-  OPS[code] = { name, rule, bool };
-}
-def(Binary.Add, 'add', Rule.Same);
-def(Binary.Sub, 'sub', Rule.Same, false);
-def(Binary.Mul, 'mul', Rule.Same);
-def(Binary.Div, 'div', Rule.Float);
-def(Binary.Pow, 'pow', Rule.Same, false);
-def(Binary.Maximum, 'maximum', Rule.Same);
-def(Binary.Minimum, 'minimum', Rule.Same);
-def(Binary.Mod, 'mod', Rule.Same, false);
-def(Binary.Eq, 'eq', Rule.Bool);
-def(Binary.Ne, 'ne', Rule.Bool);
-def(Binary.Lt, 'lt', Rule.Bool);
-def(Binary.Le, 'le', Rule.Bool);
-def(Binary.Gt, 'gt', Rule.Bool);
-def(Binary.Ge, 'ge', Rule.Bool);
-def(Binary.LogicalAnd, 'logicalAnd', Rule.Bool);
-def(Binary.LogicalOr, 'logicalOr', Rule.Bool);
-def(Binary.LogicalXor, 'logicalXor', Rule.Bool);
-def(Binary.ReluGrad, 'reluGrad', Rule.Same);
-if (OPS.length !== BINARY_OP_COUNT) throw new Error('binary.ts: op table out of step with opcodes.ts');
-
-/**
- * FAST_OUT[code * 4 + dtypeCode]: the output dtype code when both operands already have
- * that dtype and the op runs on it directly (no cast, no error), else -1. One typed-array
- * read decides the fast path.
- */
-const FAST_OUT = new Int8Array(BINARY_OP_COUNT * 4).fill(-1);
-for (let code = 0; code < BINARY_OP_COUNT; code++) {
-  const { rule, bool } = OPS[code];
-  for (let dc = 0; dc < 4; dc++) {
-    const d = DTYPES[dc];
-    if (d === 'bool' && !bool) continue;
-    if (rule === Rule.Float && !isFloat(d)) continue;
-    FAST_OUT[code * 4 + dc] = rule === Rule.Bool ? DTYPE_CODE.bool : dc;
-  }
-}
-
-// ---- promotion helpers ------------------------------------------------------------------
-
-function scalarDType(x: number | boolean): DType {
-  if (typeof x === 'boolean') return 'bool';
-  return Number.isInteger(x) ? 'int32' : 'float32';
-}
-
-/** @internal Result dtype of combining a tensor dtype with a weak scalar. */
-export function withScalar(t: DType, s: number | boolean): DType {
-  if (isFloat(t)) return t;
-  const sd = scalarDType(s);
-  if (sd === 'float32') return 'float32';
-  if (t === 'bool' && sd === 'int32') return 'int32';
-  return t;
-}
-
-/** @internal promoted dtype of any mix of tensors and weak scalars (tensors take precedence). */
-export function resultDType(xs: readonly TensorLike[]): DType {
-  let t: DType | null = null;
-  let s: DType | null = null;
-  for (const x of xs) {
-    if (x instanceof Tensor) t = t === null ? x.dtype : promoteTypes(t, x.dtype);
-    else {
-      const d = scalarDType(x);
-      s = s === null ? d : promoteTypes(s, d);
-    }
-  }
-  if (t === null) return s ?? 'float32';
-  if (s === null) return t;
-  // a scalar only lifts the category (bool -> int -> float), never the width within it
-  if (isFloat(t)) return t;
-  if (s === 'float32') return 'float32';
-  if (s === 'int32' && t === 'bool') return 'int32';
-  return t;
-}
-
-/** @internal validates an operand: a live Tensor, a number or a boolean. */
-export function checkOperand(x: unknown, op: string, arg: string): TensorLike {
-  if (x instanceof Tensor) return x._live(op);
-  if (typeof x === 'number' || typeof x === 'boolean') return x;
-  return fail(op, `${arg} must be a Tensor, a number or a boolean, got ${describe(x)}`);
-}
-
+// the dispatch helpers stay importable from here, where op files have always found them
 /** @internal */
-export function asTensor(x: unknown, op: string, arg: string): Tensor {
-  if (x instanceof Tensor) return x._live(op);
-  return fail(op, `${arg} must be a Tensor, got ${describe(x)}`);
-}
-
-/** @internal checks a scalar can be held exactly enough by dtype (int32 range). */
-export function checkScalarFor(x: number | boolean, dtype: DType, op: string, arg: string): void {
-  if (dtype === 'int32' && typeof x === 'number' && (x > 2147483647 || x < -2147483648))
-    fail(op, `${arg} = ${x} does not fit the int32 computation; use a float tensor`);
-}
-
-// ---- the op runner ----------------------------------------------------------------------
-
-/**
- * Runs binary op `code` on two operands (tensors or weak scalars), broadcasting and
- * promoting. The output dtype follows the op's rule (bool for comparisons/logical ops).
- */
-export function binaryOp(code: Binary, op: string, a: TensorLike, b: TensorLike): Tensor {
-  // Fast paths: the common cases in a training loop, decided with a handful of reads.
-  if (a instanceof Tensor && !a._disposed) {
-    const dc = DTYPE_CODE[a.dtype];
-    const o = FAST_OUT[code * 4 + dc];
-    if (o >= 0 && isContiguous(a.shape, a._strides)) {
-      if (b instanceof Tensor) {
-        if (b.dtype === a.dtype && !b._disposed && sameShape(a.shape, b.shape) && isContiguous(b.shape, b._strides)) {
-          meta[0] = 1;
-          meta[1] = a.size;
-          meta[2] = 1;
-          meta[3] = 1;
-          meta[4] = 1;
-          const h = native.binary(code, dc, a._h, a._offset, b._h, b._offset);
-          return Tensor._fromHandle(h, a.shape.slice(), DTYPES[o]);
-        }
-      } else if (typeof b === 'number' && dc <= 1) {
-        // float tensor op number: the number takes the tensor's dtype
-        meta[0] = 1;
-        meta[1] = a.size;
-        meta[2] = 1;
-        meta[3] = 1;
-        meta[4] = 0;
-        const h = native.binary(code, dc, a._h, a._offset, b, -1);
-        return Tensor._fromHandle(h, a.shape.slice(), DTYPES[o]);
-      }
-    }
-  }
-  return binarySlow(code, op, a, b);
-}
-
-function binarySlow(code: Binary, op: string, a: TensorLike, b: TensorLike): Tensor {
-  checkOperand(a, op, 'a');
-  checkOperand(b, op, 'b');
-  const info = OPS[code];
-  const promoted = resultDType([a, b]);
-  let dtype = promoted;
-  if (info.rule === Rule.Float && !isFloat(dtype)) dtype = 'float32';
-  if (dtype === 'bool' && !info.bool) {
-    const hint = code === Binary.Sub ? '; use logicalXor for bool tensors' : '; cast to int32 or float32 first';
-    fail(op, `not defined for bool operands${hint}`, 'ERR_DTYPE');
-  }
-  const aIsT = a instanceof Tensor;
-  const bIsT = b instanceof Tensor;
-  if (!aIsT) checkScalarFor(a, dtype, op, 'a');
-  if (!bIsT) checkScalarFor(b, dtype, op, 'b');
-  if (code === Binary.Pow && dtype === 'int32' && !bIsT && (b as number) < 0)
-    fail(op, `integers to negative integer powers are not allowed (exponent ${b}); cast to float first`);
-
-  let ta: Tensor | null = aIsT ? (a as Tensor) : null;
-  let tb: Tensor | null = bIsT ? (b as Tensor) : null;
-  // shapes first: a mismatch fails before any cast is allocated
-  const outShape = ta && tb ? broadcastShapes(ta.shape, tb.shape, op) : ta ? ta.shape : tb ? tb.shape : [];
-  let castA: Tensor | null = null;
-  let castB: Tensor | null = null;
-  try {
-    if (ta && ta.dtype !== dtype) ta = castA = ta._copyAs(dtype);
-    if (tb && tb.dtype !== dtype) tb = castB = tb._copyAs(dtype);
-    const n = outShape.length;
-    meta[0] = n;
-    for (let d = 0; d < n; d++) {
-      meta[1 + d] = outShape[d];
-      meta[1 + n + d] = 0; // out strides: set natively (always contiguous)
-    }
-    writeStrides(1 + 2 * n, ta, outShape);
-    writeStrides(1 + 3 * n, tb, outShape);
-    const h = native.binary(
-      code,
-      DTYPE_CODE[dtype],
-      ta ? ta._h : Number(a),
-      ta ? ta._offset : -1,
-      tb ? tb._h : Number(b),
-      tb ? tb._offset : -1,
-    );
-    return Tensor._fromHandle(h, outShape.slice(), info.rule === Rule.Bool ? 'bool' : dtype);
-  } finally {
-    castA?.dispose();
-    castB?.dispose();
-  }
-}
-
-/** @internal writes t's strides broadcast to outShape at meta[pos] (zeros for a scalar). */
-export function writeStrides(pos: number, t: Tensor | null, outShape: readonly number[]): void {
-  const n = outShape.length;
-  if (t === null) {
-    for (let d = 0; d < n; d++) meta[pos + d] = 0;
-    return;
-  }
-  const s = broadcastStrides(t.shape, t._strides, outShape);
-  for (let d = 0; d < n; d++) meta[pos + d] = s[d];
-}
+export { withScalar, resultDType, checkOperand, asTensor, checkScalarFor, binaryOp } from './elementwise';
+/** @internal */
+export { writeStrides } from '../core/meta';
+export type { TensorLike } from './elementwise';
 
 // ---- the ops ----------------------------------------------------------------------------
 
 // Each op records its gradient when an operand is tracked (tape.on is false in programs
 // that never ask for gradients, so inference pays one property read). The backward
 // closures use public ops; sumTo reduces a broadcast gradient to the operand's shape.
+// neg, log and round are called as Tensor methods: unary.ts is built on this file, and
+// importing it here would close an import cycle (test/structure.test.ts forbids cycles).
 
 /** @internal records a binary op: inputs are the tensor operands (numbers get no gradient). */
 function rec(out: Tensor, name: string, a: TensorLike, b: TensorLike, ga: (g: Tensor) => Tensor, gb: (g: Tensor) => Tensor): Tensor {
@@ -283,7 +70,7 @@ export function sub(a: TensorLike, b: TensorLike): Tensor {
 }
 function subImpl(op: string, a: TensorLike, b: TensorLike): Tensor {
   const out = binaryOp(Binary.Sub, op, a, b);
-  if (tape.on && recording(a, b)) rec(out, op, a, b, (g) => g, (g) => neg(g));
+  if (tape.on && recording(a, b)) rec(out, op, a, b, (g) => g, (g) => g.neg());
   return out;
 }
 export function mul(a: TensorLike, b: TensorLike): Tensor {
@@ -302,7 +89,7 @@ export function div(a: TensorLike, b: TensorLike): Tensor {
 function divImpl(op: string, a: TensorLike, b: TensorLike): Tensor {
   const out = binaryOp(Binary.Div, op, a, b);
   // d(a/b)/da = 1/b, d(a/b)/db = -a/b²
-  if (tape.on && recording(a, b)) rec(out, op, a, b, (g) => div(g, b), (g) => neg(div(mul(g, a), mul(b, b))));
+  if (tape.on && recording(a, b)) rec(out, op, a, b, (g) => div(g, b), (g) => div(mul(g, a), mul(b, b)).neg());
   return out;
 }
 /**
@@ -319,7 +106,7 @@ function powMinus1(a: TensorLike, b: TensorLike): Tensor {
   return pow(a, typeof b === 'number' ? b - 1 : sub(b, 1));
 }
 function logOf(a: TensorLike): Tensor | number {
-  return a instanceof Tensor ? log(a) : Math.log(Number(a));
+  return a instanceof Tensor ? a.log() : Math.log(Number(a));
 }
 /**
  * @internal the share of maximum/minimum's gradient for one operand: 0 where `loses(a, b)`
@@ -361,7 +148,7 @@ export function mod(a: TensorLike, b: TensorLike): Tensor {
 function modImpl(op: string, a: TensorLike, b: TensorLike): Tensor {
   const out = binaryOp(Binary.Mod, op, a, b);
   // a mod b = a - floor(a/b) b: d/da = 1, d/db = -floor(a/b)
-  if (tape.on && recording(a, b)) rec(out, op, a, b, (g) => g, (g) => neg(mul(g, sub(a, out).div(b).round())));
+  if (tape.on && recording(a, b)) rec(out, op, a, b, (g) => g, (g) => mul(g, sub(a, out).div(b).round()).neg());
   return out;
 }
 

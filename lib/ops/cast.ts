@@ -3,14 +3,13 @@
 // result can be disposed independently of x. float -> int32 truncates toward zero and
 // saturates (NaN -> 0); -> bool is "nonzero" (NaN -> true). The native copy kernel does it.
 import { DType, checkDType } from '../core/dtype';
-import { fail, describe } from '../core/errors';
 import { Tensor } from '../tensor';
+import { checkTensor } from '../core/validate';
 import { record, tracked } from '../autograd/tape';
 import { tape } from '../autograd/state';
 
 export function cast(x: Tensor, dtype: DType): Tensor {
-  if (!(x instanceof Tensor)) fail('cast', `x must be a Tensor, got ${describe(x)}`);
-  x._live('cast');
+  checkTensor(x, 'cast');
   const out = x._copyAs(checkDType(dtype, 'cast'));
   // float -> float casts pass the gradient back (cast to x's dtype); others are not differentiable
   if (tape.on && tracked(x) && (out.dtype === 'float32' || out.dtype === 'float64')) record(out, 'cast', [x], (g) => [cast(g, x.dtype)]);

@@ -5,17 +5,20 @@ import { fail, describe, fmtShape } from '../core/errors';
 import { checkShape, contiguousStrides, numel, MAX_NUMEL } from '../core/shape';
 import { Tensor } from '../tensor';
 import { nestedShape, checkNested, fillNested, leafBuffer } from './nested';
+import { DeviceLike, deviceCode, deviceName, checkAvailable } from '../core/device';
+import { to } from './device';
 
 export interface TensorOptions {
   dtype?: DType;
   shape?: number[];
   requiresGrad?: boolean;
-  /** 'cpu' (default); 'cuda' / 'cuda:N' need a CUDA build */
-  device?: string;
+  /** 'cpu' (default), 'cuda' or 'cuda:N' (a CUDA build on a machine with a GPU) */
+  device?: DeviceLike;
 }
 export interface DTypeOptions {
   dtype?: DType;
-  device?: string;
+  /** 'cpu' (default), 'cuda' or 'cuda:N' (a CUDA build on a machine with a GPU) */
+  device?: DeviceLike;
   requiresGrad?: boolean;
 }
 
@@ -28,15 +31,15 @@ function checkOptions(o: unknown, op: string): TensorOptions {
   return opts;
 }
 
-/** Devices are an axis of dispatch from day one; this build has the CPU backend only. */
-export function checkDevice(device: unknown, op: string): 'cpu' {
-  if (device === 'cpu') return 'cpu';
-  if (typeof device === 'string' && /^cuda(:\d+)?$/.test(device))
-    fail(op, `device '${device}' is not available: tapeflow was built without CUDA (rebuild with \`npm run build:cmake -- -DTAPEFLOW_CUDA=ON\` once the CUDA backend lands)`, 'ERR_DEVICE');
-  return fail(op, `device must be 'cpu' or 'cuda[:N]', got ${describe(device)}`, 'ERR_DEVICE');
+/** The device code of an options.device spelling; ERR_DEVICE when this build or machine lacks it. */
+export function checkDevice(device: unknown, op: string): number {
+  const code = deviceCode(device, op);
+  checkAvailable(code, op);
+  return code;
 }
 
-function finish(t: Tensor, opts: TensorOptions): Tensor {
+function finish(t0: Tensor, opts: TensorOptions): Tensor {
+  const t = onDevice(t0, opts.device);
   if (opts.requiresGrad) {
     try {
       t.requiresGrad = true; // ERR_DTYPE unless float
@@ -46,6 +49,22 @@ function finish(t: Tensor, opts: TensorOptions): Tensor {
     }
   }
   return t;
+}
+
+/**
+ * @internal t moved to `device` (t itself for the cpu or no device): factories build on the
+ * cpu and upload once.
+ */
+export function onDevice(t: Tensor, device: DeviceLike | undefined): Tensor {
+  if (device === undefined || device === 'cpu') return t;
+  try {
+    const out = to(t, device);
+    if (out !== t) t.dispose();
+    return out;
+  } catch (e) {
+    t.dispose();
+    throw e;
+  }
 }
 
 /** @internal uploads a typed array already in the right element type. */
@@ -188,6 +207,11 @@ export function full(shape: number[], value: number | boolean, options?: DTypeOp
 }
 export const fill = full;
 
+/** *Like factories: on x's device unless options name one (as torch's zeros_like). */
+function likeDevice(x: Tensor, o: TensorOptions): TensorOptions {
+  return o.device !== undefined ? o : { ...o, device: deviceName(x._deviceCode()) };
+}
+
 function likeArgs(x: unknown, options: unknown, op: string): [Tensor, TensorOptions] {
   if (!(x instanceof Tensor)) fail(op, `x must be a Tensor, got ${describe(x)}`);
   (x as Tensor)._live(op);
@@ -195,16 +219,16 @@ function likeArgs(x: unknown, options: unknown, op: string): [Tensor, TensorOpti
 }
 export function zerosLike(x: Tensor, options?: DTypeOptions): Tensor {
   const [t, o] = likeArgs(x, options, 'zerosLike');
-  return finish(filled(t.shape.slice(), 0, o.dtype ?? t.dtype), o);
+  return finish(filled(t.shape.slice(), 0, o.dtype ?? t.dtype), likeDevice(t, o));
 }
 export function onesLike(x: Tensor, options?: DTypeOptions): Tensor {
   const [t, o] = likeArgs(x, options, 'onesLike');
-  return finish(filled(t.shape.slice(), 1, o.dtype ?? t.dtype), o);
+  return finish(filled(t.shape.slice(), 1, o.dtype ?? t.dtype), likeDevice(t, o));
 }
 export function fullLike(x: Tensor, value: number | boolean, options?: DTypeOptions): Tensor {
   const [t, o] = likeArgs(x, options, 'fullLike');
   if (typeof value !== 'number' && typeof value !== 'boolean') fail('fullLike', `value must be a number or boolean, got ${describe(value)}`);
-  return finish(filled(t.shape.slice(), Number(value), o.dtype ?? t.dtype), o);
+  return finish(filled(t.shape.slice(), Number(value), o.dtype ?? t.dtype), likeDevice(t, o));
 }
 
 function checkNum(v: unknown, op: string, arg: string): number {

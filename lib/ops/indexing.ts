@@ -16,10 +16,11 @@ import { fail, fmtShape, describe } from '../core/errors';
 import { MAX_DIMS, MAX_NUMEL, normAxis, numel } from '../core/shape';
 import { Tensor } from '../tensor';
 import { indexTensor, zeros } from './creation';
-import { _tensorArg, reshape, broadcastTo } from './views';
+import { reshape, broadcastTo } from './views';
+import { checkTensor } from '../core/validate';
 import { record, tracked } from '../autograd/tape';
 import { tape } from '../autograd/state';
-import { sumToShape } from '../autograd/grad';
+import { sumToShape } from '../autograd/sum-to';
 import { pad } from './join';
 
 export type IndicesLike = Tensor | number | number[] | number[][] | number[][][] | Int32Array | unknown[];
@@ -50,7 +51,7 @@ function release(ix: Indices): void {
  */
 export function gather(x: Tensor, indices: IndicesLike, axis = 0): Tensor {
   const op = 'gather';
-  _tensorArg(x, op);
+  checkTensor(x, op);
   if (x.rank === 0) fail(op, 'x must have at least one dim; got a 0-d tensor', 'ERR_AXIS');
   const a = normAxis(axis, x.rank, op);
   const ix = toIndices(indices, op);
@@ -96,7 +97,7 @@ export function gather(x: Tensor, indices: IndicesLike, axis = 0): Tensor {
  */
 export function takeAlongAxis(x: Tensor, indices: IndicesLike, axis: number | null): Tensor {
   const op = 'takeAlongAxis';
-  _tensorArg(x, op);
+  checkTensor(x, op);
   const ix = toIndices(indices, op);
   try {
     const it = ix.t;
@@ -191,8 +192,8 @@ export function takeAlongAxis(x: Tensor, indices: IndicesLike, axis: number | nu
  */
 export function scatterAdd(x: Tensor, axis: number, indices: IndicesLike, src: Tensor): Tensor {
   const op = 'scatterAdd';
-  _tensorArg(x, op);
-  _tensorArg(src, op, 'src');
+  checkTensor(x, op);
+  checkTensor(src, op, 'src');
   const a = normAxis(axis, x.rank, op);
   if (src.dtype !== x.dtype) fail(op, `src has dtype ${src.dtype} but x has ${x.dtype}; cast one of them`, 'ERR_DTYPE');
   const ix = toIndices(indices, op);

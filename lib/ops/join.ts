@@ -5,21 +5,19 @@
 // output; tile copies a stride-0 broadcast of x into the output viewed as interleaved
 // [r0, d0, r1, d1, ...] dims; pad fills, then copies x into the interior; flip copies a
 // negative-stride view (a copy, as torch.flip). split/chunk/unstack return views, as torch.
+// tile's gradient calls sum as a Tensor method: reduce.ts is built on this file (cumsum's
+// gradient flips), so importing it here would close an import cycle.
 import { native, writeLayout } from '../core/native';
 import { DType, promoteTypes } from '../core/dtype';
 import { fail, fmtShape, describe } from '../core/errors';
 import { MAX_DIMS, MAX_NUMEL, contiguousStrides, normAxis, numel } from '../core/shape';
 import { Tensor } from '../tensor';
+import { checkTensor, isInt } from '../core/validate';
 import { emptyTensor, filled } from './creation';
-import { _fmtArg, _tensorArg, _viewOf, select, slice, reshape } from './views';
+import { _fmtArg, _viewOf, select, slice, reshape } from './views';
 import { record, tracked, needsGradList } from '../autograd/tape';
 import { tape } from '../autograd/state';
-import { sumToShape } from '../autograd/grad';
-import { sum } from './reduce';
-
-function isInt(v: unknown): v is number {
-  return typeof v === 'number' && Number.isInteger(v);
-}
+import { sumToShape } from '../autograd/sum-to';
 
 /**
  * @internal strided copy for any rank: drops size-1 dims, merges dims contiguous for both
@@ -65,7 +63,7 @@ function checkTensorList(tensors: unknown, op: string): Tensor[] {
   if (tensors instanceof Tensor) return [tensors._live(op)];
   if (!Array.isArray(tensors)) return fail(op, `tensors must be an array of Tensors, got ${describe(tensors)}`);
   if (tensors.length === 0) fail(op, 'expected a non-empty array of tensors');
-  for (let i = 0; i < tensors.length; i++) _tensorArg(tensors[i], op, `tensors[${i}]`);
+  for (let i = 0; i < tensors.length; i++) checkTensor(tensors[i], op, `tensors[${i}]`);
   return tensors as Tensor[];
 }
 
@@ -191,7 +189,7 @@ function splitBySizes(x: Tensor, sizes: number[], a: number): Tensor[] {
  */
 export function split(x: Tensor, sizeOrSections: number | number[], axis = 0): Tensor[] {
   const op = 'split';
-  _tensorArg(x, op);
+  checkTensor(x, op);
   if (x.rank === 0) fail(op, 'cannot split a 0-d tensor', 'ERR_AXIS');
   const a = normAxis(axis, x.rank, op);
   const dim = x.shape[a];
@@ -221,7 +219,7 @@ export function split(x: Tensor, sizeOrSections: number | number[], axis = 0): T
  */
 export function chunk(x: Tensor, chunks: number, axis = 0): Tensor[] {
   const op = 'chunk';
-  _tensorArg(x, op);
+  checkTensor(x, op);
   if (!isInt(chunks) || chunks < 1) fail(op, `chunks must be a positive integer, got ${describe(chunks)}`);
   if (x.rank === 0) fail(op, 'cannot chunk a 0-d tensor', 'ERR_AXIS');
   const a = normAxis(axis, x.rank, op);
@@ -233,7 +231,7 @@ export function chunk(x: Tensor, chunks: number, axis = 0): Tensor[] {
 /** Views of each slice along axis, that dim removed (tf.unstack / torch.unbind). */
 export function unstack(x: Tensor, axis = 0): Tensor[] {
   const op = 'unstack';
-  _tensorArg(x, op);
+  checkTensor(x, op);
   if (x.rank === 0) fail(op, 'cannot unstack a 0-d tensor', 'ERR_AXIS');
   const a = normAxis(axis, x.rank, op);
   const out: Tensor[] = [];
@@ -278,7 +276,7 @@ function tileImpl(x: Tensor, reps: number[], op: string): Tensor {
   if (tape.on && tracked(x)) {
     // gradient: g viewed as [r0, d0, r1, d1, ...], summed over the rep dims
     const repAxes = r.map((_v, i) => 2 * i);
-    record(out, op, [x], (g) => [reshape(sum(reshape(g, ishape), repAxes), x.shape)]);
+    record(out, op, [x], (g) => [reshape(reshape(g, ishape).sum(repAxes), x.shape)]);
   }
   return out;
 }
@@ -289,14 +287,14 @@ function tileImpl(x: Tensor, reps: number[], op: string): Tensor {
  */
 export function tile(x: Tensor, reps: number[]): Tensor {
   const op = 'tile';
-  _tensorArg(x, op);
+  checkTensor(x, op);
   return tileImpl(x, checkReps(reps, op), op);
 }
 
 /** torch.Tensor.repeat: tile, but reps must have at least as many entries as x has dims. */
 export function repeat(x: Tensor, reps: number[]): Tensor {
   const op = 'repeat';
-  _tensorArg(x, op);
+  checkTensor(x, op);
   const rp = checkReps(reps, op);
   if (rp.length < x.rank)
     fail(op, `reps ${_fmtArg(rp)} has fewer entries than the ${x.rank} dims of shape ${fmtShape(x.shape)}`, 'ERR_SHAPE');
@@ -309,7 +307,7 @@ export function repeat(x: Tensor, reps: number[]): Tensor {
  */
 export function pad(x: Tensor, paddings: [number, number][], value: number | boolean = 0): Tensor {
   const op = 'pad';
-  _tensorArg(x, op);
+  checkTensor(x, op);
   const r = x.rank;
   if (!Array.isArray(paddings) || paddings.length !== r)
     fail(op, `paddings must hold one [before, after] pair per dim (${r} for shape ${fmtShape(x.shape)}), got ${describe(paddings)}`, 'ERR_SHAPE');
@@ -341,7 +339,7 @@ export function pad(x: Tensor, paddings: [number, number][], value: number | boo
 /** Reverses the order of elements along the given axes; returns a contiguous copy (as torch.flip). */
 export function flip(x: Tensor, axes: number | number[]): Tensor {
   const op = 'flip';
-  _tensorArg(x, op);
+  checkTensor(x, op);
   const r = x.rank;
   if (axes === undefined || axes === null) fail(op, 'axes is required (a dim or an array of dims)', 'ERR_AXIS');
   const list = Array.isArray(axes) ? axes : [axes];

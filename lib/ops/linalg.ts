@@ -2,14 +2,16 @@
 // leading dims (..., n, n). float32/float64; int32 input computes in float32; bool is refused.
 // A singular matrix makes inverse/solve throw a TapeflowError with code ERR_SINGULAR (naming
 // the zero pivot and the batch index); det returns 0 for it.
-import { native, meta } from '../core/native';
+import { native, writeLayout } from '../core/native';
+import { writeMatrixOperand } from '../core/meta';
+import { checkTensor } from '../core/validate';
 import { DType, DTYPE_CODE } from '../core/dtype';
-import { fail, describe, fmtShape } from '../core/errors';
+import { fail, fmtShape } from '../core/errors';
 import { sameShape } from '../core/shape';
 import { Tensor } from '../tensor';
 import { record, tracked } from '../autograd/tape';
 import { tape } from '../autograd/state';
-import { sumToShape } from '../autograd/grad';
+import { sumToShape } from '../autograd/sum-to';
 import { matmul } from './matmul';
 import { transpose, unsqueeze, squeeze } from './views';
 import { mul } from './binary';
@@ -18,11 +20,6 @@ import { neg } from './unary';
 /** the last two dims swapped (a view) */
 function mT(x: Tensor): Tensor {
   return transpose(x, -1, -2);
-}
-
-function tensorArg(x: unknown, op: string, arg: string): Tensor {
-  if (!(x instanceof Tensor)) return fail(op, `${arg} must be a Tensor, got ${describe(x)}`);
-  return x._live(op);
 }
 
 function floatDType(op: string, ...ts: Tensor[]): DType {
@@ -43,36 +40,6 @@ function checkSquare(op: string, t: Tensor, arg: string): number {
   return s[s.length - 1];
 }
 
-/** Writes t's layout over its own shape at meta[pos]; returns the next pos. */
-function writeOwn(pos: number, t: Tensor): number {
-  const s = t.shape;
-  const n = s.length;
-  meta[pos] = n;
-  for (let d = 0; d < n; d++) {
-    meta[pos + 1 + d] = s[d];
-    meta[pos + 1 + n + d] = t._strides[d];
-  }
-  return pos + 1 + 2 * n;
-}
-
-/** Writes a layout over [...batch, ...mat] for an operand with the given own shape/strides (batch broadcast). */
-function writeBatched(pos: number, batch: readonly number[], mat: readonly number[], shape: readonly number[], strides: readonly number[]): number {
-  const nb = batch.length;
-  const nd = nb + mat.length;
-  meta[pos] = nd;
-  for (let d = 0; d < nb; d++) meta[pos + 1 + d] = batch[d];
-  for (let d = 0; d < mat.length; d++) meta[pos + 1 + nb + d] = mat[d];
-  const base = pos + 1 + nd;
-  const own = shape.length - mat.length;
-  const lead = nb - own;
-  for (let d = 0; d < nb; d++) {
-    const td = d - lead;
-    meta[base + d] = td < 0 || shape[td] === 1 ? 0 : strides[td];
-  }
-  for (let d = 0; d < mat.length; d++) meta[base + nb + d] = strides[own + d];
-  return base + nd;
-}
-
 /** Runs fn on x cast to dtype (a temporary copy when it differs), disposing the copy after. */
 function withDType<R>(x: Tensor, dtype: DType, fn: (t: Tensor) => R): R {
   if (x.dtype === dtype) return fn(x);
@@ -87,11 +54,11 @@ function withDType<R>(x: Tensor, dtype: DType, fn: (t: Tensor) => R): R {
 /** Inverse of each square matrix of x (..., n, n) (LAPACK getrf + getri). */
 export function inverse(x: Tensor): Tensor {
   const op = 'inverse';
-  const t0 = tensorArg(x, op, 'x');
+  const t0 = checkTensor(x, op, 'x');
   checkSquare(op, t0, 'x');
   const dtype = floatDType(op, t0);
   return withDType(t0, dtype, (t) => {
-    writeOwn(0, t);
+    writeLayout(0, t.shape, t._strides);
     const h = native.inverse(DTYPE_CODE[dtype], t._h, t._offset);
     const y = Tensor._fromHandle(h, t.shape.slice(), dtype);
     // d(A⁻¹) = -A⁻¹ dA A⁻¹, so gA = -Yᵀ g Yᵀ
@@ -103,11 +70,11 @@ export function inverse(x: Tensor): Tensor {
 /** Determinant of each square matrix of x (..., n, n) -> (...) (LU with partial pivoting). */
 export function det(x: Tensor): Tensor {
   const op = 'det';
-  const t0 = tensorArg(x, op, 'x');
+  const t0 = checkTensor(x, op, 'x');
   checkSquare(op, t0, 'x');
   const dtype = floatDType(op, t0);
   return withDType(t0, dtype, (t) => {
-    writeOwn(0, t);
+    writeLayout(0, t.shape, t._strides);
     const h = native.det(DTYPE_CODE[dtype], t._h, t._offset);
     const d = Tensor._fromHandle(h, t.shape.slice(0, -2), dtype);
     // Jacobi's formula: d det(A) / dA = det(A) A⁻ᵀ (invertible A)
@@ -128,8 +95,8 @@ export function det(x: Tensor): Tensor {
  */
 export function solve(a: Tensor, b: Tensor): Tensor {
   const op = 'solve';
-  const ta0 = tensorArg(a, op, 'a');
-  const tb0 = tensorArg(b, op, 'b');
+  const ta0 = checkTensor(a, op, 'a');
+  const tb0 = checkTensor(b, op, 'b');
   const n = checkSquare(op, ta0, 'a');
   const sa = ta0.shape;
   const sb = tb0.shape;
@@ -155,10 +122,12 @@ export function solve(a: Tensor, b: Tensor): Tensor {
   const dtype = floatDType(op, ta0, tb0);
   return withDType(ta0, dtype, (ta) =>
     withDType(tb0, dtype, (tb) => {
-      const pos = writeBatched(0, batch, [n, n], ta.shape, ta._strides);
+      const as = ta._strides;
+      const bs = tb._strides;
+      const pos = writeMatrixOperand(0, batch, n, n, ta, 2, as[as.length - 2], as[as.length - 1]);
       // a vector b is an n x 1 matrix (its column stride unused)
-      if (vector) writeBatched(pos, batch, [n, 1], [...tb.shape, 1], [...tb._strides, 0]);
-      else writeBatched(pos, batch, [n, k], tb.shape, tb._strides);
+      if (vector) writeMatrixOperand(pos, batch, n, 1, tb, 1, bs[bs.length - 1], 0);
+      else writeMatrixOperand(pos, batch, n, k, tb, 2, bs[bs.length - 2], bs[bs.length - 1]);
       const h = native.solve(DTYPE_CODE[dtype], ta._h, ta._offset, tb._h, tb._offset);
       const outShape = vector ? [...batch, n] : [...batch, n, k];
       const x = Tensor._fromHandle(h, outShape, dtype);

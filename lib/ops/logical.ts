@@ -1,16 +1,16 @@
 // Comparisons (eq ne lt le gt ge + TF spellings), logical ops and where().
 // Comparisons compute in the promoted dtype of their operands (weak scalars as in
 // binary.ts) and give bool. Logical ops read any dtype as bool (nonzero = true, NaN = true).
-import { native, meta } from '../core/native';
+import { native } from '../core/native';
+import { writeBroadcast } from '../core/meta';
+import { checkTensor } from '../core/validate';
 import { DTYPE_CODE } from '../core/dtype';
-import { fail, describe } from '../core/errors';
 import { broadcastShapes } from '../core/shape';
 import { Tensor } from '../tensor';
 import { Binary, Unary } from './opcodes';
-import { TensorLike, binaryOp, checkOperand, checkScalarFor, resultDType, writeStrides } from './binary';
-import { unaryOp } from './unary';
+import { TensorLike, binaryOp, checkOperand, checkScalarFor, resultDType, unaryOp } from './elementwise';
 import { record, needsGrad } from '../autograd/tape';
-import { sumTo } from '../autograd/grad';
+import { sumTo } from '../autograd/sum-to';
 
 export function eq(a: TensorLike, b: TensorLike): Tensor {
   return binaryOp(Binary.Eq, 'eq', a, b);
@@ -71,8 +71,7 @@ export function logicalNot(x: Tensor): Tensor {
  */
 export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   const op = 'where';
-  if (!(cond instanceof Tensor)) fail(op, `condition must be a Tensor, got ${describe(cond)}`);
-  cond._live(op);
+  checkTensor(cond, op, 'condition');
   checkOperand(a, op, 'a');
   checkOperand(b, op, 'b');
   const dtype = resultDType([a, b]);
@@ -91,15 +90,7 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
     if (c.dtype !== 'bool') temps.push((c = c._copyAs('bool')));
     if (ca && ca.dtype !== dtype) temps.push((ca = ca._copyAs(dtype)));
     if (cb && cb.dtype !== dtype) temps.push((cb = cb._copyAs(dtype)));
-    const n = shape.length;
-    meta[0] = n;
-    for (let d = 0; d < n; d++) {
-      meta[1 + d] = shape[d];
-      meta[1 + n + d] = 0; // out strides: set natively (always contiguous)
-    }
-    writeStrides(1 + 2 * n, c, shape);
-    writeStrides(1 + 3 * n, ca, shape);
-    writeStrides(1 + 4 * n, cb, shape);
+    writeBroadcast(shape, c, ca, cb);
     const h = native.where(
       DTYPE_CODE[dtype],
       c._h,

@@ -3,50 +3,22 @@
 // native kernel; bool is refused. Mixed dtypes promote (bool < int32 < float32 < float64).
 // Transposed views reach BLAS through its transpose flags, without a copy; other strided
 // operands are packed natively. Batch dims broadcast; broadcast batches are never materialised.
-import { native, meta } from '../core/native';
+import { native } from '../core/native';
+import { writeMatrixOperand } from '../core/meta';
+import { checkTensor } from '../core/validate';
 import { DType, DTYPE_CODE, promoteTypes } from '../core/dtype';
-import { fail, describe, fmtShape } from '../core/errors';
+import { fail, fmtShape } from '../core/errors';
 import { Tensor } from '../tensor';
 import { record, tracked } from '../autograd/tape';
 import { tape } from '../autograd/state';
-import { sumToShape } from '../autograd/grad';
+import { sumToShape } from '../autograd/sum-to';
 import { reshape, transpose } from './views';
-
-function tensorArg(x: unknown, op: string, arg: string): Tensor {
-  if (!(x instanceof Tensor)) return fail(op, `${arg} must be a Tensor, got ${describe(x)}`);
-  return x._live(op);
-}
 
 function resultDType(op: string, a: Tensor, b: Tensor): DType {
   const dtype = a.dtype === b.dtype ? a.dtype : promoteTypes(a.dtype, b.dtype);
   if (dtype === 'bool')
     fail(op, `bool tensors are not supported (${fmtShape(a.shape)} bool @ ${fmtShape(b.shape)} bool); cast to int32 or float32 first`, 'ERR_DTYPE');
   return dtype;
-}
-
-/**
- * Writes one operand's layout at meta[pos] over [...batch, R, C]: batch strides (0 where the
- * operand lacks the dim or has size 1 there), then the matrix strides rs, cs. Returns the next pos.
- */
-function writeOperand(pos: number, batch: readonly number[], R: number, C: number, t: Tensor, nMat: number, rs: number, cs: number): number {
-  const nb = batch.length;
-  const nd = nb + 2;
-  meta[pos] = nd;
-  for (let d = 0; d < nb; d++) meta[pos + 1 + d] = batch[d];
-  meta[pos + 1 + nb] = R;
-  meta[pos + 2 + nb] = C;
-  const base = pos + 1 + nd;
-  const shape = t.shape;
-  const strides = t._strides;
-  const tb = shape.length - nMat; // t's own batch dims
-  const lead = nb - tb;
-  for (let d = 0; d < nb; d++) {
-    const td = d - lead;
-    meta[base + d] = td < 0 || shape[td] === 1 ? 0 : strides[td];
-  }
-  meta[base + nb] = rs;
-  meta[base + nb + 1] = cs;
-  return base + nd;
 }
 
 /** numpy.matmul on validated live tensors; `op` names the caller in errors. */
@@ -89,8 +61,8 @@ function matmulImpl(op: string, a: Tensor, b: Tensor): Tensor {
     const st = ta._strides;
     const su = tb._strides;
     // A 1-D a is a 1 x K row (its row stride unused); a 1-D b a K x 1 column.
-    const pos = writeOperand(0, batch, M, K, ta, na === 1 ? 1 : 2, na === 1 ? 0 : st[na - 2], st[na - 1]);
-    writeOperand(pos, batch, K, N, tb, nb === 1 ? 1 : 2, nb === 1 ? su[0] : su[nb - 2], nb === 1 ? 0 : su[nb - 1]);
+    const pos = writeMatrixOperand(0, batch, M, K, ta, na === 1 ? 1 : 2, na === 1 ? 0 : st[na - 2], st[na - 1]);
+    writeMatrixOperand(pos, batch, K, N, tb, nb === 1 ? 1 : 2, nb === 1 ? su[0] : su[nb - 2], nb === 1 ? 0 : su[nb - 1]);
     const h = native.matmul(DTYPE_CODE[dtype], ta._h, ta._offset, tb._h, tb._offset);
     const outShape = batch;
     if (na > 1) outShape.push(M);
@@ -110,18 +82,18 @@ function matmulImpl(op: string, a: Tensor, b: Tensor): Tensor {
  * N-D operands are stacks of matrices over broadcast batch dims ([2,1,3,4] @ [5,4,6] -> [2,5,3,6]).
  */
 export function matmul(a: Tensor, b: Tensor): Tensor {
-  return matmulImpl('matmul', tensorArg(a, 'matmul', 'a'), tensorArg(b, 'matmul', 'b'));
+  return matmulImpl('matmul', checkTensor(a, 'matmul', 'a'), checkTensor(b, 'matmul', 'b'));
 }
 
 /** Alias of matmul (TensorFlow.js spelling). */
 export function matMul(a: Tensor, b: Tensor): Tensor {
-  return matmulImpl('matMul', tensorArg(a, 'matMul', 'a'), tensorArg(b, 'matMul', 'b'));
+  return matmulImpl('matMul', checkTensor(a, 'matMul', 'a'), checkTensor(b, 'matMul', 'b'));
 }
 
 /** 2-D matrix product (torch.mm): both operands must be 2-D. */
 export function mm(a: Tensor, b: Tensor): Tensor {
-  const ta = tensorArg(a, 'mm', 'a');
-  const tb = tensorArg(b, 'mm', 'b');
+  const ta = checkTensor(a, 'mm', 'a');
+  const tb = checkTensor(b, 'mm', 'b');
   if (ta.shape.length !== 2 || tb.shape.length !== 2)
     fail('mm', `expected 2-D tensors, got ${fmtShape(ta.shape)} @ ${fmtShape(tb.shape)}`, 'ERR_SHAPE');
   return matmulImpl('mm', ta, tb);
@@ -129,8 +101,8 @@ export function mm(a: Tensor, b: Tensor): Tensor {
 
 /** Batched matrix product (torch.bmm): [B, M, K] @ [B, K, N] -> [B, M, N], no broadcasting. */
 export function bmm(a: Tensor, b: Tensor): Tensor {
-  const ta = tensorArg(a, 'bmm', 'a');
-  const tb = tensorArg(b, 'bmm', 'b');
+  const ta = checkTensor(a, 'bmm', 'a');
+  const tb = checkTensor(b, 'bmm', 'b');
   if (ta.shape.length !== 3 || tb.shape.length !== 3)
     fail('bmm', `expected 3-D tensors, got ${fmtShape(ta.shape)} @ ${fmtShape(tb.shape)}`, 'ERR_SHAPE');
   if (ta.shape[0] !== tb.shape[0])
@@ -140,8 +112,8 @@ export function bmm(a: Tensor, b: Tensor): Tensor {
 
 /** Inner product of two 1-D tensors of equal length; a 0-d result. */
 export function dot(a: Tensor, b: Tensor): Tensor {
-  const ta = tensorArg(a, 'dot', 'a');
-  const tb = tensorArg(b, 'dot', 'b');
+  const ta = checkTensor(a, 'dot', 'a');
+  const tb = checkTensor(b, 'dot', 'b');
   if (ta.shape.length !== 1 || tb.shape.length !== 1)
     fail('dot', `expected two 1-D tensors, got ${fmtShape(ta.shape)} and ${fmtShape(tb.shape)}`, 'ERR_SHAPE');
   return matmulImpl('dot', ta, tb);
@@ -150,8 +122,8 @@ export function dot(a: Tensor, b: Tensor): Tensor {
 /** Outer product of two 1-D tensors: [n] ⊗ [m] -> [n, m], out[i, j] = a[i] * b[j]. */
 export function outer(a: Tensor, b: Tensor): Tensor {
   const op = 'outer';
-  const ta0 = tensorArg(a, op, 'a');
-  const tb0 = tensorArg(b, op, 'b');
+  const ta0 = checkTensor(a, op, 'a');
+  const tb0 = checkTensor(b, op, 'b');
   if (ta0.shape.length !== 1 || tb0.shape.length !== 1)
     fail(op, `expected two 1-D tensors, got ${fmtShape(ta0.shape)} and ${fmtShape(tb0.shape)}`, 'ERR_SHAPE');
   const dtype = resultDType(op, ta0, tb0);
@@ -165,8 +137,8 @@ export function outer(a: Tensor, b: Tensor): Tensor {
   if (tb.dtype !== dtype) tb = castB = tb._copyAs(dtype);
   try {
     // a as an n x 1 column, b as a 1 x m row: a K = 1 product.
-    const pos = writeOperand(0, [], n, 1, ta, 1, ta._strides[0], 0);
-    writeOperand(pos, [], 1, m, tb, 1, 0, tb._strides[0]);
+    const pos = writeMatrixOperand(0, [], n, 1, ta, 1, ta._strides[0], 0);
+    writeMatrixOperand(pos, [], 1, m, tb, 1, 0, tb._strides[0]);
     const h = native.matmul(DTYPE_CODE[dtype], ta._h, ta._offset, tb._h, tb._offset);
     const out = Tensor._fromHandle(h, [n, m], dtype);
     // d/da = g @ b, d/db = gᵀ @ a

@@ -13,7 +13,9 @@ import { DType, checkDType, isFloat } from '../core/dtype';
 import { fail, describe, fmtShape } from '../core/errors';
 import { checkShape, sameShape } from '../core/shape';
 import { Tensor } from '../tensor';
-import { emptyTensor } from './creation';
+import { checkTensor } from '../core/validate';
+import { emptyTensor, onDevice, checkDevice } from './creation';
+import type { DeviceLike } from '../core/device';
 
 // Distribution codes (native/cpu/random.h RandomKind).
 const UNIFORM = 0;
@@ -101,6 +103,8 @@ export function setRngState(s: RngState): void {
 export interface RandomOptions {
   dtype?: DType;
   requiresGrad?: boolean;
+  /** 'cpu' (default), 'cuda' or 'cuda:N': drawn on the cpu (the same stream) and uploaded */
+  device?: DeviceLike;
   /**
    * A seed for this call only (as tf.random ops / tfjs take): draws from (seed, offset 0)
    * and leaves the global generator untouched.
@@ -118,6 +122,7 @@ function checkOpts<T extends RandomOptions>(o: unknown, op: string): T {
   const opts = o as T;
   if (opts.dtype !== undefined) checkDType(opts.dtype, op);
   if (opts.seed !== undefined) toSeed(opts.seed, op, 'options.seed');
+  if (opts.device !== undefined) checkDevice(opts.device, op);
   return opts;
 }
 
@@ -150,7 +155,8 @@ function draw(opts: RandomOptions, call: (lo: number, hi: number, offset: number
   state.offset += used;
 }
 
-function finish(t: Tensor, opts: RandomOptions): Tensor {
+function finish(t0: Tensor, opts: RandomOptions): Tensor {
+  const t = onDevice(t0, opts.device);
   if (opts.requiresGrad) t.requiresGrad = true;
   return t;
 }
@@ -348,23 +354,18 @@ export function randomNormal(shape: number[], mean = 0, stddev = 1, options?: Ra
   return fillNew(s, floatDType(o, op), NORMAL, m, sd, o);
 }
 
-function likeShape(x: unknown, op: string): Tensor {
-  if (!(x instanceof Tensor)) fail(op, `x must be a Tensor, got ${describe(x)}`);
-  return (x as Tensor)._live(op);
-}
-
 /** rand with x's shape; dtype x's when floating, else float32 (torch.rand_like). */
 export function randLike(x: Tensor, options?: RandomOptions): Tensor {
-  const t = likeShape(x, 'randLike');
+  const t = checkTensor(x, 'randLike');
   const o = checkOpts<RandomOptions>(options, 'randLike');
-  return rand(t.shape.slice(), { ...o, dtype: o.dtype ?? (isFloat(t.dtype) ? t.dtype : 'float32') });
+  return rand(t.shape.slice(), { ...o, dtype: o.dtype ?? (isFloat(t.dtype) ? t.dtype : 'float32'), device: o.device ?? t.device });
 }
 
 /** randn with x's shape; dtype x's when floating, else float32 (torch.randn_like). */
 export function randnLike(x: Tensor, options?: NormalOptions): Tensor {
-  const t = likeShape(x, 'randnLike');
+  const t = checkTensor(x, 'randnLike');
   const o = checkOpts<NormalOptions>(options, 'randnLike');
-  return randn(t.shape.slice(), { ...o, dtype: o.dtype ?? (isFloat(t.dtype) ? t.dtype : 'float32') });
+  return randn(t.shape.slice(), { ...o, dtype: o.dtype ?? (isFloat(t.dtype) ? t.dtype : 'float32'), device: o.device ?? t.device });
 }
 
 declare module '../tensor' {

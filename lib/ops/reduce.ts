@@ -10,10 +10,12 @@
 // give float32; max/min keep the dtype; argmax/argmin give int32; any/all give bool.
 // Empty reductions: sum 0, prod 1, mean/var/std NaN, any false, all true, logsumexp -Inf;
 // max/min/argmax/argmin over an empty set throw ERR_SHAPE (as PyTorch does).
-import { native, meta } from '../core/native';
+import { native } from '../core/native';
+import { writeAxisLast, writePermuted } from '../core/meta';
+import { checkTensor } from '../core/validate';
 import { DType, DTYPE_CODE } from '../core/dtype';
 import { fail, describe, fmtShape } from '../core/errors';
-import { contiguousStrides, normAxes, normAxis } from '../core/shape';
+import { normAxes, normAxis } from '../core/shape';
 import { Tensor } from '../tensor';
 import { record, tracked } from '../autograd/tape';
 import { tape } from '../autograd/state';
@@ -70,11 +72,6 @@ function reduceOutDType(code: number, dt: DType): DType {
   }
 }
 
-function checkTensorArg(x: unknown, op: string, arg = 'x'): Tensor {
-  if (!(x instanceof Tensor)) return fail(op, `${arg} must be a Tensor, got ${describe(x)}`);
-  return x._live(op);
-}
-
 function checkKeepDims(k: unknown, op: string): boolean {
   if (k === undefined) return false;
   if (typeof k !== 'boolean') fail(op, `keepDims must be a boolean, got ${describe(k)}`);
@@ -82,7 +79,7 @@ function checkKeepDims(k: unknown, op: string): boolean {
 }
 
 function reduceOp(code: number, op: string, x: unknown, axis: unknown, keepDims: unknown): Tensor {
-  const t = checkTensorArg(x, op);
+  const t = checkTensor(x, op);
   const keep = checkKeepDims(keepDims, op);
   const shape = t.shape;
   const strides = t._strides;
@@ -91,28 +88,23 @@ function reduceOp(code: number, op: string, x: unknown, axis: unknown, keepDims:
   const reduced = new Array<boolean>(nd).fill(false);
   for (const a of axes) reduced[a] = true;
   const outShape: number[] = [];
-  let nKept = 0;
+  const order: number[] = []; // the kept dims first, then the reduced ones
   let n = 1;
-  // meta: ndim, shape (kept dims first, then reduced), strides in the same order
-  meta[0] = nd;
   for (let d = 0; d < nd; d++) {
     if (reduced[d]) {
       if (keep) outShape.push(1);
       continue;
     }
     outShape.push(shape[d]);
-    meta[1 + nKept] = shape[d];
-    meta[1 + nd + nKept] = strides[d];
-    nKept++;
+    order.push(d);
   }
-  let r = nKept;
+  const nKept = order.length;
   for (let d = 0; d < nd; d++) {
     if (!reduced[d]) continue;
-    meta[1 + r] = shape[d];
-    meta[1 + nd + r] = strides[d];
+    order.push(d);
     n *= shape[d];
-    r++;
   }
+  writePermuted(order, shape, strides);
   if (n === 0 && (code === RMax || code === RMin || code === RArgMax || code === RArgMin))
     fail(op, `cannot reduce over an empty dimension (shape ${fmtShape(shape)}, axis ${axis === undefined ? 'all' : JSON.stringify(axis)}); the result has no identity`, 'ERR_SHAPE');
   const outDt = reduceOutDType(code, t.dtype);
@@ -235,25 +227,11 @@ export const reduceAll = all;
 export const reduceLogSumExp = logsumexp;
 
 function scanOp(code: number, op: string, x: unknown, axis: unknown): Tensor {
-  const t = checkTensorArg(x, op);
+  const t = checkTensor(x, op);
   const nd = t.shape.length;
   const a = normAxis(axis, nd, op);
   const outDt: DType = t.dtype === 'int32' || t.dtype === 'bool' ? 'int32' : t.dtype;
-  const shape = nd === 0 ? [1] : t.shape;
-  const xs = nd === 0 ? [1] : t._strides;
-  const os = contiguousStrides(shape);
-  const n = shape.length;
-  // meta: (out, x) layout with the scanned axis last
-  meta[0] = n;
-  let k = 0;
-  for (let d = 0; d <= n; d++) {
-    const src = d === n ? a : d;
-    if (d < n && d === a) continue;
-    meta[1 + k] = shape[src];
-    meta[1 + n + k] = os[src];
-    meta[1 + 2 * n + k] = xs[src];
-    k++;
-  }
+  writeAxisLast(t, a);
   const h = native.scan(code, DTYPE_CODE[t.dtype], DTYPE_CODE[outDt], t._h, t._offset);
   return Tensor._fromHandle(h, t.shape.slice(), outDt);
 }

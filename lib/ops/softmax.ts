@@ -3,10 +3,11 @@
 // dtype; int32/bool inputs are computed in float32. A row whose max is -Inf, +Inf or NaN
 // gives NaN everywhere (as PyTorch). The last contiguous axis is the fast path
 // (native/cpu/softmax.cc); other axes run tiled or through a gathered row.
-import { native, meta } from '../core/native';
+import { native } from '../core/native';
+import { writeAxisLast } from '../core/meta';
+import { checkTensor } from '../core/validate';
 import { DTYPE_CODE } from '../core/dtype';
-import { fail, describe } from '../core/errors';
-import { contiguousStrides, normAxis } from '../core/shape';
+import { normAxis } from '../core/shape';
 import { Tensor } from '../tensor';
 import { record, tracked } from '../autograd/tape';
 import { tape } from '../autograd/state';
@@ -15,28 +16,13 @@ import { exp } from './unary';
 import { sum } from './reduce';
 
 function softmaxOp(isLog: boolean, op: string, x: unknown, axis: unknown): Tensor {
-  if (!(x instanceof Tensor)) fail(op, `x must be a Tensor, got ${describe(x)}`);
-  const t0 = (x as Tensor)._live(op);
+  const t0 = checkTensor(x, op);
   const nd = t0.shape.length;
   const a = normAxis(axis, nd, op);
   const cast = t0.dtype === 'float32' || t0.dtype === 'float64' ? null : t0._copyAs('float32');
   const t = cast ?? t0;
   try {
-    const shape = nd === 0 ? [1] : t.shape;
-    const xs = nd === 0 ? [1] : t._strides;
-    const os = contiguousStrides(shape);
-    const n = shape.length;
-    // meta: (out, x) layout with the softmax axis last
-    meta[0] = n;
-    let k = 0;
-    for (let d = 0; d <= n; d++) {
-      if (d < n && d === a) continue;
-      const src = d === n ? a : d;
-      meta[1 + k] = shape[src];
-      meta[1 + n + k] = os[src];
-      meta[1 + 2 * n + k] = xs[src];
-      k++;
-    }
+    writeAxisLast(t, a);
     const h = native.softmax(isLog ? 1 : 0, DTYPE_CODE[t.dtype], t._h, t._offset);
     return Tensor._fromHandle(h, t0.shape.slice(), t.dtype);
   } finally {

@@ -1,21 +1,26 @@
-// Unary elementwise ops: math, activations, rounding, clip and the isnan/isfinite predicates.
+// Unary elementwise ops: math, activations, rounding and the isnan/isfinite predicates.
+// clip/clamp/clipByValue live in clip.ts (re-exported here); the dispatch in elementwise.ts.
 //
 // dtypes (as PyTorch): float math on int32/bool input computes in float32 — the kernel reads
 // the int/bool input directly, no temporary. neg/abs/sign/square/relu/clip keep int32;
 // floor/ceil/round of int32/bool are copies; isnan/isfinite give bool.
-import { native, meta } from '../core/native';
-import { DType, DTYPE_CODE, isFloat } from '../core/dtype';
+import { isFloat } from '../core/dtype';
 import { fail, describe } from '../core/errors';
-import { isContiguous } from '../core/shape';
 import { Tensor } from '../tensor';
-import { Binary, Unary, UNARY_OP_COUNT } from './opcodes';
-import { binaryOp, checkOperand, add, sub, mul, div, reluGrad } from './binary';
+import { checkNumber } from '../core/validate';
+import { Unary } from './opcodes';
+import { unaryOp } from './elementwise';
+import { add, sub, mul, div, reluGrad } from './binary';
 import { record, tracked } from '../autograd/tape';
 import { tape } from '../autograd/state';
-import { cast } from './cast';
-import { gt, ge, le, lt, logicalAnd, logicalOr, where } from './logical';
-import { sumTo } from '../autograd/grad';
+import { gt, where } from './logical';
 import { zerosLike } from './creation';
+
+// the dispatch helpers stay importable from here, where op files have always found them
+/** @internal */
+export { unaryOp, unaryRaw } from './elementwise';
+export { clip, clamp, clipByValue } from './clip';
+export type { Bound } from './clip';
 
 /** @internal records a one-input op whose gradient is `fn(g)` (written with public ops). */
 function rec1(out: Tensor, name: string, x: Tensor, fn: (g: Tensor) => Tensor): Tensor {
@@ -29,87 +34,7 @@ function zeroGrad(out: Tensor, name: string, x: Tensor): Tensor {
   if (tape.on && tracked(x) && isFloat(out.dtype)) rec1(out, name, x, (g) => zerosLike(g));
   return out;
 }
-/** @internal a 0/1 float mask (a constant) of g's dtype. */
-function maskOf(m: Tensor, like: Tensor): Tensor {
-  return cast(m, like.dtype);
-}
 
-/** How an op's compute dtype follows from the input dtype. */
-const enum Kind {
-  /** float math: int32/bool compute in float32 */
-  Float = 0,
-  /** int32 stays int32; bool is handled per op */
-  Int = 1,
-  /** predicate: computed on the input dtype, result bool */
-  Pred = 2,
-}
-const KIND = new Uint8Array(UNARY_OP_COUNT); // Kind.Float by default
-for (const c of [Unary.Neg, Unary.Abs, Unary.Sign, Unary.Square, Unary.Relu, Unary.Clip, Unary.Floor, Unary.Ceil, Unary.Round])
-  KIND[c] = Kind.Int;
-for (const c of [Unary.IsNan, Unary.IsFinite, Unary.LogicalNot]) KIND[c] = Kind.Pred;
-
-function checkTensor(x: unknown, op: string): Tensor {
-  if (x instanceof Tensor) return x._live(op);
-  return fail(op, `x must be a Tensor, got ${describe(x)}`);
-}
-
-function checkNumber(v: unknown, op: string, arg: string): number {
-  if (typeof v !== 'number') fail(op, `${arg} must be a number, got ${describe(v)}`);
-  return v as number;
-}
-
-/**
- * @internal Runs unary kernel `code` on x computing in `dtype` (x may be int32/bool with
- * dtype float32, or bool with dtype int32). The result is bool for predicates, else dtype.
- */
-export function unaryRaw(code: Unary, x: Tensor, dtype: DType, alpha: number, beta: number): Tensor {
-  const shape = x.shape;
-  if (isContiguous(shape, x._strides)) {
-    meta[0] = 1;
-    meta[1] = x.size;
-    meta[2] = 1;
-    meta[3] = 1;
-  } else {
-    const n = shape.length;
-    meta[0] = n;
-    for (let d = 0; d < n; d++) {
-      meta[1 + d] = shape[d];
-      meta[1 + n + d] = 0; // out strides: set natively (always contiguous)
-      meta[1 + 2 * n + d] = x._strides[d];
-    }
-  }
-  const h = native.unary(code, DTYPE_CODE[dtype], x._h, x._offset, alpha, beta);
-  return Tensor._fromHandle(h, shape.slice(), KIND[code] === Kind.Pred ? 'bool' : dtype);
-}
-
-/**
- * @internal Validates x, picks the compute dtype from the op's kind and runs the kernel.
- * alpha/beta are the op's parameters (see native/binding/elementwise.cc).
- */
-export function unaryOp(code: Unary, op: string, x: Tensor, alpha = 0, beta = 0): Tensor {
-  checkTensor(x, op);
-  const d = x.dtype;
-  const kind = KIND[code];
-  let dtype: DType = d;
-  if (kind === Kind.Float) {
-    if (!isFloat(d)) dtype = 'float32';
-  } else if (kind === Kind.Int && d === 'bool') {
-    switch (code) {
-      case Unary.Neg:
-        fail(op, 'negation of a bool tensor is not supported; use logicalNot', 'ERR_DTYPE');
-      // eslint-disable-next-line no-fallthrough
-      case Unary.Square:
-      case Unary.Clip:
-        dtype = 'int32'; // as PyTorch's integer result (int64 there)
-        break;
-      default:
-        return x._copyAs('bool'); // abs/sign/relu/floor/ceil/round of a bool is itself
-    }
-  } else if (kind === Kind.Int && d === 'int32' && (code === Unary.Floor || code === Unary.Ceil || code === Unary.Round)) {
-    return x._copyAs('int32');
-  }
-  return unaryRaw(code, x, dtype, alpha, beta);
-}
 
 // ---- math -------------------------------------------------------------------------------
 
@@ -274,113 +199,6 @@ export function round(x: Tensor): Tensor {
   return zeroGrad(unaryOp(Unary.Round, 'round', x), 'round', x);
 }
 
-// ---- clip -------------------------------------------------------------------------------
-
-export type Bound = number | Tensor | null | undefined;
-
-/**
- * min(max(x, min), max), elementwise (torch.clamp / tf.clipByValue). Either bound may be
- * null/undefined for a one-sided clip. NaN in x or in a bound gives NaN. An int32 tensor
- * stays int32 with integer bounds; a fractional bound gives float32 (as PyTorch). Tensor
- * bounds broadcast.
- */
-export function clip(x: Tensor, min?: Bound, max?: Bound): Tensor {
-  return clipImpl('clip', x, min, max);
-}
-export function clamp(x: Tensor, min?: Bound, max?: Bound): Tensor {
-  return clipImpl('clamp', x, min, max);
-}
-export function clipByValue(x: Tensor, min?: Bound, max?: Bound): Tensor {
-  return clipImpl('clipByValue', x, min, max);
-}
-
-function clipImpl(op: string, x: Tensor, min: Bound, max: Bound): Tensor {
-  checkTensor(x, op);
-  if (tape.on && (tracked(x) || tracked(min) || tracked(max))) return clipGrad(op, x, min, max);
-  const noMin = min === undefined || min === null;
-  const noMax = max === undefined || max === null;
-  if (noMin && noMax) fail(op, 'at least one of min and max must be given');
-  if (min instanceof Tensor || max instanceof Tensor) {
-    // tensor bounds: maximum then minimum (same NaN behaviour, broadcasting, promotion)
-    if (!noMin) checkOperand(min, op, 'min');
-    if (!noMax) checkOperand(max, op, 'max');
-    if (noMax) return binaryOp(Binary.Maximum, op, x, min as Tensor | number);
-    if (noMin) return binaryOp(Binary.Minimum, op, x, max as Tensor | number);
-    const lo = binaryOp(Binary.Maximum, op, x, min as Tensor | number);
-    try {
-      return binaryOp(Binary.Minimum, op, lo, max as Tensor | number);
-    } finally {
-      lo.dispose();
-    }
-  }
-  if (!noMin && typeof min !== 'number') fail(op, `min must be a number, a Tensor, null or undefined; got ${describe(min)}`);
-  if (!noMax && typeof max !== 'number') fail(op, `max must be a number, a Tensor, null or undefined; got ${describe(max)}`);
-  const lo = noMin ? -Infinity : (min as number);
-  const hi = noMax ? Infinity : (max as number);
-  let dtype: DType = x.dtype;
-  if (!isFloat(dtype)) {
-    const intBounds = (noMin || Number.isInteger(lo)) && (noMax || Number.isInteger(hi));
-    dtype = intBounds ? 'int32' : 'float32';
-  }
-  return unaryRaw(Unary.Clip, x, dtype, lo, hi);
-}
-
-/** clip on the tape: inside [min, max] (ends included) the gradient goes to x, else to the bound. */
-function clipGrad(op: string, x: Tensor, min: Bound, max: Bound): Tensor {
-  const noMin = min === undefined || min === null;
-  const noMax = max === undefined || max === null;
-  if (noMin && noMax) fail(op, 'at least one of min and max must be given');
-  if (min instanceof Tensor || max instanceof Tensor) return clipTensorBounds(op, x, min, max);
-  const out = clipImpl2(op, x, min, max);
-  // d clip / dx = 1 inside [min, max], 0 outside
-  const lo = noMin ? -Infinity : (min as number);
-  const hi = noMax ? Infinity : (max as number);
-  return rec1(out, op, x, (g) => mul(g, maskOf(logicalAnd(ge(x, lo), le(x, hi)), g)));
-}
-
-/**
- * Tensor bounds: torch.clamp(Tensor min, Tensor max)'s gradients, not those of
- * minimum(maximum(x, min), max), which would halve them where x touches a bound. x gets g
- * for min <= x <= max; min where x < min < max; max where x > max or max < min (crossed
- * bounds give max). Bounds broadcast, so each gradient is summed back to its operand.
- */
-function clipTensorBounds(op: string, x: Tensor, min: Bound, max: Bound): Tensor {
-  const out = clipImpl2(op, x, min, max);
-  const lo = min === undefined || min === null ? null : min;
-  const hi = max === undefined || max === null ? null : max;
-  const inputs = [x];
-  if (lo instanceof Tensor) inputs.push(lo);
-  if (hi instanceof Tensor) inputs.push(hi);
-  return record(out, op, inputs, (g, needs) => {
-    const pass = (m: Tensor): Tensor => where(m, g, 0);
-    let inX: Tensor;
-    if (lo === null) inX = le(x, hi as Tensor | number);
-    else if (hi === null) inX = ge(x, lo);
-    else inX = logicalAnd(ge(x, lo), le(x, hi));
-    const r: (Tensor | null)[] = [needs[0] ? sumTo(pass(inX), x) : null];
-    let k = 1;
-    if (lo instanceof Tensor) {
-      const below = hi === null ? lt(x, lo) : logicalAnd(lt(x, lo), lt(lo, hi));
-      r.push(needs[k++] ? sumTo(pass(below), lo) : null);
-    }
-    if (hi instanceof Tensor) {
-      const above = lo === null ? gt(x, hi) : logicalOr(gt(x, hi), lt(hi, lo));
-      r.push(needs[k++] ? sumTo(pass(above), hi) : null);
-    }
-    return r;
-  });
-}
-
-function clipImpl2(op: string, x: Tensor, min: Bound, max: Bound): Tensor {
-  const prev = tape.on;
-  tape.on = false;
-  try {
-    return clipImpl(op, x, min, max);
-  } finally {
-    tape.on = prev;
-  }
-}
-
 /** x³ written with mul (for rsqrt's gradient). */
 function pow3(t: Tensor): Tensor {
   return mul(t, mul(t, t));
@@ -424,9 +242,6 @@ declare module '../tensor' {
     floor(): Tensor;
     ceil(): Tensor;
     round(): Tensor;
-    clip(min?: Bound, max?: Bound): Tensor;
-    clamp(min?: Bound, max?: Bound): Tensor;
-    clipByValue(min?: Bound, max?: Bound): Tensor;
     isnan(): Tensor;
     isfinite(): Tensor;
   }
@@ -456,8 +271,5 @@ Tensor.prototype.softplus = function (beta?: number, threshold?: number) { retur
 Tensor.prototype.floor = function () { return floor(this); };
 Tensor.prototype.ceil = function () { return ceil(this); };
 Tensor.prototype.round = function () { return round(this); };
-Tensor.prototype.clip = function (min?: Bound, max?: Bound) { return clip(this, min, max); };
-Tensor.prototype.clamp = function (min?: Bound, max?: Bound) { return clamp(this, min, max); };
-Tensor.prototype.clipByValue = function (min?: Bound, max?: Bound) { return clipByValue(this, min, max); };
 Tensor.prototype.isnan = function () { return isnan(this); };
 Tensor.prototype.isfinite = function () { return isfinite(this); };

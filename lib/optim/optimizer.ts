@@ -49,6 +49,9 @@ export abstract class Optimizer<O extends object> {
   protected readonly _name: string;
 
   constructor(name: string, params: unknown, defaults: O, options: Partial<O> | undefined) {
+    // `new optim.Optimizer(...)` (abstract in TS, callable from JS) or a subclass missing the hooks
+    if (typeof this._validate !== 'function' || typeof this._update !== 'function')
+      fail('Optimizer', `is a base class: use tp.optim.SGD, Adam, RMSprop, Adagrad (or a subclass that implements _validate and _update)`);
     this._name = name;
     if (options !== undefined && (options === null || typeof options !== 'object'))
       fail(name, `options must be an object, got ${describe(options)}`);

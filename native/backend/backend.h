@@ -14,6 +14,7 @@
 #include "../core/exec.h"
 #include "../core/shape.h"
 #include "batch.h"
+#include "select.h"
 
 namespace tf {
 
@@ -96,6 +97,19 @@ struct RandomOps {
                         uint64_t offset);
 };
 
+// Sorting and selection: rows sorted (or their top k) with int32 indices; nonzero / masked
+// select count their hits per chunk first (the output size depends on the data), then fill.
+struct SelectOps {
+  void (*sortRows)(const Exec&, int dtype, const StridedLayout<2>& rows, const SortSpec& spec, const void* x,
+                   void* values, int32_t* indices);
+  void (*countNonzero)(const Exec&, int dtype, const StridedLayout<1>& L, const void* x, MaskChunks& c);
+  void (*countMask)(const Exec&, const StridedLayout<2>& L, const uint8_t* mask, MaskChunks& c);
+  void (*nonzeroFill)(const Exec&, int dtype, const StridedLayout<1>& L, const void* x, const MaskChunks& c, bool flat,
+                      int32_t* out);
+  void (*maskedSelectFill)(const Exec&, int dtype, const StridedLayout<2>& L, const void* x, const uint8_t* mask,
+                           const MaskChunks& c, void* out);
+};
+
 // Room for the next issues' families (convolution, pooling, normalisation; fused RNNs).
 struct ConvOps {};
 struct RnnOps {};
@@ -112,6 +126,7 @@ struct Backend {
   LossOps loss;
   OptimOps optim;
   RandomOps random;
+  SelectOps select;
   ConvOps conv;
   RnnOps rnn;
 };

@@ -16,14 +16,7 @@ struct BatchIndex {
   int64_t strides[NOPS][kMaxDims];
   int64_t count = 1;
 
-  void offsets(int64_t b, int64_t* o) const {
-    for (int k = 0; k < NOPS; k++) o[k] = 0;
-    for (int d = ndim - 1; d >= 0 && b > 0; d--) {
-      int64_t i = b % shape[d];
-      b /= shape[d];
-      for (int k = 0; k < NOPS; k++) o[k] += i * strides[k][d];
-    }
-  }
+  void offsets(int64_t b, int64_t* o) const { flatToOffsets<NOPS>(b, ndim, shape, strides, o); }
 };
 
 // One matrix operand: base pointer (element 0 of batch 0) and its row/column strides.

@@ -34,6 +34,13 @@ void throwJs(Napi::Env env, const std::string& code, const std::string& msg) {
   throw Napi::Error(env, err);
 }
 
+[[noreturn]] void failHandle(Napi::Env env, Context* ctx, double d, size_t i, const char* op) {
+  if (ctx->table.wasFreed((uint64_t)d)) throwJs(env, "ERR_DISPOSED", std::string(op) + ": tensor was disposed");
+  throwJs(env, "ERR_ARGUMENT", std::string(op) + ": argument " + std::to_string(i) +
+                                   " is a tensor handle that does not belong to this thread (tensors cannot move between "
+                                   "worker threads or copies of the addon: send the data, e.g. t.dataSync(), and rebuild it)");
+}
+
 Storage* argStorage(const Napi::CallbackInfo& info, size_t i, const char* op) {
   napi_value v = info[i];
   double d;
@@ -41,8 +48,19 @@ Storage* argStorage(const Napi::CallbackInfo& info, size_t i, const char* op) {
     throwJs(info.Env(), "ERR_ARGUMENT", std::string(op) + ": argument " + std::to_string(i) + " is not a tensor storage");
   EnvData* ed = envData(info.Env());
   Storage* s = ed->ctx->table.get((uint64_t)d);
-  if (!s) throwJs(info.Env(), "ERR_DISPOSED", std::string(op) + ": tensor was disposed");
+  if (!s) failHandle(info.Env(), ed->ctx, d, i, op);
   return s;
+}
+
+void failOffset(const char* op, const char* arg, int64_t offset, int64_t cap) {
+  fail("ERR_OUT_OF_BOUNDS", std::string(op) + ": " + arg + " offset " + std::to_string(offset) + " is outside its storage of " +
+                                std::to_string(cap) + " elements");
+}
+
+void failExtent(const char* op, const char* arg, int64_t lo, int64_t hi, int64_t cap, bool overflow) {
+  const std::string where = std::string(op) + ": " + arg + " view reaches outside its storage";
+  if (overflow) fail("ERR_OUT_OF_BOUNDS", where + " (its strides overflow int64)");
+  fail("ERR_OUT_OF_BOUNDS", where + " (elements " + std::to_string(lo) + ".." + std::to_string(hi) + " of " + std::to_string(cap) + ")");
 }
 
 int64_t argInt64(const Napi::CallbackInfo& info, size_t i, const char* op) {

@@ -61,6 +61,9 @@ Napi::Value guarded(const Napi::CallbackInfo& info) {
 // Storage for the handle (a number) at argument i; throws a clear error for a wrong type
 // or a disposed tensor.
 Storage* argStorage(const Napi::CallbackInfo& info, size_t i, const char* op);
+// The error for a handle (argument i, a number in [0, 2^53)) the table refused: ERR_DISPOSED
+// for one of ours already freed, ERR_ARGUMENT for one never issued here.
+[[noreturn]] void failHandle(Napi::Env env, Context* ctx, double d, size_t i, const char* op);
 int argInt(const Napi::CallbackInfo& info, size_t i, const char* op);
 int64_t argInt64(const Napi::CallbackInfo& info, size_t i, const char* op);
 double argDouble(const Napi::CallbackInfo& info, size_t i, const char* op);
@@ -72,13 +75,18 @@ Napi::Value wrapStorage(Napi::Env env, Storage* s);
 // Allocates storage for `numel` elements of dtype and wraps it.
 Storage* allocStorage(EnvData* ed, int64_t numel, int dtype, const char* op);
 
-// Reads meta starting at `pos`: ndim, shape[ndim], then nops stride arrays.
-// Advances pos. Checks every operand's extent lies inside its storage (elements
-// `offset + sum((shape-1)*stride)` for positive and negative strides).
+// Reads meta starting at `pos`: ndim, shape[ndim], then NOPS stride arrays; advances pos.
+// A layout at pos 0 is consumed: meta[0] becomes NaN once read, so a call whose layout was
+// overwritten after JS wrote it (a valueOf, getter or Proxy trap of an argument ran another op
+// in between, whose own call consumed meta) fails with a clear error instead of computing on
+// the other op's shapes. Costs one store.
 template <int NOPS>
 void readLayout(EnvData* ed, size_t& pos, StridedLayout<NOPS>& L, const char* op) {
   if (pos + 1 > ed->metaLen) fail("ERR_ARGUMENT", std::string(op) + ": metadata overflow");
   double nd = ed->meta[pos];
+  if (nd != nd)
+    fail("ERR_ARGUMENT", std::string(op) + ": its shape metadata was used up by another call (user code — a valueOf, "
+                                           "getter or Proxy trap of an argument — ran a tapeflow op in the middle of this one)");
   if (!(nd >= 0 && nd <= kMaxDims) || nd != (int)nd)
     fail("ERR_RANK", std::string(op) + ": rank must be 0.." + std::to_string(kMaxDims));
   int n = (int)nd;
@@ -86,25 +94,48 @@ void readLayout(EnvData* ed, size_t& pos, StridedLayout<NOPS>& L, const char* op
   const double* strd[NOPS];
   for (int k = 0; k < NOPS; k++) strd[k] = ed->meta + pos + 1 + n * (k + 1);
   L.load(n, ed->meta + pos + 1, strd, op);
+  if (pos == 0) ed->meta[0] = __builtin_nan("");
   pos += 1 + (size_t)n * (NOPS + 1);
 }
 
-// Checks that operand k of L, starting at element `offset`, stays inside storage s.
+// The errors of checkExtent, out of line (cold): offset outside [0, cap], or a view reaching outside.
+[[noreturn]] __attribute__((cold)) void failOffset(const char* op, const char* arg, int64_t offset, int64_t cap);
+[[noreturn]] __attribute__((cold)) void failExtent(const char* op, const char* arg, int64_t lo, int64_t hi, int64_t cap, bool overflow);
+
+// Checks that operand k of L, starting at element `offset`, stays inside storage s, plus
+// an optional extra dim (extraDim items extraStride apart: the indexed axis of gather /
+// scatter). Every span is overflow-checked: strides, offsets and dims were set by JS and may
+// have been set by hand (t._strides = [6e18]) to wrap an int64 sum back inside the storage.
 template <int NOPS>
-void checkExtent(const StridedLayout<NOPS>& L, int k, int64_t offset, const Storage* s, const char* op, const char* arg) {
-  int64_t cap = (int64_t)(s->nbytes / dtypeSize(s->dtype));
-  if (L.numel == 0) {
-    if (offset < 0 || offset > cap) fail("ERR_OUT_OF_BOUNDS", std::string(op) + ": " + arg + " offset out of bounds");
-    return;
+inline void checkExtentWithAxis(const StridedLayout<NOPS>& L, int k, int64_t offset, int64_t extraDim, int64_t extraStride,
+                                const Storage* s, const char* op, const char* arg) {
+  const int64_t cap = (int64_t)(s->nbytes / dtypeSize(s->dtype));
+  if (offset < 0 || offset > cap) failOffset(op, arg, offset, cap);
+  if (extraDim < 0) fail("ERR_ARGUMENT", std::string(op) + ": negative size of the indexed axis of " + arg);
+  if (L.numel == 0 || extraDim == 0) return;
+  int64_t lo = offset, hi = offset, span;
+  bool overflow = false;
+  for (int d = 0; d <= L.ndim; d++) {
+    const int64_t n = d < L.ndim ? L.shape[d] : extraDim, st = d < L.ndim ? L.strides[k][d] : extraStride;
+    overflow |= __builtin_mul_overflow(n - 1, st, &span);
+    overflow |= span < 0 ? __builtin_add_overflow(lo, span, &lo) : __builtin_add_overflow(hi, span, &hi);
   }
-  int64_t lo = offset, hi = offset;
+  if (overflow || lo < 0 || hi >= cap) failExtent(op, arg, lo, hi, cap, overflow);
+}
+
+// checkExtentWithAxis without the extra dim: what every entry point calls for every operand.
+template <int NOPS>
+inline void checkExtent(const StridedLayout<NOPS>& L, int k, int64_t offset, const Storage* s, const char* op, const char* arg) {
+  const int64_t cap = (int64_t)(s->nbytes / dtypeSize(s->dtype));
+  if (offset < 0 || offset > cap) failOffset(op, arg, offset, cap);
+  if (L.numel == 0) return;
+  int64_t lo = offset, hi = offset, span;
+  bool overflow = false;
   for (int d = 0; d < L.ndim; d++) {
-    int64_t span = (L.shape[d] - 1) * L.strides[k][d];
-    if (span < 0) lo += span; else hi += span;
+    overflow |= __builtin_mul_overflow(L.shape[d] - 1, L.strides[k][d], &span);
+    overflow |= span < 0 ? __builtin_add_overflow(lo, span, &lo) : __builtin_add_overflow(hi, span, &hi);
   }
-  if (lo < 0 || hi >= cap)
-    fail("ERR_OUT_OF_BOUNDS", std::string(op) + ": " + arg + " view reaches outside its storage (elements " +
-                                  std::to_string(lo) + ".." + std::to_string(hi) + " of " + std::to_string(cap) + ")");
+  if (overflow || lo < 0 || hi >= cap) failExtent(op, arg, lo, hi, cap, overflow);
 }
 
 inline void checkDType(const Storage* s, int dt, const char* op, const char* arg) {
@@ -128,6 +159,7 @@ void registerOptim(Napi::Env env, Napi::Object exports);
 void registerLoss(Napi::Env env, Napi::Object exports);
 void registerDevice(Napi::Env env, Napi::Object exports);
 void registerTrack(Napi::Env env, Napi::Object exports);
+void registerSort(Napi::Env env, Napi::Object exports);
 
 #define TF_EXPORT(exports, name, fn) \
   exports.Set(name, Napi::Function::New(env, ::tf::guarded<fn>, name))

@@ -84,8 +84,9 @@ static Napi::Value Binary(const Napi::CallbackInfo& info) {
   Storage *as, *bs;
   const void* ap = operand(info, 2, dt, L, 1, sa, "binary", "a", &as);
   const void* bp = operand(info, 4, dt, L, 2, sb, "binary", "b", &bs);
-  const Exec ex = execFor(ed, "binary", {as, bs});
-  auto kernel = need(ex.backend->elementwise.binary, ex, "binary");
+  const char* name = kBinaryOps[op].name;  // the op's own name in device errors ("add: ...")
+  const Exec ex = execFor(ed, name, {as, bs});
+  auto kernel = need(ex.backend->elementwise.binary, ex, name);
   Storage* out;
   Napi::Value h = newOutput(env, ed, ex, L.numel, binaryYieldsBool(op) ? (int)kBool : dt, "binary", &out);
   if (L.numel == 0) return h;
@@ -113,8 +114,9 @@ static Napi::Value Unary(const Napi::CallbackInfo& info) {
   size_t pos = 0;
   readLayout(ed, pos, L, "unary");
   checkExtent(L, 1, aOff, a, "unary", "a");
-  const Exec ex = execFor(ed, "unary", {a});
-  auto kernel = need(ex.backend->elementwise.unary, ex, "unary");
+  const char* name = kUnaryOps[op].name;
+  const Exec ex = execFor(ed, name, {a});
+  auto kernel = need(ex.backend->elementwise.unary, ex, name);
   Storage* out;
   Napi::Value h = newOutput(env, ed, ex, L.numel, unaryYieldsBool(op) ? (int)kBool : dt, "unary", &out);
   if (L.numel == 0) return h;

@@ -25,27 +25,6 @@ static std::string argOpName(const Napi::CallbackInfo& info, size_t i, const cha
   return dflt;
 }
 
-// checkExtent for operand k of L plus one more dim (the indexed axis: axisDim x axisStride).
-template <int NOPS>
-static void checkExtentAxis(const StridedLayout<NOPS>& L, int k, int64_t offset, int64_t axisDim, int64_t axisStride,
-                            const Storage* s, const char* op, const char* arg) {
-  int64_t cap = (int64_t)(s->nbytes / dtypeSize(s->dtype));
-  if (L.numel == 0 || axisDim == 0) {
-    if (offset < 0 || offset > cap) fail("ERR_OUT_OF_BOUNDS", std::string(op) + ": " + arg + " offset out of bounds");
-    return;
-  }
-  int64_t lo = offset, hi = offset;
-  for (int d = 0; d < L.ndim; d++) {
-    int64_t span = (L.shape[d] - 1) * L.strides[k][d];
-    if (span < 0) lo += span; else hi += span;
-  }
-  int64_t span = (axisDim - 1) * axisStride;
-  if (span < 0) lo += span; else hi += span;
-  if (lo < 0 || hi >= cap)
-    fail("ERR_OUT_OF_BOUNDS", std::string(op) + ": " + arg + " view reaches outside its storage (elements " +
-                                  std::to_string(lo) + ".." + std::to_string(hi) + " of " + std::to_string(cap) + ")");
-}
-
 [[noreturn]] static void failIndex(const std::string& op, int32_t v, int64_t axis, int64_t dim, bool allowNegative) {
   std::string msg = op + ": index " + std::to_string(v) + " is out of range for ";
   msg += axis >= 0 ? "axis " + std::to_string(axis) + " of size " + std::to_string(dim) : "depth " + std::to_string(dim);
@@ -86,7 +65,7 @@ static Napi::Value Gather(const Napi::CallbackInfo& info) {
     int32_t bad = 0;
     if (need(k.findBadIndex, ex, op)(ex, LI, ip, axisDim, true, &bad) >= 0) failIndex(opName, bad, axis, axisDim, true);
   }
-  checkExtentAxis(L, 1, xOff, axisDim, axisStride, x, op, "x");
+  checkExtentWithAxis(L, 1, xOff, axisDim, axisStride, x, op, "x");
   auto kernel = need(k.gather, ex, op);
   Storage* out;
   Napi::Value h = newOutput(env, ed, ex, L.numel, x->dtype, op, &out);
@@ -133,7 +112,7 @@ static Napi::Value ScatterAdd(const Napi::CallbackInfo& info) {
   const int32_t* ip = dataAs<int32_t>(idx, iOff);
   int32_t bad = 0;
   if (need(k.findBadIndexOf, ex, op)(ex, L, 1, ip, axisDim, true, &bad) >= 0) failIndex(opName, bad, axis, axisDim, true);
-  checkExtentAxis(L, 0, oOff, axisDim, axisStride, out, op, "x");
+  checkExtentWithAxis(L, 0, oOff, axisDim, axisStride, out, op, "x");
   checkExtent(L, 2, sOff, src, op, "src");
   size_t es = dtypeSize(out->dtype);
   void* o = static_cast<uint8_t*>(out->data) + oOff * es;

@@ -9,28 +9,45 @@
 namespace tf {
 
 static int defaultThreads() {
+  int n = 0;
   for (const char* var : {"TAPEFLOW_NUM_THREADS", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"}) {
     if (const char* v = std::getenv(var)) {
-      int n = std::atoi(v);
-      if (n > 0) return n;
+      n = std::atoi(v);
+      if (n > 0) break;
     }
   }
-  unsigned hc = std::thread::hardware_concurrency();
-  return hc ? (int)hc : 1;
+  if (n <= 0) {
+    unsigned hc = std::thread::hardware_concurrency();
+    n = hc ? (int)hc : 1;
+  }
+  return n < ThreadPool::maxThreads() ? n : ThreadPool::maxThreads();
 }
 
-// init(meta: Float64Array, ErrorClass)
+// The shapes-and-strides buffer of this environment (see common.h). The addon owns it and
+// every copy of the JS layer over this addon (jest.resetModules(), a cleared require cache,
+// two packages resolving to one build) gets this same buffer from init(): a copy that
+// registered its own buffer would redirect the others' calls to it.
+static constexpr size_t kMetaLength = 8192;
+
+// init(ErrorClass) -> { meta: Float64Array, threads, maxThreads }. The first call registers
+// the error class native errors are made of (lib/core/errors.ts makes `instanceof` hold for
+// every copy's class); later calls return the same buffer.
 static Napi::Value Init(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   EnvData* ed = env.GetInstanceData<EnvData>();
-  if (info.Length() < 2 || !info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array || !info[1].IsFunction())
-    throwJs(env, "ERR_ARGUMENT", "init(meta: Float64Array, ErrorClass)");
-  Napi::Float64Array meta = info[0].As<Napi::Float64Array>();
-  ed->meta = meta.Data();
-  ed->metaLen = meta.ElementLength();
-  ed->metaRef = Napi::Persistent(meta);
-  ed->errorClass = Napi::Persistent(info[1].As<Napi::Function>());
-  return Napi::Number::New(env, ed->ctx->pool.numThreads());
+  if (info.Length() < 1 || !info[0].IsFunction()) throwJs(env, "ERR_ARGUMENT", "init(ErrorClass)");
+  if (!ed->meta) {
+    Napi::Float64Array meta = Napi::Float64Array::New(env, kMetaLength);
+    ed->metaRef = Napi::Persistent(meta);
+    ed->errorClass = Napi::Persistent(info[0].As<Napi::Function>());
+    ed->meta = meta.Data();
+    ed->metaLen = meta.ElementLength();
+  }
+  Napi::Object r = Napi::Object::New(env);
+  r.Set("meta", ed->metaRef.Value());
+  r.Set("threads", ed->ctx->pool.numThreads());
+  r.Set("maxThreads", ThreadPool::maxThreads());
+  return r;
 }
 
 // empty(numel, dtype, device = 0) -> handle (uninitialised)
@@ -46,19 +63,54 @@ static Napi::Value Empty(const Napi::CallbackInfo& info) {
   return newOutput(info.Env(), ed, ex, n, dt, "empty", &s);
 }
 
-// fromTypedArray(typedArray, dtype) -> handle holding a copy of its bytes
+// fromTypedArray(typedArray, dtype) -> handle holding a copy of its bytes. The bytes are
+// taken from the typed array's own view, so one over a SharedArrayBuffer works too (Napi's
+// ArrayBuffer accessors refuse a SharedArrayBuffer).
 static Napi::Value FromTypedArray(const Napi::CallbackInfo& info) {
   EnvData* ed = envData(info.Env());
   if (!info[0].IsTypedArray()) fail("ERR_ARGUMENT", "fromTypedArray: expected a TypedArray");
-  Napi::TypedArray ta = info[0].As<Napi::TypedArray>();
   int dt = argDType(info, 1, "fromTypedArray");
-  size_t n = ta.ElementLength();
+  napi_typedarray_type type;
+  size_t n = 0;
+  void* data = nullptr;
+  if (napi_get_typedarray_info(info.Env(), info[0], &type, &n, &data, nullptr, nullptr) != napi_ok)
+    fail("ERR_ARGUMENT", "fromTypedArray: cannot read the typed array");
   size_t esz = dtypeSize(dt);
-  if (ta.ByteLength() != n * esz) fail("ERR_DTYPE", "fromTypedArray: typed array element size does not match dtype");
+  size_t tsz;
+  switch (type) {
+    case napi_int8_array: case napi_uint8_array: case napi_uint8_clamped_array: tsz = 1; break;
+    case napi_int16_array: case napi_uint16_array: tsz = 2; break;
+    case napi_int32_array: case napi_uint32_array: case napi_float32_array: tsz = 4; break;
+    default: tsz = 8; break;
+  }
+  if (tsz != esz) fail("ERR_DTYPE", "fromTypedArray: typed array element size does not match dtype");
   Storage* s;
   Napi::Value h = newOutput(info.Env(), ed, (int64_t)n, dt, "fromTypedArray", &s);
-  if (n) std::memcpy(s->data, static_cast<uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset(), n * esz);
+  if (n) {
+    if (!data) fail("ERR_ARGUMENT", "fromTypedArray: the typed array's buffer is detached");
+    std::memcpy(s->data, data, n * esz);
+  }
   return h;
+}
+
+// Node 18-20 refuse typed arrays longer than 2^32 elements (buffer.constants.MAX_LENGTH).
+static constexpr int64_t kMaxTypedArrayLength = int64_t(1) << 32;
+
+// A new ArrayBuffer of `bytes`, or ERR_OUT_OF_MEMORY. napi_create_arraybuffer (V8's
+// ArrayBuffer::New) aborts the whole process when the allocation fails, so a large one is
+// first tried with malloc (after giving our cached blocks back if that fails): once that
+// succeeds, V8's allocation of the same size does too.
+static Napi::ArrayBuffer newArrayBuffer(Napi::Env env, Context* ctx, size_t bytes, const char* op) {
+  if (bytes >= (size_t(1) << 20)) {
+    void* probe = std::malloc(bytes);
+    if (!probe) {
+      ctx->alloc.emptyCache();
+      probe = std::malloc(bytes);
+    }
+    if (!probe) fail("ERR_OUT_OF_MEMORY", std::string(op) + ": cannot allocate " + std::to_string(bytes) + " bytes for the JS copy");
+    std::free(probe);
+  }
+  return Napi::ArrayBuffer::New(env, bytes);
 }
 
 // toTypedArray(handle, offset, numel) -> new TypedArray copy of elements [offset, offset+numel)
@@ -71,7 +123,10 @@ static Napi::Value ToTypedArray(const Napi::CallbackInfo& info) {
   int64_t cap = (int64_t)(s->nbytes / esz);
   if (off < 0 || n < 0 || off > cap || n > cap - off) fail("ERR_OUT_OF_BOUNDS", "dataSync: range outside storage");
   if (s->device != kCpu) fail("ERR_DEVICE", "dataSync: the storage is on " + deviceName(s->device) + "; copy it to the cpu first");
-  Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(env, (size_t)n * esz);
+  if (n > kMaxTypedArrayLength)
+    fail("ERR_OUT_OF_MEMORY", "dataSync: " + std::to_string(n) + " elements are more than the " +
+                                  std::to_string(kMaxTypedArrayLength) + " a JS typed array can hold");
+  Napi::ArrayBuffer ab = newArrayBuffer(env, s->ctx, (size_t)n * esz, "dataSync");
   if (n) std::memcpy(ab.Data(), static_cast<uint8_t*>(s->data) + off * esz, (size_t)n * esz);
   switch (s->dtype) {
     case kF32: return Napi::Float32Array::New(env, (size_t)n, ab, 0);
@@ -81,19 +136,21 @@ static Napi::Value ToTypedArray(const Napi::CallbackInfo& info) {
   }
 }
 
-// free(handle): return the buffer to the cache now. Freeing twice is a no-op.
+// free(handle): return the buffer to the cache now. Freeing twice is a no-op; a handle this
+// environment never issued (another thread's tensor, a forged number) is an error.
 static Napi::Value Free(const Napi::CallbackInfo& info) {
   EnvData* ed = envData(info.Env());
   double d = info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : -1;
-  if (!(d >= 0)) fail("ERR_ARGUMENT", "dispose: not a tensor storage");
+  if (!(d >= 0 && d < 9007199254740992.0)) fail("ERR_ARGUMENT", "dispose: not a tensor storage");
   if (Storage* s = ed->ctx->table.get((uint64_t)d)) destroyStorage(s);
+  else if (!ed->ctx->table.wasFreed((uint64_t)d)) failHandle(info.Env(), ed->ctx, d, 0, "dispose");
   return info.Env().Undefined();
 }
 
 static Napi::Value IsFreed(const Napi::CallbackInfo& info) {
   EnvData* ed = envData(info.Env());
   double d = info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : -1;
-  return Napi::Boolean::New(info.Env(), !(d >= 0) || !ed->ctx->table.get((uint64_t)d));
+  return Napi::Boolean::New(info.Env(), !(d >= 0 && d < 9007199254740992.0) || !ed->ctx->table.get((uint64_t)d));
 }
 
 static Napi::Value Memory(const Napi::CallbackInfo& info) {
@@ -123,9 +180,14 @@ static Napi::Value SetMaxCachedBytes(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// setNumThreads(n): our pool first, then OpenBLAS, so a pool the system refuses leaves both
+// at their previous count (OpenBLAS ignores a failed pthread_create and would hang on the
+// threads it thinks it has).
 static Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
   int n = argInt(info, 0, "setNumThreads");
-  if (n < 1 || n > 1024) fail("ERR_ARGUMENT", "setNumThreads: n must be between 1 and 1024, got " + std::to_string(n));
+  const int maxN = ThreadPool::maxThreads();
+  if (n < 1 || n > maxN)
+    fail("ERR_ARGUMENT", "setNumThreads: n must be between 1 and " + std::to_string(maxN) + " (4 per core), got " + std::to_string(n));
   envData(info.Env())->ctx->pool.resize(n);
   blasSetNumThreads(n);
   return info.Env().Undefined();
@@ -148,7 +210,7 @@ void registerStorage(Napi::Env env, Napi::Object exports) {
   EnvData* ed = new EnvData();
   int threads = defaultThreads();
   ed->ctx = new Context(threads);
-  blasSetNumThreads(threads);
+  blasSetNumThreads(ed->ctx->pool.numThreads());  // the pool may have got fewer threads than asked
   env.SetInstanceData<EnvData>(ed);  // deleted at environment teardown; Context lives while storages do
   TF_EXPORT(exports, "init", Init);
   TF_EXPORT(exports, "empty", Empty);

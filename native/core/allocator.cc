@@ -4,6 +4,7 @@
 #include <string>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 
 #include "error.h"
 
@@ -33,6 +34,11 @@ size_t CachingAllocator::roundSize(size_t bytes, int* cls) {
 CachingAllocator::CachingAllocator() : free_(kNumClasses + 512) {
   long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
   physBytes_ = (pages > 0 && psz > 0) ? (size_t)pages * (size_t)psz : (size_t)1 << 40;
+  // Under an address-space limit (ulimit -v) the limit is what runs out first: cached
+  // blocks count against it just as live ones do, and OpenBLAS and V8 allocate from it too.
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && (size_t)rl.rlim_cur < physBytes_)
+    physBytes_ = (size_t)rl.rlim_cur;
   maxCached_ = physBytes_ / 4;
   if (const char* env = std::getenv("TAPEFLOW_CACHE_BYTES")) {
     char* end = nullptr;
@@ -49,9 +55,13 @@ void CachingAllocator::setMaxCachedBytes(size_t b) {
 }
 
 void* CachingAllocator::allocate(size_t bytes, size_t* capacity) {
-  if (bytes > physBytes_)
-    fail("ERR_OUT_OF_MEMORY", "cannot allocate " + std::to_string(bytes) + " bytes: more than this machine's " +
-                                  std::to_string(physBytes_) + " bytes of memory");
+  if (bytes > physBytes_) {
+    // Hopeless, but a caller that hits this is usually short of memory: what we cache
+    // would otherwise stay out of reach of OpenBLAS's buffers and V8's ArrayBuffers.
+    emptyCache();
+    fail("ERR_OUT_OF_MEMORY", "cannot allocate " + std::to_string(bytes) + " bytes: more than the " +
+                                  std::to_string(physBytes_) + " bytes of memory this process may use");
+  }
   int cls;
   size_t cap = roundSize(bytes, &cls);
   if (cls < (int)free_.size() && !free_[cls].empty()) {
@@ -67,7 +77,11 @@ void* CachingAllocator::allocate(size_t bytes, size_t* capacity) {
   void* p = nullptr;
   size_t align = cap >= (size_t(4) << 20) ? (size_t(2) << 20) : kAlign;
   if (posix_memalign(&p, align, cap) != 0 || !p) {
-    emptyCache();  // give cached blocks back to the system and try once more
+    // Give cached blocks back to the system and try once more. Left empty on failure too,
+    // so the process keeps working after the error (the next GEMM's OpenBLAS buffer, the
+    // next dataSync's ArrayBuffer).
+    emptyCache();
+    p = nullptr;
     if (posix_memalign(&p, align, cap) != 0 || !p)
       fail("ERR_OUT_OF_MEMORY", "cannot allocate " + std::to_string(bytes) + " bytes");
   }
@@ -84,7 +98,12 @@ void CachingAllocator::release(void* p, size_t capacity) {
   int cls;
   size_t cap = roundSize(capacity, &cls);
   if (cap == capacity && cls < (int)free_.size() && cachedBytes_ + cap <= maxCached_) {
-    free_[cls].push_back(p);
+    try {
+      free_[cls].push_back(p);  // runs in GC finalizers: a failed push must not throw
+    } catch (...) {
+      std::free(p);
+      return;
+    }
     cachedBytes_ += cap;
     cachedBlocks_++;
     return;

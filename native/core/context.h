@@ -13,35 +13,52 @@ namespace tf {
 
 struct Storage;
 
-// Live storages by handle. JS holds a handle as a plain number (slot + generation
-// * 2^26): cheaper to pass than an External, and a stale or forged number is caught
-// by the generation check instead of dereferencing freed memory.
+// Live storages by handle. JS holds a handle as a plain number, cheaper to pass than an
+// External: the raw value slot | generation << 26 (53 bits, so every handle is an exact JS
+// number) scrambled by a bijection keyed per environment — times a random odd number mod
+// 2^53, then XOR a random mask. A stale handle fails the generation check; a handle from
+// another environment (a worker's tensor, another addon instance), a guessed number or a
+// neighbour of a real handle decodes to an unrelated slot and generation, which match a
+// live storage with odds of about 2^-27, instead of aliasing an unrelated tensor.
+// Decoding costs a multiply and an XOR.
 class StorageTable {
  public:
   static constexpr uint64_t kSlotBits = 26;
   static constexpr uint64_t kSlotMask = (uint64_t(1) << kSlotBits) - 1;
-  static constexpr uint64_t kMaxGen = uint64_t(1) << 26;
+  static constexpr uint64_t kGenBits = 27;
+  static constexpr uint64_t kMaxGen = uint64_t(1) << kGenBits;
+  static constexpr uint64_t kHandleMask = (uint64_t(1) << (kSlotBits + kGenBits)) - 1;
+  // key0 and key1: random bits (see randomHandleKey).
+  StorageTable(uint64_t key0, uint64_t key1);
+
+  // Throws tf::Error when 2^26 storages are alive at once.
   uint64_t insert(Storage* s) {
     uint32_t slot;
     if (!free_.empty()) {
       slot = free_.back();
       free_.pop_back();
     } else {
-      slot = (uint32_t)slots_.size();
-      slots_.push_back(nullptr);
-      gens_.push_back(1);
+      slot = grow();
     }
     slots_[slot] = s;
-    return slot | (uint64_t(gens_[slot]) << kSlotBits);
+    return encode(slot | (uint64_t(gens_[slot]) << kSlotBits));
   }
-  // nullptr when the handle is stale, out of range or malformed.
+  // nullptr when the handle is stale, foreign, out of range or malformed.
   Storage* get(uint64_t h) const {
-    uint64_t slot = h & kSlotMask, gen = h >> kSlotBits;
+    const uint64_t raw = decode(h);
+    const uint64_t slot = raw & kSlotMask, gen = raw >> kSlotBits;
     if (slot >= slots_.size() || gens_[slot] != gen) return nullptr;
     return slots_[slot];
   }
+  // For a handle get() refused: true when it is one of ours whose storage was freed
+  // (disposed), false when it was never issued by this table (foreign or forged).
+  bool wasFreed(uint64_t h) const {
+    const uint64_t raw = decode(h);
+    const uint64_t slot = raw & kSlotMask, gen = raw >> kSlotBits;
+    return h <= kHandleMask && slot < slots_.size() && gen >= 1 && gen < gens_[slot];
+  }
   void erase(uint64_t h) {
-    uint64_t slot = h & kSlotMask;
+    const uint64_t slot = decode(h) & kSlotMask;
     slots_[slot] = nullptr;
     gens_[slot] = (uint32_t)(gens_[slot] + 1 < kMaxGen ? gens_[slot] + 1 : 1);
     free_.push_back((uint32_t)slot);
@@ -53,10 +70,17 @@ class StorageTable {
   }
 
  private:
+  uint32_t grow();  // a new slot (out of line: rare)
+  uint64_t encode(uint64_t raw) const { return ((raw * mul_) & kHandleMask) ^ xor_; }
+  uint64_t decode(uint64_t h) const { return ((h ^ xor_) * inv_) & kHandleMask; }
+  uint64_t mul_, inv_, xor_;  // mul_ odd; inv_ its inverse mod 2^53
   std::vector<Storage*> slots_;
   std::vector<uint32_t> gens_;
   std::vector<uint32_t> free_;
 };
+
+// A random key per environment (handles of one environment mean nothing in another).
+uint64_t randomHandleKey();
 
 struct Context {
   CachingAllocator alloc;
@@ -67,7 +91,10 @@ struct Context {
   int64_t pendingExternal = 0;  // bytes not yet reported to V8 (batched to keep small ops cheap)
   int refs = 1;  // the environment's own reference + one per JS owner with a pending finalizer
   std::vector<Storage*> spareShells;  // recycled Storage structs: no malloc per op
-  explicit Context(int threads) : pool(threads) {}
+  explicit Context(int threads) : table(randomHandleKey(), randomHandleKey()), pool(threads) {
+    spareShells.reserve(kMaxSpareShells);  // destroyStorage runs in GC finalizers: no allocation there
+  }
+  static constexpr size_t kMaxSpareShells = 4096;
   ~Context();
   void unref() {
     if (--refs == 0) delete this;

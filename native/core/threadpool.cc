@@ -3,6 +3,9 @@
 #include <chrono>
 #include <cstdlib>
 #include <sched.h>
+#include <string>
+
+#include "error.h"
 
 namespace tf {
 
@@ -30,17 +33,37 @@ static inline int64_t nowNs() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
-ThreadPool::ThreadPool(int threads) : spinNs_(spinNanos()) { start(threads); }
+ThreadPool::ThreadPool(int threads) : spinNs_(spinNanos()) {
+  try {
+    start(threads);
+  } catch (...) {
+    start(1);  // the system would not give us the threads: run everything inline
+  }
+}
 ThreadPool::~ThreadPool() { stop(); }
+
+int ThreadPool::maxThreads() {
+  unsigned hc = std::thread::hardware_concurrency();
+  int cap = hc ? 4 * (int)hc : 64;
+  return cap < 64 ? 64 : cap;
+}
 
 void ThreadPool::start(int threads) {
   if (threads < 1) threads = 1;
-  nthreads_ = threads;
   quit_.store(false);
   // The generation is read here, not in the new thread: a job posted before the thread
   // first runs must still count as new to it.
   const uint64_t g0 = generation_.load();
-  for (int i = 1; i < threads; i++) workers_.emplace_back([this, g0] { workerLoop(g0); });
+  try {
+    for (int i = 1; i < threads; i++) workers_.emplace_back([this, g0] { workerLoop(g0); });
+  } catch (...) {
+    // Out of threads or memory part-way: end those that did start, so nthreads_ never
+    // counts workers that do not exist.
+    stop();
+    nthreads_ = 1;
+    throw;
+  }
+  nthreads_ = threads;
 }
 
 void ThreadPool::stop() {
@@ -56,8 +79,20 @@ void ThreadPool::stop() {
 void ThreadPool::resize(int threads) {
   if (threads < 1) threads = 1;
   if (threads == nthreads_) return;
+  const int prev = nthreads_;
   stop();
-  start(threads);
+  try {
+    start(threads);
+  } catch (const std::exception& e) {
+    const std::string why = e.what();
+    try {
+      start(prev);
+    } catch (...) {
+      start(1);  // cannot throw: no thread to create
+    }
+    fail("ERR_OUT_OF_MEMORY", "setNumThreads: could not start " + std::to_string(threads) + " threads (" + why +
+                                  "); still using " + std::to_string(nthreads_));
+  }
 }
 
 void ThreadPool::runParts(uint64_t gen) {

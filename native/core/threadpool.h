@@ -20,6 +20,10 @@ class ThreadPool {
   ThreadPool& operator=(const ThreadPool&) = delete;
 
   int numThreads() const { return nthreads_; }
+  // The largest count setNumThreads accepts: 4 per core, at least 64.
+  static int maxThreads();
+  // Restarts the pool with `threads` threads. When the system refuses them, the pool keeps
+  // its previous count (or one thread) and tf::Error(ERR_OUT_OF_MEMORY) is thrown.
   void resize(int threads);
   // Sends polling workers to sleep now (until the next parallel job): called before work
   // that brings its own threads (a threaded OpenBLAS call), so ours do not compete with

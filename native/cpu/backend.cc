@@ -5,11 +5,13 @@
 #include "index.h"
 #include "linalg.h"
 #include "loss.h"
+#include "mask.h"
 #include "matmul.h"
 #include "optim.h"
 #include "random.h"
 #include "reduce.h"
 #include "softmax.h"
+#include "sort.h"
 
 namespace tf {
 
@@ -31,6 +33,7 @@ const Backend kCpuBackend = {
     /*loss=*/{xentForward, xentBackward},
     /*optim=*/{sgdUpdate, adamUpdate, rmspropUpdate, adagradUpdate},
     /*random=*/{randomFill, bernoulliFill},
+    /*select=*/{sortRows, countNonzero, countMask, nonzeroFill, maskedSelectFill},
     /*conv=*/{},
     /*rnn=*/{},
 };

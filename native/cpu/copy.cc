@@ -42,13 +42,9 @@ static bool copyTransposed(ThreadPool& pool, const StridedLayout<2>& layout, D* 
   pool.parallelFor(outer * rowTiles, grain, [&](int64_t b, int64_t e) {
     for (int64_t t = b; t < e; t++) {
       const int64_t o = t / rowTiles, i0 = (t % rowTiles) * kTile, i1 = std::min(R, i0 + kTile);
-      int64_t od = 0, os = 0, rem = o;
-      for (int d = r - 1; d >= 0; d--) {
-        const int64_t idx = rem % L.shape[d];
-        rem /= L.shape[d];
-        od += idx * L.strides[0][d];
-        os += idx * L.strides[1][d];
-      }
+      int64_t off[2];
+      flatToOffsets<2>(o, r, L.shape, L.strides, off);  // the dims outside the tiled two
+      const int64_t od = off[0], os = off[1];
       for (int64_t j0 = 0; j0 < C; j0 += kTile) {
         const int64_t j1 = std::min(C, j0 + kTile);
         int64_t i = i0;

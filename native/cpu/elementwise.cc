@@ -14,26 +14,17 @@
 
 namespace tf {
 
-// Per-op facts, indexed by op code: the name for messages and whether the result is bool.
-struct BinaryInfo {
-  const char* name;
-  bool boolOut;
-};
-static constexpr BinaryInfo kBinaryInfo[kBinaryOpCount] = {
-    {"add", false}, {"sub", false}, {"mul", false}, {"div", false}, {"pow", false}, {"maximum", false},
-    {"minimum", false}, {"mod", false}, {"eq", true}, {"ne", true}, {"lt", true}, {"le", true}, {"gt", true},
-    {"ge", true}, {"logicalAnd", true}, {"logicalOr", true}, {"logicalXor", true}, {"reluGrad", false}};
+// Per-op facts (name, dtype rule, bool operands) come from kBinaryOps in opcodes.h.
+bool binaryYieldsBool(int op) { return op >= 0 && op < kBinaryOpCount && kBinaryOps[op].rule == kRuleBool; }
 
-bool binaryYieldsBool(int op) { return op >= 0 && op < kBinaryOpCount && kBinaryInfo[op].boolOut; }
-
-static const char* binaryName(int op) { return op >= 0 && op < kBinaryOpCount ? kBinaryInfo[op].name : "binary"; }
+static const char* binaryName(int op) { return op >= 0 && op < kBinaryOpCount ? kBinaryOps[op].name : "binary"; }
 
 void checkBinaryOp(int op, int dtype) {
   if (op < 0 || op >= kBinaryOpCount) fail("ERR_ARGUMENT", "binary: unknown op code " + std::to_string(op));
   if (dtype < kF32 || dtype > kBool) fail("ERR_DTYPE", "binary: unknown dtype code " + std::to_string(dtype));
   bool ok = true;
-  if (op == kDiv) ok = dtype == kF32 || dtype == kF64;  // true division: ints are promoted by the caller
-  else if (dtype == kBool) ok = !(op == kSub || op == kPow || op == kMod);
+  if (kBinaryOps[op].rule == kRuleFloat) ok = dtype == kF32 || dtype == kF64;  // true division: the caller promotes ints
+  else if (dtype == kBool) ok = kBinaryOps[op].boolOk;
   if (!ok) fail("ERR_DTYPE", std::string(binaryName(op)) + ": not defined for " + dtypeName(dtype) + " tensors");
 }
 
@@ -189,12 +180,8 @@ bool binaryTiled(ThreadPool& pool, int64_t grain, const StridedLayout<3>& layout
   pool.parallelFor(outer * rowTiles, std::max<int64_t>(1, grain / (kTile * C0)), [&](int64_t tb, int64_t te) {
     for (int64_t t = tb; t < te; t++) {
       const int64_t o = t / rowTiles, i0 = (t % rowTiles) * kTile, i1 = std::min(R0, i0 + kTile);
-      int64_t off[3] = {0, 0, 0}, rem = o;
-      for (int d = r - 1; d >= 0; d--) {
-        const int64_t idx = rem % L.shape[d];
-        rem /= L.shape[d];
-        for (int k = 0; k < 3; k++) off[k] += idx * L.strides[k][d];
-      }
+      int64_t off[3];
+      flatToOffsets<3>(o, r, L.shape, L.strides, off);  // the dims outside the tiled two
       alignas(64) T bufA[kTile * kTile], bufB[kTile * kTile];
       for (int64_t j0 = 0; j0 < C0; j0 += kTile) {
         const int64_t j1 = std::min(C0, j0 + kTile), w = j1 - j0, h = i1 - i0;

@@ -1,33 +1,16 @@
 // Elementwise kernels over strided layouts: binary (arithmetic, comparisons, logical),
 // unary (math, activations, rounding, predicates) and the ternary where.
-// Op codes match lib/ops/opcodes.ts — keep the numbers in step.
+// Op codes and per-op facts are in opcodes.h, generated from scripts/ops.json.
 #pragma once
 #include <cstdint>
 
 #include "../core/shape.h"
 #include "../core/exec.h"
 
+#include "opcodes.h"
+
 namespace tf {
 
-enum BinaryOp : int {
-  kAdd = 0, kSub = 1, kMul = 2, kDiv = 3, kPow = 4, kMaximum = 5, kMinimum = 6, kMod = 7,
-  kEq = 8, kNe = 9, kLt = 10, kLe = 11, kGt = 12, kGe = 13,
-  kLogicalAnd = 14, kLogicalOr = 15, kLogicalXor = 16,
-  kReluGrad = 17,  // relu's backward: 0 where b <= 0, else a (one pass instead of gt + cast + mul)
-  kBinaryOpCount
-};
-
-enum UnaryOp : int {
-  kNeg = 0, kAbs = 1, kSign = 2, kExp = 3, kExpm1 = 4, kLog = 5, kLog1p = 6, kSqrt = 7, kRsqrt = 8,
-  kSquare = 9, kReciprocal = 10, kSin = 11, kCos = 12, kTan = 13, kTanh = 14, kSigmoid = 15,
-  kRelu = 16, kLeakyRelu = 17, kElu = 18, kGelu = 19, kSoftplus = 20, kFloor = 21, kCeil = 22,
-  kRound = 23, kClip = 24,
-  kIsNan = 25, kIsFinite = 26, kLogicalNot = 27,
-  kErf = 28,
-  kUnaryOpCount
-};
-
-// Op facts come from per-op tables in elementwise.cc / unary.cc (and lib/ops/binary.ts, unary.ts).
 // True when the op yields bool (comparisons, logical ops, predicates).
 bool binaryYieldsBool(int op);
 bool unaryYieldsBool(int op);

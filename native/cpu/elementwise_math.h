@@ -12,6 +12,8 @@
 #include <limits>
 #include <type_traits>
 
+#include "exp_core.h"
+
 // Always inlined: a call left in a loop (through the PLT, as these have external linkage in
 // a shared object) stops it vectorising.
 #define TF_EW_INLINE inline __attribute__((always_inline))
@@ -60,22 +62,15 @@ TF_EW_INLINE T select(bool c, T a, T b) {
   }
 }
 
-// e^x. Overflows to +inf above ln(FLT_MAX), underflows through the subnormals to 0.
+// e^x by the algorithm of exp_core.h (shared with simd::exp8). Overflows to +inf above
+// ln(FLT_MAX), underflows through the subnormals to 0.
 TF_EW_INLINE float expf_v(float x) {
   // clamp (NaN -> -104) so the int conversion below is always defined; plain selects, which
   // vectorise, where std::fmin/fmax would be library calls
   float xc = select(x > -104.0f, x, -104.0f);
   xc = select(xc < 89.0f, xc, 89.0f);
-  const float n = std::nearbyint(xc * 1.44269504088896341f);
-  float r = std::fma(n, -0.693359375f, xc);  // ln2 split in two for an exact reduction
-  r = std::fma(n, 2.12194440e-4f, r);
-  float p = 1.9875691500e-4f;
-  p = std::fma(p, r, 1.3981999507e-3f);
-  p = std::fma(p, r, 8.3334519073e-3f);
-  p = std::fma(p, r, 4.1665795894e-2f);
-  p = std::fma(p, r, 1.6666665459e-1f);
-  p = std::fma(p, r, 5.0000001201e-1f);
-  const float er = std::fma(p, r * r, r) + 1.0f;
+  const float n = expf_core::expN(xc);
+  const float er = expf_core::expReduced(xc, n);
   // 2^n in two normal factors, so subnormal results are rounded once, at the end
   const int32_t ni = (int32_t)n;
   const int32_t n1 = ni >> 1;

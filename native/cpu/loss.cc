@@ -9,7 +9,7 @@
 #include "../core/dtype.h"
 #include "../core/error.h"
 #include "elementwise_math.h"
-#include "softmax.h"
+#include "simd.h"
 
 namespace tf {
 

@@ -15,6 +15,8 @@
 
 #include "../core/dtype.h"
 #include "../core/error.h"
+#include "axis_last.h"
+#include "simd.h"
 
 namespace tf {
 
@@ -178,68 +180,36 @@ void tileSoftmax(const T* x, int64_t sx, T* y, int64_t sy, int64_t D, int64_t w,
 
 template <typename T>
 void softmaxTyped(ThreadPool& pool, bool log, const StridedLayout<2>& L, T* out, const T* x) {
-  const int last = L.ndim - 1;
-  const int64_t D = L.shape[last], so = L.strides[0][last], sx = L.strides[1][last];
-  StridedLayout<2> K;
-  K.ndim = last;
-  K.numel = 1;
-  for (int d = 0; d < last; d++) {
-    K.shape[d] = L.shape[d];
-    K.strides[0][d] = L.strides[0][d];
-    K.strides[1][d] = L.strides[1][d];
-    K.numel *= L.shape[d];
-  }
-  const int64_t M = K.numel;
-  if (M == 0 || D == 0) return;
-  K.coalesce();
-  const int kl = K.ndim - 1;
+  const AxisLastLayout G(L);
+  if (G.empty()) return;
+  const int64_t D = G.D, so = G.so, sx = G.sx;
   // exp dominates: about 8x the cost of an add, so the grain is an eighth of the elementwise one.
   const int64_t work = kGrainElementwise / 8;
   if (so == 1 && sx == 1) {
-    pool.parallelFor(M, std::max<int64_t>(1, work / D), [&](int64_t mb, int64_t me) {
-      K.forRange(mb, me, [&](const int64_t* off, int64_t n, const int64_t* st) {
-        for (int64_t i = 0; i < n; i++) rowSoftmax(x + off[1] + i * st[1], out + off[0] + i * st[0], D, log);
-      });
-    });
+    G.forRows(pool, work, [&](int64_t oo, int64_t ox) { rowSoftmax(x + ox, out + oo, D, log); });
     return;
   }
-  if (M > 1 && K.shape[kl] > 1 && K.strides[0][kl] == 1 && K.strides[1][kl] == 1) {
-    const int64_t K0 = K.shape[kl];
-    StridedLayout<2> KO = K;
-    KO.ndim = kl;
-    const int64_t nt = (K0 + kSoftTile - 1) / kSoftTile;
-    const int64_t tasks = (M / K0) * nt;
-    pool.parallelFor(tasks, std::max<int64_t>(1, work / (std::min(K0, kSoftTile) * D)), [&](int64_t tb, int64_t te) {
-      for (int64_t t = tb; t < te; t++) {
-        const int64_t o = t / nt, j0 = (t % nt) * kSoftTile, w = std::min(kSoftTile, K0 - j0);
-        int64_t oo = 0, ox = 0, rem = o;
-        for (int d = KO.ndim - 1; d >= 0; d--) {
-          const int64_t idx = rem % KO.shape[d];
-          rem /= KO.shape[d];
-          oo += idx * KO.strides[0][d];
-          ox += idx * KO.strides[1][d];
-        }
-        tileSoftmax<T>(x + ox + j0, sx, out + oo + j0, so, D, w, log);
-      }
+  if (G.rowsAdjacent()) {
+    G.forTiles(pool, kSoftTile, work, [&](int64_t oo, int64_t ox, int64_t w) {
+      tileSoftmax<T>(x + ox, sx, out + oo, so, D, w, log);
     });
     return;
   }
   // General layout: gather each row into a contiguous buffer (one per task).
-  pool.parallelFor(M, std::max<int64_t>(1, work / D), [&](int64_t mb, int64_t me) {
-    std::vector<T> xb((size_t)D), yb(so == 1 ? 0 : (size_t)D);
-    K.forRange(mb, me, [&](const int64_t* off, int64_t n, const int64_t* st) {
-      for (int64_t i = 0; i < n; i++) {
-        const T* xr = x + off[1] + i * st[1];
-        T* yr = out + off[0] + i * st[0];
-        for (int64_t k = 0; k < D; k++) xb[(size_t)k] = xr[k * sx];
-        if (so == 1) {
-          rowSoftmax(xb.data(), yr, D, log);
-        } else {
-          rowSoftmax(xb.data(), yb.data(), D, log);
-          for (int64_t k = 0; k < D; k++) yr[k * so] = yb[(size_t)k];
-        }
-      }
-    });
+  struct Bufs {
+    std::vector<T> x, y;
+  };
+  const auto makeBufs = [&] { return Bufs{std::vector<T>((size_t)D), std::vector<T>(so == 1 ? 0 : (size_t)D)}; };
+  G.forRows(pool, work, makeBufs, [&](Bufs& b, int64_t oo, int64_t ox) {
+    const T* xr = x + ox;
+    T* yr = out + oo;
+    for (int64_t k = 0; k < D; k++) b.x[(size_t)k] = xr[k * sx];
+    if (so == 1) {
+      rowSoftmax(b.x.data(), yr, D, log);
+    } else {
+      rowSoftmax(b.x.data(), b.y.data(), D, log);
+      for (int64_t k = 0; k < D; k++) yr[k * so] = b.y[(size_t)k];
+    }
   });
 }
 

@@ -15,28 +15,13 @@
 
 namespace tf {
 
-// Per-op facts, indexed by op code: the name for messages, what int32 input does (Int: stays
-// int32; Float: float math, the caller promotes to float32), and whether the result is bool.
-enum UnaryKind { kFloatMath, kIntOk, kPredicate };
-struct UnaryInfo {
-  const char* name;
-  UnaryKind kind;
-};
-static constexpr UnaryInfo kUnaryInfo[kUnaryOpCount] = {
-    {"neg", kIntOk},        {"abs", kIntOk},          {"sign", kIntOk},         {"exp", kFloatMath},
-    {"expm1", kFloatMath},  {"log", kFloatMath},      {"log1p", kFloatMath},    {"sqrt", kFloatMath},
-    {"rsqrt", kFloatMath},  {"square", kIntOk},       {"reciprocal", kFloatMath}, {"sin", kFloatMath},
-    {"cos", kFloatMath},    {"tan", kFloatMath},      {"tanh", kFloatMath},     {"sigmoid", kFloatMath},
-    {"relu", kIntOk},       {"leakyRelu", kFloatMath}, {"elu", kFloatMath},     {"gelu", kFloatMath},
-    {"softplus", kFloatMath}, {"floor", kIntOk},      {"ceil", kIntOk},         {"round", kIntOk},
-    {"clip", kIntOk},       {"isnan", kPredicate},    {"isfinite", kPredicate}, {"logicalNot", kPredicate},
-    {"erf", kFloatMath}};
+// Per-op facts (name, and what int32 input does: Int stays int32; Float is float math, the
+// caller promotes to float32; Predicate gives bool) come from kUnaryOps in opcodes.h.
+bool unaryYieldsBool(int op) { return op >= 0 && op < kUnaryOpCount && kUnaryOps[op].kind == kPredicate; }
 
-bool unaryYieldsBool(int op) { return op >= 0 && op < kUnaryOpCount && kUnaryInfo[op].kind == kPredicate; }
+static const char* unaryName(int op) { return op >= 0 && op < kUnaryOpCount ? kUnaryOps[op].name : "unary"; }
 
-static const char* unaryName(int op) { return op >= 0 && op < kUnaryOpCount ? kUnaryInfo[op].name : "unary"; }
-
-static bool intOk(int op) { return kUnaryInfo[op].kind != kFloatMath; }
+static bool intOk(int op) { return kUnaryOps[op].kind != kFloatMath; }
 
 void checkUnaryOp(int op, int dtype, int inDtype) {
   if (op < 0 || op >= kUnaryOpCount) fail("ERR_ARGUMENT", "unary: unknown op code " + std::to_string(op));
@@ -47,7 +32,7 @@ void checkUnaryOp(int op, int dtype, int inDtype) {
     fail("ERR_DTYPE", std::string(unaryName(op)) + ": cannot compute in " + dtypeName(dtype) + " from a " +
                           dtypeName(inDtype) + " input");
   bool ok = dtype == kF32 || dtype == kF64 || (dtype == kI32 && intOk(op)) ||
-            (dtype == kBool && kUnaryInfo[op].kind == kPredicate);
+            (dtype == kBool && kUnaryOps[op].kind == kPredicate);
   if (!ok) fail("ERR_DTYPE", std::string(unaryName(op)) + ": not defined for " + dtypeName(dtype) + " tensors");
 }
 

@@ -20,6 +20,7 @@ const Backend kCudaBackend = {
     /*loss=*/{},
     /*optim=*/{},
     /*random=*/{},
+    /*select=*/{},
     /*conv=*/{},
     /*rnn=*/{},
 };

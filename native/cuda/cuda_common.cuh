@@ -32,14 +32,7 @@ struct Dev {
   int ndim;
   int64_t shape[kMaxDims];
   int64_t strides[NOPS][kMaxDims];
-  __device__ void offsets(int64_t i, int64_t* off) const {
-    for (int k = 0; k < NOPS; k++) off[k] = 0;
-    for (int d = ndim - 1; d >= 0; d--) {
-      const int64_t q = i / shape[d], r = i - q * shape[d];
-      for (int k = 0; k < NOPS; k++) off[k] += r * strides[k][d];
-      i = q;
-    }
-  }
+  __device__ void offsets(int64_t i, int64_t* off) const { flatToOffsets<NOPS>(i, ndim, shape, strides, off); }
 };
 
 template <int NOPS>

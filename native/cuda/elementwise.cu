@@ -4,6 +4,7 @@
 // semantics as the CPU kernels (NaN-propagating max/min/clip, floor mod, half-to-even
 // round, sign(NaN) = NaN, int32 wrap-around). Integer mod by zero and int32 pow with a
 // negative exponent set a device flag that becomes the CPU's error after the launch.
+#include "../core/dtype.h"
 #include "../cpu/elementwise.h"
 #include "cuda_common.cuh"
 #include "elementwise.h"

@@ -86,24 +86,51 @@ __device__ __forceinline__ T intPow(T a, T b, int& fault) {
 template <int OP, typename T>
 __device__ __forceinline__ auto binaryOp(T a, T b, int& fault) {
   constexpr bool I = std::is_same<T, int32_t>::value, B = sizeof(T) == 1;
-  if constexpr (OP == kAdd) return I ? (T)((uint32_t)a + (uint32_t)b) : B ? (T)(a | b) : (T)(a + b);
-  else if constexpr (OP == kSub) return I ? (T)((uint32_t)a - (uint32_t)b) : (T)(a - b);
-  else if constexpr (OP == kMul) return I ? (T)((uint32_t)a * (uint32_t)b) : B ? (T)(a & b) : (T)(a * b);
-  else if constexpr (OP == kDiv) return kFloat<T> ? (T)(a / b) : T(0);
-  else if constexpr (OP == kPow) return intPow(a, b, fault);
-  else if constexpr (OP == kMaximum) return B ? (T)(a | b) : (a > b || a != a) ? a : b;
-  else if constexpr (OP == kMinimum) return B ? (T)(a & b) : (a < b || a != a) ? a : b;
-  else if constexpr (OP == kMod) return floorMod(a, b, fault);
-  else if constexpr (OP == kEq) return (uint8_t)(a == b);
-  else if constexpr (OP == kNe) return (uint8_t)(a != b);
-  else if constexpr (OP == kLt) return (uint8_t)(a < b);
-  else if constexpr (OP == kLe) return (uint8_t)(a <= b);
-  else if constexpr (OP == kGt) return (uint8_t)(a > b);
-  else if constexpr (OP == kGe) return (uint8_t)(a >= b);
-  else if constexpr (OP == kLogicalAnd) return (uint8_t)((a != T(0)) & (b != T(0)));
-  else if constexpr (OP == kLogicalOr) return (uint8_t)((a != T(0)) | (b != T(0)));
-  else if constexpr (OP == kLogicalXor) return (uint8_t)((a != T(0)) ^ (b != T(0)));
-  else return b <= T(0) ? T(0) : a;  // kReluGrad: torch's threshold_backward
+  if constexpr (OP == kAdd) {
+    if constexpr (I) return (T)((uint32_t)a + (uint32_t)b);
+    else if constexpr (B) return (T)(a | b);
+    else return (T)(a + b);
+  } else if constexpr (OP == kSub) {
+    if constexpr (I) return (T)((uint32_t)a - (uint32_t)b);
+    else return (T)(a - b);
+  } else if constexpr (OP == kMul) {
+    if constexpr (I) return (T)((uint32_t)a * (uint32_t)b);
+    else if constexpr (B) return (T)(a & b);
+    else return (T)(a * b);
+  } else if constexpr (OP == kDiv) {
+    if constexpr (kFloat<T>) return (T)(a / b);
+    else return T(0);
+  } else if constexpr (OP == kPow) {
+    return intPow(a, b, fault);
+  } else if constexpr (OP == kMaximum) {
+    if constexpr (B) return (T)(a | b);
+    else return (a > b || a != a) ? a : b;
+  } else if constexpr (OP == kMinimum) {
+    if constexpr (B) return (T)(a & b);
+    else return (a < b || a != a) ? a : b;
+  } else if constexpr (OP == kMod) {
+    return floorMod(a, b, fault);
+  } else if constexpr (OP == kEq) {
+    return (uint8_t)(a == b);
+  } else if constexpr (OP == kNe) {
+    return (uint8_t)(a != b);
+  } else if constexpr (OP == kLt) {
+    return (uint8_t)(a < b);
+  } else if constexpr (OP == kLe) {
+    return (uint8_t)(a <= b);
+  } else if constexpr (OP == kGt) {
+    return (uint8_t)(a > b);
+  } else if constexpr (OP == kGe) {
+    return (uint8_t)(a >= b);
+  } else if constexpr (OP == kLogicalAnd) {
+    return (uint8_t)((a != T(0)) & (b != T(0)));
+  } else if constexpr (OP == kLogicalOr) {
+    return (uint8_t)((a != T(0)) | (b != T(0)));
+  } else if constexpr (OP == kLogicalXor) {
+    return (uint8_t)((a != T(0)) ^ (b != T(0)));
+  } else {
+    return b <= T(0) ? T(0) : a;  // kReluGrad: torch's threshold_backward
+  }
 }
 
 template <typename T>
