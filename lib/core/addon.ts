@@ -27,6 +27,8 @@ export interface NativeAddon {
   toTypedArray(h: Handle, offset: number, numel: number): Float32Array | Float64Array | Int32Array | Uint8Array;
   free(h: Handle): void;
   isFreed(h: Handle): boolean;
+  /** test hook: releases the storages from `threads` other threads (native/binding/storage.cc) */
+  _freeOnThreads(handles: Float64Array, threads: number): number;
   track(owner: object, h: Handle): void;
   /** frees handles[0..n) when `token` is collected (native/binding/track.cc); returns the batches still watched */
   trackBatch(token: object[], handles: Float64Array, n: number): number;

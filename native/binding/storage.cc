@@ -157,6 +157,7 @@ static Napi::Value Memory(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   EnvData* ed = envData(env);
   Context* c = ed->ctx;
+  if (c->hasRemoteFrees.load(std::memory_order_acquire)) c->drainRemoteFrees();
   Napi::Object o = Napi::Object::New(env);
   o.Set("liveStorages", (double)c->liveStorages);
   o.Set("liveBytes", (double)c->liveBytes);
@@ -169,8 +170,34 @@ static Napi::Value Memory(const Napi::CallbackInfo& info) {
 }
 
 static Napi::Value EmptyCache(const Napi::CallbackInfo& info) {
-  envData(info.Env())->ctx->alloc.emptyCache();
+  Context* c = envData(info.Env())->ctx;
+  c->drainRemoteFrees();
+  c->alloc.emptyCache();
   return info.Env().Undefined();
+}
+
+// _freeOnThreads(handles: Float64Array, threads): test hook. Releases the storages from
+// `threads` other threads at once, as kernels run off the JS thread will, and returns how many
+// it handed over; they are freed here at the next allocation or memory query.
+static Napi::Value FreeOnThreads(const Napi::CallbackInfo& info) {
+  Context* c = envData(info.Env())->ctx;
+  if (!info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
+    fail("ERR_ARGUMENT", "_freeOnThreads: handles must be a Float64Array");
+  Napi::Float64Array hs = info[0].As<Napi::Float64Array>();
+  int64_t threads = argInt64(info, 1, "_freeOnThreads");
+  if (threads < 1 || threads > 64) fail("ERR_ARGUMENT", "_freeOnThreads: threads must be in [1, 64]");
+  std::vector<Storage*> ss;
+  for (size_t i = 0; i < hs.ElementLength(); i++) {
+    const double d = hs[i];
+    if (Storage* s = d >= 0 && d < 9007199254740992.0 ? c->table.get((uint64_t)d) : nullptr) ss.push_back(s);
+  }
+  std::vector<std::thread> pool;
+  for (int64_t t = 0; t < threads; t++)
+    pool.emplace_back([&ss, t, threads] {
+      for (size_t i = (size_t)t; i < ss.size(); i += (size_t)threads) destroyStorage(ss[i]);
+    });
+  for (std::thread& th : pool) th.join();
+  return Napi::Number::New(info.Env(), (double)ss.size());
 }
 
 static Napi::Value SetMaxCachedBytes(const Napi::CallbackInfo& info) {
@@ -220,6 +247,7 @@ void registerStorage(Napi::Env env, Napi::Object exports) {
   TF_EXPORT(exports, "isFreed", IsFreed);
   TF_EXPORT(exports, "memory", Memory);
   TF_EXPORT(exports, "emptyCache", EmptyCache);
+  TF_EXPORT(exports, "_freeOnThreads", FreeOnThreads);
   TF_EXPORT(exports, "setMaxCachedBytes", SetMaxCachedBytes);
   TF_EXPORT(exports, "setNumThreads", SetNumThreads);
   TF_EXPORT(exports, "getNumThreads", GetNumThreads);

@@ -2,7 +2,10 @@
 // see only the ThreadPool; the binding layer owns napi handles separately.
 #pragma once
 #include <cstddef>
+#include <atomic>
 #include <cstdint>
+#include <mutex>
+#include <thread>
 #include <vector>
 
 #include "allocator.h"
@@ -91,6 +94,16 @@ struct Context {
   int64_t pendingExternal = 0;  // bytes not yet reported to V8 (batched to keep small ops cheap)
   int refs = 1;  // the environment's own reference + one per JS owner with a pending finalizer
   std::vector<Storage*> spareShells;  // recycled Storage structs: no malloc per op
+  // The table, the shells and the host cache belong to the thread that made the Context. A
+  // storage released on another thread (a kernel run off the JS thread dropping its last
+  // reference) is queued here by handle and freed by that thread at its next allocation or
+  // memory query; the generation check then skips one JS disposed in the meantime.
+  const std::thread::id owner = std::this_thread::get_id();
+  std::mutex remoteMu;
+  std::vector<uint64_t> remoteFrees;
+  std::atomic<bool> hasRemoteFrees{false};
+  void deferFree(uint64_t handle);
+  void drainRemoteFrees();
   explicit Context(int threads) : table(randomHandleKey(), randomHandleKey()), pool(threads) {
     spareShells.reserve(kMaxSpareShells);  // destroyStorage runs in GC finalizers: no allocation there
   }
@@ -116,7 +129,8 @@ struct Storage {
 // `device` other than the CPU allocates through that device's backend (ERR_DEVICE when absent).
 Storage* newStorage(Context* ctx, size_t nbytes, int dtype, int device = 0);
 // Frees the buffer (back to the cache) and the handle; used by dispose() and by the
-// finalizer of the JS object that owns the handle.
+// finalizer of the JS object that owns the handle. Safe from any thread: off the Context's
+// own thread it only queues the handle (Context::deferFree). The Context must outlive the call.
 void destroyStorage(Storage* s);
 
 }  // namespace tf

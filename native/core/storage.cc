@@ -66,6 +66,7 @@ static void releaseData(Context* ctx, int device, void* data, size_t capacity) {
 }
 
 Storage* newStorage(Context* ctx, size_t nbytes, int dtype, int device) {
+  if (ctx->hasRemoteFrees.load(std::memory_order_acquire)) ctx->drainRemoteFrees();
   size_t cap = 0;
   void* p;
   if (device == kCpu) {
@@ -104,6 +105,10 @@ Storage* newStorage(Context* ctx, size_t nbytes, int dtype, int device) {
 
 void destroyStorage(Storage* s) {
   Context* ctx = s->ctx;
+  if (std::this_thread::get_id() != ctx->owner) {
+    ctx->deferFree(s->handle);
+    return;
+  }
   releaseData(ctx, s->device, s->data, s->capacity);
   ctx->liveStorages--;
   ctx->liveBytes -= s->nbytes;
@@ -114,7 +119,29 @@ void destroyStorage(Storage* s) {
   else delete s;
 }
 
+void Context::deferFree(uint64_t handle) {
+  std::lock_guard<std::mutex> lock(remoteMu);
+  try {
+    remoteFrees.push_back(handle);
+  } catch (...) {  // out of memory on a foreign thread: the buffer stays until the Context goes
+    return;
+  }
+  hasRemoteFrees.store(true, std::memory_order_release);
+}
+
+void Context::drainRemoteFrees() {
+  std::vector<uint64_t> handles;
+  {
+    std::lock_guard<std::mutex> lock(remoteMu);
+    handles.swap(remoteFrees);
+    hasRemoteFrees.store(false, std::memory_order_relaxed);
+  }
+  for (uint64_t h : handles)
+    if (Storage* s = table.get(h)) destroyStorage(s);
+}
+
 Context::~Context() {
+  // Handles queued by other threads are still in the table: freed with the rest below.
   // Storages never handed to the GC (created just before the environment ended).
   table.forEach([&](Storage* s) {
     releaseData(this, s->device, s->data, s->capacity);
