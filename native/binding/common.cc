@@ -6,20 +6,17 @@ namespace tf {
 
 EnvData* envData(Napi::Env env) {
   EnvData* ed = env.GetInstanceData<EnvData>();
-  if (!ed || !ed->meta) throwJs(env, "ERR_NOT_INITIALIZED", "tapeflow native addon used before init()");
+  if (!ed || !ed->meta) failNotInitialized(env);
   return ed;
 }
 
-void dropPendingOutputs(Napi::Env env) {
-  EnvData* ed = env.GetInstanceData<EnvData>();
-  if (!ed) return;
-  for (Storage* s : ed->pending) destroyStorage(s);
-  ed->pending.clear();
+void failNotInitialized(Napi::Env env) {
+  throwJs(env, "ERR_NOT_INITIALIZED", "tapeflow native addon used before init()");
 }
 
-void clearPendingOutputs(Napi::Env env) {
-  EnvData* ed = env.GetInstanceData<EnvData>();
-  if (ed) ed->pending.clear();
+void dropPendingOutputs(EnvData* ed) {
+  for (Storage* s : ed->pending) destroyStorage(s);
+  ed->pending.clear();
 }
 
 void throwJs(Napi::Env env, const std::string& code, const std::string& msg) {
@@ -46,7 +43,7 @@ Storage* argStorage(const Napi::CallbackInfo& info, size_t i, const char* op) {
   double d;
   if (napi_get_value_double(info.Env(), v, &d) != napi_ok || !(d >= 0) || d > 9007199254740991.0)
     throwJs(info.Env(), "ERR_ARGUMENT", std::string(op) + ": argument " + std::to_string(i) + " is not a tensor storage");
-  EnvData* ed = envData(info.Env());
+  EnvData* ed = static_cast<EnvData*>(info.Data());
   Storage* s = ed->ctx->table.get((uint64_t)d);
   if (!s) failHandle(info.Env(), ed->ctx, d, i, op);
   return s;
@@ -63,12 +60,15 @@ void failExtent(const char* op, const char* arg, int64_t lo, int64_t hi, int64_t
   fail("ERR_OUT_OF_BOUNDS", where + " (elements " + std::to_string(lo) + ".." + std::to_string(hi) + " of " + std::to_string(cap) + ")");
 }
 
+[[noreturn]] static void failArg(const Napi::CallbackInfo& info, size_t i, const char* op, const char* what) {
+  throwJs(info.Env(), "ERR_ARGUMENT", std::string(op) + ": argument " + std::to_string(i) + what);
+}
+
+// napi_get_value_double refuses a non-number itself: no separate type query on the hot path.
 int64_t argInt64(const Napi::CallbackInfo& info, size_t i, const char* op) {
-  Napi::Value v = info[i];
-  if (!v.IsNumber()) throwJs(info.Env(), "ERR_ARGUMENT", std::string(op) + ": argument " + std::to_string(i) + " must be a number");
-  double d = v.As<Napi::Number>().DoubleValue();
-  if (!std::isfinite(d) || d != std::floor(d) || std::fabs(d) > 9007199254740992.0)
-    throwJs(info.Env(), "ERR_ARGUMENT", std::string(op) + ": argument " + std::to_string(i) + " must be an integer");
+  double d;
+  if (napi_get_value_double(info.Env(), info[i], &d) != napi_ok) failArg(info, i, op, " must be a number");
+  if (!(std::fabs(d) <= 9007199254740992.0) || d != (double)(int64_t)d) failArg(info, i, op, " must be an integer");
   return (int64_t)d;
 }
 
@@ -79,9 +79,9 @@ int argInt(const Napi::CallbackInfo& info, size_t i, const char* op) {
 }
 
 double argDouble(const Napi::CallbackInfo& info, size_t i, const char* op) {
-  Napi::Value v = info[i];
-  if (!v.IsNumber()) throwJs(info.Env(), "ERR_ARGUMENT", std::string(op) + ": argument " + std::to_string(i) + " must be a number");
-  return v.As<Napi::Number>().DoubleValue();
+  double d;
+  if (napi_get_value_double(info.Env(), info[i], &d) != napi_ok) failArg(info, i, op, " must be a number");
+  return d;
 }
 
 int argDType(const Napi::CallbackInfo& info, size_t i, const char* op) {

@@ -16,8 +16,11 @@
 
 namespace tf {
 
+struct Tracker;  // track.cc
+
 struct EnvData {
   Context* ctx = nullptr;
+  Tracker* tracker = nullptr;  // GC tracking state (track.cc), owned by its cleanup hook
   double* meta = nullptr;
   size_t metaLen = 0;
   Napi::Reference<Napi::Float64Array> metaRef;
@@ -29,31 +32,40 @@ struct EnvData {
 };
 
 EnvData* envData(Napi::Env env);
+[[noreturn]] void failNotInitialized(Napi::Env env);
+// Every entry point gets the EnvData as its function data (TF_EXPORT), so a call reads it
+// from the callback info instead of napi_get_instance_data (several lookups per small op).
+inline EnvData* envData(const Napi::CallbackInfo& info) {
+  EnvData* ed = static_cast<EnvData*>(info.Data());
+  if (!ed->meta) failNotInitialized(info.Env());
+  return ed;
+}
 
 // Throws the tapeflow error class (registered by init) with a code; falls back to Error.
 [[noreturn]] void throwJs(Napi::Env env, const std::string& code, const std::string& msg);
 
 // Runs an entry point, turning tf::Error and std exceptions into JS errors.
-void dropPendingOutputs(Napi::Env env);
-void clearPendingOutputs(Napi::Env env);
+void dropPendingOutputs(EnvData* ed);
 
+// The function data of every entry point is its environment's EnvData (TF_EXPORT).
 template <Napi::Value (*F)(const Napi::CallbackInfo&)>
 Napi::Value guarded(const Napi::CallbackInfo& info) {
+  EnvData* ed = static_cast<EnvData*>(info.Data());
   try {
     Napi::Value r = F(info);
-    clearPendingOutputs(info.Env());
+    ed->pending.clear();
     return r;
   } catch (const Error& e) {
-    dropPendingOutputs(info.Env());
+    dropPendingOutputs(ed);
     throwJs(info.Env(), e.code, e.what());
   } catch (const Napi::Error&) {
-    dropPendingOutputs(info.Env());
+    dropPendingOutputs(ed);
     throw;
   } catch (const std::bad_alloc&) {
-    dropPendingOutputs(info.Env());
+    dropPendingOutputs(ed);
     throwJs(info.Env(), "ERR_OUT_OF_MEMORY", "out of memory");
   } catch (const std::exception& e) {
-    dropPendingOutputs(info.Env());
+    dropPendingOutputs(ed);
     throwJs(info.Env(), "ERR_INTERNAL", e.what());
   }
 }
@@ -162,7 +174,7 @@ void registerTrack(Napi::Env env, Napi::Object exports);
 void registerSort(Napi::Env env, Napi::Object exports);
 
 #define TF_EXPORT(exports, name, fn) \
-  exports.Set(name, Napi::Function::New(env, ::tf::guarded<fn>, name))
+  exports.Set(name, Napi::Function::New(env, ::tf::guarded<fn>, name, env.GetInstanceData<::tf::EnvData>()))
 
 }  // namespace tf
 

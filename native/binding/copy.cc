@@ -6,7 +6,7 @@
 namespace tf {
 
 static Napi::Value Copy(const Napi::CallbackInfo& info) {
-  EnvData* ed = envData(info.Env());
+  EnvData* ed = envData(info);
   Storage* dst = argStorage(info, 0, "copy");
   int64_t dOff = argInt64(info, 1, "copy");
   Storage* src = argStorage(info, 2, "copy");
@@ -29,7 +29,7 @@ static Napi::Value Copy(const Napi::CallbackInfo& info) {
 }
 
 static Napi::Value Fill(const Napi::CallbackInfo& info) {
-  EnvData* ed = envData(info.Env());
+  EnvData* ed = envData(info);
   Storage* dst = argStorage(info, 0, "fill");
   int64_t dOff = argInt64(info, 1, "fill");
   double v = argDouble(info, 2, "fill");

@@ -54,7 +54,7 @@ static Napi::Value StorageDevice(const Napi::CallbackInfo& info) {
 
 static Napi::Value ToDevice(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  EnvData* ed = envData(env);
+  EnvData* ed = envData(info);
   const char* op = "to";
   Storage* src = argStorage(info, 0, op);
   int64_t off = argInt64(info, 1, op);

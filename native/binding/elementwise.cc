@@ -73,7 +73,7 @@ void contiguousOut(StridedLayout<NOPS>& L) {
 
 static Napi::Value Binary(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  EnvData* ed = envData(env);
+  EnvData* ed = envData(info);
   int op = argInt(info, 0, "binary");
   int dt = argDType(info, 1, "binary");
   checkBinaryOp(op, dt);
@@ -102,7 +102,7 @@ static Napi::Value Binary(const Napi::CallbackInfo& info) {
 
 static Napi::Value Unary(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  EnvData* ed = envData(env);
+  EnvData* ed = envData(info);
   int op = argInt(info, 0, "unary");
   int dt = argDType(info, 1, "unary");
   Storage* a = argStorage(info, 2, "unary");
@@ -131,7 +131,7 @@ static Napi::Value Unary(const Napi::CallbackInfo& info) {
 
 static Napi::Value Where(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  EnvData* ed = envData(env);
+  EnvData* ed = envData(info);
   int dt = argDType(info, 0, "where");
   StridedLayout<4> L;
   size_t pos = 0;

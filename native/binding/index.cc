@@ -36,7 +36,7 @@ static std::string argOpName(const Napi::CallbackInfo& info, size_t i, const cha
 
 static Napi::Value Gather(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  EnvData* ed = envData(env);
+  EnvData* ed = envData(info);
   std::string opName = argOpName(info, 7, "gather");
   const char* op = opName.c_str();
   Storage* x = argStorage(info, 0, op);
@@ -84,7 +84,7 @@ static Napi::Value Gather(const Napi::CallbackInfo& info) {
 }
 
 static Napi::Value ScatterAdd(const Napi::CallbackInfo& info) {
-  EnvData* ed = envData(info.Env());
+  EnvData* ed = envData(info);
   std::string opName = argOpName(info, 9, "scatterAdd");
   const char* op = opName.c_str();
   Storage* out = argStorage(info, 0, op);
@@ -124,7 +124,7 @@ static Napi::Value ScatterAdd(const Napi::CallbackInfo& info) {
 
 static Napi::Value OneHot(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  EnvData* ed = envData(env);
+  EnvData* ed = envData(info);
   const char* op = "oneHot";
   Storage* idx = argStorage(info, 0, op);
   int64_t iOff = argInt64(info, 1, op);

@@ -42,7 +42,7 @@ static void readSquare(const Napi::CallbackInfo& info, EnvData* ed, int dt, cons
 
 static Napi::Value Inverse(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  EnvData* ed = envData(env);
+  EnvData* ed = envData(info);
   int dt = floatDType(info, "inverse");
   BatchIndex<1> bi;
   int64_t n;
@@ -59,7 +59,7 @@ static Napi::Value Inverse(const Napi::CallbackInfo& info) {
 
 static Napi::Value Det(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  EnvData* ed = envData(env);
+  EnvData* ed = envData(info);
   int dt = floatDType(info, "det");
   BatchIndex<1> bi;
   int64_t n;
@@ -76,7 +76,7 @@ static Napi::Value Det(const Napi::CallbackInfo& info) {
 
 static Napi::Value Solve(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  EnvData* ed = envData(env);
+  EnvData* ed = envData(info);
   const char* op = "solve";
   int dt = floatDType(info, op);
   StridedLayout<1> La, Lb;

@@ -27,7 +27,7 @@ struct XentArgs {
   const void* x;
   const int32_t* labels;
   Storage *xs, *lsStore;
-  XentArgs(const Napi::CallbackInfo& info, const char* op) : ed(envData(info.Env())) {
+  XentArgs(const Napi::CallbackInfo& info, const char* op) : ed(envData(info)) {
     dt = argDType(info, 0, op);
     if (dt != kF32 && dt != kF64) fail("ERR_DTYPE", std::string(op) + ": logits must be float32 or float64, got " + dtypeName(dt));
     N = argInt64(info, 1, op);

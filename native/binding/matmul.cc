@@ -10,7 +10,7 @@ namespace tf {
 
 static Napi::Value Matmul(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  EnvData* ed = envData(env);
+  EnvData* ed = envData(info);
   const char* op = "matmul";
   int dt = argDType(info, 0, op);
   if (dt == kBool) fail("ERR_DTYPE", "matmul: bool tensors are not supported");

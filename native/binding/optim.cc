@@ -57,7 +57,7 @@ struct StepArgs {
   StridedLayout<1> L;
   void* p;
   const void* g;
-  StepArgs(const Napi::CallbackInfo& info, const char* op) : ed(envData(info.Env())) {
+  StepArgs(const Napi::CallbackInfo& info, const char* op) : ed(envData(info)) {
     dt = paramDType(info, op, n);
     L = flatLayout(n);
     p = operand(info, 1, argInt64(info, 2, op), L, dt, op, "param", device);

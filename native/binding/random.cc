@@ -40,7 +40,7 @@ static int64_t argCount(const Napi::CallbackInfo& info, size_t i, const Storage*
 }
 
 static Napi::Value RandomFill(const Napi::CallbackInfo& info) {
-  EnvData* ed = envData(info.Env());
+  EnvData* ed = envData(info);
   const char* op = "random";
   Storage* dst = argStorage(info, 0, op);
   int64_t n = argCount(info, 1, dst, op);
@@ -60,7 +60,7 @@ static Napi::Value RandomFill(const Napi::CallbackInfo& info) {
 }
 
 static Napi::Value BernoulliFill(const Napi::CallbackInfo& info) {
-  EnvData* ed = envData(info.Env());
+  EnvData* ed = envData(info);
   const char* op = "bernoulli";
   Storage* dst = argStorage(info, 0, op);
   int64_t n = argCount(info, 1, dst, op);

@@ -16,7 +16,7 @@ namespace tf {
 
 static Napi::Value Reduce(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  EnvData* ed = envData(env);
+  EnvData* ed = envData(info);
   const char* op = "reduce";
   int code = argInt(info, 0, op);
   if (code < 0 || code >= kReduceOpCount) fail("ERR_ARGUMENT", "reduce: unknown op code " + std::to_string(code));
@@ -65,7 +65,7 @@ static Napi::Value axisOpSetup(const Napi::CallbackInfo& info, EnvData* ed, cons
 }
 
 static Napi::Value Scan(const Napi::CallbackInfo& info) {
-  EnvData* ed = envData(info.Env());
+  EnvData* ed = envData(info);
   const char* op = "scan";
   int code = argInt(info, 0, op);
   if (code < 0 || code >= kScanOpCount) fail("ERR_ARGUMENT", "scan: unknown op code " + std::to_string(code));
@@ -86,7 +86,7 @@ static Napi::Value Scan(const Napi::CallbackInfo& info) {
 }
 
 static Napi::Value Softmax(const Napi::CallbackInfo& info) {
-  EnvData* ed = envData(info.Env());
+  EnvData* ed = envData(info);
   const char* op = "softmax";
   int isLog = argInt(info, 0, op);
   int dt = argDType(info, 1, op);

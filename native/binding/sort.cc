@@ -43,7 +43,7 @@ void checkRowsExtent(const StridedLayout<N>& L, int k, int64_t n, int64_t step, 
 
 Napi::Value Sort(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  EnvData* ed = envData(env);
+  EnvData* ed = envData(info);
   const char* op = "sort";
   Storage* x = argStorage(info, 0, op);
   const int64_t xOff = argInt64(info, 1, op);
@@ -88,7 +88,7 @@ Napi::Value Sort(const Napi::CallbackInfo& info) {
 
 Napi::Value Nonzero(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  EnvData* ed = envData(env);
+  EnvData* ed = envData(info);
   const char* op = "nonzero";
   Storage* x = argStorage(info, 0, op);
   const int64_t xOff = argInt64(info, 1, op);
@@ -124,7 +124,7 @@ Napi::Value Nonzero(const Napi::CallbackInfo& info) {
 
 Napi::Value MaskedSelect(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  EnvData* ed = envData(env);
+  EnvData* ed = envData(info);
   const char* op = "maskedSelect";
   Storage* x = argStorage(info, 0, op);
   const int64_t xOff = argInt64(info, 1, op);

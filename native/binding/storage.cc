@@ -52,7 +52,7 @@ static Napi::Value Init(const Napi::CallbackInfo& info) {
 
 // empty(numel, dtype, device = 0) -> handle (uninitialised)
 static Napi::Value Empty(const Napi::CallbackInfo& info) {
-  EnvData* ed = envData(info.Env());
+  EnvData* ed = envData(info);
   int64_t n = argInt64(info, 0, "empty");
   int dt = argDType(info, 1, "empty");
   int dev = info.Length() > 2 && !info[2].IsUndefined() ? argInt(info, 2, "empty") : kCpu;
@@ -67,7 +67,7 @@ static Napi::Value Empty(const Napi::CallbackInfo& info) {
 // taken from the typed array's own view, so one over a SharedArrayBuffer works too (Napi's
 // ArrayBuffer accessors refuse a SharedArrayBuffer).
 static Napi::Value FromTypedArray(const Napi::CallbackInfo& info) {
-  EnvData* ed = envData(info.Env());
+  EnvData* ed = envData(info);
   if (!info[0].IsTypedArray()) fail("ERR_ARGUMENT", "fromTypedArray: expected a TypedArray");
   int dt = argDType(info, 1, "fromTypedArray");
   napi_typedarray_type type;
@@ -139,7 +139,7 @@ static Napi::Value ToTypedArray(const Napi::CallbackInfo& info) {
 // free(handle): return the buffer to the cache now. Freeing twice is a no-op; a handle this
 // environment never issued (another thread's tensor, a forged number) is an error.
 static Napi::Value Free(const Napi::CallbackInfo& info) {
-  EnvData* ed = envData(info.Env());
+  EnvData* ed = envData(info);
   double d = info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : -1;
   if (!(d >= 0 && d < 9007199254740992.0)) fail("ERR_ARGUMENT", "dispose: not a tensor storage");
   if (Storage* s = ed->ctx->table.get((uint64_t)d)) destroyStorage(s);
@@ -148,14 +148,14 @@ static Napi::Value Free(const Napi::CallbackInfo& info) {
 }
 
 static Napi::Value IsFreed(const Napi::CallbackInfo& info) {
-  EnvData* ed = envData(info.Env());
+  EnvData* ed = envData(info);
   double d = info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : -1;
   return Napi::Boolean::New(info.Env(), !(d >= 0 && d < 9007199254740992.0) || !ed->ctx->table.get((uint64_t)d));
 }
 
 static Napi::Value Memory(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  EnvData* ed = envData(env);
+  EnvData* ed = envData(info);
   Context* c = ed->ctx;
   if (c->hasRemoteFrees.load(std::memory_order_acquire)) c->drainRemoteFrees();
   Napi::Object o = Napi::Object::New(env);
@@ -170,7 +170,7 @@ static Napi::Value Memory(const Napi::CallbackInfo& info) {
 }
 
 static Napi::Value EmptyCache(const Napi::CallbackInfo& info) {
-  Context* c = envData(info.Env())->ctx;
+  Context* c = envData(info)->ctx;
   c->drainRemoteFrees();
   c->alloc.emptyCache();
   return info.Env().Undefined();
@@ -180,7 +180,7 @@ static Napi::Value EmptyCache(const Napi::CallbackInfo& info) {
 // `threads` other threads at once, as kernels run off the JS thread will, and returns how many
 // it handed over; they are freed here at the next allocation or memory query.
 static Napi::Value FreeOnThreads(const Napi::CallbackInfo& info) {
-  Context* c = envData(info.Env())->ctx;
+  Context* c = envData(info)->ctx;
   if (!info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
     fail("ERR_ARGUMENT", "_freeOnThreads: handles must be a Float64Array");
   Napi::Float64Array hs = info[0].As<Napi::Float64Array>();
@@ -203,7 +203,7 @@ static Napi::Value FreeOnThreads(const Napi::CallbackInfo& info) {
 static Napi::Value SetMaxCachedBytes(const Napi::CallbackInfo& info) {
   int64_t b = argInt64(info, 0, "setMaxCachedBytes");
   if (b < 0) fail("ERR_ARGUMENT", "setMaxCachedBytes: bytes must be >= 0");
-  envData(info.Env())->ctx->alloc.setMaxCachedBytes((size_t)b);
+  envData(info)->ctx->alloc.setMaxCachedBytes((size_t)b);
   return info.Env().Undefined();
 }
 
@@ -215,13 +215,13 @@ static Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
   const int maxN = ThreadPool::maxThreads();
   if (n < 1 || n > maxN)
     fail("ERR_ARGUMENT", "setNumThreads: n must be between 1 and " + std::to_string(maxN) + " (4 per core), got " + std::to_string(n));
-  envData(info.Env())->ctx->pool.resize(n);
+  envData(info)->ctx->pool.resize(n);
   blasSetNumThreads(n);
   return info.Env().Undefined();
 }
 
 static Napi::Value GetNumThreads(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), envData(info.Env())->ctx->pool.numThreads());
+  return Napi::Number::New(info.Env(), envData(info)->ctx->pool.numThreads());
 }
 
 static Napi::Value BlasInfo(const Napi::CallbackInfo& info) {

@@ -22,18 +22,12 @@
 #include "common.h"
 
 namespace tf {
-namespace {
 
 struct Tracker;
 
-struct Batch {
-  Tracker* tracker;
-  napi_ref ref = nullptr;  // weak, carries finalizeBatch; deleted on the JS thread (scan, cleanup)
-  uint64_t epoch = 0;      // GCs seen when the batch was tracked
-  bool dead = false;       // set by finalizeBatch (inside the GC)
-  std::vector<uint64_t> handles;  // parallel to the token array; 0 = nothing to free
-  explicit Batch(Tracker* t) : tracker(t) {}
-};
+namespace {
+struct Batch;
+}
 
 struct Tracker {
   Context* ctx;
@@ -52,6 +46,18 @@ struct Tracker {
     }
   }
 };
+
+namespace {
+
+struct Batch {
+  Tracker* tracker;
+  napi_ref ref = nullptr;  // weak, carries finalizeBatch; deleted on the JS thread (scan, cleanup)
+  uint64_t epoch = 0;      // GCs seen when the batch was tracked
+  bool dead = false;       // set by finalizeBatch (inside the GC)
+  std::vector<uint64_t> handles;  // parallel to the token array; 0 = nothing to free
+  explicit Batch(Tracker* t) : tracker(t) {}
+};
+
 
 void destroyHandle(Context* ctx, uint64_t h) {
   // A handle already freed by dispose() (or reused since) fails the generation check.
@@ -164,7 +170,7 @@ void cleanup(void* arg) {
 // track(owner, handle): frees the storage when `owner` (its StorageRef) is collected. For big
 // buffers, where the weak reference costs nothing next to the work.
 Napi::Value Track(const Napi::CallbackInfo& info) {
-  Tracker* t = static_cast<Tracker*>(info.Data());
+  Tracker* t = static_cast<EnvData*>(info.Data())->tracker;
   if (!info[0].IsObject()) fail("ERR_ARGUMENT", "track: owner must be an object");
   if (!attachOwner(info.Env(), info[0], argStorage(info, 1, "track"), t->ctx))
     fail("ERR_INTERNAL", "track: could not attach a finalizer");
@@ -177,7 +183,7 @@ Napi::Value Track(const Napi::CallbackInfo& info) {
 // (n = 0 does only that). Returns how many batches are still watched.
 Napi::Value TrackBatch(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  Tracker* t = static_cast<Tracker*>(info.Data());
+  Tracker* t = static_cast<EnvData*>(info.Data())->tracker;
   if (!info[0].IsArray() || !info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
     fail("ERR_ARGUMENT", "trackBatch(token, handles, n)");
   Napi::Float64Array handles = info[1].As<Napi::Float64Array>();
@@ -214,8 +220,9 @@ void registerTrack(Napi::Env env, Napi::Object exports) {
   Tracker* t = new Tracker(ed->ctx, env);
   ed->ctx->refs++;
   napi_add_env_cleanup_hook(env, cleanup, t);
-  exports.Set("track", Napi::Function::New(env, guarded<Track>, "track", t));
-  exports.Set("trackBatch", Napi::Function::New(env, guarded<TrackBatch>, "trackBatch", t));
+  ed->tracker = t;
+  TF_EXPORT(exports, "track", Track);
+  TF_EXPORT(exports, "trackBatch", TrackBatch);
 }
 
 }  // namespace tf
