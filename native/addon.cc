@@ -15,6 +15,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   tf::registerLoss(env, exports);
   tf::registerDevice(env, exports);
   tf::registerSort(env, exports);
+  tf::registerConv(env, exports);
+  tf::registerPool(env, exports);
+  tf::registerNorm(env, exports);
   return exports;
 }
 

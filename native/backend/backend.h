@@ -15,6 +15,9 @@
 #include "../core/shape.h"
 #include "batch.h"
 #include "select.h"
+#include "conv.h"
+#include "norm.h"
+#include "pool.h"
 
 namespace tf {
 
@@ -110,8 +113,7 @@ struct SelectOps {
                            const MaskChunks& c, void* out);
 };
 
-// Room for the next issues' families (convolution, pooling, normalisation; fused RNNs).
-struct ConvOps {};
+// Room for the next issue's family (fused RNNs).
 struct RnnOps {};
 
 struct Backend {
@@ -128,6 +130,8 @@ struct Backend {
   RandomOps random;
   SelectOps select;
   ConvOps conv;
+  PoolOps pool;
+  NormOps norm;
   RnnOps rnn;
 };
 

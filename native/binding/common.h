@@ -172,6 +172,9 @@ void registerLoss(Napi::Env env, Napi::Object exports);
 void registerDevice(Napi::Env env, Napi::Object exports);
 void registerTrack(Napi::Env env, Napi::Object exports);
 void registerSort(Napi::Env env, Napi::Object exports);
+void registerConv(Napi::Env env, Napi::Object exports);
+void registerPool(Napi::Env env, Napi::Object exports);
+void registerNorm(Napi::Env env, Napi::Object exports);
 
 #define TF_EXPORT(exports, name, fn) \
   exports.Set(name, Napi::Function::New(env, ::tf::guarded<fn>, name, env.GetInstanceData<::tf::EnvData>()))

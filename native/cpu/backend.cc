@@ -34,7 +34,13 @@ const Backend kCpuBackend = {
     /*optim=*/{sgdUpdate, adamUpdate, rmspropUpdate, adagradUpdate},
     /*random=*/{randomFill, bernoulliFill},
     /*select=*/{sortRows, countNonzero, countMask, nonzeroFill, maskedSelectFill},
+    // one family per line block, so the issue-9 branches merge without touching each other
     /*conv=*/{},
+    //
+    /*pool=*/{},
+    //
+    /*norm=*/{},
+    //
     /*rnn=*/{},
 };
 

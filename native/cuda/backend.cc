@@ -22,6 +22,8 @@ const Backend kCudaBackend = {
     /*random=*/{},
     /*select=*/{},
     /*conv=*/{},
+    /*pool=*/{},
+    /*norm=*/{},
     /*rnn=*/{},
 };
 }  // namespace
