@@ -323,8 +323,10 @@ describe('dtype promotion', () => {
     expectTensor(tp.mul(3, f), [2], 'float64', [4.5, -6.75]);
     expectTensor(tp.pow(f, 2), [2], 'float64', [2.25, 5.0625]);
   }));
-  test('two scalars give a 0-d tensor of their promoted dtype', () => {
-    expectTensor(tp.add(2, 3), [], 'int32', [5]);
+  test('two scalars give a 0-d tensor: float32 for numbers (as tp.tensor(2)), bool for booleans', () => {
+    expectTensor(tp.add(2, 3), [], 'float32', [5]);
+    expectTensor(tp.add(true, 3), [], 'float32', [4]);
+    expectTensor(tp.eq(2, 2), [], 'bool', [1]);
     expectTensor(tp.mul(2, 1.5), [], 'float32', [3]);
     expectTensor(tp.add(true, true), [], 'bool', [1]);
     expectTensor(tp.div(1, 4), [], 'float32', [0.25]);

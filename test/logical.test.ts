@@ -279,7 +279,7 @@ describe('where', () => {
     expectTensor(tp.where(c, b, false), [3], 'bool', [0, 0, 1]);
     expectTensor(tp.where(c, f, NaN), [3], 'float32', [0.5, NaN, 2.5]);
     expectTensor(tp.where(c, d, Infinity), [3], 'float64', [-1, Infinity, -3]);
-    expectTensor(tp.where(c, 1, 2), [3], 'int32', [1, 2, 1]);
+    expectTensor(tp.where(c, 1, 2), [3], 'float32', [1, 2, 1]); // numbers alone: float32, as tp.tensor(1)
     expectTensor(tp.where(c, 1, 2.5), [3], 'float32', [1, 2.5, 1]);
     expectTensor(tp.where(c, true, false), [3], 'bool', [1, 0, 1]);
     expectTensor(i.where(c, 0), [3], 'int32', [1, 0, 3]);
@@ -321,7 +321,7 @@ describe('where', () => {
     expectTensor(tp.where(c, a, 2), [], 'float32', [1.5]);
     expectTensor(tp.where(tp.tensor(false), a, 2), [], 'float32', [2]);
     const e = tp.zeros([0, 2], { dtype: 'bool' });
-    expectTensor(tp.where(e, 1, 2), [0, 2], 'int32', []);
+    expectTensor(tp.where(e, 1, 2), [0, 2], 'float32', []);
     tp.dispose([c, a, e]);
   });
 

@@ -64,7 +64,8 @@ export function resultDType(xs: readonly TensorLike[]): DType {
       s = s === null ? d : promoteTypes(s, d);
     }
   }
-  if (t === null) return s ?? 'float32';
+  // numbers alone: JS has no integer type, so they compute in float32 as tp.tensor(2) does
+  if (t === null) return s === 'bool' ? 'bool' : 'float32';
   if (s === null) return t;
   // a scalar only lifts the category (bool -> int -> float), never the width within it
   if (isFloat(t)) return t;

@@ -10,6 +10,7 @@
 // give float32; max/min keep the dtype; argmax/argmin give int32; any/all give bool.
 // Empty reductions: sum 0, prod 1, mean/var/std NaN, any false, all true, logsumexp -Inf;
 // max/min/argmax/argmin over an empty set throw ERR_SHAPE (as PyTorch does).
+import { Reduce, Scan, ReduceOut, REDUCE_OPS } from './opcodes';
 import { native } from '../core/native';
 import { writeAxisLast, writePermuted } from '../core/meta';
 import { checkTensor } from '../core/validate';
@@ -45,27 +46,16 @@ function recReduce(out: Tensor, name: string, x: Tensor, axis: unknown,
 
 export type Axis = number | number[];
 
-// Op codes: keep in step with ReduceOp / ScanOp in native/cpu/reduce.h.
-const RSum = 0, RMean = 1, RProd = 2, RMax = 3, RMin = 4, RArgMax = 5, RArgMin = 6,
-  RVar = 7, RStd = 8, RLogSumExp = 9, RAny = 10, RAll = 11;
-const SCumSum = 0, SCumProd = 1;
-
-function reduceOutDType(code: number, dt: DType): DType {
+function reduceOutDType(code: Reduce, dt: DType): DType {
   const intLike = dt === 'int32' || dt === 'bool';
-  switch (code) {
-    case RSum:
-    case RProd:
+  switch (REDUCE_OPS[code].out) {
+    case ReduceOut.Int:
       return intLike ? 'int32' : dt;
-    case RMean:
-    case RVar:
-    case RStd:
-    case RLogSumExp:
+    case ReduceOut.Float:
       return intLike ? 'float32' : dt;
-    case RMax:
-    case RMin:
+    case ReduceOut.Same:
       return dt;
-    case RArgMax:
-    case RArgMin:
+    case ReduceOut.Int32:
       return 'int32';
     default:
       return 'bool';
@@ -78,7 +68,7 @@ function checkKeepDims(k: unknown, op: string): boolean {
   return k as boolean;
 }
 
-function reduceOp(code: number, op: string, x: unknown, axis: unknown, keepDims: unknown): Tensor {
+function reduceOp(code: Reduce, op: string, x: unknown, axis: unknown, keepDims: unknown): Tensor {
   const t = checkTensor(x, op);
   const keep = checkKeepDims(keepDims, op);
   const shape = t.shape;
@@ -105,7 +95,7 @@ function reduceOp(code: number, op: string, x: unknown, axis: unknown, keepDims:
     n *= shape[d];
   }
   writePermuted(order, shape, strides);
-  if (n === 0 && (code === RMax || code === RMin || code === RArgMax || code === RArgMin))
+  if (n === 0 && REDUCE_OPS[code].needsElements)
     fail(op, `cannot reduce over an empty dimension (shape ${fmtShape(shape)}, axis ${axis === undefined ? 'all' : JSON.stringify(axis)}); the result has no identity`, 'ERR_SHAPE');
   const outDt = reduceOutDType(code, t.dtype);
   const h = native.reduce(code, DTYPE_CODE[t.dtype], DTYPE_CODE[outDt], t._h, t._offset, nKept);
@@ -114,19 +104,19 @@ function reduceOp(code: number, op: string, x: unknown, axis: unknown, keepDims:
 
 /** Sum over axis (all axes when omitted). int32/bool give int32. */
 export function sum(x: Tensor, axis?: Axis, keepDims = false): Tensor {
-  const out = reduceOp(RSum, 'sum', x, axis, keepDims);
+  const out = reduceOp(Reduce.Sum, 'sum', x, axis, keepDims);
   if (tape.on && tracked(x)) recReduce(out, 'sum', x, axis, (gx) => gx);
   return out;
 }
 /** Mean; int32/bool give float32; the mean of nothing is NaN. */
 export function mean(x: Tensor, axis?: Axis, keepDims = false): Tensor {
-  const out = reduceOp(RMean, 'mean', x, axis, keepDims);
+  const out = reduceOp(Reduce.Mean, 'mean', x, axis, keepDims);
   if (tape.on && tracked(x)) recReduce(out, 'mean', x, axis, (gx, _o, _a, n) => div(gx, n));
   return out;
 }
 /** Product. int32/bool give int32 (wrapping like int32 arithmetic). */
 export function prod(x: Tensor, axis?: Axis, keepDims = false): Tensor {
-  const out = reduceOp(RProd, 'prod', x, axis, keepDims);
+  const out = reduceOp(Reduce.Prod, 'prod', x, axis, keepDims);
   if (tape.on && tracked(x)) recReduce(out, 'prod', x, axis, (gx, outK, axes) => mul(gx, prodGrad(x, outK, axes)));
   return out;
 }
@@ -149,19 +139,19 @@ function prodGrad(x: Tensor, outK: Tensor, axes: number[]): Tensor {
  * or a list of axes it is shared evenly among the ties (as x.max() and x.amax(dims)).
  */
 export function max(x: Tensor, axis?: Axis, keepDims = false): Tensor {
-  const out = reduceOp(RMax, 'max', x, axis, keepDims);
+  const out = reduceOp(Reduce.Max, 'max', x, axis, keepDims);
   if (tape.on && tracked(x)) recReduce(out, 'max', x, axis, (gx, outK, axes) => mul(gx, extremeWeights(x, outK, axes, axis, argmax)));
   return out;
 }
 /** Minimum; NaN propagates; keeps the dtype. Ties in the gradient as max. */
 export function min(x: Tensor, axis?: Axis, keepDims = false): Tensor {
-  const out = reduceOp(RMin, 'min', x, axis, keepDims);
+  const out = reduceOp(Reduce.Min, 'min', x, axis, keepDims);
   if (tape.on && tracked(x)) recReduce(out, 'min', x, axis, (gx, outK, axes) => mul(gx, extremeWeights(x, outK, axes, axis, argmin)));
   return out;
 }
 /** Population variance (ddof 0, as tf.math.reduce_variance). */
 export function variance(x: Tensor, axis?: Axis, keepDims = false): Tensor {
-  const out = reduceOp(RVar, 'var', x, axis, keepDims);
+  const out = reduceOp(Reduce.Var, 'var', x, axis, keepDims);
   // d var / dx = 2 (x - mean) / n
   if (tape.on && tracked(x)) recReduce(out, 'var', x, axis, (gx, _o, axes, n) => mul(gx, div(mul(sub(x, mean(x, axes, true)), 2), n)));
   return out;
@@ -169,7 +159,7 @@ export function variance(x: Tensor, axis?: Axis, keepDims = false): Tensor {
 export { variance as var };
 /** Population standard deviation (ddof 0). */
 export function std(x: Tensor, axis?: Axis, keepDims = false): Tensor {
-  const out = reduceOp(RStd, 'std', x, axis, keepDims);
+  const out = reduceOp(Reduce.Std, 'std', x, axis, keepDims);
   // d std / dx = (x - mean) / (n std)
   if (tape.on && tracked(x))
     recReduce(out, 'std', x, axis, (gx, outK, axes, n) => mul(gx, div(sub(x, mean(x, axes, true)), mul(outK, n))));
@@ -177,7 +167,7 @@ export function std(x: Tensor, axis?: Axis, keepDims = false): Tensor {
 }
 /** log(sum(exp(x))), computed stably as max + log(sum(exp(x - max))). */
 export function logsumexp(x: Tensor, axis?: Axis, keepDims = false): Tensor {
-  const out = reduceOp(RLogSumExp, 'logsumexp', x, axis, keepDims);
+  const out = reduceOp(Reduce.LogSumExp, 'logsumexp', x, axis, keepDims);
   if (tape.on && tracked(x)) recReduce(out, 'logsumexp', x, axis, (gx, outK) => mul(gx, exp(sub(x, outK))));
   return out;
 }
@@ -195,25 +185,25 @@ function extremeWeights(x: Tensor, outK: Tensor, axes: number[], axis: unknown, 
 }
 /** True where any element is nonzero (NaN counts as nonzero). */
 export function any(x: Tensor, axis?: Axis, keepDims = false): Tensor {
-  return reduceOp(RAny, 'any', x, axis, keepDims);
+  return reduceOp(Reduce.Any, 'any', x, axis, keepDims);
 }
 /** True where every element is nonzero. */
 export function all(x: Tensor, axis?: Axis, keepDims = false): Tensor {
-  return reduceOp(RAll, 'all', x, axis, keepDims);
+  return reduceOp(Reduce.All, 'all', x, axis, keepDims);
 }
 
-function argOp(code: number, op: string, x: unknown, axis: unknown, keepDims: unknown): Tensor {
+function argOp(code: Reduce, op: string, x: unknown, axis: unknown, keepDims: unknown): Tensor {
   if (axis !== undefined && axis !== null && typeof axis !== 'number')
     fail(op, `axis must be a single integer (or omitted for the flattened index), got ${describe(axis)}`, 'ERR_AXIS');
   return reduceOp(code, op, x, axis === null ? undefined : axis, keepDims);
 }
 /** Index of the maximum along axis (of the flattened tensor when omitted), int32. Ties: first; NaN counts as the max. */
 export function argmax(x: Tensor, axis?: number, keepDims = false): Tensor {
-  return argOp(RArgMax, 'argmax', x, axis, keepDims);
+  return argOp(Reduce.ArgMax, 'argmax', x, axis, keepDims);
 }
 /** Index of the minimum along axis (of the flattened tensor when omitted), int32. Ties: first; NaN counts as the min. */
 export function argmin(x: Tensor, axis?: number, keepDims = false): Tensor {
-  return argOp(RArgMin, 'argmin', x, axis, keepDims);
+  return argOp(Reduce.ArgMin, 'argmin', x, axis, keepDims);
 }
 
 // TensorFlow spellings.
@@ -226,7 +216,7 @@ export const reduceAny = any;
 export const reduceAll = all;
 export const reduceLogSumExp = logsumexp;
 
-function scanOp(code: number, op: string, x: unknown, axis: unknown): Tensor {
+function scanOp(code: Scan, op: string, x: unknown, axis: unknown): Tensor {
   const t = checkTensor(x, op);
   const nd = t.shape.length;
   const a = normAxis(axis, nd, op);
@@ -238,14 +228,14 @@ function scanOp(code: number, op: string, x: unknown, axis: unknown): Tensor {
 
 /** Cumulative sum along axis; int32/bool give int32, floats keep their dtype. */
 export function cumsum(x: Tensor, axis: number): Tensor {
-  const out = scanOp(SCumSum, 'cumsum', x, axis);
+  const out = scanOp(Scan.CumSum, 'cumsum', x, axis);
   // gradient: the reversed cumulative sum of g
   if (tape.on && tracked(x)) record(out, 'cumsum', [x], (g) => [flip(cumsum(flip(g, axis), axis), axis)]);
   return out;
 }
 /** Cumulative product along axis; int32/bool give int32, floats keep their dtype. */
 export function cumprod(x: Tensor, axis: number): Tensor {
-  const out = scanOp(SCumProd, 'cumprod', x, axis);
+  const out = scanOp(Scan.CumProd, 'cumprod', x, axis);
   if (tape.on && tracked(x)) {
     const a = normAxis(axis, x.rank, 'cumprod');
     record(out, 'cumprod', [x], (g) => [cumprodGrad(g, x, out, a)]);

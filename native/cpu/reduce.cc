@@ -22,22 +22,16 @@ namespace tf {
 
 int reduceOutDType(int op, int dt) {
   const bool intLike = dt == kI32 || dt == kBool;
-  switch (op) {
-    case kRSum:
-    case kRProd: return intLike ? (int)kI32 : dt;
-    case kRMean:
-    case kRVar:
-    case kRStd:
-    case kRLogSumExp: return intLike ? (int)kF32 : dt;
-    case kRMax:
-    case kRMin: return dt;
-    case kRArgMax:
-    case kRArgMin: return kI32;
+  switch (kReduceOps[op].out) {
+    case kOutInt: return intLike ? (int)kI32 : dt;
+    case kOutFloat: return intLike ? (int)kF32 : dt;
+    case kOutSame: return dt;
+    case kOutInt32: return kI32;
     default: return kBool;
   }
 }
 
-bool reduceNeedsElements(int op) { return op == kRMax || op == kRMin || op == kRArgMax || op == kRArgMin; }
+bool reduceNeedsElements(int op) { return kReduceOps[op].needsElements; }
 
 namespace reduction {
 namespace {

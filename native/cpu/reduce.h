@@ -1,20 +1,13 @@
 // Reductions (sum, mean, prod, max, min, argmax, argmin, var, std, logsumexp, any, all)
-// and scans (cumsum, cumprod) over strided views. Op codes match lib/ops/reduce.ts.
+// and scans (cumsum, cumprod) over strided views. Op codes and facts: opcodes.h (scripts/ops.json).
 #pragma once
 #include <cstdint>
 
 #include "../core/shape.h"
 #include "../core/exec.h"
+#include "opcodes.h"
 
 namespace tf {
-
-enum ReduceOp : int {
-  kRSum = 0, kRMean = 1, kRProd = 2, kRMax = 3, kRMin = 4, kRArgMax = 5, kRArgMin = 6,
-  kRVar = 7, kRStd = 8, kRLogSumExp = 9, kRAny = 10, kRAll = 11,
-  kReduceOpCount
-};
-
-enum ScanOp : int { kSCumSum = 0, kSCumProd = 1, kScanOpCount };
 
 // Output dtype of reduction `op` over an input of dtype `dt` (the contract lib/ops/reduce.ts mirrors):
 // sum/prod: int32 and bool give int32; mean/var/std/logsumexp: int32 and bool give float32;
