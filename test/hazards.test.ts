@@ -457,11 +457,6 @@ run('after', () => tp.sum(tp.tensor([1, 2, 3, 4])).item());
         if (JSON.stringify(r.value) !== JSON.stringify([2, 3, 4, 5])) problems.push(`${o}: returned ${JSON.stringify(r.value)}`);
         continue;
       }
-      // KNOWN, left to native/binding/elementwise.cc: its calling convention reads offset -1 as
-      // "this operand is a scalar whose value is in the handle slot", so a tensor whose offset
-      // was set to -1 by hand is computed as the scalar <its handle number>. No memory is
-      // touched; the fix is a scalar flag a tensor field cannot produce.
-      if (r.ok && m === 'offset -1' && /^(add scalar|add tensor|where)$/.test(o)) continue;
       if (r.ok) problems.push(`${o}: returned ${JSON.stringify(r.value)?.slice(0, 120)}`);
       else if (!r.tapeflow) problems.push(`${o}: ${r.errName}: ${r.message}`);
       else if (!/^ERR_(ARGUMENT|OUT_OF_BOUNDS|SHAPE|OUT_OF_MEMORY|OVERFLOW)$/.test(String(r.code))) problems.push(`${o}: code ${r.code}: ${r.message}`);
@@ -527,7 +522,9 @@ describe('setNumThreads', () => {
   });
 
   limitTest('threads the system refuses leave both pools at their previous count and the process working', () => {
-    // 1 thread at start; 63 more 8 MiB stacks (ulimit -s sets the default) do not fit in 200 MiB
+    // 1 thread at start; 63 more 8 MiB stacks (ulimit -s sets the default, 504 MiB) do not fit in the
+    // 300 MiB left, which leaves OpenBLAS room for its buffers (it spins forever when it cannot map
+    // them: with 200 MiB the matmul below hung now and then on a loaded machine)
     const oneThread = { TAPEFLOW_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' };
     const c = runChild(
       `
@@ -540,7 +537,7 @@ run('big add', () => tp.sum(tp.add(tp.ones([1 << 20]), 1)).item());
 run('set 2', () => tp.setNumThreads(2));
 run('after 2', () => [tp.getNumThreads(), tp.sum(tp.add(tp.ones([1 << 20]), 1)).item()]);
 `,
-      { timeoutMs: 180000, ulimitKb: baseVm(oneThread) + 200 * 1024, stackKb: 8192, env: oneThread },
+      { timeoutMs: 180000, ulimitKb: baseVm(oneThread) + 300 * 1024, stackKb: 8192, env: oneThread },
     );
     expectCleanExit(c);
     expect(result(c, 'before').value).toEqual([1, 1]);

@@ -4,6 +4,10 @@
 
 /** A native storage handle: a plain number (see native/core/context.h). */
 export type Handle = number;
+
+/** Bits added to the dtype code of binary/where: that operand is a JS number (native/binding/elementwise.cc). */
+export const SCALAR_A = 0x100;
+export const SCALAR_B = 0x200;
 /** A dtype code (lib/core/dtype.ts DTYPE_CODE) and a device code (0 = cpu, 1 + N = cuda:N). */
 type DT = number;
 type Dev = number;
@@ -46,9 +50,10 @@ export interface NativeAddon {
   copy(dst: Handle, dstOff: number, src: Handle, srcOff: number): void;
   fill(dst: Handle, dstOff: number, value: number): void;
   // elementwise.cc (offset -1: the handle slot holds a scalar value)
-  binary(op: number, dtype: DT, a: Handle | number, aOff: number, b: Handle | number, bOff: number): Handle;
+  /** dtype may carry SCALAR_A / SCALAR_B: that operand is a JS number in its handle slot */
+  binary(op: number, dtype: number, a: Handle | number, aOff: number, b: Handle | number, bOff: number): Handle;
   unary(op: number, dtype: DT, a: Handle, aOff: number, alpha: number, beta: number): Handle;
-  where(dtype: DT, cond: Handle, cOff: number, a: Handle | number, aOff: number, b: Handle | number, bOff: number): Handle;
+  where(dtype: number, cond: Handle, cOff: number, a: Handle | number, aOff: number, b: Handle | number, bOff: number): Handle;
   // reduce.cc
   reduce(op: number, dtype: DT, outDtype: DT, x: Handle, xOff: number, nKept: number): Handle;
   scan(op: number, dtype: DT, outDtype: DT, x: Handle, xOff: number): Handle;

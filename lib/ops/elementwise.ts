@@ -9,6 +9,7 @@
 // (as PyTorch). Each op's dtype rule comes from its facts in opcodes.ts, generated from
 // scripts/ops.json (the same table native/cpu/opcodes.h is generated from).
 import { native } from '../core/native';
+import { SCALAR_A, SCALAR_B } from '../core/addon';
 import { writeBroadcast, writeFlat, writeUnaryLayout } from '../core/meta';
 import { checkTensor } from '../core/validate';
 import { DType, DTYPES, DTYPE_CODE, isFloat, promoteTypes } from '../core/dtype';
@@ -111,7 +112,7 @@ export function binaryOp(code: Binary, op: string, a: TensorLike, b: TensorLike)
       } else if (typeof b === 'number' && dc <= 1) {
         // float tensor op number: the number takes the tensor's dtype
         writeFlat(a.size, 3, 0);
-        const h = native.binary(code, dc, a._h, a._offset, b, -1);
+        const h = native.binary(code, dc | SCALAR_B, a._h, a._offset, b, 0);
         return Tensor._fromHandle(h, a.shape.slice(), DTYPES[o]);
       }
     }
@@ -147,11 +148,11 @@ function binarySlow(code: Binary, op: string, a: TensorLike, b: TensorLike): Ten
     writeBroadcast(outShape, ta, tb);
     const h = native.binary(
       code,
-      DTYPE_CODE[dtype],
+      DTYPE_CODE[dtype] | (ta ? 0 : SCALAR_A) | (tb ? 0 : SCALAR_B),
       ta ? ta._h : Number(a),
-      ta ? ta._offset : -1,
+      ta ? ta._offset : 0,
       tb ? tb._h : Number(b),
-      tb ? tb._offset : -1,
+      tb ? tb._offset : 0,
     );
     return Tensor._fromHandle(h, outShape.slice(), info.rule === BinaryRule.Bool ? 'bool' : dtype);
   } finally {

@@ -2,6 +2,7 @@
 // Comparisons compute in the promoted dtype of their operands (weak scalars as in
 // binary.ts) and give bool. Logical ops read any dtype as bool (nonzero = true, NaN = true).
 import { native } from '../core/native';
+import { SCALAR_A, SCALAR_B } from '../core/addon';
 import { writeBroadcast } from '../core/meta';
 import { checkTensor } from '../core/validate';
 import { DTYPE_CODE } from '../core/dtype';
@@ -92,13 +93,13 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
     if (cb && cb.dtype !== dtype) temps.push((cb = cb._copyAs(dtype)));
     writeBroadcast(shape, c, ca, cb);
     const h = native.where(
-      DTYPE_CODE[dtype],
+      DTYPE_CODE[dtype] | (ca ? 0 : SCALAR_A) | (cb ? 0 : SCALAR_B),
       c._h,
       c._offset,
       ca ? ca._h : Number(a),
-      ca ? ca._offset : -1,
+      ca ? ca._offset : 0,
       cb ? cb._h : Number(b),
-      cb ? cb._offset : -1,
+      cb ? cb._offset : 0,
     );
     const out = Tensor._fromHandle(h, shape.slice(), dtype);
     // gradient: g where cond picks a (for a), g where it picks b (for b); cond gets none

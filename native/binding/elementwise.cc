@@ -1,17 +1,18 @@
 // Elementwise entry points. The output is always a fresh contiguous tensor; the strides
 // JS writes for it in meta are ignored.
 //
-// binary(op, dtype, a, aOff, b, bOff) -> out handle
+// binary(op, dtype | flags, a, aOff, b, bOff) -> out handle
 //   meta: layout of (out, a, b) over the broadcast output shape. dtype is the compute dtype
-//   of both inputs; the output is bool for comparisons/logical ops, else dtype. An operand
-//   whose offset is -1 is a scalar: its handle slot holds the value itself (weak: the
-//   caller already chose dtype), so a JS number needs no storage.
+//   of both inputs; the output is bool for comparisons/logical ops, else dtype. flags
+//   kScalarA (0x100) / kScalarB (0x200) mark an operand that is a JS number: its handle slot
+//   holds the value itself (weak: the caller already chose dtype; its offset is ignored), so
+//   a JS number needs no storage.
 // unary(op, dtype, a, aOff, alpha, beta) -> out handle
 //   meta: layout of (out, a). a may be stored as int32/bool and computed as float32 (or
 //   bool as int32); the output is bool for isnan/isfinite/logicalNot, else dtype.
 //   alpha/beta: leakyRelu/elu alpha; softplus beta, threshold; clip min, max (±Infinity = none).
-// where(dtype, cond, cOff, a, aOff, b, bOff) -> out handle
-//   meta: layout of (out, cond, a, b); cond is bool, a and b are dtype (offset -1: a scalar,
+// where(dtype | flags, cond, cOff, a, aOff, b, bOff) -> out handle
+//   meta: layout of (out, cond, a, b); cond is bool, a and b are dtype (flags mark a scalar,
 //   as for binary).
 #include <cmath>
 
@@ -43,16 +44,29 @@ const void* scalarAs(double v, int dt, Scalar& s) {
 // Operand k from args (i, i+1): a tensor (handle, offset) checked against the layout, or,
 // when the offset is -1, a scalar value broadcast over it (its strides set to 0).
 // *st receives the tensor's storage (null for a scalar), for device dispatch.
+// The dtype argument of binary/where: the dtype code, plus these bits for an operand that is a
+// JS number (its value in the handle slot). A flag, not a marker offset: a tensor whose offset
+// was set to -1 by hand must fail the extent check, not be read as a number.
+constexpr int kScalarA = 0x100, kScalarB = 0x200;
+
+int argDTypeFlags(const Napi::CallbackInfo& info, size_t i, const char* op, int* flags) {
+  const int v = argInt(info, i, op);
+  *flags = v & (kScalarA | kScalarB);
+  const int dt = v & ~(kScalarA | kScalarB);
+  if (dt < 0 || dt > kBool) fail("ERR_DTYPE", std::string(op) + ": unknown dtype code " + std::to_string(v));
+  return dt;
+}
+
 template <int NOPS>
 const void* operand(const Napi::CallbackInfo& info, size_t i, int dt, StridedLayout<NOPS>& L, int k, Scalar& s,
-                    const char* op, const char* arg, Storage** stOut) {
-  int64_t off = argInt64(info, i + 1, op);
-  if (off == -1) {
+                    const char* op, const char* arg, Storage** stOut, bool scalar) {
+  if (scalar) {
     double v = argDouble(info, i, op);
     for (int d = 0; d < L.ndim; d++) L.strides[k][d] = 0;
     *stOut = nullptr;
     return scalarAs(v, dt, s);
   }
+  int64_t off = argInt64(info, i + 1, op);
   Storage* st = argStorage(info, i, op);
   *stOut = st;
   checkDType(st, dt, op, arg);
@@ -75,15 +89,16 @@ static Napi::Value Binary(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   EnvData* ed = envData(info);
   int op = argInt(info, 0, "binary");
-  int dt = argDType(info, 1, "binary");
+  int flags;
+  int dt = argDTypeFlags(info, 1, "binary", &flags);
   checkBinaryOp(op, dt);
   StridedLayout<3> L;
   size_t pos = 0;
   readLayout(ed, pos, L, "binary");
   Scalar sa, sb;
   Storage *as, *bs;
-  const void* ap = operand(info, 2, dt, L, 1, sa, "binary", "a", &as);
-  const void* bp = operand(info, 4, dt, L, 2, sb, "binary", "b", &bs);
+  const void* ap = operand(info, 2, dt, L, 1, sa, "binary", "a", &as, flags & kScalarA);
+  const void* bp = operand(info, 4, dt, L, 2, sb, "binary", "b", &bs, flags & kScalarB);
   const char* name = kBinaryOps[op].name;  // the op's own name in device errors ("add: ...")
   const Exec ex = execFor(ed, name, {as, bs});
   auto kernel = need(ex.backend->elementwise.binary, ex, name);
@@ -132,7 +147,8 @@ static Napi::Value Unary(const Napi::CallbackInfo& info) {
 static Napi::Value Where(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   EnvData* ed = envData(info);
-  int dt = argDType(info, 0, "where");
+  int flags;
+  int dt = argDTypeFlags(info, 0, "where", &flags);
   StridedLayout<4> L;
   size_t pos = 0;
   readLayout(ed, pos, L, "where");
@@ -142,8 +158,8 @@ static Napi::Value Where(const Napi::CallbackInfo& info) {
   checkExtent(L, 1, cOff, c, "where", "condition");
   Scalar sa, sb;
   Storage *as, *bs;
-  const void* ap = operand(info, 3, dt, L, 2, sa, "where", "a", &as);
-  const void* bp = operand(info, 5, dt, L, 3, sb, "where", "b", &bs);
+  const void* ap = operand(info, 3, dt, L, 2, sa, "where", "a", &as, flags & kScalarA);
+  const void* bp = operand(info, 5, dt, L, 3, sb, "where", "b", &bs, flags & kScalarB);
   const Exec ex = execFor(ed, "where", {c, as, bs});
   auto kernel = need(ex.backend->elementwise.where, ex, "where");
   Storage* out;
