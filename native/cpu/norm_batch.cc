@@ -8,6 +8,7 @@
 #include "../core/dtype.h"
 #include "../core/error.h"
 #include "norm.h"
+#include "norm_store.h"
 #include "norm_sums.h"
 
 namespace tf {
@@ -20,17 +21,6 @@ using normsum::shiftedSums;
 int64_t channelGrain(int64_t perChannel) { return std::max<int64_t>(1, kGrainElementwise / std::max<int64_t>(1, perChannel)); }
 
 template <typename T>
-void __attribute__((noinline)) affineRun(const T* __restrict x, T* __restrict y, int64_t n, T m, T sc, T b) {
-  for (int64_t i = 0; i < n; i++) y[i] = (x[i] - m) * sc + b;
-}
-
-template <typename T>
-void __attribute__((noinline)) gradRun(const T* __restrict x, const T* __restrict dy, T* __restrict dx, int64_t n, T m,
-                                       T a, T bx, T c) {
-  for (int64_t i = 0; i < n; i++) dx[i] = a * dy[i] + (bx * (x[i] - m) + c);
-}
-
-template <typename T>
 void forwardTyped(const Exec& ex, const BatchNormFwd& a) {
   const T* x = static_cast<const T*>(a.x);
   const T* w = static_cast<const T*>(a.weight);
@@ -41,6 +31,7 @@ void forwardTyped(const Exec& ex, const BatchNormFwd& a) {
   T* sm = static_cast<T*>(a.saveMean);
   T* si = static_cast<T*>(a.saveInvstd);
   const int64_t N = a.N, C = a.C, HW = a.HW, M = N * HW;
+  const bool stream = M * C * (int64_t)sizeof(T) >= normstore::kStreamBytes;
   ex.pool().parallelFor(C, channelGrain(M), [&](int64_t c0, int64_t c1) {
     for (int64_t c = c0; c < c1; c++) {
       double mean, invstd;
@@ -61,8 +52,10 @@ void forwardTyped(const Exec& ex, const BatchNormFwd& a) {
       si[c] = (T)invstd;
       const T sc = (T)(invstd * (w ? (double)w[c] : 1.0));
       const T b = bias ? bias[c] : T(0);
-      for (int64_t n = 0; n < N; n++) affineRun<T>(x + (n * C + c) * HW, y + (n * C + c) * HW, HW, (T)mean, sc, b);
+      for (int64_t n = 0; n < N; n++)
+        normstore::affine<T>(x + (n * C + c) * HW, y + (n * C + c) * HW, HW, (T)mean, sc, b, stream);
     }
+    if (stream) normstore::streamFence();
   });
 }
 
@@ -78,6 +71,7 @@ void backwardTyped(const Exec& ex, const BatchNormBwd& a) {
   T* db = static_cast<T*>(a.dbias);
   const int64_t N = a.N, C = a.C, HW = a.HW, M = N * HW;
   const bool sums = dw || db || (dx && a.training);
+  const bool stream = M * C * (int64_t)sizeof(T) >= normstore::kStreamBytes;
   ex.pool().parallelFor(C, channelGrain(2 * M), [&](int64_t c0, int64_t c1) {
     for (int64_t c = c0; c < c1; c++) {
       const double mean = (double)sm[c], invstd = (double)si[c], wc = w ? (double)w[c] : 1.0;
@@ -93,9 +87,10 @@ void backwardTyped(const Exec& ex, const BatchNormBwd& a) {
       const double K = a.training && M > 0 ? -A * sdy / (double)M : 0.0;
       for (int64_t n = 0; n < N; n++) {
         const int64_t o = (n * C + c) * HW;
-        gradRun<T>(x + o, dy + o, dx + o, HW, (T)mean, (T)A, (T)B, (T)K);
+        normstore::grad<T>(x + o, dy + o, dx + o, HW, (T)mean, (T)A, (T)B, (T)K, stream);
       }
     }
+    if (stream) normstore::streamFence();
   });
 }
 
