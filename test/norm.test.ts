@@ -278,6 +278,24 @@ describe('edge cases', () => {
       tp.setNumThreads(prev);
     }
   });
+  test('large outputs (streamed stores, odd row lengths) match a float64 evaluation', () => {
+    const shape = [2, 4, 127, 1033]; // 4.2 MB of float32: the kernels' non-temporal store path; rows not 32-byte aligned
+    const n = shape.reduce((a, b) => a * b, 1);
+    const r = rng(seedOf('large'));
+    const xd = tp.tensor(randArray(n, r, -1, 3), { shape, dtype: 'float64' });
+    const gd = tp.tensor(randArray(n, r), { shape, dtype: 'float64' });
+    const run = (dt: DT): number[][] => {
+      const x = xd.cast(dt).requiresGrad_();
+      const w = tp.tensor([0.5, 1, 1.5, 2], { dtype: dt }).requiresGrad_();
+      const y = tp.batchNorm(x, null, null, { weight: w, training: true });
+      y.mul(gd.cast(dt)).sum().backward();
+      return [y, x.grad!, w.grad!].map((t) => Array.from(t.dataSync()));
+    };
+    const a = run('float32');
+    const b = run('float64');
+    const tol = { rtol: 1e-4, atol: 1e-5 }; // float32 against float64
+    for (let i = 0; i < 3; i++) expectClose(a[i], b[i], tol, ['y', 'dx', 'dweight'][i]);
+  });
   test('no leaks, with and without the tape', () => {
     const x = tp.randn([4,3,5]);
     const rm = tp.zeros([3]), rv = tp.ones([3]);
