@@ -254,25 +254,23 @@ describe('edge cases', () => {
   });
   test('results do not depend on the thread count', () => {
     const prev = tp.getNumThreads();
-    const run = (): number[][] => {
-      const r = rng(seedOf('threads'));
-      const x = tp.tensor(randArray(8 * 16 * 1024, r, -1, 3), { shape: [8, 16, 32, 32] }).requiresGrad_();
-      const w = tp.tensor(randArray(16, r, 0.5, 2)).requiresGrad_();
+    const shape = [4, 16, 32, 32]; // big enough that both kernels split over the pool
+    const run = (): Float32Array[] => {
+      tp.manualSeed(11);
+      const x = tp.randn(shape).requiresGrad_();
+      const w = tp.rand([16]).add(0.5).requiresGrad_();
       const y = tp.batchNorm(x, null, null, { weight: w, training: true });
       const l = tp.layerNorm(x, [32, 32], { weight: tp.ones([32, 32]) });
-      y.add(l).mul(tp.tensor(randArray(8 * 16 * 1024, r), { shape: [8, 16, 32, 32] })).sum().backward();
-      return [y, l, x.grad!, w.grad!].map((t) => Array.from(t.dataSync()));
+      y.add(l).mul(tp.randn(shape)).sum().backward();
+      return [y, l, x.grad!, w.grad!].map((t) => t.dataSync() as Float32Array);
     };
     try {
       tp.setNumThreads(1);
       const a = run();
-      tp.setNumThreads(2);
-      const b = run();
-      tp.setNumThreads(3);
-      const c = run();
-      for (let i = 0; i < a.length; i++) {
-        expect(b[i]).toEqual(a[i]);
-        expect(c[i]).toEqual(a[i]);
+      for (const n of [2, 3]) {
+        tp.setNumThreads(n);
+        const b = run();
+        for (let i = 0; i < a.length; i++) expect(Buffer.compare(Buffer.from(b[i].buffer), Buffer.from(a[i].buffer))).toBe(0);
       }
     } finally {
       tp.setNumThreads(prev);
@@ -280,21 +278,23 @@ describe('edge cases', () => {
   });
   test('large outputs (streamed stores, odd row lengths) match a float64 evaluation', () => {
     const shape = [2, 4, 127, 1033]; // 4.2 MB of float32: the kernels' non-temporal store path; rows not 32-byte aligned
-    const n = shape.reduce((a, b) => a * b, 1);
-    const r = rng(seedOf('large'));
-    const xd = tp.tensor(randArray(n, r, -1, 3), { shape, dtype: 'float64' });
-    const gd = tp.tensor(randArray(n, r), { shape, dtype: 'float64' });
-    const run = (dt: DT): number[][] => {
+    tp.manualSeed(12);
+    const xd = tp.randn(shape, { dtype: 'float64' }).mul(2).add(1);
+    const gd = tp.randn(shape, { dtype: 'float64' });
+    const run = (dt: DT): T[] => {
       const x = xd.cast(dt).requiresGrad_();
       const w = tp.tensor([0.5, 1, 1.5, 2], { dtype: dt }).requiresGrad_();
       const y = tp.batchNorm(x, null, null, { weight: w, training: true });
       y.mul(gd.cast(dt)).sum().backward();
-      return [y, x.grad!, w.grad!].map((t) => Array.from(t.dataSync()));
+      return [y, x.grad!, w.grad!].map((t) => t.cast('float64'));
     };
     const a = run('float32');
     const b = run('float64');
-    const tol = { rtol: 1e-4, atol: 1e-5 }; // float32 against float64
-    for (let i = 0; i < 3; i++) expectClose(a[i], b[i], tol, ['y', 'dx', 'dweight'][i]);
+    // float32 against float64: |a - b| <= 1e-5 + 1e-4 |b| everywhere
+    for (let i = 0; i < 3; i++) {
+      const excess = tp.abs(a[i].sub(b[i])).sub(tp.abs(b[i]).mul(1e-4).add(1e-5)).max().item() as number;
+      expect(excess).toBeLessThanOrEqual(0);
+    }
   });
   test('no leaks, with and without the tape', () => {
     const x = tp.randn([4,3,5]);
