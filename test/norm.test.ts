@@ -232,7 +232,10 @@ describe('gradcheck (float64)', () => {
 describe('edge cases', () => {
   test('batch norm training with one value per channel is refused, as torch', () => {
     expectThrowsCode(() => tp.batchNorm(tp.ones([1, 3]), null, null, { training: true }), 'ERR_SHAPE', /more than 1 value per channel.*\[1,3\]/);
-    expectThrowsCode(() => new tp.nn.BatchNorm2d(3).forward(tp.ones([1, 3, 1, 1])), 'ERR_SHAPE', /more than 1 value per channel/);
+    const bn = new tp.nn.BatchNorm2d(3);
+    expectThrowsCode(() => bn.forward(tp.ones([1, 3, 1, 1])), 'ERR_SHAPE', /more than 1 value per channel/);
+    expect(bn.num_batches_tracked!.item()).toBe(0); // a refused batch is not counted
+    expect(Array.from(bn.running_var!.dataSync())).toEqual([1, 1, 1]);
     const m = new tp.nn.BatchNorm2d(3).eval(); // eval with batch 1 is fine
     const y = m.forward(tp.ones([1, 3, 1, 1]));
     expectClose(y.dataSync(), [1, 1, 1].map((v) => v / Math.sqrt(1 + 1e-5)));
@@ -251,6 +254,21 @@ describe('edge cases', () => {
     const x = tp.zeros([0, 3, 2]).requiresGrad_();
     tp.batchNorm(x, null, null, { training: true, weight: tp.ones([3]) }).sum().backward();
     expect(x.grad!.shape).toEqual([0, 3, 2]);
+  });
+  test('a large mean against a small spread does not cancel (shifted float64 sums)', () => {
+    tp.manualSeed(13);
+    const x = tp.randn([64, 2, 5], { dtype: 'float64' }).mul(1e-3).add(1e4);
+    const { mean, variance } = tp.moments(x, [0, 2], { keepDims: true });
+    const ref = x.sub(mean).div(variance.add(1e-12).sqrt());
+    for (const dt of ['float64', 'float32'] as DT[]) {
+      const xs = x.cast(dt);
+      const y = tp.batchNorm(xs, null, null, { training: true, eps: 1e-12 });
+      const l = tp.layerNorm(xs.transpose(1, 2).reshape([320, 2]).transpose(0, 1), 320, { eps: 1e-12 });
+      // float32 can only hold 1e4 + 1e-3 noise to about 1e-3 / 2.4e-4 = 4 ulps: relative errors ~10 %
+      const tol = dt === 'float64' ? { rtol: 1e-6, atol: 1e-6 } : { rtol: 0, atol: 0.6 };
+      expectClose(y.dataSync(), ref.cast(dt).dataSync(), tol, `batchNorm ${dt}`);
+      expectClose(l.dataSync(), ref.transpose(1, 2).reshape([320, 2]).transpose(0, 1).contiguous().cast(dt).dataSync(), tol, `layerNorm ${dt}`);
+    }
   });
   test('results do not depend on the thread count', () => {
     const prev = tp.getNumThreads();

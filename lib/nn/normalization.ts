@@ -99,19 +99,18 @@ class BatchNormBase extends Module {
     if (x.shape[1] !== this.numFeatures)
       fail(op, `expected ${this.numFeatures} channels (dim 1), got input of shape ${fmtShape(x.shape)}`, 'ERR_SHAPE');
     let factor = this.momentum ?? 0;
-    const updating = this.training && this.trackRunningStats && this.num_batches_tracked !== null;
-    if (updating) {
-      const t = this.num_batches_tracked!;
-      const n = (t.item() as number) + 1;
-      t.fill_(n);
-      if (this.momentum === null) factor = 1 / n;
-    }
+    const counter = this.training && this.trackRunningStats ? this.num_batches_tracked : null;
+    const n = counter === null ? 0 : (counter.item() as number) + 1;
+    if (counter !== null && this.momentum === null) factor = 1 / n;
     // torch: batch statistics in training, or whenever there are no running statistics
     const useBatch = this.training || this.running_mean === null;
     const useRunning = !this.training || this.trackRunningStats;
-    return batchNorm(x, useRunning ? this.running_mean : null, useRunning ? this.running_var : null, {
+    const y = batchNorm(x, useRunning ? this.running_mean : null, useRunning ? this.running_var : null, {
       weight: this.weight, bias: this.bias, training: useBatch, momentum: factor, eps: this.eps,
     });
+    // counted once the step went through (torch counts before; a refused batch leaves no trace here)
+    if (counter !== null) counter.fill_(n);
+    return y;
   }
 }
 
