@@ -251,9 +251,16 @@ describe('edge cases', () => {
     expect(tp.layerNorm(tp.zeros([0, 3]), 3).shape).toEqual([0, 3]);
     expect(tp.layerNorm(tp.zeros([2, 0]), [0]).shape).toEqual([2, 0]);
     expect(tp.groupNorm(tp.zeros([0, 4, 2]), 2).shape).toEqual([0, 4, 2]);
+    // zero-size inputs with huge other dims never reach a kernel's row or channel loop
+    expect(tp.groupNorm(tp.zeros([1e9, 2, 0]), 2).shape).toEqual([1e9, 2, 0]);
+    expect(tp.layerNorm(tp.zeros([1e12, 0]), [0]).shape).toEqual([1e12, 0]);
+    expect(tp.batchNorm(tp.zeros([0, 1e12]), null, null, { training: true }).shape).toEqual([0, 1e12]);
     const x = tp.zeros([0, 3, 2]).requiresGrad_();
     tp.batchNorm(x, null, null, { training: true, weight: tp.ones([3]) }).sum().backward();
     expect(x.grad!.shape).toEqual([0, 3, 2]);
+    const w = tp.ones([3]).requiresGrad_();
+    tp.groupNorm(tp.zeros([2, 3, 0]), 3, { weight: w, bias: w }).sum().backward();
+    expect(Array.from(w.grad!.dataSync())).toEqual([0, 0, 0]);
   });
   test('a large mean against a small spread does not cancel (shifted float64 sums)', () => {
     tp.manualSeed(13);

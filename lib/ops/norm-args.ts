@@ -6,6 +6,9 @@ import { fail, describe, fmtShape } from '../core/errors';
 import { isFloat } from '../core/dtype';
 import { native, writeLayout } from '../core/native';
 import { checkTensor } from '../core/validate';
+import { record, tracked } from '../autograd/tape';
+import { tape } from '../autograd/state';
+import { zerosLike } from './creation';
 
 /** x as a live float tensor (float32 / float64). */
 export function floatInput(op: string, x: unknown, arg = 'x'): Tensor {
@@ -80,4 +83,19 @@ export function splitHalves(h: number | null, n: number, shape: number[], dtype:
 /** The 1/(needed) flags of the native backward: 1 dx, 2 dweight, 4 dbias. */
 export function gradFlags(dx: boolean, dw: boolean, db: boolean): number {
   return (dx ? 1 : 0) | (dw ? 2 : 0) | (db ? 4 : 0);
+}
+
+/**
+ * The result of a normalisation of an empty x: an empty output and, when recorded, zero
+ * gradients (sums over nothing). Decided in TS so that a zero-size x with huge other dims
+ * ([1e9, 2, 0]) never reaches a kernel that would loop over its rows or channels.
+ */
+export function emptyNorm(op: string, x: Tensor, w: Tensor | null, b: Tensor | null): Tensor {
+  const y = zerosLike(x); // on x's device
+  if (!(tape.on && (tracked(x) || (w !== null && tracked(w)) || (b !== null && tracked(b))))) return y;
+  const inputs = [x];
+  if (w !== null) inputs.push(w);
+  if (b !== null) inputs.push(b);
+  record(y, op, inputs, (_g, needs) => inputs.map((t, i) => (needs[i] ? zerosLike(t) : null)));
+  return y;
 }

@@ -15,7 +15,7 @@ import { rsqrt, square } from './unary';
 import { mean, sum } from './reduce';
 import { reshape } from './views';
 import { cast } from './cast';
-import { floatInput, optionsOf, epsOf, paramOf, numelOf, hOf, offOf, splitHalves, gradFlags } from './norm-args';
+import { floatInput, optionsOf, epsOf, paramOf, numelOf, hOf, offOf, splitHalves, gradFlags, emptyNorm } from './norm-args';
 
 export interface LayerNormOptions {
   /** elementwise scale of normalizedShape (default none: 1) */
@@ -94,6 +94,7 @@ export function groupNorm(x: Tensor, numGroups: number, options?: GroupNormOptio
 }
 
 function rowNorm(x: Tensor, w: Tensor | null, b: Tensor | null, eps: number, s: RowSpec): Tensor {
+  if (x.size === 0) return emptyNorm(s.op, x, w, b);
   const xc = x.contiguous();
   const wc = w?.contiguous() ?? null;
   const bc = b?.contiguous() ?? null;

@@ -17,7 +17,7 @@ import { mean, sum } from './reduce';
 import { reshape, slice } from './views';
 import { cast } from './cast';
 import {
-  floatInput, optionsOf, epsOf, paramOf, numelOf, writeBack, hOf, offOf, splitHalves, gradFlags,
+  floatInput, optionsOf, epsOf, paramOf, numelOf, writeBack, hOf, offOf, splitHalves, gradFlags, emptyNorm,
 } from './norm-args';
 
 export interface BatchNormOptions {
@@ -64,6 +64,7 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
   if (training && N * HW === 1) fail(op, `expected more than 1 value per channel when training, got input of shape ${fmtShape(x.shape)}`, 'ERR_SHAPE');
   // an empty batch leaves the running statistics as they are (torch)
   const update = training && N * HW > 0 && rm !== null;
+  if (x.size === 0) return emptyNorm(op, x, w, b); // the running statistics stay as they are (torch)
   const xc = x.contiguous();
   const wc = w?.contiguous() ?? null;
   const bc = b?.contiguous() ?? null;

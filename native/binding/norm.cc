@@ -99,7 +99,8 @@ Napi::Value BatchNorm(const Napi::CallbackInfo& info) {
   a.saveMean = stats->data;
   a.saveInvstd = static_cast<uint8_t*>(stats->data) + a.C * (int64_t)dtypeSize(r.dt);
   const int dt = r.dt;
-  ex.run([=] { kernel(ex, dt, a); });
+  // nothing to normalise (lib/ops answers an empty input itself): no loop over empty rows or channels
+  if (numel > 0) ex.run([=] { kernel(ex, dt, a); });
   return pair(info.Env(), hy, hs);
 }
 
@@ -135,7 +136,8 @@ Napi::Value BatchNormBackward(const Napi::CallbackInfo& info) {
     a.dbias = (flags & 4) ? static_cast<uint8_t*>(pg->data) + a.C * (int64_t)dtypeSize(r.dt) : nullptr;
   }
   const int dt = r.dt;
-  ex.run([=] { kernel(ex, dt, a); });
+  // nothing to normalise (lib/ops answers an empty input itself): no loop over empty rows or channels
+  if (numel > 0) ex.run([=] { kernel(ex, dt, a); });
   return pair(env, hdx, hpg);
 }
 
@@ -170,7 +172,8 @@ Napi::Value RowNorm(const Napi::CallbackInfo& info) {
   a.mean = stats->data;
   a.rstd = static_cast<uint8_t*>(stats->data) + a.R * (int64_t)dtypeSize(r.dt);
   const int dt = r.dt;
-  ex.run([=] { kernel(ex, dt, a); });
+  // nothing to normalise (lib/ops answers an empty input itself): no loop over empty rows or channels
+  if (numel > 0) ex.run([=] { kernel(ex, dt, a); });
   return pair(info.Env(), hy, hs);
 }
 
@@ -203,7 +206,8 @@ Napi::Value RowNormBackward(const Napi::CallbackInfo& info) {
     a.dbias = (flags & 4) ? static_cast<uint8_t*>(pg->data) + nch * (int64_t)dtypeSize(r.dt) : nullptr;
   }
   const int dt = r.dt;
-  ex.run([=] { kernel(ex, dt, a); });
+  // nothing to normalise (lib/ops answers an empty input itself): no loop over empty rows or channels
+  if (numel > 0) ex.run([=] { kernel(ex, dt, a); });
   return pair(env, hdx, hpg);
 }
 
