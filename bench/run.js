@@ -8,6 +8,7 @@ const fs = require('fs');
 const { spawnSync } = require('child_process');
 const Benchmark = require('benchmark');
 const { cases } = require('./cases');
+cases.push(...require('./cases-norm').cases); // normalisation rows (issue 9)
 const { render, fmt } = require('./table');
 
 const PYTHON = '/usr/bin/python3';

@@ -50,7 +50,22 @@ def workloads():
         opt.step()
 
     w["mlp_step"] = ("mlp_step()", {"mlp_step": mlp_step})
+    w.update(norm_workloads())
     return w
+
+
+def norm_workloads():
+    """Normalisation rows (bench/cases-norm.js): batchNorm2d training forward + backward."""
+    bn = torch.nn.BatchNorm2d(64)
+    x = (torch.rand(32, 64, 56, 56) * 2 - 1).requires_grad_()
+    gy = torch.rand(32, 64, 56, 56) * 2 - 1
+    params = [x, bn.weight, bn.bias]
+
+    def bn_train():
+        y = bn(x)
+        torch.autograd.grad(y, params, gy)
+
+    return {"norm_bn2d_train": ("bn_train()", {"bn_train": bn_train})}
 
 
 def mnist_run(d):

@@ -94,3 +94,13 @@ export type { SortOptions, TopkOptions, SortResult } from './ops/sort';
 import * as _mask from './ops/mask';
 export const { nonzero, booleanMask, maskedSelect } = _mask;
 export type { BooleanMaskOptions, MaskLike } from './ops/mask';
+// normalisation (issue 9)
+import * as _normalization from './ops/normalization';
+export const { batchNorm } = _normalization;
+import * as _normalizationRows from './ops/normalization-rows';
+export const { layerNorm, groupNorm } = _normalizationRows;
+import * as _moments from './ops/moments';
+export const { moments, dropout2d } = _moments;
+export type { BatchNormOptions } from './ops/normalization';
+export type { LayerNormOptions, GroupNormOptions } from './ops/normalization-rows';
+export type { MomentsOptions, MomentsResult, Dropout2dOptions } from './ops/moments';

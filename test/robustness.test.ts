@@ -652,6 +652,36 @@ const SPECS: Spec[] = [
     extra: [['an index >= depth', () => [i32([0, 3]), 3]], ['a negative index', () => [i32([0, -1]), 3]], ['an unsatisfiable result', () => [tp.broadcastTo(i32([0]), [1e6]), 1e6]]] },
 ];
 
+// normalisation (issue 9)
+SPECS.push(
+  { op: 'batchNorm', kinds: ['T', 'T', 'T', 'OPTS'], valid: () => [f32([4, 3, 2]), f32([3]), tp.ones([3]), { training: true }],
+    extra: [
+      ['running stats of the wrong channel count', () => [f32([4, 3, 2]), f32([2]), tp.ones([2]), { training: true }]],
+      ['a weight of the wrong channel count', () => [f32([4, 3, 2]), null, null, { training: true, weight: f32([4]) }]],
+      ['a 1-D input', () => [f32([3]), null, null, { training: true }]],
+      ['one value per channel', () => [f32([1, 3]), null, null, { training: true }]],
+      ['NaN eps', () => [f32([4, 3]), null, null, { training: true, eps: NaN }]],
+      ['NaN momentum', () => [f32([4, 3]), f32([3]), f32([3]), { training: true, momentum: NaN }]],
+      ['eval without running stats', () => [f32([4, 3]), null, null, { training: false }]],
+      ['an int32 input', () => [i32([1, 2, 3, 4], [2, 2]), null, null, { training: true }]],
+      ['an unsatisfiable broadcast input', () => [tp.broadcastTo(f32([1]), [1e6, 2, 1e6]), null, null, { training: true }]],
+    ] },
+  { op: 'layerNorm', kinds: ['T', 'REPS', 'OPTS'], valid: () => [f32([2, 3, 4]), [3, 4], { eps: 1e-5 }],
+    extra: [
+      ['normalizedShape not a suffix', () => [f32([2, 3, 4]), [3]]],
+      ['a weight of the wrong shape', () => [f32([2, 3, 4]), [4], { weight: f32([3]) }]],
+      ['negative eps', () => [f32([2, 3, 4]), [4], { eps: -1 }]],
+    ] },
+  { op: 'groupNorm', kinds: ['T', 'CNT', 'OPTS'], valid: () => [f32([2, 4, 3]), 2, { eps: 1e-5 }],
+    extra: [
+      ['groups that do not divide the channels', () => [f32([2, 4, 3]), 3]],
+      ['a bias of the wrong shape', () => [f32([2, 4, 3]), 2, { bias: f32([2]) }]],
+      ['a 1-D input', () => [f32([4]), 2]],
+    ] },
+  { op: 'dropout2d', kinds: ['T', 'OPTS'], valid: () => [f32([2, 3, 2]), { p: 0.5 }],
+    extra: [['p > 1', () => [f32([2, 3, 2]), { p: 2 }]], ['a 1-D input', () => [f32([3]), { p: 0.5 }]]] },
+);
+
 // Tensor methods that are not ops
 const METHOD_EXTRA: [string, () => unknown][] = [
   ['item() of a 2-element tensor', () => f32([2]).item()],

@@ -85,4 +85,9 @@ export interface NativeAddon {
   bernoulliFill(dst: Handle, n: number, p: Handle, pOff: number, seedLo: number, seedHi: number, offset: number): number;
   randperm(dst: Handle, n: number, seedLo: number, seedHi: number, offset: number): number;
   philox4x32(c0: number, c1: number, c2: number, c3: number, k0: number, k1: number): number[];
+  // norm.cc: batch norm and the row kernel of layer / group norm (contiguous operands; null = absent)
+  batchNorm(dtype: DT, N: number, C: number, HW: number, x: Handle, xOff: number, w: Handle | null, wOff: number, b: Handle | null, bOff: number, runMean: Handle | null, rmOff: number, runVar: Handle | null, rvOff: number, training: boolean, eps: number, momentum: number): [Handle, Handle];
+  batchNormBackward(dtype: DT, N: number, C: number, HW: number, x: Handle, xOff: number, dy: Handle, dyOff: number, stats: Handle, statsOff: number, w: Handle | null, wOff: number, training: boolean, flags: number): [Handle | null, Handle | null];
+  rowNorm(dtype: DT, R: number, G: number, cpg: number, HW: number, x: Handle, xOff: number, w: Handle | null, wOff: number, b: Handle | null, bOff: number, eps: number): [Handle, Handle];
+  rowNormBackward(dtype: DT, R: number, G: number, cpg: number, HW: number, x: Handle, xOff: number, dy: Handle, dyOff: number, stats: Handle, statsOff: number, w: Handle | null, wOff: number, flags: number): [Handle | null, Handle | null];
 }

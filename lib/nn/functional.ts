@@ -250,3 +250,10 @@ export { relu, sigmoid, tanh, gelu, elu, softplus, leakyRelu } from '../ops/unar
 export { softmax, logSoftmax } from '../ops/softmax';
 export { relu6, hardSigmoid, hardSwish, silu, swish, mish, logSigmoid, softsign } from '../ops/activations';
 export { hardSigmoid as hardsigmoid, hardSwish as hardswish, logSigmoid as logsigmoid } from '../ops/activations';
+// normalisation (issue 9)
+export { batchNorm } from '../ops/normalization';
+export { layerNorm, groupNorm } from '../ops/normalization-rows';
+export { moments, dropout2d } from '../ops/moments';
+export type { BatchNormOptions } from '../ops/normalization';
+export type { LayerNormOptions, GroupNormOptions } from '../ops/normalization-rows';
+export type { MomentsOptions, MomentsResult, Dropout2dOptions } from '../ops/moments';

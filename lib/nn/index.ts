@@ -13,3 +13,7 @@ export type { Initializer, InitializerName } from './init';
 export * as init from './init';
 export * as functional from './functional';
 export * as F from './functional';
+// normalisation modules (issue 9)
+export { BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm, Dropout2d } from './normalization';
+export type { BatchNormModuleOptions, LayerNormModuleOptions, GroupNormModuleOptions } from './normalization';
+export type { BufferOptions } from './buffers';

@@ -3,9 +3,12 @@
 import { Tensor } from '../tensor';
 import { fail, describe, fmtShape } from '../core/errors';
 import { Parameter, isParameter, copyInto } from './parameter';
+import { registerBufferOn, ownBuffers } from './buffers';
+import type { BufferOptions } from './buffers';
 
 export { Parameter, isParameter, variable, nameScope, currentNameScope, isTrainable } from './parameter';
 export type { ParameterConstructor, VariableOptions } from './parameter';
+export type { BufferOptions } from './buffers';
 
 // ---- what a module holds -----------------------------------------------------------------------
 
@@ -114,6 +117,34 @@ export class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     return p;
   }
 
+  /**
+   * Registers a buffer (torch's register_buffer): module state that is not a parameter, such as
+   * batch norm's running statistics. It is kept as the property `name` (reassigning the property
+   * replaces it) and, unless persistent is false, saved by stateDict and restored by
+   * loadStateDict; null registers an empty buffer. Returns the tensor.
+   */
+  registerBuffer(name: string, tensor: Tensor | null, options?: BufferOptions): Tensor | null {
+    return registerBufferOn(this, name, tensor, options);
+  }
+
+  /** [dotted name, buffer] for own buffers, then each descendant's (as namedParameters); a shared buffer is listed once. */
+  namedBuffers(prefix = '', recurse = true): [string, Tensor][] {
+    const out: [string, Tensor][] = [];
+    const seen = new Set<Tensor>();
+    const mods: [string, AnyModule][] = recurse ? this.namedModules(prefix) : [[prefix, this as unknown as AnyModule]];
+    for (const [p, m] of mods) {
+      for (const [n, t] of ownBuffers(m, false)) {
+        if (seen.has(t)) continue;
+        seen.add(t);
+        out.push([p ? `${p}.${n}` : n, t]);
+      }
+    }
+    return out;
+  }
+  buffers(recurse = true): Tensor[] {
+    return this.namedBuffers('', recurse).map(([, t]) => t);
+  }
+
   /** Registers a child module under `name` (torch's add_module); returns it. */
   registerModule<M extends AnyModule>(name: string, module: M): M {
     checkName('registerModule', name);
@@ -202,16 +233,31 @@ export class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     return this.train(false);
   }
 
-  /** name → parameter tensor (the parameters themselves, not copies: clone to snapshot). */
+  /**
+   * name → tensor: the parameters and persistent buffers, module by module (own parameters, own
+   * buffers, then the children's), with torch's key names ('bn.running_mean'). The tensors
+   * themselves, not copies: clone to snapshot.
+   */
   stateDict(): StateDict {
     const out: StateDict = {};
-    for (const [n, p] of this.namedParameters()) out[n] = p;
+    const seen = new Set<Tensor>();
+    for (const [p, m] of this.namedModules()) {
+      const name = (n: string): string => (p ? `${p}.${n}` : n);
+      for (const s of m._slots()) {
+        if (!isParameter(s.value) || seen.has(s.value)) continue;
+        seen.add(s.value);
+        out[name(s.name)] = s.value;
+      }
+      for (const [n, t] of ownBuffers(m, true)) out[name(n)] = t;
+    }
     return out;
   }
 
   /**
-   * Copies the values of `dict` (an object or Map of name → Tensor) into the parameters in
-   * place, converting dtype. Names must match (unless strict is false) and shapes must match.
+   * Copies the values of `dict` (an object or Map of name → Tensor) into the parameters and
+   * persistent buffers in place, converting dtype (a torch int64 num_batches_tracked saved as
+   * any dtype loads into the int32 buffer). Names must match (unless strict is false) and
+   * shapes must match.
    */
   loadStateDict(dict: StateDict | Map<string, Tensor>, options?: LoadStateDictOptions): this {
     const op = 'loadStateDict';
@@ -223,7 +269,7 @@ export class Module<In extends unknown[] = [Tensor], Out = Tensor> {
       if (!(v instanceof Tensor)) fail(op, `'${k}' must be a Tensor, got ${describe(v)}`);
       given.set(k, v);
     }
-    const own = this.namedParameters();
+    const own = Object.entries(this.stateDict());
     const names = new Set(own.map(([n]) => n));
     if (strict) {
       const missing = own.filter(([n]) => !given.has(n)).map(([n]) => n);
@@ -241,7 +287,7 @@ export class Module<In extends unknown[] = [Tensor], Out = Tensor> {
       if (v === undefined) continue;
       v._live(op);
       if (v.shape.length !== p.shape.length || v.shape.some((d, i) => d !== p.shape[i]))
-        fail(op, `size mismatch for '${n}': the state dict has shape ${fmtShape(v.shape)}, the parameter has shape ${fmtShape(p.shape)}`, 'ERR_SHAPE');
+        fail(op, `size mismatch for '${n}': the state dict has shape ${fmtShape(v.shape)}, the module's has shape ${fmtShape(p.shape)}`, 'ERR_SHAPE');
     }
     for (const [n, p] of own) {
       const v = given.get(n);
@@ -259,10 +305,11 @@ export class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     }
   }
 
-  /** Disposes every parameter (and its gradient). The module cannot be used afterwards. */
+  /** Disposes every parameter (and its gradient) and buffer. The module cannot be used afterwards. */
   dispose(): void {
     this.zeroGrad();
     for (const p of this.parameters()) p.dispose();
+    for (const b of this.buffers()) b.dispose();
   }
 }
 

@@ -6,6 +6,7 @@
 #include "linalg.h"
 #include "loss.h"
 #include "mask.h"
+#include "norm.h"
 #include "matmul.h"
 #include "optim.h"
 #include "random.h"
@@ -39,7 +40,7 @@ const Backend kCpuBackend = {
     //
     /*pool=*/{},
     //
-    /*norm=*/{},
+    /*norm=*/{batchNormForward, batchNormBackward, rowNormForward, rowNormBackward},
     //
     /*rnn=*/{},
 };
