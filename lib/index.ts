@@ -94,3 +94,7 @@ export type { SortOptions, TopkOptions, SortResult } from './ops/sort';
 import * as _mask from './ops/mask';
 export const { nonzero, booleanMask, maskedSelect } = _mask;
 export type { BooleanMaskOptions, MaskLike } from './ops/mask';
+// issue 9: convolutions
+import * as _conv from './ops/conv';
+export const { conv1d, conv2d, convTranspose2d } = _conv;
+export type { ConvOptions, ConvTransposeOptions, PaddingMode } from './ops/conv';

@@ -250,3 +250,6 @@ export { relu, sigmoid, tanh, gelu, elu, softplus, leakyRelu } from '../ops/unar
 export { softmax, logSoftmax } from '../ops/softmax';
 export { relu6, hardSigmoid, hardSwish, silu, swish, mish, logSigmoid, softsign } from '../ops/activations';
 export { hardSigmoid as hardsigmoid, hardSwish as hardswish, logSigmoid as logsigmoid } from '../ops/activations';
+// issue 9: convolutions
+export { conv1d, conv2d, convTranspose2d } from '../ops/conv';
+export type { ConvOptions, ConvTransposeOptions } from '../ops/conv';

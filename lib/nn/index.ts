@@ -13,3 +13,6 @@ export type { Initializer, InitializerName } from './init';
 export * as init from './init';
 export * as functional from './functional';
 export * as F from './functional';
+// issue 9: convolution modules
+export { Conv1d, Conv2d, ConvTranspose2d } from './conv';
+export type { ConvModuleOptions, ConvTransposeModuleOptions } from './conv';

@@ -1,0 +1,158 @@
+// Convolutions (conv1d, conv2d, convTranspose2d): forward values and gradients of input, weight
+// and bias against PyTorch 1.13 (test/fixtures/conv.json, written by test/fixtures/gen_conv.py),
+// float64 gradchecks of each op and of its gradients (second order), thread-count independence,
+// and leaks. Bad input and the modules are in test/conv-errors.test.ts.
+import * as fs from 'fs';
+import * as path from 'path';
+import { tp, rng, seedOf, randArray, expectClose, expectNoLeak } from './helpers';
+
+type T = tp.Tensor;
+interface Arr { shape: number[]; data: number[] }
+interface Case {
+  name: string; op: 'conv1d' | 'conv2d' | 'convTranspose2d'; dtype: 'float32' | 'float64';
+  opts: Record<string, unknown>; view: null | 'transpose23' | 'sliceC';
+  x: Arr; w: Arr; y: Arr; gy: number[]; gx: number[]; gw: number[]; b?: number[]; gb?: number[];
+}
+const fixture = JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures', 'conv.json'), 'utf8')) as { cases: Case[] };
+
+// float32 sums of up to ~300 products of N(0,1) values, in another order than oneDNN/torch's:
+// an absolute error of a few 1e-5 is rounding, not a bug
+const tolOf = (dt: string) => (dt === 'float64' ? { rtol: 1e-10, atol: 1e-10 } : { rtol: 1e-4, atol: 1e-4 });
+
+function run(c: Case, track: boolean) {
+  const dtype = c.dtype;
+  const stored = tp.tensor(c.x.data, { shape: c.x.shape, dtype });
+  const w = tp.tensor(c.w.data, { shape: c.w.shape, dtype });
+  const b = c.b ? tp.tensor(c.b, { dtype }) : null;
+  if (track) {
+    stored.requiresGrad = true;
+    w.requiresGrad = true;
+    if (b) b.requiresGrad = true;
+  }
+  let x: T = stored;
+  if (c.view === 'transpose23') x = stored.transpose(2, 3);
+  if (c.view === 'sliceC') x = tp.slice(stored, [0, 1, 0, 0], [c.x.shape[0], c.x.shape[1] - 2, c.x.shape[2], c.x.shape[3]]);
+  const opts = { ...c.opts, bias: b };
+  const y = (tp[c.op] as (x: T, w: T, o: object) => T)(x, w, opts);
+  return { stored, w, b, y };
+}
+
+describe('conv vs torch 1.13', () => {
+  test.each(fixture.cases.map((c) => [c.name + ` (${c.op}, ${c.dtype})`, c] as [string, Case]))('%s', (_n, c) => {
+    const tol = tolOf(c.dtype);
+    const { stored, w, b, y } = run(c, true);
+    expect(y.shape).toEqual(c.y.shape);
+    expect(y.dtype).toBe(c.dtype);
+    expectClose(y.dataSync(), c.y.data, tol, 'forward');
+    y.backward(tp.tensor(c.gy, { shape: c.y.shape, dtype: c.dtype }));
+    expectClose(stored.grad!.dataSync(), c.gx, tol, 'grad input');
+    expectClose(w.grad!.dataSync(), c.gw, tol, 'grad weight');
+    if (b) expectClose(b.grad!.dataSync(), c.gb!, tol, 'grad bias');
+    tp.dispose([stored, w, y]);
+    if (b) b.dispose();
+  });
+
+  test('forward without recording leaks nothing (every case)', () => {
+    for (const c of fixture.cases) {
+      const stored = tp.tensor(c.x.data, { shape: c.x.shape, dtype: c.dtype });
+      const w = tp.tensor(c.w.data, { shape: c.w.shape, dtype: c.dtype });
+      const b = c.b ? tp.tensor(c.b, { dtype: c.dtype }) : null;
+      expectNoLeak(() => {
+        let x: T = stored;
+        if (c.view === 'transpose23') x = stored.transpose(2, 3);
+        if (c.view === 'sliceC') x = tp.slice(stored, [0, 1, 0, 0], [c.x.shape[0], c.x.shape[1] - 2, c.x.shape[2], c.x.shape[3]]);
+        return (tp[c.op] as (x: T, w: T, o: object) => T)(x, w, { ...c.opts, bias: b });
+      });
+      tp.dispose([stored, w]);
+      if (b) b.dispose();
+    }
+  });
+
+  test('backward frees its temporaries', () => {
+    const c = fixture.cases[0];
+    const w = tp.tensor(c.w.data, { shape: c.w.shape, requiresGrad: true });
+    const x = tp.tensor(c.x.data, { shape: c.x.shape, requiresGrad: true });
+    expectNoLeak(() => {
+      const y = tp.conv2d(x, w, { padding: 1 });
+      y.sum().backward();
+      return [x.grad, w.grad];
+    });
+    x.grad = null;
+    w.grad = null;
+    tp.dispose([x, w]);
+  });
+});
+
+describe('conv: threads', () => {
+  test('forward and both gradients do not depend on the thread count', () => {
+    const n0 = tp.getNumThreads();
+    const r = rng(seedOf('conv-threads'));
+    const shapes: [number[], number[], object][] = [
+      [[7, 6, 9, 9], [8, 6, 3, 3], { padding: 1 }],
+      [[5, 8, 6, 6], [8, 1, 3, 3], { padding: 1, groups: 8 }],
+      [[9, 8, 5, 5], [4, 8, 1, 1], {}],
+      [[1, 6, 12, 12], [6, 6, 3, 3], { stride: 2 }],
+    ];
+    for (const [xs, ws, o] of shapes) {
+      const xv = randArray(xs.reduce((a, b) => a * b, 1), r);
+      const wv = randArray(ws.reduce((a, b) => a * b, 1), r);
+      const results: number[][][] = [];
+      for (const th of [1, 2, 3]) {
+        tp.setNumThreads(th);
+        const x = tp.tensor(xv, { shape: xs, requiresGrad: true });
+        const w = tp.tensor(wv, { shape: ws, requiresGrad: true });
+        const y = tp.conv2d(x, w, o);
+        y.square().sum().backward();
+        results.push([Array.from(y.dataSync()), Array.from(x.grad!.dataSync()), Array.from(w.grad!.dataSync())]);
+        tp.dispose([x, w, y]);
+      }
+      expect(results[1]).toEqual(results[0]);
+      expect(results[2]).toEqual(results[0]);
+    }
+    tp.setNumThreads(n0);
+  });
+});
+
+/** A float64 tensor of fresh seeded values. */
+function rnd(name: string, shape: number[]): T {
+  const n = shape.reduce((a, b) => a * b, 1);
+  return tp.tensor(randArray(n, rng(seedOf(name + shape.join('x'))), -1, 1), { shape, dtype: 'float64' });
+}
+
+describe('conv: gradcheck (float64)', () => {
+  const cases: [string, (x: T, w: T, b: T) => T, number[], number[], number[]][] = [
+    ['conv2d stride 2 pad [1,0] dilation [1,2] bias', (x, w, b) => tp.conv2d(x, w, { bias: b, stride: 2, padding: [1, 0], dilation: [1, 2] }), [2, 2, 5, 6], [3, 2, 2, 2], [3]],
+    ['conv2d groups 2', (x, w, b) => tp.conv2d(x, w, { bias: b, groups: 2, padding: 1 }), [1, 4, 4, 4], [2, 2, 3, 3], [2]],
+    ['conv2d depthwise stride 2', (x, w, b) => tp.conv2d(x, w, { bias: b, groups: 3, stride: 2, padding: 1 }), [2, 3, 5, 5], [3, 1, 3, 3], [3]],
+    ['conv2d 1x1', (x, w, b) => tp.conv2d(x, w, { bias: b }), [2, 3, 3, 3], [2, 3, 1, 1], [2]],
+    ["conv2d NHWC 'SAME' stride 2", (x, w, b) => tp.conv2d(x, w, { bias: b, stride: 2, padding: 'SAME', dataFormat: 'NHWC' }), [1, 5, 4, 2], [3, 3, 2, 3], [3]],
+    ['conv1d dilation 2', (x, w, b) => tp.conv1d(x, w, { bias: b, dilation: 2, padding: 1 }), [2, 2, 7], [3, 2, 3], [3]],
+    ['convTranspose2d stride 2 outputPadding 1', (x, w, b) => tp.convTranspose2d(x, w, { bias: b, stride: 2, padding: 1, outputPadding: 1 }), [1, 2, 3, 3], [2, 3, 3, 3], [3]],
+    ['convTranspose2d groups 2', (x, w, b) => tp.convTranspose2d(x, w, { bias: b, groups: 2 }), [1, 4, 3, 3], [4, 1, 2, 2], [2]],
+  ];
+  test.each(cases)('%s', (name, f, xs, ws, bs) => {
+    const inputs = [rnd(name + 'x', xs), rnd(name + 'w', ws), rnd(name + 'b', bs)];
+    expect(tp.gradcheck(f, inputs)).toBe(true);
+    tp.dispose(inputs);
+  });
+});
+
+describe('conv: second order (createGraph)', () => {
+  // x, w -> sum(c ⊙ d/dx Σ(y²)/2 ...): gradcheck of a first gradient checks the backward ops' own gradients
+  const weighted = (y: T): T => y.mul(tp.arange(y.size).reshape(y.shape).cast('float64').mul(0.1).add(1)).sum();
+  const cases: [string, (x: T, w: T) => T, number[], number[]][] = [
+    ['conv2d pad 1 stride 2', (x, w) => tp.conv2d(x, w, { padding: 1, stride: 2 }), [2, 2, 4, 4], [2, 2, 3, 3]],
+    ['conv2d depthwise', (x, w) => tp.conv2d(x, w, { padding: 1, groups: 2 }), [1, 2, 4, 4], [2, 1, 3, 3]],
+    ['convTranspose2d stride 2', (x, w) => tp.convTranspose2d(x, w, { stride: 2 }), [1, 2, 2, 3], [2, 2, 2, 2]],
+  ];
+  test.each(cases)('%s: gradients of d/dx and d/dw', (name, f, xs, ws) => {
+    // squared output, so the first gradients depend on both x and w
+    const loss = (x: T, w: T) => weighted(f(x, w).square());
+    const gx = (x: T, w: T) => tp.grads(loss(x, w), [x], undefined, { createGraph: true })[0] as T;
+    const gw = (x: T, w: T) => tp.grads(loss(x, w), [w], undefined, { createGraph: true })[0] as T;
+    const inputs = [rnd(name + 'x2', xs), rnd(name + 'w2', ws)];
+    expect(tp.gradcheck((x, w) => weighted(gx(x, w)), inputs)).toBe(true);
+    expect(tp.gradcheck((x, w) => weighted(gw(x, w)), inputs)).toBe(true);
+    tp.dispose(inputs);
+  });
+});
