@@ -31,7 +31,7 @@ describe('conv: bad input', () => {
     expectThrowsCode(() => tp.conv2d(x, w, { dilation: [1, 0] }), 'ERR_ARGUMENT', /conv2d: dilation must be an integer >= 1/);
     expectThrowsCode(() => tp.conv2d(x, w, { padding: -1 }), 'ERR_ARGUMENT', /conv2d: padding must be an integer >= 0/);
     expectThrowsCode(() => tp.conv2d(x, w, { padding: NaN }), 'ERR_ARGUMENT', /conv2d: padding must be/);
-    expectThrowsCode(() => tp.conv2d(x, w, { padding: 'full' as never }), 'ERR_ARGUMENT', /conv2d: padding must be a number, 2 numbers, 'valid' or 'same', got 'full'/);
+    expectThrowsCode(() => tp.conv2d(x, w, { padding: 'full' as never }), 'ERR_ARGUMENT', /conv2d: padding must be a number, 2 numbers, 'valid' or 'same', got "full"/);
     expectThrowsCode(() => tp.conv2d(x, w, { padding: 'same', stride: 2 }), 'ERR_ARGUMENT', /conv2d: padding='same' is not supported for strided convolutions/);
     expectThrowsCode(() => tp.conv2d(x, w, { stride: [1, 2, 2, 1] }), 'ERR_ARGUMENT', /stride must be/);
     expectThrowsCode(() => tp.conv2d(z([1, 5, 5, 3]), z([3, 3, 3, 4]), { stride: [2, 2, 2, 1], dataFormat: 'NHWC' }), 'ERR_ARGUMENT', /must have 1 at the batch and channel positions/);
@@ -138,7 +138,7 @@ describe('conv modules', () => {
     expectThrowsCode(() => new tp.nn.Conv2d(4, NaN, 3), 'ERR_ARGUMENT', /Conv2d: outChannels must be a positive integer, got NaN/);
     expectThrowsCode(() => new tp.nn.Conv2d(4, 4, NaN), 'ERR_ARGUMENT', /Conv2d: kernelSize must be an integer >= 1/);
     expectThrowsCode(() => new tp.nn.Conv2d(4, 6, 3, { groups: 4 }), 'ERR_ARGUMENT', /groups 4 does not divide outChannels 6/);
-    expectThrowsCode(() => new tp.nn.Conv2d(4, 4, 3, { paddingMode: 'reflect' as never }), 'ERR_ARGUMENT', /paddingMode 'reflect' is not supported/);
+    expectThrowsCode(() => new tp.nn.Conv2d(4, 4, 3, { paddingMode: 'reflect' as never }), 'ERR_ARGUMENT', /paddingMode "reflect" is not supported/);
     expectThrowsCode(() => new tp.nn.Conv2d(4, 4, 3, { padding: 'same', stride: 2 }), 'ERR_ARGUMENT', /'same' is not supported for strided/);
     expectThrowsCode(() => new tp.nn.Conv2d(4, 4, 3, { stide: 2 } as never), 'ERR_ARGUMENT', /unknown option 'stide'/);
     expectThrowsCode(() => new tp.nn.ConvTranspose2d(4, 4, 3, { padding: 'same' as never }), 'ERR_ARGUMENT', /transposed/);

@@ -74,7 +74,9 @@ describe('conv vs torch 1.13', () => {
     const x = tp.tensor(c.x.data, { shape: c.x.shape, requiresGrad: true });
     expectNoLeak(() => {
       const y = tp.conv2d(x, w, { padding: 1 });
-      y.sum().backward();
+      const s = y.sum();
+      s.backward();
+      tp.dispose([y, s]);
       return [x.grad, w.grad];
     });
     x.grad = null;
@@ -148,8 +150,9 @@ describe('conv: second order (createGraph)', () => {
   test.each(cases)('%s: gradients of d/dx and d/dw', (name, f, xs, ws) => {
     // squared output, so the first gradients depend on both x and w
     const loss = (x: T, w: T) => weighted(f(x, w).square());
-    const gx = (x: T, w: T) => tp.grads(loss(x, w), [x], undefined, { createGraph: true })[0] as T;
-    const gw = (x: T, w: T) => tp.grads(loss(x, w), [w], undefined, { createGraph: true })[0] as T;
+    const both = tp.grad(loss, { createGraph: true });
+    const gx = (x: T, w: T) => (both(x, w) as T[])[0];
+    const gw = (x: T, w: T) => (both(x, w) as T[])[1];
     const inputs = [rnd(name + 'x2', xs), rnd(name + 'w2', ws)];
     expect(tp.gradcheck((x, w) => weighted(gx(x, w)), inputs)).toBe(true);
     expect(tp.gradcheck((x, w) => weighted(gw(x, w)), inputs)).toBe(true);

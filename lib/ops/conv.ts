@@ -170,7 +170,8 @@ export function conv1d(x: Tensor, weight: Tensor, options?: ConvOptions): Tensor
   // views only: [N, L, C] -> [N, 1, L, C] -> [N, C, 1, L]; [K, Cg, O] -> [1, K, Cg, O] -> [O, Cg, 1, K]
   const x4 = last ? permute(unsqueeze(xt, 1), [0, 3, 1, 2]) : unsqueeze(xt, 2);
   const w4 = last ? permute(unsqueeze(wt, 0), [3, 2, 0, 1]) : unsqueeze(wt, 2);
-  return then(convForwardCore(x4, w4, bias, g), (y) => (last ? permute(squeeze(y, 2), [0, 2, 1]) : squeeze(y, 2)));
+  const y = then(convForwardCore(x4, w4, bias, g), (t) => squeeze(t, 2));
+  return last ? toLast(y, [0, 2, 1]) : y;
 }
 
 /**
