@@ -2,50 +2,146 @@
 
 #include <algorithm>
 #include <cstring>
-
-#include "conv_im2col.h"
+#include <vector>
 
 namespace tf {
 
 namespace {
 
-// Planes per task: about kGrainElementwise multiply-adds each.
-int64_t planeGrain(const ConvGeom& g, int64_t planeWork) {
-  (void)g;
-  return std::max<int64_t>(1, kGrainElementwise / std::max<int64_t>(1, planeWork));
+// Copies of short rows (tens of elements): a plain loop the compiler vectorises inline. A libc
+// memcpy call per 100-byte row was half the time of a depthwise pass; GCC would turn the loop back
+// into that call unless told not to.
+#if defined(__GNUC__) && !defined(__clang__)
+#define TF_NO_MEMCPY_IDIOM __attribute__((optimize("no-tree-loop-distribute-patterns")))
+#else
+#define TF_NO_MEMCPY_IDIOM
+#endif
+template <typename T>
+TF_NO_MEMCPY_IDIOM inline void copyRow(T* __restrict d, const T* __restrict s, int64_t n) {
+  for (int64_t i = 0; i < n; i++) d[i] = s[i];
+}
+template <typename T>
+TF_NO_MEMCPY_IDIOM inline void zeroRow(T* __restrict d, int64_t n) {
+  for (int64_t i = 0; i < n; i++) d[i] = T(0);
 }
 
-// acc[ow] (+)= wv * src[ow * sw] over the valid columns of one output row.
+// The padded plane every output reads: Hp x Wp, input pixel (r, c) at (r + ph, c + pw), zeros
+// around. Built once per (sample, channel) in a small task-local buffer (a few KB, in L1), so the
+// tap loops below run over whole rows with no bounds checks.
+struct PadPlane {
+  int64_t Hp, Wp;
+  explicit PadPlane(const ConvGeom& g)
+      : Hp((g.OH - 1) * g.sh + (g.KH - 1) * g.dh + 1), Wp((g.OW - 1) * g.sw + (g.KW - 1) * g.dw + 1) {}
+  template <typename T>
+  void load(const ConvGeom& g, const T* x, T* p) const {
+    std::fill(p, p + Hp * Wp, T(0));
+    const int64_t r0 = std::max<int64_t>(0, -g.ph), r1 = std::min(g.H, Hp - g.ph);
+    const int64_t c0 = std::max<int64_t>(0, -g.pw), c1 = std::min(g.W, Wp - g.pw);
+    if (c1 <= c0) return;
+    for (int64_t r = r0; r < r1; r++)
+      copyRow(p + (r + g.ph) * Wp + c0 + g.pw, x + r * g.W + c0, c1 - c0);
+  }
+  // dx plane (H x W) = the interior of a padded gradient plane (0 where no output reached)
+  template <typename T>
+  void store(const ConvGeom& g, const T* p, T* dx) const {
+    std::fill(dx, dx + g.H * g.W, T(0));
+    const int64_t r0 = std::max<int64_t>(0, -g.ph), r1 = std::min(g.H, Hp - g.ph);
+    const int64_t c0 = std::max<int64_t>(0, -g.pw), c1 = std::min(g.W, Wp - g.pw);
+    if (c1 <= c0) return;
+    for (int64_t r = r0; r < r1; r++)
+      copyRow(dx + r * g.W + c0, p + (r + g.ph) * Wp + c0 + g.pw, c1 - c0);
+  }
+};
+
+// y[i] += a x[i * sx]: restrict parameters (not locals, which GCC ignores) let these vectorise.
 template <typename T>
-inline void axpyRow(T* acc, const T* src, T wv, int64_t sw, ColRange r) {
-  if (sw == 1) {
-    for (int64_t ow = r.lo; ow < r.hi; ow++) acc[ow] += wv * src[ow];
+inline void axpy(T* __restrict y, const T* __restrict x, T a, int64_t n, int64_t sx) {
+  if (sx == 1) {
+    for (int64_t i = 0; i < n; i++) y[i] += a * x[i];
   } else {
-    for (int64_t ow = r.lo; ow < r.hi; ow++) acc[ow] += wv * src[ow * sw];
+    for (int64_t i = 0; i < n; i++) y[i] += a * x[i * sx];
+  }
+}
+// y[i * sy] += a x[i]
+template <typename T>
+inline void axpyTo(T* __restrict y, int64_t sy, const T* __restrict x, T a, int64_t n) {
+  if (sy == 1) {
+    for (int64_t i = 0; i < n; i++) y[i] += a * x[i];
+  } else {
+    for (int64_t i = 0; i < n; i++) y[i * sy] += a * x[i];
+  }
+}
+// acc[i] += q[i] x[i * sx]
+template <typename T>
+inline void mulAcc(T* __restrict acc, const T* __restrict q, const T* __restrict x, int64_t n, int64_t sx) {
+  if (sx == 1) {
+    for (int64_t i = 0; i < n; i++) acc[i] += q[i] * x[i];
+  } else {
+    for (int64_t i = 0; i < n; i++) acc[i] += q[i] * x[i * sx];
   }
 }
 
+// True when no value is Inf or NaN (an exponent test on the bits: an integer OR that vectorises).
+// The wide gradient paths multiply zeros into padding columns; 0 * Inf would put a NaN where the
+// true sum has none, so planes with non-finite values take the row path.
+inline bool allFinite(const float* p, int64_t n) {
+  uint32_t bad = 0;
+  for (int64_t i = 0; i < n; i++) {
+    uint32_t b;
+    std::memcpy(&b, p + i, 4);
+    bad |= (uint32_t)((b & 0x7f800000u) == 0x7f800000u);
+  }
+  return !bad;
+}
+inline bool allFinite(const double* p, int64_t n) {
+  uint64_t bad = 0;
+  for (int64_t i = 0; i < n; i++) {
+    uint64_t b;
+    std::memcpy(&b, p + i, 8);
+    bad |= (uint64_t)((b & 0x7ff0000000000000ull) == 0x7ff0000000000000ull);
+  }
+  return !bad;
+}
+
+int64_t planeGrain(int64_t planeWork) { return std::max<int64_t>(1, kGrainElementwise / std::max<int64_t>(1, planeWork)); }
+
 }  // namespace
 
+// Stride 1 runs "wide": an output plane is computed over whole padded rows (OH x Wp, the Wp - OW
+// extra columns of each row discarded), so every tap is one long contiguous axpy instead of OH short
+// ones. A gradient plane is spread to that width with zeros in the extra columns for the same reason.
+// The padded buffers get (KW - 1) dw spare zeros at the end for the last tap's overhang.
 template <typename T>
 void depthwiseForward(const Exec& ex, const ConvGeom& g, const T* x, const T* w, const T* bias, T* y) {
   const int64_t Og = g.O / g.G, P = g.OH * g.OW, HW = g.H * g.W, KK = g.KH * g.KW;
-  ex.pool().parallelFor(g.N * g.O, planeGrain(g, P * KK), [&](int64_t lo, int64_t hi) {
+  const PadPlane pp(g);
+  const bool wide = g.sh == 1 && g.sw == 1;
+  const int64_t Wp = pp.Wp, L = g.OH * Wp, spare = (g.KW - 1) * g.dw;
+  // a task owns (sample, input channel) pairs and writes the Og output planes they feed
+  ex.pool().parallelFor(g.N * g.C, planeGrain(P * KK * Og), [&](int64_t lo, int64_t hi) {
+    std::vector<T> buf((size_t)(pp.Hp * Wp + spare + (wide ? L : 0)));
+    T* xp = buf.data();
+    T* yw = xp + pp.Hp * Wp + spare;
     for (int64_t idx = lo; idx < hi; idx++) {
-      const int64_t n = idx / g.O, o = idx % g.O, c = o / Og;
-      const T* xp = x + (n * g.C + c) * HW;
-      const T* wp = w + o * KK;
-      T* yp = y + idx * P;
-      std::fill(yp, yp + P, bias ? bias[o] : T(0));
-      for (int64_t ki = 0; ki < g.KH; ki++) {
-        for (int64_t kj = 0; kj < g.KW; kj++) {
-          const T wv = wp[ki * g.KW + kj];
-          const int64_t off = kj * g.dw - g.pw;
-          const ColRange r = validCols(off, g.sw, g.W, g.OW);
-          for (int64_t oh = 0; oh < g.OH; oh++) {
-            const int64_t ih = oh * g.sh - g.ph + ki * g.dh;
-            if (ih < 0 || ih >= g.H) continue;
-            axpyRow(yp + oh * g.OW, xp + ih * g.W + off, wv, g.sw, r);
+      const int64_t n = idx / g.C, c = idx % g.C;
+      pp.load(g, x + idx * HW, xp);
+      for (int64_t o = c * Og; o < (c + 1) * Og; o++) {
+        const T* wp = w + o * KK;
+        T* yp = y + (n * g.O + o) * P;
+        const T b = bias ? bias[o] : T(0);
+        if (wide) {
+          std::fill(yw, yw + L, b);
+          for (int64_t ki = 0; ki < g.KH; ki++)
+            for (int64_t kj = 0; kj < g.KW; kj++) axpy(yw, xp + ki * g.dh * Wp + kj * g.dw, wp[ki * g.KW + kj], L, 1);
+          for (int64_t oh = 0; oh < g.OH; oh++) copyRow(yp + oh * g.OW, yw + oh * Wp, g.OW);
+          continue;
+        }
+        for (int64_t oh = 0; oh < g.OH; oh++) {
+          T* yr = yp + oh * g.OW;
+          std::fill(yr, yr + g.OW, b);
+          for (int64_t ki = 0; ki < g.KH; ki++) {
+            const T* xr = xp + (oh * g.sh + ki * g.dh) * Wp;
+            for (int64_t kj = 0; kj < g.KW; kj++) axpy(yr, xr + kj * g.dw, wp[ki * g.KW + kj], g.OW, g.sw);
           }
         }
       }
@@ -53,36 +149,48 @@ void depthwiseForward(const Exec& ex, const ConvGeom& g, const T* x, const T* w,
   });
 }
 
+// gw (OH x Wp) = the gradient plane gp (OH x OW) with zero extra columns
+template <typename T>
+void widen(const ConvGeom& g, int64_t Wp, const T* gp, T* gw) {
+  for (int64_t oh = 0; oh < g.OH; oh++) {
+    copyRow(gw + oh * Wp, gp + oh * g.OW, g.OW);
+    zeroRow(gw + oh * Wp + g.OW, Wp - g.OW);
+  }
+}
+
 template <typename T>
 void depthwiseBackwardInput(const Exec& ex, const ConvGeom& g, const T* gy, const T* w, T* dx) {
   const int64_t Og = g.O / g.G, P = g.OH * g.OW, HW = g.H * g.W, KK = g.KH * g.KW;
+  const PadPlane pp(g);
+  const bool wide = g.sh == 1 && g.sw == 1;
+  const int64_t Wp = pp.Wp, L = g.OH * Wp, spare = (g.KW - 1) * g.dw;
   // one task owns whole dx planes: no output element is shared between threads
-  ex.pool().parallelFor(g.N * g.C, planeGrain(g, P * KK * Og), [&](int64_t lo, int64_t hi) {
+  ex.pool().parallelFor(g.N * g.C, planeGrain(P * KK * Og), [&](int64_t lo, int64_t hi) {
+    std::vector<T> buf((size_t)(pp.Hp * Wp + spare + (wide ? L : 0)));
+    T* dp = buf.data();
+    T* gw = dp + pp.Hp * Wp + spare;
     for (int64_t idx = lo; idx < hi; idx++) {
       const int64_t n = idx / g.C, c = idx % g.C;
-      T* dp = dx + idx * HW;
-      std::fill(dp, dp + HW, T(0));
+      std::fill(dp, dp + pp.Hp * Wp + spare, T(0));
+      const bool wideHere = wide && allFinite(w + c * Og * KK, Og * KK);
       for (int64_t o = c * Og; o < (c + 1) * Og; o++) {
         const T* gp = gy + (n * g.O + o) * P;
-        for (int64_t ki = 0; ki < g.KH; ki++) {
-          for (int64_t kj = 0; kj < g.KW; kj++) {
-            const T wv = w[o * KK + ki * g.KW + kj];
-            const int64_t off = kj * g.dw - g.pw;
-            const ColRange r = validCols(off, g.sw, g.W, g.OW);
-            for (int64_t oh = 0; oh < g.OH; oh++) {
-              const int64_t ih = oh * g.sh - g.ph + ki * g.dh;
-              if (ih < 0 || ih >= g.H) continue;
-              T* d = dp + ih * g.W + off;
-              const T* s = gp + oh * g.OW;
-              if (g.sw == 1) {
-                for (int64_t ow = r.lo; ow < r.hi; ow++) d[ow] += wv * s[ow];
-              } else {
-                for (int64_t ow = r.lo; ow < r.hi; ow++) d[ow * g.sw] += wv * s[ow];
-              }
-            }
+        const T* wp = w + o * KK;
+        if (wideHere) {
+          widen(g, Wp, gp, gw);
+          for (int64_t ki = 0; ki < g.KH; ki++)
+            for (int64_t kj = 0; kj < g.KW; kj++) axpyTo(dp + ki * g.dh * Wp + kj * g.dw, 1, gw, wp[ki * g.KW + kj], L);
+          continue;
+        }
+        for (int64_t oh = 0; oh < g.OH; oh++) {
+          const T* q = gp + oh * g.OW;
+          for (int64_t ki = 0; ki < g.KH; ki++) {
+            T* dr = dp + (oh * g.sh + ki * g.dh) * Wp;
+            for (int64_t kj = 0; kj < g.KW; kj++) axpyTo(dr + kj * g.dw, g.sw, q, wp[ki * g.KW + kj], g.OW);
           }
         }
       }
+      pp.store(g, dp, dx + idx * HW);
     }
   });
 }
@@ -90,35 +198,42 @@ void depthwiseBackwardInput(const Exec& ex, const ConvGeom& g, const T* gy, cons
 template <typename T>
 void depthwiseBackwardWeight(const Exec& ex, const ConvGeom& g, const T* x, const T* gy, T* dw) {
   const int64_t Og = g.O / g.G, P = g.OH * g.OW, HW = g.H * g.W, KK = g.KH * g.KW;
-  // one task owns the KH*KW weights of its output channels and sums the samples in order:
-  // the result does not depend on the thread count
-  ex.pool().parallelFor(g.O, planeGrain(g, g.N * P * KK), [&](int64_t lo, int64_t hi) {
+  const PadPlane pp(g);
+  const bool wide = g.sh == 1 && g.sw == 1;
+  const int64_t Wp = pp.Wp, spare = (g.KW - 1) * g.dw;
+  const int64_t L = wide ? g.OH * Wp : g.OW;  // length of each tap's row of partial sums
+  // one task owns the KH*KW weights of its output channels and sums the samples in order, each
+  // tap into a row of partial sums (elementwise, so it vectorises) reduced at the end: the
+  // result does not depend on the thread count
+  ex.pool().parallelFor(g.O, planeGrain(g.N * P * KK), [&](int64_t lo, int64_t hi) {
+    std::vector<T> buf((size_t)(pp.Hp * Wp + spare + KK * L + (wide ? L : 0)));
+    T* xp = buf.data();
+    T* acc = xp + pp.Hp * Wp + spare;
+    T* gw = acc + KK * L;
     for (int64_t o = lo; o < hi; o++) {
       const int64_t c = o / Og;
-      for (int64_t ki = 0; ki < g.KH; ki++) {
-        for (int64_t kj = 0; kj < g.KW; kj++) {
-          const int64_t off = kj * g.dw - g.pw;
-          const ColRange r = validCols(off, g.sw, g.W, g.OW);
-          T acc = 0;
-          for (int64_t n = 0; n < g.N; n++) {
-            const T* xp = x + (n * g.C + c) * HW;
-            const T* gp = gy + (n * g.O + o) * P;
-            for (int64_t oh = 0; oh < g.OH; oh++) {
-              const int64_t ih = oh * g.sh - g.ph + ki * g.dh;
-              if (ih < 0 || ih >= g.H) continue;
-              const T* s = xp + ih * g.W + off;
-              const T* q = gp + oh * g.OW;
-              T rowAcc = 0;
-              if (g.sw == 1) {
-                for (int64_t ow = r.lo; ow < r.hi; ow++) rowAcc += q[ow] * s[ow];
-              } else {
-                for (int64_t ow = r.lo; ow < r.hi; ow++) rowAcc += q[ow] * s[ow * g.sw];
-              }
-              acc += rowAcc;
-            }
-          }
-          dw[o * KK + ki * g.KW + kj] = acc;
+      std::fill(acc, acc + KK * L, T(0));
+      for (int64_t n = 0; n < g.N; n++) {
+        pp.load(g, x + (n * g.C + c) * HW, xp);
+        const T* gp = gy + (n * g.O + o) * P;
+        if (wide && allFinite(x + (n * g.C + c) * HW, HW)) {
+          widen(g, Wp, gp, gw);
+          for (int64_t ki = 0; ki < g.KH; ki++)
+            for (int64_t kj = 0; kj < g.KW; kj++) mulAcc(acc + (ki * g.KW + kj) * L, gw, xp + ki * g.dh * Wp + kj * g.dw, L, 1);
+          continue;
         }
+        for (int64_t oh = 0; oh < g.OH; oh++) {
+          const T* q = gp + oh * g.OW;
+          for (int64_t ki = 0; ki < g.KH; ki++) {
+            const T* xr = xp + (oh * g.sh + ki * g.dh) * Wp;
+            for (int64_t kj = 0; kj < g.KW; kj++) mulAcc(acc + (ki * g.KW + kj) * L, q, xr + kj * g.dw, g.OW, g.sw);
+          }
+        }
+      }
+      for (int64_t k = 0; k < KK; k++) {
+        T s = 0;
+        for (int64_t i = 0; i < L; i++) s += acc[k * L + i];
+        dw[o * KK + k] = s;
       }
     }
   });
