@@ -159,3 +159,40 @@ describe('conv: second order (createGraph)', () => {
     tp.dispose(inputs);
   });
 });
+
+describe('conv: depthwise kernels against per-channel dense convolutions', () => {
+  // the depthwise kernels (groups = channels) and the im2col/GEMM path (one channel at a time, groups 1)
+  // must agree, also where an input or weight is infinite (the stride-1 kernels pad rows with zeros,
+  // and 0 * Inf must not leak a NaN into a gradient that never meets the Inf)
+  const cases: [string, object, boolean][] = [
+    ['stride 1 pad 1', { padding: 1 }, false],
+    ['stride 2 dilation 2', { stride: 2, dilation: 2, padding: 2 }, false],
+    ['stride 1 with Inf inputs and weights', { padding: 1 }, true],
+  ];
+  test.each(cases)('%s', (_n, o, inf) => {
+    const r = rng(seedOf('dw-vs-dense' + _n));
+    const [N, C, H, W] = [2, 3, 7, 6];
+    const xv = randArray(N * C * H * W, r);
+    const wv = randArray(C * 9, r);
+    if (inf) {
+      xv[W - 1] = Infinity; // sample 0, channel 0, row 0, last column
+      wv[9 + 4] = -Infinity; // channel 1, centre tap
+    }
+    const x = tp.tensor(xv, { shape: [N, C, H, W], dtype: 'float64', requiresGrad: true });
+    const w = tp.tensor(wv, { shape: [C, 1, 3, 3], dtype: 'float64', requiresGrad: true });
+    const y = tp.conv2d(x, w, { ...o, groups: C });
+    const gy = tp.tensor(randArray(y.size, r), { shape: y.shape, dtype: 'float64' });
+    y.backward(gy);
+    for (let c = 0; c < C; c++) {
+      const xc = tp.slice(x.detach(), [0, c, 0, 0], [N, 1, H, W]).contiguous().requiresGrad_();
+      const wc = tp.slice(w.detach(), [c, 0, 0, 0], [1, 1, 3, 3]).contiguous().requiresGrad_();
+      const yc = tp.conv2d(xc, wc, o);
+      const gyc = tp.slice(gy, [0, c, 0, 0], [N, 1, yc.shape[2], yc.shape[3]]);
+      yc.backward(gyc);
+      const same = (a: tp.Tensor, b: tp.Tensor, what: string) => expectClose(a.contiguous().dataSync(), b.dataSync(), { rtol: 1e-12, atol: 1e-12 }, what);
+      same(tp.slice(y, [0, c, 0, 0], [N, 1, y.shape[2], y.shape[3]]), yc, `y channel ${c}`);
+      same(tp.slice(x.grad!, [0, c, 0, 0], [N, 1, H, W]), xc.grad!, `dx channel ${c}`);
+      same(tp.slice(w.grad!, [c, 0, 0, 0], [1, 1, 3, 3]), wc.grad!, `dw channel ${c}`);
+    }
+  });
+});
