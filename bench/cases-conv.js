@@ -41,15 +41,16 @@ for (const [id, name, xs, ws, o] of SHAPES) {
         if (suffix === 'fwd') return { fn: () => tp.conv2d(x, w, o).dispose(), done: () => tp.dispose([x, w]) };
         x.requiresGrad = true;
         w.requiresGrad = true;
+        const gy = tp.onesLike(tp.noGrad(() => tp.conv2d(x, w, o))); // made once: a fresh one per call would page-fault
         return {
           fn: () => {
             const y = tp.conv2d(x, w, o);
-            y.backward(tp.onesLike(y));
+            y.backward(gy);
             tp.dispose([y, x.grad, w.grad]);
             x.grad = null;
             w.grad = null;
           },
-          done: () => tp.dispose([x, w]),
+          done: () => tp.dispose([x, w, gy]),
         };
       },
     });

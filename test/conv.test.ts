@@ -94,8 +94,8 @@ describe('conv: threads', () => {
       [[5, 8, 6, 6], [8, 1, 3, 3], { padding: 1, groups: 8 }],
       [[9, 8, 5, 5], [4, 8, 1, 1], {}],
       [[1, 6, 12, 12], [6, 6, 3, 3], { stride: 2 }],
-      [[5, 2, 32, 32], [3, 2, 3, 3], { padding: 1 }], // units of 2 samples: split over threads
-      [[40, 2, 8, 8], [3, 2, 3, 3], { padding: 1 }], // units of 32, the last one ragged
+      [[5, 2, 32, 32], [3, 2, 3, 3], { padding: 1 }], // bigger images split over threads
+      [[40, 2, 8, 8], [3, 2, 3, 3], { padding: 1 }], // many samples, uneven split
       [[2, 3, 46, 46], [4, 3, 1, 1], {}], // 1x1 in place
     ];
     for (const [xs, ws, o] of shapes) {

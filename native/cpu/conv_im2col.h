@@ -1,7 +1,6 @@
-// im2col / col2im for one sample and one channel group, and the valid-column range both use.
-// col is [Cg * KH * KW, OH * OW] with rows `ld` apart (ld > OH * OW when several samples sit
-// side by side in one wider column matrix): row (c, ki, kj) holds, for every output pixel, the
-// input it meets under kernel tap (ki, kj).
+// im2col / col2im for one sample and one channel group, and the valid-column range both
+// (and the direct depthwise kernels) use. col is [Cg * KH * KW, OH * OW] row-major: row
+// (c, ki, kj) holds, for every output pixel, the input it meets under kernel tap (ki, kj).
 #pragma once
 #include <algorithm>
 #include <cstdint>
@@ -24,13 +23,13 @@ inline ColRange validCols(int64_t off, int64_t sw, int64_t W, int64_t OW) {
 }
 
 template <typename T>
-void im2col(const T* x, const ConvGeom& g, int64_t Cg, T* col, int64_t ld) {
-  const int64_t H = g.H, W = g.W, OH = g.OH, OW = g.OW;
+void im2col(const T* x, const ConvGeom& g, int64_t Cg, T* col) {
+  const int64_t H = g.H, W = g.W, OH = g.OH, OW = g.OW, P = OH * OW;
   for (int64_t c = 0; c < Cg; c++) {
     const T* src = x + c * H * W;
     for (int64_t ki = 0; ki < g.KH; ki++) {
       for (int64_t kj = 0; kj < g.KW; kj++) {
-        T* dst = col + ((c * g.KH + ki) * g.KW + kj) * ld;
+        T* dst = col + ((c * g.KH + ki) * g.KW + kj) * P;
         const int64_t off = kj * g.dw - g.pw;
         const ColRange r = validCols(off, g.sw, W, OW);
         for (int64_t oh = 0; oh < OH; oh++) {
@@ -57,13 +56,13 @@ void im2col(const T* x, const ConvGeom& g, int64_t Cg, T* col, int64_t ld) {
 
 // dx (Cg planes of H x W, zeroed by the caller) += the columns of col put back where im2col took them.
 template <typename T>
-void col2im(const T* col, const ConvGeom& g, int64_t Cg, T* dx, int64_t ld) {
-  const int64_t H = g.H, W = g.W, OH = g.OH, OW = g.OW;
+void col2im(const T* col, const ConvGeom& g, int64_t Cg, T* dx) {
+  const int64_t H = g.H, W = g.W, OH = g.OH, OW = g.OW, P = OH * OW;
   for (int64_t c = 0; c < Cg; c++) {
     T* dst = dx + c * H * W;
     for (int64_t ki = 0; ki < g.KH; ki++) {
       for (int64_t kj = 0; kj < g.KW; kj++) {
-        const T* src = col + ((c * g.KH + ki) * g.KW + kj) * ld;
+        const T* src = col + ((c * g.KH + ki) * g.KW + kj) * P;
         const int64_t off = kj * g.dw - g.pw;
         const ColRange r = validCols(off, g.sw, W, OW);
         for (int64_t oh = 0; oh < OH; oh++) {
