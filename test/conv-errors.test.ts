@@ -142,6 +142,8 @@ describe('conv modules', () => {
     expectThrowsCode(() => new tp.nn.Conv2d(4, 4, 3, { padding: 'same', stride: 2 }), 'ERR_ARGUMENT', /'same' is not supported for strided/);
     expectThrowsCode(() => new tp.nn.Conv2d(4, 4, 3, { stide: 2 } as never), 'ERR_ARGUMENT', /unknown option 'stide'/);
     expectThrowsCode(() => new tp.nn.ConvTranspose2d(4, 4, 3, { padding: 'same' as never }), 'ERR_ARGUMENT', /transposed/);
+    expectThrowsCode(() => new tp.nn.ConvTranspose2d(4, 4, 3, { stride: 2, outputPadding: 2 }), 'ERR_ARGUMENT', /ConvTranspose2d: outputPadding \[2, ?2\] must be smaller than the stride \[2, ?2\] or the dilation/);
+    expectThrowsCode(() => new tp.nn.Conv2d(4, 4, 3, { outputPadding: 1 } as never), 'ERR_ARGUMENT', /unknown option 'outputPadding'/);
     const m = new tp.nn.Conv2d(4, 4, 3);
     expectThrowsCode(() => m.forward(tp.ones([1, 3, 5, 5])), 'ERR_SHAPE', /conv2d: input \[1, ?3, ?5, ?5\] has 3 channels but weight \[4, ?4, ?3, ?3\] expects 4/);
   });

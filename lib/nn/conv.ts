@@ -1,7 +1,7 @@
 // Convolution modules: Conv1d, Conv2d, ConvTranspose2d (torch.nn's constructor arguments in
 // camelCase, torch's parameter names and default initialisation) over lib/ops/conv.ts.
 import { Tensor } from '../tensor';
-import { fail, describe } from '../core/errors';
+import { fail, describe, fmtShape } from '../core/errors';
 import { DType, isFloat } from '../core/dtype';
 import { conv1d, conv2d, convTranspose2d } from '../ops/conv';
 import { spatialInts, PaddingMode } from '../ops/conv-args';
@@ -40,6 +40,9 @@ abstract class ConvNd extends Module {
   readonly padding: number[] | PaddingMode;
   readonly dilation: number[];
   readonly groups: number;
+  /** torch keeps it on every convolution: (0, ...) unless transposed */
+  readonly outputPadding: number[];
+  readonly paddingMode = 'zeros';
   weight: Tensor;
   bias: Tensor | null;
 
@@ -77,6 +80,9 @@ abstract class ConvNd extends Module {
     } else {
       this.padding = spatialInts(op, 'padding', o.padding, 0, sp, 0, false);
     }
+    this.outputPadding = spatialInts(op, 'outputPadding', o.outputPadding, 0, sp, 0, false);
+    if (this.outputPadding.some((v, i) => v >= this.stride[i] && v >= this.dilation[i]))
+      fail(op, `outputPadding ${fmtShape(this.outputPadding)} must be smaller than the stride ${fmtShape(this.stride)} or the dilation ${fmtShape(this.dilation)}`);
     // torch's layouts: [out, in/g, k...], transposed [in, out/g, k...]
     const wShape = transposed ? [inChannels, outChannels / groups, ...this.kernelSize] : [outChannels, inChannels / groups, ...this.kernelSize];
     const fanIn = init.computeFans(wShape)[0];
@@ -120,10 +126,8 @@ export class Conv2d extends ConvNd {
 
 /** torch.nn.ConvTranspose2d: weight [inChannels, outChannels/groups, kh, kw], bias [outChannels]. */
 export class ConvTranspose2d extends ConvNd {
-  readonly outputPadding: number[];
   constructor(inChannels: number, outChannels: number, kernelSize: number | number[], options?: ConvTransposeModuleOptions) {
     super('ConvTranspose2d', 2, true, inChannels, outChannels, kernelSize, options);
-    this.outputPadding = spatialInts('ConvTranspose2d', 'outputPadding', options?.outputPadding, 0, 2, 0, false);
   }
   forward(x: Tensor): Tensor {
     return convTranspose2d(x, this.weight, { ...this.convOptions(), outputPadding: this.outputPadding });
