@@ -1,7 +1,7 @@
 // Convolutions: bad input (each a TapeflowError naming the op, the argument and the shapes),
 // dtypes, and the modules nn.Conv1d / nn.Conv2d / nn.ConvTranspose2d (shapes, torch's init
 // ranges, state-dict names, options). Values and gradients are in test/conv.test.ts.
-import { tp, expectThrowsCode, expectNoLeak } from './helpers';
+import { tp, expectThrowsCode, expectNoLeak, expectClose } from './helpers';
 
 const z = (shape: number[], dtype: 'float32' | 'float64' | 'int32' = 'float32') => tp.zeros(shape, { dtype });
 
@@ -125,6 +125,15 @@ describe('conv modules', () => {
     const bound = 1 / Math.sqrt(3 * 9);
     expect(Math.max(...Array.from(ct.bias!.dataSync()).map(Math.abs))).toBeLessThanOrEqual(bound);
     expect(ct.forward(tp.ones([1, 4, 5, 5])).shape).toEqual([1, 6, 10, 10]);
+  });
+  test("torch's state dict loads one-to-one (conv2d fixture case 0: Conv2d(3, 4, 3, padding=1))", () => {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const c = require('./fixtures/conv.json').cases[0];
+    const m = new tp.nn.Conv2d(3, 4, 3, { padding: 1 });
+    m.loadStateDict({ weight: tp.tensor(c.w.data, { shape: c.w.shape }), bias: tp.tensor(c.b) });
+    const y = m.forward(tp.tensor(c.x.data, { shape: c.x.shape }));
+    expect(y.shape).toEqual(c.y.shape);
+    expectClose(y.dataSync(), c.y.data, { rtol: 1e-4, atol: 1e-4 }, 'Conv2d with torch weights');
   });
   test('a gradient step reaches weight and bias', () => {
     const m = new tp.nn.Conv2d(2, 3, 3);
