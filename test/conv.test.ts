@@ -53,19 +53,23 @@ describe('conv vs torch 1.13', () => {
   });
 
   test('forward without recording leaks nothing (every case)', () => {
-    for (const c of fixture.cases) {
-      const stored = tp.tensor(c.x.data, { shape: c.x.shape, dtype: c.dtype });
-      const w = tp.tensor(c.w.data, { shape: c.w.shape, dtype: c.dtype });
-      const b = c.b ? tp.tensor(c.b, { dtype: c.dtype }) : null;
-      expectNoLeak(() => {
+    const inputs = fixture.cases.map((c) => ({
+      c,
+      stored: tp.tensor(c.x.data, { shape: c.x.shape, dtype: c.dtype }),
+      w: tp.tensor(c.w.data, { shape: c.w.shape, dtype: c.dtype }),
+      b: c.b ? tp.tensor(c.b, { dtype: c.dtype }) : null,
+    }));
+    expectNoLeak(() => {
+      for (const { c, stored, w, b } of inputs) {
         let x: T = stored;
         if (c.view === 'transpose23') x = stored.transpose(2, 3);
         if (c.view === 'sliceC') x = tp.slice(stored, [0, 1, 0, 0], [c.x.shape[0], c.x.shape[1] - 2, c.x.shape[2], c.x.shape[3]]);
-        return (tp[c.op] as (x: T, w: T, o: object) => T)(x, w, { ...c.opts, bias: b });
-      });
-      tp.dispose([stored, w]);
-      if (b) b.dispose();
-    }
+        (tp[c.op] as (x: T, w: T, o: object) => T)(x, w, { ...c.opts, bias: b }).dispose();
+        if (x !== stored) x.dispose();
+      }
+      return null;
+    });
+    for (const { stored, w, b } of inputs) tp.dispose([stored, w, ...(b ? [b] : [])]);
   });
 
   test('backward frees its temporaries', () => {
