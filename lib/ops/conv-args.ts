@@ -76,11 +76,6 @@ export function spatialInts(op: string, name: string, v: unknown, dflt: number, 
   return arr as number[];
 }
 
-export interface Pads {
-  /** per spatial dim: [before, after] */
-  pads: [number, number][];
-}
-
 /**
  * Padding per spatial dim as [before, after]. 'same' follows torch for channels-first (stride 1
  * only; an odd total puts the extra pixel after) and TensorFlow's rule for channels-last
