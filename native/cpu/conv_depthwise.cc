@@ -103,6 +103,41 @@ inline bool allFinite(const double* p, int64_t n) {
   return !bad;
 }
 
+// y[i] = b + sum of the 9 taps of a 3x3 kernel at x + row * rs + col * cs + i, in the same order as
+// nine axpys, but with every output in a register once instead of loaded and stored per tap.
+template <typename T>
+inline void taps3x3(T* __restrict y, const T* __restrict x, const T* __restrict w, T b, int64_t rs, int64_t cs, int64_t n) {
+  const T *r0 = x, *r1 = x + rs, *r2 = x + 2 * rs;
+  const int64_t c1 = cs, c2 = 2 * cs;
+  const T w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], w4 = w[4], w5 = w[5], w6 = w[6], w7 = w[7], w8 = w[8];
+  for (int64_t i = 0; i < n; i++) {
+    T a = b + w0 * r0[i];
+    a += w1 * r0[i + c1];
+    a += w2 * r0[i + c2];
+    a += w3 * r1[i];
+    a += w4 * r1[i + c1];
+    a += w5 * r1[i + c2];
+    a += w6 * r2[i];
+    a += w7 * r2[i + c1];
+    a += w8 * r2[i + c2];
+    y[i] = a;
+  }
+}
+
+// lanes[i % 8] += a[i] b[i * sb]: a dot product kept in 8 fixed lanes, so it vectorises without
+// reassociating anything (the lanes are summed in order at the end: thread-count independent).
+template <typename T>
+inline void dot8(T* __restrict lanes, const T* __restrict a, const T* __restrict b, int64_t n, int64_t sb) {
+  T l[8];
+  for (int j = 0; j < 8; j++) l[j] = lanes[j];
+  int64_t i = 0;
+  if (sb == 1)
+    for (; i + 8 <= n; i += 8)
+      for (int j = 0; j < 8; j++) l[j] += a[i + j] * b[i + j];
+  for (; i < n; i++) l[i & 7] += a[i] * b[i * sb];
+  for (int j = 0; j < 8; j++) lanes[j] = l[j];
+}
+
 int64_t planeGrain(int64_t planeWork) { return std::max<int64_t>(1, kGrainElementwise / std::max<int64_t>(1, planeWork)); }
 
 }  // namespace
@@ -129,6 +164,11 @@ void depthwiseForward(const Exec& ex, const ConvGeom& g, const T* x, const T* w,
         const T* wp = w + o * KK;
         T* yp = y + (n * g.O + o) * P;
         const T b = bias ? bias[o] : T(0);
+        if (wide && g.KH == 3 && g.KW == 3) {
+          taps3x3(yw, xp, wp, b, g.dh * Wp, g.dw, L);
+          for (int64_t oh = 0; oh < g.OH; oh++) copyRow(yp + oh * g.OW, yw + oh * Wp, g.OW);
+          continue;
+        }
         if (wide) {
           std::fill(yw, yw + L, b);
           for (int64_t ki = 0; ki < g.KH; ki++)
@@ -165,14 +205,26 @@ void depthwiseBackwardInput(const Exec& ex, const ConvGeom& g, const T* gy, cons
   const bool wide = g.sh == 1 && g.sw == 1;
   const int64_t Wp = pp.Wp, L = g.OH * Wp, spare = (g.KW - 1) * g.dw;
   // one task owns whole dx planes: no output element is shared between threads
+  // 3x3 with one output per channel: dx is the forward's 9-tap sum over the gradient plane with
+  // the kernel flipped (the plane spread to width Wp inside margin zeros, so negative offsets read 0)
+  const bool taps = wide && Og == 1 && g.KH == 3 && g.KW == 3;
+  const int64_t margin = taps ? 2 * g.dh * Wp + 2 * g.dw : 0, HpWp = pp.Hp * Wp;
   ex.pool().parallelFor(g.N * g.C, planeGrain(P * KK * Og), [&](int64_t lo, int64_t hi) {
-    std::vector<T> buf((size_t)(pp.Hp * Wp + spare + (wide ? L : 0)));
+    std::vector<T> buf((size_t)(HpWp + spare + (wide ? L : 0) + (taps ? margin + HpWp - L : 0)));
     T* dp = buf.data();
-    T* gw = dp + pp.Hp * Wp + spare;
+    T* gw = dp + HpWp + spare + margin;  // taps: [margin zeros][gw: L][zeros up to HpWp]
     for (int64_t idx = lo; idx < hi; idx++) {
       const int64_t n = idx / g.C, c = idx % g.C;
-      std::fill(dp, dp + pp.Hp * Wp + spare, T(0));
       const bool wideHere = wide && allFinite(w + c * Og * KK, Og * KK);
+      if (taps && wideHere) {
+        const T* wp = w + c * KK;
+        const T wf[9] = {wp[8], wp[7], wp[6], wp[5], wp[4], wp[3], wp[2], wp[1], wp[0]};
+        widen(g, Wp, gy + (n * g.O + c) * P, gw);
+        taps3x3(dp, gw - margin, wf, T(0), g.dh * Wp, g.dw, HpWp);
+        pp.store(g, dp, dx + idx * HW);
+        continue;
+      }
+      std::fill(dp, dp + HpWp + spare, T(0));
       for (int64_t o = c * Og; o < (c + 1) * Og; o++) {
         const T* gp = gy + (n * g.O + o) * P;
         const T* wp = w + o * KK;
@@ -200,39 +252,37 @@ void depthwiseBackwardWeight(const Exec& ex, const ConvGeom& g, const T* x, cons
   const int64_t Og = g.O / g.G, P = g.OH * g.OW, HW = g.H * g.W, KK = g.KH * g.KW;
   const PadPlane pp(g);
   const bool wide = g.sh == 1 && g.sw == 1;
-  const int64_t Wp = pp.Wp, spare = (g.KW - 1) * g.dw;
-  const int64_t L = wide ? g.OH * Wp : g.OW;  // length of each tap's row of partial sums
+  const int64_t Wp = pp.Wp, L = g.OH * Wp, spare = (g.KW - 1) * g.dw;
   // one task owns the KH*KW weights of its output channels and sums the samples in order, each
-  // tap into a row of partial sums (elementwise, so it vectorises) reduced at the end: the
-  // result does not depend on the thread count
+  // tap into 8 lanes summed at the end: the result does not depend on the thread count
   ex.pool().parallelFor(g.O, planeGrain(g.N * P * KK), [&](int64_t lo, int64_t hi) {
-    std::vector<T> buf((size_t)(pp.Hp * Wp + spare + KK * L + (wide ? L : 0)));
+    std::vector<T> buf((size_t)(pp.Hp * Wp + spare + KK * 8 + (wide ? L : 0)));
     T* xp = buf.data();
     T* acc = xp + pp.Hp * Wp + spare;
-    T* gw = acc + KK * L;
+    T* gw = acc + KK * 8;
     for (int64_t o = lo; o < hi; o++) {
       const int64_t c = o / Og;
-      std::fill(acc, acc + KK * L, T(0));
+      std::fill(acc, acc + KK * 8, T(0));
       for (int64_t n = 0; n < g.N; n++) {
         pp.load(g, x + (n * g.C + c) * HW, xp);
         const T* gp = gy + (n * g.O + o) * P;
         if (wide && allFinite(x + (n * g.C + c) * HW, HW)) {
           widen(g, Wp, gp, gw);
           for (int64_t ki = 0; ki < g.KH; ki++)
-            for (int64_t kj = 0; kj < g.KW; kj++) mulAcc(acc + (ki * g.KW + kj) * L, gw, xp + ki * g.dh * Wp + kj * g.dw, L, 1);
+            for (int64_t kj = 0; kj < g.KW; kj++) dot8(acc + (ki * g.KW + kj) * 8, gw, xp + ki * g.dh * Wp + kj * g.dw, L, 1);
           continue;
         }
         for (int64_t oh = 0; oh < g.OH; oh++) {
           const T* q = gp + oh * g.OW;
           for (int64_t ki = 0; ki < g.KH; ki++) {
             const T* xr = xp + (oh * g.sh + ki * g.dh) * Wp;
-            for (int64_t kj = 0; kj < g.KW; kj++) mulAcc(acc + (ki * g.KW + kj) * L, q, xr + kj * g.dw, g.OW, g.sw);
+            for (int64_t kj = 0; kj < g.KW; kj++) dot8(acc + (ki * g.KW + kj) * 8, q, xr + kj * g.dw, g.OW, g.sw);
           }
         }
       }
       for (int64_t k = 0; k < KK; k++) {
         T s = 0;
-        for (int64_t i = 0; i < L; i++) s += acc[k * L + i];
+        for (int j = 0; j < 8; j++) s += acc[k * 8 + j];
         dw[o * KK + k] = s;
       }
     }
