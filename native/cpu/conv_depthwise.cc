@@ -4,26 +4,11 @@
 #include <cstring>
 #include <vector>
 
+#include "conv_im2col.h"
+
 namespace tf {
 
 namespace {
-
-// Copies of short rows (tens of elements): a plain loop the compiler vectorises inline. A libc
-// memcpy call per 100-byte row was half the time of a depthwise pass; GCC would turn the loop back
-// into that call unless told not to.
-#if defined(__GNUC__) && !defined(__clang__)
-#define TF_NO_MEMCPY_IDIOM __attribute__((optimize("no-tree-loop-distribute-patterns")))
-#else
-#define TF_NO_MEMCPY_IDIOM
-#endif
-template <typename T>
-TF_NO_MEMCPY_IDIOM inline void copyRow(T* __restrict d, const T* __restrict s, int64_t n) {
-  for (int64_t i = 0; i < n; i++) d[i] = s[i];
-}
-template <typename T>
-TF_NO_MEMCPY_IDIOM inline void zeroRow(T* __restrict d, int64_t n) {
-  for (int64_t i = 0; i < n; i++) d[i] = T(0);
-}
 
 // The padded plane every output reads: Hp x Wp, input pixel (r, c) at (r + ph, c + pw), zeros
 // around. Built once per (sample, channel) in a small task-local buffer (a few KB, in L1), so the
