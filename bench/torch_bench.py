@@ -51,6 +51,7 @@ def workloads():
 
     w["mlp_step"] = ("mlp_step()", {"mlp_step": mlp_step})
     w.update(norm_workloads())
+    conv_workloads(w)
     return w
 
 
@@ -66,6 +67,33 @@ def norm_workloads():
         torch.autograd.grad(y, params, gy)
 
     return {"norm_bn2d_train": ("bn_train()", {"bn_train": bn_train})}
+
+
+# issue 9: convolution rows (bench/cases-conv.js): forward, and forward + dX + dW
+CONV_SHAPES = [
+    ("conv3x3", (32, 32, 32, 32), (64, 32, 3, 3), dict(padding=1)),
+    ("conv5x5a", (64, 1, 28, 28), (32, 1, 5, 5), dict(padding=2)),
+    ("conv5x5b", (64, 32, 14, 14), (64, 32, 5, 5), dict(padding=2)),
+    ("conv1x1", (32, 256, 14, 14), (64, 256, 1, 1), dict()),
+    ("conv3x3s2", (32, 64, 56, 56), (128, 64, 3, 3), dict(stride=2, padding=1)),
+    ("convdw", (32, 128, 28, 28), (128, 1, 3, 3), dict(padding=1, groups=128)),
+]
+
+
+def conv_workloads(w):
+    F = torch.nn.functional
+    for cid, xs, ws, o in CONV_SHAPES:
+        x, k = torch.rand(*xs) * 2 - 1, torch.rand(*ws) * 2 - 1
+        w[f"{cid}_fwd"] = ("F.conv2d(x, k, **o)", {"F": F, "x": x, "k": k, "o": o})
+        xr, kr = x.clone().requires_grad_(), k.clone().requires_grad_()
+
+        def train(xr=xr, kr=kr, o=o):
+            y = F.conv2d(xr, kr, **o)
+            y.backward(torch.ones_like(y))
+            xr.grad = None
+            kr.grad = None
+
+        w[f"{cid}_train"] = ("train()", {"train": train})
 
 
 def mnist_run(d):

@@ -104,3 +104,7 @@ export const { moments, dropout2d } = _moments;
 export type { BatchNormOptions } from './ops/normalization';
 export type { LayerNormOptions, GroupNormOptions } from './ops/normalization-rows';
 export type { MomentsOptions, MomentsResult, Dropout2dOptions } from './ops/moments';
+// issue 9: convolutions
+import * as _conv from './ops/conv';
+export const { conv1d, conv2d, convTranspose2d } = _conv;
+export type { ConvOptions, ConvTransposeOptions, PaddingMode } from './ops/conv';

@@ -650,6 +650,32 @@ const SPECS: Spec[] = [
     ] },
   { op: 'oneHot', kinds: ['INDICES', 'DEPTH', 'OPTS'], valid: () => [i32([0, 2, 1]), 3],
     extra: [['an index >= depth', () => [i32([0, 3]), 3]], ['a negative index', () => [i32([0, -1]), 3]], ['an unsatisfiable result', () => [tp.broadcastTo(i32([0]), [1e6]), 1e6]]] },
+  // issue 9: convolutions
+  { op: 'conv2d', kinds: ['T', 'T', 'OPTS'], valid: () => [f32([2, 3, 5, 5]), f32([4, 3, 3, 3]), { padding: 1 }], allow: ['2:null', '2:undefined'],
+    extra: [
+      ['channels that do not match the weight', () => [f32([2, 3, 5, 5]), f32([4, 2, 3, 3])]],
+      ['groups that do not divide the channels', () => [f32([2, 3, 5, 5]), f32([4, 1, 3, 3]), { groups: 2 }]],
+      ['a kernel larger than the padded input', () => [f32([1, 3, 2, 2]), f32([4, 3, 3, 3])]],
+      ['stride 0', () => [f32([2, 3, 5, 5]), f32([4, 3, 3, 3]), { stride: 0 }]],
+      ['stride -1', () => [f32([2, 3, 5, 5]), f32([4, 3, 3, 3]), { stride: [-1, 1] }]],
+      ['a NaN padding', () => [f32([2, 3, 5, 5]), f32([4, 3, 3, 3]), { padding: NaN }]],
+      ['a NaN dilation', () => [f32([2, 3, 5, 5]), f32([4, 3, 3, 3]), { dilation: [NaN, 1] }]],
+      ['a huge padding', () => [f32([1, 1, 2, 2]), f32([1, 1, 1, 1]), { padding: 2 ** 40 }]],
+      ['a huge stride and dilation', () => [f32([1, 1, 2, 2]), f32([1, 1, 2, 2]), { stride: 2 ** 53, dilation: 2 ** 40 }]],
+      ['3-D input', () => [f32([3, 5, 5]), f32([4, 3, 3, 3])]],
+      ['int32 input', () => [i32(new Array(50).fill(1), [2, 1, 5, 5]), f32([1, 1, 3, 3])]],
+      ["'same' with stride 2", () => [f32([2, 3, 5, 5]), f32([4, 3, 3, 3]), { padding: 'same', stride: 2 }]],
+      ['a bias of the wrong size', () => [f32([2, 3, 5, 5]), f32([4, 3, 3, 3]), { bias: f32([3]) }]],
+      ['an unsatisfiable broadcast input', () => [tp.broadcastTo(f32([1]), [1e4, 1e4, 1e4, 1]), f32([1, 1e4, 1, 1])]],
+    ] },
+  { op: 'conv1d', kinds: ['T', 'T', 'OPTS'], valid: () => [f32([2, 3, 7]), f32([4, 3, 3]), { stride: 2 }], allow: ['2:null', '2:undefined'],
+    extra: [['4-D input', () => [f32([2, 3, 5, 5]), f32([4, 3, 3])]], ['stride 0', () => [f32([2, 3, 7]), f32([4, 3, 3]), { stride: 0 }]]] },
+  { op: 'convTranspose2d', kinds: ['T', 'T', 'OPTS'], valid: () => [f32([1, 4, 3, 3]), f32([4, 2, 3, 3]), { stride: 2 }], allow: ['2:null', '2:undefined'],
+    extra: [
+      ['outputPadding >= stride and dilation', () => [f32([1, 4, 3, 3]), f32([4, 2, 3, 3]), { stride: 2, outputPadding: 2 }]],
+      ['a non-positive output size', () => [f32([1, 4, 1, 1]), f32([4, 2, 1, 1]), { padding: 1 }]],
+      ['channels that do not match the weight', () => [f32([1, 3, 3, 3]), f32([4, 2, 3, 3])]],
+    ] },
 ];
 
 // normalisation (issue 9)

@@ -71,6 +71,10 @@ export interface NativeAddon {
   // loss.cc
   xent(dtype: DT, N: number, C: number, x: Handle, xOff: number, labels: Handle, labelsOff: number, labelStride: number, ignoreIndex: number): Handle;
   xentBackward(dtype: DT, N: number, C: number, x: Handle, xOff: number, labels: Handle, labelsOff: number, labelStride: number, ignoreIndex: number, lse: Handle, lseOff: number, g: Handle, gOff: number, gStride: number, scale: number): Handle;
+  // conv.cc (issue 9, convolution): geometry = N, C, H, W, O, KH, KW, OH, OW, sh, sw, ph, pw, dh, dw, G; contiguous operands
+  convForward(dtype: DT, ...args: number[]): Handle;
+  convBackwardInput(dtype: DT, ...args: number[]): Handle;
+  convBackwardWeight(dtype: DT, ...args: number[]): Handle;
   // optim.cc (state buffers at offset 0; null for an absent optional buffer)
   sgdStep(n: number, p: Handle, pOff: number, g: Handle, gOff: number, buf: Handle | null, lr: number, momentum: number, dampening: number, weightDecay: number, nesterov: number, firstStep: number): void;
   adamStep(n: number, p: Handle, pOff: number, g: Handle, gOff: number, expAvg: Handle, expAvgSq: Handle, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, decoupled: number, step: number): void;

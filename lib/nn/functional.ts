@@ -257,3 +257,6 @@ export { moments, dropout2d } from '../ops/moments';
 export type { BatchNormOptions } from '../ops/normalization';
 export type { LayerNormOptions, GroupNormOptions } from '../ops/normalization-rows';
 export type { MomentsOptions, MomentsResult, Dropout2dOptions } from '../ops/moments';
+// issue 9: convolutions
+export { conv1d, conv2d, convTranspose2d } from '../ops/conv';
+export type { ConvOptions, ConvTransposeOptions } from '../ops/conv';

@@ -17,3 +17,6 @@ export * as F from './functional';
 export { BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm, Dropout2d } from './normalization';
 export type { BatchNormModuleOptions, LayerNormModuleOptions, GroupNormModuleOptions } from './normalization';
 export type { BufferOptions } from './buffers';
+// issue 9: convolution modules
+export { Conv1d, Conv2d, ConvTranspose2d } from './conv';
+export type { ConvModuleOptions, ConvTransposeModuleOptions } from './conv';

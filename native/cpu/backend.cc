@@ -1,5 +1,6 @@
 // The CPU backend: every family's table points at the kernels in this folder.
 #include "../backend/backend.h"
+#include "conv.h"
 #include "copy.h"
 #include "elementwise.h"
 #include "index.h"
@@ -36,7 +37,7 @@ const Backend kCpuBackend = {
     /*random=*/{randomFill, bernoulliFill},
     /*select=*/{sortRows, countNonzero, countMask, nonzeroFill, maskedSelectFill},
     // one family per line block, so the issue-9 branches merge without touching each other
-    /*conv=*/{},
+    /*conv=*/{convScratchElems, convForward, convBackwardInput, convBackwardWeight},
     //
     /*pool=*/{},
     //
