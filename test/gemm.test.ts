@@ -218,3 +218,59 @@ test('the hook reports the CPU-chosen ISA and refuses bad arguments', () => {
   expect(() => native._sgemmTest(p(4), run.A.subarray(0, 15), run.B, run.C0.slice())).toThrow(/does not fit/);
   expect(() => native._sgemmTest(p(4), run.A, new Float64Array(16), run.C0.slice())).toThrow(/Float32Array/);
 });
+
+describe('tp.matmul on the shapes routed to our sgemm (native/cpu/matmul.cc ownSgemm)', () => {
+  // [batch, M, K, N, transposeA]: K <= 64, or A^T B with K <= 256; N >= 32
+  const CASES: Array<[number, number, number, number, boolean]> = [
+    [1, 37, 10, 50, false],
+    [1, 128, 64, 256, false],
+    [1, 130, 128, 33, true],
+    [1, 10, 128, 256, true],
+    [6, 9, 20, 40, false], // batched and small: each product on one pool thread (sgemmSerial)
+    [3, 70, 200, 45, true],
+  ];
+  test.each(CASES)('batch %i: %i x %i @ %i (A transposed view: %s) matches float64 at 1 and 2 threads', (nb, M, K, N, ta) => {
+    const threads = tp.getNumThreads();
+    const r = rng(M * 1000 + K * 10 + N);
+    const base64 = tp.tensor(Float64Array.from({ length: nb * K * M }, () => r() * 2 - 1), { shape: ta ? [nb, K, M] : [nb, M, K] });
+    const base32 = base64.to('float32');
+    const a64 = ta ? base64.transpose(1, 2) : base64;
+    const a32 = ta ? base32.transpose(1, 2) : base32; // a transposed view: BLAS's Trans flag
+    const b64 = tp.tensor(Float64Array.from({ length: nb * K * N }, () => r() * 2 - 1), { shape: [nb, K, N] });
+    const want = tp.matmul(a64, b64).dataSync();
+    const b32 = b64.to('float32');
+    try {
+      const outs = [1, 2].map((n) => {
+        tp.setNumThreads(n);
+        const c = tp.matmul(a32, b32);
+        expect(c.shape).toEqual([nb, M, N]);
+        const d = c.dataSync() as Float32Array;
+        c.dispose();
+        return d;
+      });
+      expect(bitDiffs(outs[0], outs[1])).toBe(0);
+      for (let i = 0; i < want.length; i++) expect(Math.abs(outs[0][i] - want[i])).toBeLessThan(1e-5 * (K + 2));
+      if (nb === 1) {
+        // proof of the route: on the scalar microkernels (a*b + c rounded twice, unlike any FMA
+        // BLAS) tp.matmul gives exactly what the hook gives
+        const active = native._gemmIsa().active;
+        native._gemmIsa('scalar');
+        try {
+          const c = tp.matmul(a32, b32);
+          const got = c.dataSync() as Float32Array;
+          c.dispose();
+          const A = base32.dataSync() as Float32Array;
+          const C = new Float32Array(M * N);
+          const p = Float64Array.from([+ta, 0, M, N, K, 1, ta ? M : K, N, 0, N, 1]);
+          native._sgemmTest(p, A, b32.dataSync() as Float32Array, C);
+          expect(bitDiffs(got, C)).toBe(0);
+        } finally {
+          native._gemmIsa(active);
+        }
+      }
+    } finally {
+      tp.setNumThreads(threads);
+      tp.dispose([base64, base32, b64, b32]);
+    }
+  });
+});
