@@ -2,8 +2,9 @@
 // _sgemmTest(params: Float64Array [transA, transB, M, N, K, alpha, lda, ldb, beta, ldc, mode],
 //   A: Float32Array, B: Float32Array, C: Float32Array): C updated in place. mode 0 sgemm on the
 //   pool, 1 sgemmSerial, 2 / 4 A packed first (pool / serial), 3 / 5 B packed first.
-// _gemmIsa(name?): sets the active ISA ('avx512' | 'avx2' | 'scalar', capped by the CPU) and
-//   returns { active, best } (best: the CPU's, capped by TAPEFLOW_GEMM_ISA).
+// _gemmIsa(name?, route?): sets the active ISA ('avx512' | 'avx2' | 'scalar', capped by the CPU)
+//   and whether matmul may use our sgemm; returns { active, best, route } (best: the CPU's,
+//   capped by TAPEFLOW_GEMM_ISA).
 // _gemmPeak(kind): 'avx512' | 'avx2' -> GFLOP/s of one core; 'triad1' | 'triad' -> STREAM triad
 //   GB/s on one thread | the pool's threads.
 // _gemmBench(cblas, transA, transB, M, N, K, iters) -> seconds per call (ours or cblas_sgemm).
@@ -104,9 +105,14 @@ static Napi::Value GemmIsa(const Napi::CallbackInfo& info) {
       fail("ERR_ARGUMENT", "_gemmIsa: name must be 'avx512', 'avx2' or 'scalar', got '" + s + "'");
     gemm::setActiveIsa(isa);
   }
+  if (info.Length() > 1 && !info[1].IsUndefined()) {
+    if (!info[1].IsBoolean()) fail("ERR_ARGUMENT", "_gemmIsa: route must be a boolean");
+    gemm::setMatmulRoute(info[1].As<Napi::Boolean>());
+  }
   Napi::Object o = Napi::Object::New(env);
   o.Set("active", gemm::isaName(gemm::activeIsa()));
   o.Set("best", gemm::isaName(gemm::bestIsa()));
+  o.Set("route", gemm::matmulRoute());
   return o;
 }
 

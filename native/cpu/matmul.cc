@@ -42,7 +42,9 @@ constexpr double kMidGemm = 16.0e6;
 // small K (256x256x32 1.3x, 1024x1024x16 1.7x, the MLP's dH = g W2 at K=10 1.8x) and A^T B up
 // to K=256 (Linear's weight gradient: 256x784x128 1.1-1.2x, 10x256x128 1.3x); not below N=32,
 // where the 16-wide tile idles (128x10x256 0.6x), nor large-K N/T products (0.85-1.0x: OpenBLAS).
-bool ownSgemm(bool ta, bool tb, int64_t N, int64_t K) { return N >= 32 && (K <= 64 || (ta && !tb && K <= 256)); }
+bool ownSgemm(bool ta, bool tb, int64_t N, int64_t K) {
+  return N >= 32 && (K <= 64 || (ta && !tb && K <= 256)) && gemm::matmulRoute();
+}
 
 template <typename T>
 struct Blas;

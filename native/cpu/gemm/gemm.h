@@ -26,6 +26,11 @@ Isa activeIsa();
 // to be called while a GEMM runs on another thread.
 Isa setActiveIsa(Isa isa);
 
+// Whether lib's matmul may hand products to our sgemm (native/cpu/matmul.cc ownSgemm); on by
+// default, switched off by the bench hook to compare against OpenBLAS in one process.
+bool matmulRoute();
+void setMatmulRoute(bool on);
+
 // A matrix packed once (e.g. conv weights) for many products: full-K slivers in the layout
 // of the ISA active when it was packed (kept here, so a later ISA switch stays correct).
 // `data` points into caller-owned memory of packedFloats(...) floats, 64-byte aligned.

@@ -65,6 +65,12 @@ Isa setActiveIsa(Isa isa) {
   return isa;
 }
 
+namespace {
+std::atomic<bool> gRoute{true};
+}
+bool matmulRoute() { return gRoute.load(std::memory_order_relaxed); }
+void setMatmulRoute(bool on) { gRoute.store(on, std::memory_order_relaxed); }
+
 const KernelSet& kernelsFor(Isa isa) {
   switch (isa) {
     case Isa::kAvx512: return avx512Kernels();
