@@ -3,6 +3,11 @@
 #include <algorithm>
 #include <cstring>
 
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define TF_GEMM_X86 1
+#endif
+
 namespace tf {
 namespace gemm {
 
@@ -25,6 +30,42 @@ void packASlivers(bool transA, const float* A, int64_t lda, int64_t i0, int64_t 
   }
 }
 
+#ifdef TF_GEMM_X86
+namespace {
+
+bool haveAvx2() {
+  static const bool yes = (__builtin_cpu_init(), __builtin_cpu_supports("avx2") != 0);
+  return yes;
+}
+
+// d[t*ldd + c] = src[c*lds + t] for an 8 x 8 block: rows c of the source (8 k each) become
+// the 8 columns of 8 consecutive sliver rows (the transposed B operand, Linear's x W^T).
+__attribute__((target("avx2"))) void transpose8x8(const float* src, int64_t lds, float* d, int64_t ldd) {
+  __m256 r0 = _mm256_loadu_ps(src + 0 * lds), r1 = _mm256_loadu_ps(src + 1 * lds);
+  __m256 r2 = _mm256_loadu_ps(src + 2 * lds), r3 = _mm256_loadu_ps(src + 3 * lds);
+  __m256 r4 = _mm256_loadu_ps(src + 4 * lds), r5 = _mm256_loadu_ps(src + 5 * lds);
+  __m256 r6 = _mm256_loadu_ps(src + 6 * lds), r7 = _mm256_loadu_ps(src + 7 * lds);
+  __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+  __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+  __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+  __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+  __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+  __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+  __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+  __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+  _mm256_storeu_ps(d + 0 * ldd, _mm256_permute2f128_ps(u0, u4, 0x20));
+  _mm256_storeu_ps(d + 1 * ldd, _mm256_permute2f128_ps(u1, u5, 0x20));
+  _mm256_storeu_ps(d + 2 * ldd, _mm256_permute2f128_ps(u2, u6, 0x20));
+  _mm256_storeu_ps(d + 3 * ldd, _mm256_permute2f128_ps(u3, u7, 0x20));
+  _mm256_storeu_ps(d + 4 * ldd, _mm256_permute2f128_ps(u0, u4, 0x31));
+  _mm256_storeu_ps(d + 5 * ldd, _mm256_permute2f128_ps(u1, u5, 0x31));
+  _mm256_storeu_ps(d + 6 * ldd, _mm256_permute2f128_ps(u2, u6, 0x31));
+  _mm256_storeu_ps(d + 7 * ldd, _mm256_permute2f128_ps(u3, u7, 0x31));
+}
+
+}  // namespace
+#endif
+
 void packBSlivers(bool transB, const float* B, int64_t ldb, int64_t k0, int64_t kc, int64_t j0, int64_t nc, int nr,
                   float* dst, int64_t sliverStride) {
   for (int64_t s = 0; s * nr < nc; s++) {
@@ -41,6 +82,12 @@ void packBSlivers(bool transB, const float* B, int64_t ldb, int64_t k0, int64_t 
       // element (k, j) at B[j*ldb + k]: a transpose, 8 k at a time so each column's reads stay
       // contiguous and the writes fill whole sliver rows
       int64_t k = 0;
+#ifdef TF_GEMM_X86
+      if (n == nr && nr % 8 == 0 && haveAvx2()) {
+        for (; k + 8 <= kc; k += 8)
+          for (int c = 0; c < nr; c += 8) transpose8x8(B + (j + c) * ldb + k0 + k, ldb, d + k * nr + c, nr);
+      }
+#endif
       for (; k + 8 <= kc; k += 8) {
         for (int c = 0; c < n; c++) {
           const float* src = B + (j + c) * ldb + k0 + k;
