@@ -103,7 +103,8 @@ function gemmNotes(rows, fmt, native, defaultThreads) {
   const pair = (m) => (m ? `${fmt(m['1'])} | ${fmt(m.default)}` : '—');
   if (peak?.extra) {
     const e = peak.extra;
-    out.push(`note  peak: FMA GFLOP/s per core AVX-512 ${fmt(e.avx512?.['1'])}, AVX2 ${fmt(e.avx2?.['1'])}; ` +
+    const g = (v) => (v === 0 ? 'n/a (not on this CPU)' : fmt(v));
+    out.push(`note  peak: FMA GFLOP/s per core AVX-512 ${g(e.avx512?.['1'])}, AVX2 ${g(e.avx2?.['1'])}; ` +
       `STREAM triad GB/s (1T | dT) ${pair(e.triadGBs)}; our sgemm runs ${e.isa?.['1']}; ` +
       `OPENBLAS_CORETYPE=${process.env.OPENBLAS_CORETYPE ?? '(unset)'}`);
   }
