@@ -84,7 +84,7 @@ export interface NativeAddon {
   /** params [transA, transB, M, N, K, alpha, lda, ldb, beta, ldc, mode]; C updated in place */
   _sgemmTest(params: Float64Array, A: Float32Array, B: Float32Array, C: Float32Array): void;
   /** sets the active microkernels (capped by the CPU) and whether matmul may use them, when given */
-  _gemmIsa(name?: 'avx512' | 'avx2' | 'scalar', route?: boolean): { active: string; best: string; route: boolean };
+  _gemmIsa(name?: 'avx512' | 'avx2' | 'avx512emu' | 'scalar', route?: boolean): { active: string; best: string; route: boolean };
   /** 'avx512' | 'avx2': FMA GFLOP/s of one core; 'triad1' | 'triad': STREAM triad GB/s at 1 | the pool's threads */
   _gemmPeak(kind: 'avx512' | 'avx2' | 'triad1' | 'triad'): number;
   /** seconds per call of ours (cblas 0) or cblas_sgemm (cblas 1) on native random M x K, K x N */

@@ -2,7 +2,8 @@
 // _sgemmTest(params: Float64Array [transA, transB, M, N, K, alpha, lda, ldb, beta, ldc, mode],
 //   A: Float32Array, B: Float32Array, C: Float32Array): C updated in place. mode 0 sgemm on the
 //   pool, 1 sgemmSerial, 2 / 4 A packed first (pool / serial), 3 / 5 B packed first.
-// _gemmIsa(name?, route?): sets the active ISA ('avx512' | 'avx2' | 'scalar', capped by the CPU)
+// _gemmIsa(name?, route?): sets the active ISA ('avx512' | 'avx2' | 'scalar', capped by the CPU;
+//   'avx512emu': the AVX-512 tile geometry on AVX2, for tests)
 //   and whether matmul may use our sgemm; returns { active, best, route } (best: the CPU's,
 //   capped by TAPEFLOW_GEMM_ISA).
 // _gemmPeak(kind): 'avx512' | 'avx2' -> GFLOP/s of one core; 'triad1' | 'triad' -> STREAM triad
@@ -100,9 +101,12 @@ static Napi::Value GemmIsa(const Napi::CallbackInfo& info) {
   if (info.Length() > 0 && !info[0].IsUndefined()) {
     if (!info[0].IsString()) fail("ERR_ARGUMENT", "_gemmIsa: name must be a string");
     const std::string s = info[0].As<Napi::String>();
-    gemm::Isa isa = s == "avx512" ? gemm::Isa::kAvx512 : s == "avx2" ? gemm::Isa::kAvx2 : gemm::Isa::kScalar;
-    if (s != "avx512" && s != "avx2" && s != "scalar")
-      fail("ERR_ARGUMENT", "_gemmIsa: name must be 'avx512', 'avx2' or 'scalar', got '" + s + "'");
+    gemm::Isa isa = s == "avx512"      ? gemm::Isa::kAvx512
+                    : s == "avx2"      ? gemm::Isa::kAvx2
+                    : s == "avx512emu" ? gemm::Isa::kAvx512Emu
+                                       : gemm::Isa::kScalar;
+    if (s != "avx512" && s != "avx2" && s != "scalar" && s != "avx512emu")
+      fail("ERR_ARGUMENT", "_gemmIsa: name must be 'avx512', 'avx2', 'avx512emu' or 'scalar', got '" + s + "'");
     gemm::setActiveIsa(isa);
   }
   if (info.Length() > 1 && !info[1].IsUndefined()) {

@@ -16,7 +16,8 @@
 namespace tf {
 namespace gemm {
 
-enum class Isa : int { kScalar = 0, kAvx2 = 1, kAvx512 = 2 };
+// kAvx512Emu: test-only, the AVX-512 tile geometry run on AVX2 (never chosen by bestIsa).
+enum class Isa : int { kScalar = 0, kAvx2 = 1, kAvx512 = 2, kAvx512Emu = 3 };
 const char* isaName(Isa isa);
 // The best ISA this CPU (and OS) runs, capped by TAPEFLOW_GEMM_ISA=scalar|avx2|avx512 read at load.
 Isa bestIsa();

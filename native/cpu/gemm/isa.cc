@@ -47,6 +47,7 @@ const char* isaName(Isa isa) {
   switch (isa) {
     case Isa::kAvx512: return "avx512";
     case Isa::kAvx2: return "avx2";
+    case Isa::kAvx512Emu: return "avx512emu";
     default: return "scalar";
   }
 }
@@ -60,7 +61,8 @@ Isa activeIsa() { return (Isa)active().load(std::memory_order_relaxed); }
 
 Isa setActiveIsa(Isa isa) {
   const Isa cpu = cpuIsa();
-  if ((int)isa > (int)cpu) isa = cpu;
+  if (isa == Isa::kAvx512Emu) isa = cpu == Isa::kScalar ? cpu : isa;
+  else if ((int)isa > (int)cpu) isa = cpu;
   active().store((int)isa, std::memory_order_relaxed);
   return isa;
 }
@@ -75,6 +77,7 @@ const KernelSet& kernelsFor(Isa isa) {
   switch (isa) {
     case Isa::kAvx512: return avx512Kernels();
     case Isa::kAvx2: return avx2Kernels();
+    case Isa::kAvx512Emu: return avx512EmuKernels();
     default: return scalarKernels();
   }
 }

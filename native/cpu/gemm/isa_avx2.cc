@@ -35,6 +35,34 @@ struct Avx2 {
   static inline void storeN(float* p, V x, int n) { _mm256_maskstore_ps(p, mask(n), x); }
 };
 
+// Test-only: the AVX-512 tile geometry (14 x 32, 16-lane vectors, its cache blocks) on pairs of
+// AVX2 vectors, so a CPU without AVX-512 still runs every shape, edge mask and block boundary the
+// AVX-512 kernels see; only Avx512's one-line intrinsic wrappers are not exercised. Slow (spills).
+struct Avx512Emu {
+  struct V {
+    __m256 lo, hi;
+  };
+  static constexpr int W = 16, MR = 14, NV = 2;
+  static inline V zero() { return {_mm256_setzero_ps(), _mm256_setzero_ps()}; }
+  static inline V set1(float x) { return {_mm256_set1_ps(x), _mm256_set1_ps(x)}; }
+  static inline V load(const float* p) { return {_mm256_loadu_ps(p), _mm256_loadu_ps(p + 8)}; }
+  static inline V bcast(const float* p) { return {_mm256_broadcast_ss(p), _mm256_broadcast_ss(p)}; }
+  static inline V fma(V a, V b, V c) { return {_mm256_fmadd_ps(a.lo, b.lo, c.lo), _mm256_fmadd_ps(a.hi, b.hi, c.hi)}; }
+  static inline V mul(V a, V b) { return {_mm256_mul_ps(a.lo, b.lo), _mm256_mul_ps(a.hi, b.hi)}; }
+  static inline V loadN(const float* p, int n) {
+    return {_mm256_maskload_ps(p, Avx2::mask(n < 8 ? n : 8)), _mm256_maskload_ps(p + 8, Avx2::mask(n > 8 ? n - 8 : 0))};
+  }
+  static inline void store(float* p, V x) {
+    _mm256_storeu_ps(p, x.lo);
+    _mm256_storeu_ps(p + 8, x.hi);
+  }
+  static inline void storeN(float* p, V x, int n) {
+    _mm256_maskstore_ps(p, Avx2::mask(n < 8 ? n : 8), x.lo);
+    _mm256_maskstore_ps(p + 8, Avx2::mask(n > 8 ? n - 8 : 0), x.hi);
+  }
+};
+constexpr KernelSet kEmu = makeKernelSet<Avx512Emu>("avx512emu", 192, 168, 1024);
+
 // KC 256: a 256 x 16 B sliver is 16 KiB of L1. MC 120: the 120 x 256 A block is 120 KiB of
 // L2. NC 1024: the B block 1 MiB (L2/L3).
 constexpr KernelSet kSet = makeKernelSet<Avx2>("avx2", 256, 120, 1024);
@@ -42,6 +70,7 @@ constexpr KernelSet kSet = makeKernelSet<Avx2>("avx2", 256, 120, 1024);
 }  // namespace
 
 const KernelSet& avx2Kernels() { return kSet; }
+const KernelSet& avx512EmuKernels() { return kEmu; }
 
 }  // namespace gemm
 }  // namespace tf
@@ -51,6 +80,7 @@ const KernelSet& avx2Kernels() { return kSet; }
 namespace tf {
 namespace gemm {
 const KernelSet& avx2Kernels() { return scalarKernels(); }
+const KernelSet& avx512EmuKernels() { return scalarKernels(); }
 }  // namespace gemm
 }  // namespace tf
 #endif

@@ -26,6 +26,7 @@ struct KernelSet {
 const KernelSet& scalarKernels();
 const KernelSet& avx2Kernels();
 const KernelSet& avx512Kernels();
+const KernelSet& avx512EmuKernels();  // test-only: the AVX-512 geometry on AVX2 (isa_avx2.cc)
 
 }  // namespace gemm
 }  // namespace tf
