@@ -182,6 +182,9 @@ OpB rawB(bool transB, int64_t K, int64_t N, const float* B, int64_t ldb) {
 
 }  // namespace
 
+int packedMR() { return kernelsFor(activeIsa()).mr; }
+int packedNR() { return kernelsFor(activeIsa()).nr; }
+
 int64_t packedAFloats(int64_t M, int64_t K) {
   const int mr = kernelsFor(activeIsa()).mr;
   return (M + mr - 1) / mr * mr * K;

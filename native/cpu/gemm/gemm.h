@@ -45,6 +45,12 @@ struct PackedB {  // op(B), K x N
   int64_t K = 0, N = 0;
   Isa isa = Isa::kScalar;
 };
+// The layout, for a caller that writes packed data itself (e.g. im2col straight into PackedB):
+// PackedB: sliver s = columns [s*nr, s*nr + nr) of op(B) at data + s*K*nr, its row k at + k*nr
+// (columns past N zero); PackedA: sliver s = rows [s*mr, s*mr + mr) at data + s*K*mr, element
+// (row s*mr + r, k) at + k*mr + r (rows past M never read). mr, nr: the active ISA's tile.
+int packedMR();
+int packedNR();
 int64_t packedAFloats(int64_t M, int64_t K);
 int64_t packedBFloats(int64_t K, int64_t N);
 PackedA packA(bool transA, int64_t M, int64_t K, const float* A, int64_t lda, float* dst);
