@@ -1,7 +1,9 @@
 #include "bench.h"
 
 #include <cblas.h>
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
+#endif
 
 #include <algorithm>
 #include <chrono>

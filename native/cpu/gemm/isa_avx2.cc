@@ -1,12 +1,12 @@
 // The AVX2/FMA microkernels: a 6 x 16 register tile (12 ymm accumulators, two B vectors and
 // one broadcast: 15 of 16 registers), covering 4-5 cycle FMA latency on two 256-bit pipes.
-#include <immintrin.h>
-
 #include <cstdint>
 
 #include "kernels.h"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>  // before the pragma: its own functions carry their targets
+
 #pragma GCC push_options
 #pragma GCC target("avx2,fma")
 #include "micro.h"

@@ -1,13 +1,13 @@
 // The AVX-512 microkernels: a 14 x 32 register tile (28 zmm accumulators, two B vectors and
 // one broadcast: 31 of 32 registers), enough independent FMAs to cover 4-cycle latency on
 // two 512-bit FMA pipes (Zen 5, Xeon). The broadcast folds into the FMA ({1to16} operand).
-#include <immintrin.h>
-
 #include <cstdint>
 
 #include "kernels.h"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>  // before the pragma: its own functions carry their targets
+
 #pragma GCC push_options
 #pragma GCC target("avx512f,avx512vl,avx512dq,avx512bw,fma,avx2")
 #include "micro.h"
