@@ -11,13 +11,52 @@
 namespace tf {
 namespace gemm {
 
+namespace {
+
+// B (k, j) at B[k*ldb + j] into NR-wide slivers, a fixed-length copy per sliver row that the
+// compiler turns into vector moves.
+template <int NR>
+void packBRows(const float* B, int64_t ldb, int64_t k0, int64_t kc, int64_t j0, int64_t nc, float* dst,
+               int64_t sliverStride) {
+  const int64_t full = nc / NR;
+  const int rest = (int)(nc - full * NR);
+  for (int64_t s = 0; s < full; s++) {
+    const float* src = B + k0 * ldb + j0 + s * NR;
+    float* d = dst + s * sliverStride;
+    for (int64_t k = 0; k < kc; k++)
+      for (int t = 0; t < NR; t++) d[k * NR + t] = src[k * ldb + t];
+  }
+  if (rest) {
+    const float* src = B + k0 * ldb + j0 + full * NR;
+    float* d = dst + full * sliverStride;
+    for (int64_t k = 0; k < kc; k++) {
+      for (int t = 0; t < rest; t++) d[k * NR + t] = src[k * ldb + t];
+      for (int t = rest; t < NR; t++) d[k * NR + t] = 0.0f;
+    }
+  }
+}
+
+// One full MR-row sliver of A: element (i, k) at A[i*ars + k*aks].
+template <int MR>
+void packASliver(const float* A, int64_t ars, int64_t aks, int64_t kc, float* d) {
+  for (int64_t k = 0; k < kc; k++)
+    for (int r = 0; r < MR; r++) d[k * MR + r] = A[r * ars + k * aks];
+}
+
+}  // namespace
+
 void packASlivers(bool transA, const float* A, int64_t lda, int64_t i0, int64_t mc, int64_t k0, int64_t kc, int mr,
                   float* dst, int64_t sliverStride) {
   for (int64_t s = 0; s * mr < mc; s++) {
     const int64_t i = i0 + s * mr;
     const int m = (int)std::min<int64_t>(mr, i0 + mc - i);
     float* d = dst + s * sliverStride;
-    if (transA) {
+    if (m == mr && (mr == 6 || mr == 14)) {
+      const float* src = transA ? A + k0 * lda + i : A + i * lda + k0;
+      const int64_t ars = transA ? 1 : lda, aks = transA ? lda : 1;
+      if (mr == 6) packASliver<6>(src, ars, aks, kc, d);
+      else packASliver<14>(src, ars, aks, kc, d);
+    } else if (transA) {
       // element (i, k) at A[k*lda + i]: each k is a contiguous run of m floats
       for (int64_t k = 0; k < kc; k++) std::memcpy(d + k * mr, A + (k0 + k) * lda + i, sizeof(float) * (size_t)m);
     } else {
@@ -68,6 +107,8 @@ __attribute__((target("avx2"))) void transpose8x8(const float* src, int64_t lds,
 
 void packBSlivers(bool transB, const float* B, int64_t ldb, int64_t k0, int64_t kc, int64_t j0, int64_t nc, int nr,
                   float* dst, int64_t sliverStride) {
+  if (!transB && nr == 16) return packBRows<16>(B, ldb, k0, kc, j0, nc, dst, sliverStride);
+  if (!transB && nr == 32) return packBRows<32>(B, ldb, k0, kc, j0, nc, dst, sliverStride);
   for (int64_t s = 0; s * nr < nc; s++) {
     const int64_t j = j0 + s * nr;
     const int n = (int)std::min<int64_t>(nr, j0 + nc - j);
