@@ -225,14 +225,14 @@ test('the hook reports the CPU-chosen ISA and refuses bad arguments', () => {
 });
 
 describe('tp.matmul on the shapes routed to our sgemm (native/cpu/matmul.cc ownSgemm)', () => {
-  // [batch, M, K, N, transposeA]: K <= 64, or A^T B with K <= 256; N >= 32
+  // [batch, M, K, N, transposeA]: K <= 128, or A^T B with K <= 256; N >= 48
   const CASES: Array<[number, number, number, number, boolean]> = [
     [1, 37, 10, 50, false],
-    [1, 128, 64, 256, false],
-    [1, 130, 128, 33, true],
+    [1, 128, 100, 256, false],
+    [1, 130, 200, 49, true],
     [1, 10, 128, 256, true],
-    [6, 9, 20, 40, false], // batched and small: each product on one pool thread (sgemmSerial)
-    [3, 70, 200, 45, true],
+    [6, 9, 20, 48, false], // batched and small: each product on one pool thread (sgemmSerial)
+    [3, 70, 200, 65, true],
   ];
   test.each(CASES)('batch %i: %i x %i @ %i (A transposed view: %s) matches float64 at 1 and 2 threads', (nb, M, K, N, ta) => {
     const threads = tp.getNumThreads();

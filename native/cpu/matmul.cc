@@ -37,13 +37,14 @@ constexpr double kSmallDot = 4096.0;
 // (784-256-10 at batch 128: 860 -> 650 us per step).
 constexpr double kMidGemm = 16.0e6;
 
-// float32 products that our own sgemm (native/cpu/gemm) runs faster than OpenBLAS, measured with
-// the bench's gemm rows (AVX2 microkernels vs OpenBLAS's Zen/Haswell kernels, Zen 3, 1 thread):
-// small K (256x256x32 1.3x, 1024x1024x16 1.7x, the MLP's dH = g W2 at K=10 1.8x) and A^T B up
-// to K=256 (Linear's weight gradient: 256x784x128 1.1-1.2x, 10x256x128 1.3x); not below N=32,
-// where the 16-wide tile idles (128x10x256 0.6x), nor large-K N/T products (0.85-1.0x: OpenBLAS).
+// float32 products that our own sgemm (native/cpu/gemm) runs faster than OpenBLAS, measured at 1
+// thread as the best of 60 runs (AVX2 microkernels vs OpenBLAS 0.3.21's Zen kernels, Zen 3):
+// K <= 128 (1024x1024x128 1.11x, 512x512x128 NT 1.10x, 64x784x128 1.11x, 256x256x32 1.34x, the
+// MLP's dH = g W2 at K=10 1.78x) and A^T B up to K=256 (Linear's weight gradients: 256x784x128
+// 1.10x, 512x784x256 1.06x, 10x256x128 1.37x); not below N=48, where the 16-wide tile idles
+// (128x32x128 0.92x, 128x10x256 0.70x). Larger K is at par (0.91-1.05x) and stays with OpenBLAS.
 bool ownSgemm(bool ta, bool tb, int64_t N, int64_t K) {
-  return N >= 32 && (K <= 64 || (ta && !tb && K <= 256)) && gemm::matmulRoute();
+  return N >= 48 && (K <= 128 || (ta && !tb && K <= 256)) && gemm::matmulRoute();
 }
 
 template <typename T>
