@@ -11,13 +11,16 @@ const { cases } = require('./cases');
 cases.push(...require('./cases-norm').cases); // normalisation rows (issue 9)
 // issue 9: convolution rows
 cases.push(...require('./cases-conv').cases);
+// issue 9: the peak and gemm rows (bench/cases-gemm.js), and their notes below the table
+const gemmBench = require('./cases-gemm');
+cases.push(...gemmBench.cases);
 const { render, fmt } = require('./table');
 
 const PYTHON = '/usr/bin/python3';
 const USAGE = `usage: npm run bench -- [--quick] [--only <ids>] [--json <file>] [--no-torch]
   --quick        fewer, shorter samples (about a third of the time)
   --only <ids>   comma-separated; a case runs when its group or id contains one of them
-                 (groups: matmul, dispatch, add, softmax, sum, mlp, mnist, rss, conv; ids e.g. matmul_512, sum_axis0, mlp_step)
+                 (groups: matmul, dispatch, add, softmax, sum, mlp, mnist, rss, conv, norm, peak, gemm; ids e.g. matmul_512, sum_axis0, mlp_step)
   --json <file>  also write the rows and the machine info as JSON
   --no-torch     do not run the PyTorch companion (its columns read "skipped")`;
 
@@ -278,6 +281,7 @@ function main() {
         `tp.memory().numTensors at end: ${r.extra.numTensors?.['1']} | ${r.extra.numTensors?.default}`);
     }
   }
+  for (const l of gemmBench.gemmNotes(rows, fmt, native, defaultThreads)) console.log(l);
   const na = rows.filter((r) => r.tapeflowError || r.directError);
   for (const r of na) console.log(`n/a  ${r.name}: ${r.tapeflowError ?? r.directError}`);
 

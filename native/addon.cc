@@ -18,6 +18,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   tf::registerConv(env, exports);
   tf::registerPool(env, exports);
   tf::registerNorm(env, exports);
+  tf::registerGemm(env, exports);
   return exports;
 }
 

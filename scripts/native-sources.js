@@ -3,7 +3,7 @@
 const fs = require('fs');
 const path = require('path');
 const root = path.join(__dirname, '..');
-const dirs = ['native', 'native/core', 'native/cpu', 'native/binding'];
+const dirs = ['native', 'native/core', 'native/cpu', 'native/cpu/gemm', 'native/binding'];
 const files = [];
 for (const d of dirs) {
   for (const f of fs.readdirSync(path.join(root, d)).sort()) {

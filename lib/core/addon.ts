@@ -94,4 +94,13 @@ export interface NativeAddon {
   batchNormBackward(dtype: DT, N: number, C: number, HW: number, x: Handle, xOff: number, dy: Handle, dyOff: number, stats: Handle, statsOff: number, w: Handle | null, wOff: number, training: boolean, flags: number): [Handle | null, Handle | null];
   rowNorm(dtype: DT, R: number, G: number, cpg: number, HW: number, x: Handle, xOff: number, w: Handle | null, wOff: number, b: Handle | null, bOff: number, eps: number): [Handle, Handle];
   rowNormBackward(dtype: DT, R: number, G: number, cpg: number, HW: number, x: Handle, xOff: number, dy: Handle, dyOff: number, stats: Handle, statsOff: number, w: Handle | null, wOff: number, flags: number): [Handle | null, Handle | null];
+  // gemm.cc: test and bench hooks of our own sgemm (native/cpu/gemm)
+  /** params [transA, transB, M, N, K, alpha, lda, ldb, beta, ldc, mode]; C updated in place */
+  _sgemmTest(params: Float64Array, A: Float32Array, B: Float32Array, C: Float32Array): void;
+  /** sets the active microkernels (capped by the CPU) and whether matmul may use them, when given */
+  _gemmIsa(name?: 'avx512' | 'avx2' | 'avx512emu' | 'scalar', route?: boolean): { active: string; best: string; route: boolean };
+  /** 'avx512' | 'avx2': FMA GFLOP/s of one core; 'triad1' | 'triad': STREAM triad GB/s at 1 | the pool's threads */
+  _gemmPeak(kind: 'avx512' | 'avx2' | 'triad1' | 'triad'): number;
+  /** seconds per call of ours (cblas 0) or cblas_sgemm (cblas 1) on native random M x K, K x N */
+  _gemmBench(cblas: number, transA: number, transB: number, M: number, N: number, K: number, iters: number): number;
 }

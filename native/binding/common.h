@@ -175,6 +175,7 @@ void registerSort(Napi::Env env, Napi::Object exports);
 void registerConv(Napi::Env env, Napi::Object exports);
 void registerPool(Napi::Env env, Napi::Object exports);
 void registerNorm(Napi::Env env, Napi::Object exports);
+void registerGemm(Napi::Env env, Napi::Object exports);  // test/bench hooks of native/cpu/gemm
 
 #define TF_EXPORT(exports, name, fn) \
   exports.Set(name, Napi::Function::New(env, ::tf::guarded<fn>, name, env.GetInstanceData<::tf::EnvData>()))

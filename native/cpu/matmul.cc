@@ -9,11 +9,13 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <type_traits>
 
 #include "../core/dtype.h"
 #include "../core/error.h"
 #include "blas.h"
 #include "copy.h"
+#include "gemm/gemm.h"
 
 namespace tf {
 
@@ -34,6 +36,16 @@ constexpr double kSmallDot = 4096.0;
 // slower on 2 threads than on 1. From ~32 MFLOP up the threaded product wins even so
 // (784-256-10 at batch 128: 860 -> 650 us per step).
 constexpr double kMidGemm = 16.0e6;
+
+// float32 products that our own sgemm (native/cpu/gemm) runs faster than OpenBLAS, measured at 1
+// thread as the best of 60 runs (AVX2 microkernels vs OpenBLAS 0.3.21's Zen kernels, Zen 3):
+// K <= 128 (1024x1024x128 1.11x, 512x512x128 NT 1.10x, 64x784x128 1.11x, 256x256x32 1.34x, the
+// MLP's dH = g W2 at K=10 1.78x) and A^T B up to K=256 (Linear's weight gradients: 256x784x128
+// 1.10x, 512x784x256 1.06x, 10x256x128 1.37x); not below N=48, where the 16-wide tile idles
+// (128x32x128 0.92x, 128x10x256 0.70x). Larger K is at par (0.91-1.05x) and stays with OpenBLAS.
+bool ownSgemm(bool ta, bool tb, int64_t N, int64_t K) {
+  return N >= 48 && (K <= 128 || (ta && !tb && K <= 256)) && gemm::matmulRoute();
+}
 
 template <typename T>
 struct Blas;
@@ -164,6 +176,8 @@ void blasMatmul(const Exec& ex, int dtype, const BatchIndex<2>& batch, int64_t M
   const T* B = static_cast<const T*>(b.data);
   const int m = (int)M, n = (int)N, k = (int)K;
   const int64_t outStep = M * N;
+  const bool own = std::is_same<T, float>::value && path == kPathGemm && ownSgemm(ma.trans, mb.trans, N, K);
+  bool nested = false;  // run() is inside our pool's parallelFor: our sgemm must not thread again
 
   auto run = [&](int64_t lo, int64_t hi) {
     int64_t off[2];
@@ -187,6 +201,13 @@ void blasMatmul(const Exec& ex, int dtype, const BatchIndex<2>& batch, int64_t M
           else Blas<T>::gemv(CblasNoTrans, n, k, pb, (int)mb.ld, pa, (int)incA, pc);
           break;
         case kPathGemm:
+          if constexpr (std::is_same<T, float>::value) {
+            if (own) {
+              if (nested) sgemmSerial(ma.trans, mb.trans, M, N, K, 1.0f, pa, ma.ld, pb, mb.ld, 0.0f, pc, N);
+              else sgemm(ex, ma.trans, mb.trans, M, N, K, 1.0f, pa, ma.ld, pb, mb.ld, 0.0f, pc, N);
+              break;
+            }
+          }
           Blas<T>::gemm(ma.trans ? CblasTrans : CblasNoTrans, mb.trans ? CblasTrans : CblasNoTrans, m, n, k, pa, (int)ma.ld, pb,
                         (int)mb.ld, pc, n);
           break;
@@ -200,7 +221,10 @@ void blasMatmul(const Exec& ex, int dtype, const BatchIndex<2>& batch, int64_t M
     // ~150 ns of BLAS call overhead plus ~8 multiply-adds per ns; a task should be worth >= ~30 us.
     double costNs = 150.0 + mnk / 8.0;
     int64_t grain = std::max<int64_t>(1, (int64_t)(30000.0 / costNs));
+    nested = true;
     pool.parallelFor(bi.count, grain, run);
+  } else if (own) {
+    run(0, bi.count);  // our sgemm threads each product over our pool
   } else if (path == kPathGemm && !small && pool.numThreads() > 1 && mnk < kMidGemm) {
     // mid-sized products run on this thread alone (see kMidGemm); OpenBLAS's thread count
     // is restored even if a BLAS error handler throws
