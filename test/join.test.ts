@@ -298,3 +298,12 @@ describe('memory', () => {
       expectThrowsCode(f, 'ERR_DISPOSED');
   });
 });
+
+test('split/chunk/unstack refuse to build more than 2^24 views (an empty [2^40, 0] would abort V8)', () => {
+  const x = tp.zeros([2 ** 40, 0]);
+  expect(() => tp.split(x, 4)).toThrow(/split: would make 274877906944 tensors from axis 0 of shape \[1099511627776,0\]/);
+  expect(() => tp.unstack(x)).toThrow(/unstack: would make 1099511627776 tensors/);
+  expect(() => tp.chunk(tp.zeros([0, 2]), 2 ** 30)).toThrow(/chunk: would make 1073741824 tensors/);
+  expect(tp.chunk(tp.zeros([0, 2]), 3).length).toBe(3);
+  x.dispose();
+});

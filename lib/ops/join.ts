@@ -1,5 +1,4 @@
 // Join/copy ops: concat (cat), stack, split, chunk, unstack, tile, repeat, pad, flip.
-//
 // Everything that builds a new tensor goes through the native strided copy (which also
 // casts): concat/stack issue one copy per input into a slice-shaped window of the
 // output; tile copies a stride-0 broadcast of x into the output viewed as interleaved
@@ -187,6 +186,11 @@ function splitBySizes(x: Tensor, sizes: number[], a: number): Tensor[] {
  * torch.split: a number is the size of each chunk (the last may be smaller); an array
  * gives the sizes, which must sum to the dim. Returns views of x.
  */
+// One JS view per piece: splitting an empty [2^40, 0] in 4s would make V8 abort growing the array.
+function checkPieces(op: string, pieces: number, x: Tensor, a: number): void {
+  if (pieces > 2 ** 24) fail(op, `would make ${pieces} tensors from axis ${a} of shape ${fmtShape(x.shape)}; at most 2^24 are supported`, 'ERR_OUT_OF_MEMORY');
+}
+
 export function split(x: Tensor, sizeOrSections: number | number[], axis = 0): Tensor[] {
   const op = 'split';
   checkTensor(x, op);
@@ -208,6 +212,7 @@ export function split(x: Tensor, sizeOrSections: number | number[], axis = 0): T
   if (!isInt(size) || size < 0 || (size === 0 && dim !== 0))
     fail(op, `split size must be a positive integer (or an array of sizes), got ${describe(size)}`);
   if (dim === 0) return splitBySizes(x, [0], a);
+  checkPieces(op, Math.ceil(dim / size), x, a);
   const sizes: number[] = [];
   for (let b = 0; b < dim; b += size) sizes.push(Math.min(size, dim - b));
   return splitBySizes(x, sizes, a);
@@ -224,7 +229,7 @@ export function chunk(x: Tensor, chunks: number, axis = 0): Tensor[] {
   if (x.rank === 0) fail(op, 'cannot chunk a 0-d tensor', 'ERR_AXIS');
   const a = normAxis(axis, x.rank, op);
   const dim = x.shape[a];
-  if (dim === 0) return splitBySizes(x, new Array<number>(chunks).fill(0), a); // torch: `chunks` empty tensors
+  if (dim === 0) return checkPieces(op, chunks, x, a), splitBySizes(x, new Array<number>(chunks).fill(0), a); // torch: `chunks` empty tensors
   return split(x, Math.ceil(dim / chunks), a);
 }
 
@@ -234,6 +239,7 @@ export function unstack(x: Tensor, axis = 0): Tensor[] {
   checkTensor(x, op);
   if (x.rank === 0) fail(op, 'cannot unstack a 0-d tensor', 'ERR_AXIS');
   const a = normAxis(axis, x.rank, op);
+  checkPieces(op, x.shape[a], x, a);
   const out: Tensor[] = [];
   for (let i = 0; i < x.shape[a]; i++) out.push(select(x, a, i));
   return out;
