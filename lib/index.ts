@@ -94,3 +94,10 @@ export type { SortOptions, TopkOptions, SortResult } from './ops/sort';
 import * as _mask from './ops/mask';
 export const { nonzero, booleanMask, maskedSelect } = _mask;
 export type { BooleanMaskOptions, MaskLike } from './ops/mask';
+// issue 9: pooling and resampling (lib/ops/pool.ts, lib/ops/resample.ts)
+import * as _pool from './ops/pool';
+export const { maxPool2d, avgPool2d, maxPool1d, avgPool1d, adaptiveAvgPool2d, adaptiveMaxPool2d, globalAvgPool2d, maxPool, avgPool } = _pool;
+export type { MaxPoolOptions, AvgPoolOptions, AdaptiveMaxPoolOptions, TfPoolOptions, PoolPadding } from './ops/pool';
+import * as _resample from './ops/resample';
+export const { interpolate, pixelShuffle, pixelUnshuffle } = _resample;
+export type { InterpolateOptions } from './ops/resample';

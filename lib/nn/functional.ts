@@ -250,3 +250,9 @@ export { relu, sigmoid, tanh, gelu, elu, softplus, leakyRelu } from '../ops/unar
 export { softmax, logSoftmax } from '../ops/softmax';
 export { relu6, hardSigmoid, hardSwish, silu, swish, mish, logSigmoid, softsign } from '../ops/activations';
 export { hardSigmoid as hardsigmoid, hardSwish as hardswish, logSigmoid as logsigmoid } from '../ops/activations';
+
+// issue 9: pooling and resampling
+export {
+  maxPool2d, avgPool2d, maxPool1d, avgPool1d, adaptiveAvgPool2d, adaptiveMaxPool2d, globalAvgPool2d, maxPool, avgPool,
+} from '../ops/pool';
+export { interpolate, pixelShuffle, pixelUnshuffle } from '../ops/resample';

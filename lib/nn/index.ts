@@ -13,3 +13,7 @@ export type { Initializer, InitializerName } from './init';
 export * as init from './init';
 export * as functional from './functional';
 export * as F from './functional';
+// issue 9: pooling and resampling modules
+export {
+  MaxPool2d, AvgPool2d, MaxPool1d, AvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool2d, Upsample, PixelShuffle, PixelUnshuffle,
+} from './pooling';

@@ -8,6 +8,7 @@
 #include "mask.h"
 #include "matmul.h"
 #include "optim.h"
+#include "pool.h"
 #include "random.h"
 #include "reduce.h"
 #include "softmax.h"
@@ -37,7 +38,7 @@ const Backend kCpuBackend = {
     // one family per line block, so the issue-9 branches merge without touching each other
     /*conv=*/{},
     //
-    /*pool=*/{},
+    /*pool=*/{maxPoolForward, maxPoolBackward, avgPoolForward, avgPoolBackward, resampleForward, resampleBackward},
     //
     /*norm=*/{},
     //
