@@ -8,14 +8,14 @@ import {
   maxPool2d, avgPool2d, maxPool1d, avgPool1d, adaptiveAvgPool2d, adaptiveMaxPool2d, MaxPoolOptions, AvgPoolOptions,
 } from '../ops/pool';
 import { interpolate, pixelShuffle, pixelUnshuffle, InterpolateOptions } from '../ops/resample';
-import { windowArgs, optionsOf, boolOpt } from '../ops/pool-args';
+import { windowArgs, optionsOf, boolOpt, MAX_OPTS, AVG_OPTS, AVG1D_OPTS, INTERP_OPTS } from '../ops/pool-args';
 import { Module } from './module';
 
 type Size = number | number[];
 type OutSize = number | (number | null)[];
 
-function checkWindow(op: string, kernelSize: unknown, o: object | undefined, n: number, dilation: boolean): void {
-  windowArgs(op, kernelSize, optionsOf(op, o) as Record<string, unknown>, n, dilation);
+function checkWindow(op: string, kernelSize: unknown, o: object | undefined, n: number, known: readonly string[]): void {
+  windowArgs(op, kernelSize, optionsOf(op, o, known) as Record<string, unknown>, n);
 }
 
 function checkOutSize(op: string, s: unknown): void {
@@ -28,7 +28,7 @@ function checkOutSize(op: string, s: unknown): void {
 export class MaxPool2d extends Module<[Tensor], Tensor | [Tensor, Tensor]> {
   constructor(readonly kernelSize: Size, readonly options: MaxPoolOptions = {}) {
     super();
-    checkWindow('MaxPool2d', kernelSize, options, 2, true);
+    checkWindow('MaxPool2d', kernelSize, options, 2, MAX_OPTS);
     boolOpt('MaxPool2d', 'returnIndices', options.returnIndices, false);
   }
   forward(x: Tensor): Tensor | [Tensor, Tensor] {
@@ -40,7 +40,7 @@ export class MaxPool2d extends Module<[Tensor], Tensor | [Tensor, Tensor]> {
 export class AvgPool2d extends Module {
   constructor(readonly kernelSize: Size, readonly options: AvgPoolOptions = {}) {
     super();
-    checkWindow('AvgPool2d', kernelSize, { ...options, countIncludePad: undefined, divisorOverride: undefined }, 2, false);
+    checkWindow('AvgPool2d', kernelSize, options, 2, AVG_OPTS);
   }
   forward(x: Tensor): Tensor {
     return avgPool2d(x, this.kernelSize, this.options);
@@ -51,7 +51,7 @@ export class AvgPool2d extends Module {
 export class MaxPool1d extends Module<[Tensor], Tensor | [Tensor, Tensor]> {
   constructor(readonly kernelSize: Size, readonly options: MaxPoolOptions = {}) {
     super();
-    checkWindow('MaxPool1d', kernelSize, options, 1, true);
+    checkWindow('MaxPool1d', kernelSize, options, 1, MAX_OPTS);
   }
   forward(x: Tensor): Tensor | [Tensor, Tensor] {
     return maxPool1d(x, this.kernelSize, this.options);
@@ -62,7 +62,7 @@ export class MaxPool1d extends Module<[Tensor], Tensor | [Tensor, Tensor]> {
 export class AvgPool1d extends Module {
   constructor(readonly kernelSize: Size, readonly options: Omit<AvgPoolOptions, 'divisorOverride'> = {}) {
     super();
-    checkWindow('AvgPool1d', kernelSize, { ...options, countIncludePad: undefined }, 1, false);
+    checkWindow('AvgPool1d', kernelSize, options, 1, AVG1D_OPTS);
   }
   forward(x: Tensor): Tensor {
     return avgPool1d(x, this.kernelSize, this.options);
@@ -96,7 +96,7 @@ export class Upsample extends Module {
   readonly options: InterpolateOptions;
   constructor(options: InterpolateOptions) {
     super();
-    const o = optionsOf('Upsample', options);
+    const o = optionsOf('Upsample', options, INTERP_OPTS);
     if ((o.size === undefined) === (o.scaleFactor === undefined)) fail('Upsample', 'give exactly one of size and scaleFactor');
     this.options = { ...o };
   }

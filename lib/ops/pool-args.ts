@@ -14,13 +14,19 @@ export interface PoolGeom {
 
 const MAX_INT = 2147483647;
 
-/** An options bag: undefined or a plain object (anything else is an error). */
-export function optionsOf<T extends object>(op: string, o: T | undefined): Partial<T> {
+/** An options bag: undefined or a plain object with only the known keys (anything else is an error). */
+export function optionsOf<T extends object>(op: string, o: T | undefined, known: readonly string[]): Partial<T> {
   if (o === undefined) return {};
   if (o === null || typeof o !== 'object' || Array.isArray(o) || o instanceof Tensor)
     fail(op, `options must be an object, got ${describe(o)}`);
+  for (const k of Object.keys(o)) if (!known.includes(k)) fail(op, `unknown option '${k}' (options are ${known.join(', ')})`);
   return o;
 }
+
+export const MAX_OPTS = ['stride', 'padding', 'dilation', 'ceilMode', 'returnIndices'];
+export const AVG_OPTS = ['stride', 'padding', 'ceilMode', 'countIncludePad', 'divisorOverride'];
+export const AVG1D_OPTS = ['stride', 'padding', 'ceilMode', 'countIncludePad'];
+export const INTERP_OPTS = ['size', 'scaleFactor', 'mode', 'alignCorners'];
 
 /** A float32/float64 tensor of one of the given ranks. */
 export function floatInput(op: string, x: unknown, ranks: number[], what: string): Tensor {
@@ -74,12 +80,11 @@ export interface WindowArgs {
 }
 
 /** Kernel, stride (default: the kernel), padding, dilation and ceilMode of an n-d torch pool. */
-export function windowArgs(op: string, kernelSize: unknown, o: Record<string, unknown>, n: number, withDilation: boolean): WindowArgs {
+export function windowArgs(op: string, kernelSize: unknown, o: Record<string, unknown>, n: number): WindowArgs {
   const kernel = intTuple(op, 'kernelSize', kernelSize, n, 1);
   if (o.stride === 0 || (Array.isArray(o.stride) && o.stride.includes(0))) fail(op, `stride must not be zero, got ${describeTuple(o.stride)}`);
   const stride = intTuple(op, 'stride', o.stride, n, 1, kernel);
   const padding = intTuple(op, 'padding', o.padding, n, 0, new Array<number>(n).fill(0));
-  if (!withDilation && o.dilation !== undefined) fail(op, 'has no dilation option');
   const dilation = intTuple(op, 'dilation', o.dilation, n, 1, new Array<number>(n).fill(1));
   const ceilMode = boolOpt(op, 'ceilMode', o.ceilMode, false);
   for (let i = 0; i < n; i++)

@@ -18,7 +18,7 @@ import { reshape, permute } from './views';
 import { takeAlongAxis } from './indexing';
 import { mean } from './reduce';
 import {
-  PoolGeom, optionsOf, floatInput, windowArgs, torchGeom, divisorOf, adaptiveGeom, tfGeom, boolOpt,
+  PoolGeom, optionsOf, floatInput, windowArgs, torchGeom, divisorOf, adaptiveGeom, tfGeom, boolOpt, MAX_OPTS, AVG_OPTS, AVG1D_OPTS,
 } from './pool-args';
 
 export interface MaxPoolOptions {
@@ -137,9 +137,9 @@ export function maxPool2d(x: Tensor, kernelSize: number | number[], options: Max
 export function maxPool2d(x: Tensor, kernelSize: number | number[], options?: MaxPoolOptions): Tensor;
 export function maxPool2d(x: Tensor, kernelSize: number | number[], options?: MaxPoolOptions): Tensor | [Tensor, Tensor] {
   const op = 'maxPool2d';
-  const o = optionsOf(op, options);
+  const o = optionsOf(op, options, MAX_OPTS);
   const t = floatInput(op, x, [3, 4], RANK2D);
-  const w = windowArgs(op, kernelSize, o as Record<string, unknown>, 2, true);
+  const w = windowArgs(op, kernelSize, o as Record<string, unknown>, 2);
   const ri = boolOpt(op, 'returnIndices', o.returnIndices, false);
   const g = torchGeom(op, t, w, false, 0);
   return batched(t, (x4) => {
@@ -151,17 +151,17 @@ export function maxPool2d(x: Tensor, kernelSize: number | number[], options?: Ma
 /** torch.nn.functional.avg_pool2d over [N, C, H, W] or [C, H, W]. */
 export function avgPool2d(x: Tensor, kernelSize: number | number[], options?: AvgPoolOptions): Tensor {
   const op = 'avgPool2d';
-  const o = optionsOf(op, options);
+  const o = optionsOf(op, options, AVG_OPTS);
   const t = floatInput(op, x, [3, 4], RANK2D);
-  const w = windowArgs(op, kernelSize, o as Record<string, unknown>, 2, false);
+  const w = windowArgs(op, kernelSize, o as Record<string, unknown>, 2);
   const g = torchGeom(op, t, w, boolOpt(op, 'countIncludePad', o.countIncludePad, true), divisorOf(op, o.divisorOverride));
   return batched(t, (x4) => avgPoolCore(op, x4, g));
 }
 
 /** [N, C, L] / [C, L] as [N, C, 1, L] and the 1-D window as a 1 x k one. */
-function pool1d<R extends Tensor | [Tensor, Tensor]>(op: string, x: unknown, kernelSize: unknown, o: Record<string, unknown>, dil: boolean, f: (x4: Tensor, w: ReturnType<typeof windowArgs>, t: Tensor) => R): R {
+function pool1d<R extends Tensor | [Tensor, Tensor]>(op: string, x: unknown, kernelSize: unknown, o: Record<string, unknown>, f: (x4: Tensor, w: ReturnType<typeof windowArgs>, t: Tensor) => R): R {
   const t = floatInput(op, x, [2, 3], RANK1D);
-  const w = windowArgs(op, kernelSize, o, 1, dil);
+  const w = windowArgs(op, kernelSize, o, 1);
   const w2 = { kernel: [1, w.kernel[0]], stride: [1, w.stride[0]], padding: [0, w.padding[0]], dilation: [1, w.dilation[0]], ceilMode: w.ceilMode };
   return scoped(t, () => {
     const t3 = t.rank === 3 ? t : reshape(t, [1, ...t.shape]);
@@ -176,9 +176,9 @@ export function maxPool1d(x: Tensor, kernelSize: number | number[], options: Max
 export function maxPool1d(x: Tensor, kernelSize: number | number[], options?: MaxPoolOptions): Tensor;
 export function maxPool1d(x: Tensor, kernelSize: number | number[], options?: MaxPoolOptions): Tensor | [Tensor, Tensor] {
   const op = 'maxPool1d';
-  const o = optionsOf(op, options);
+  const o = optionsOf(op, options, MAX_OPTS);
   const ri = boolOpt(op, 'returnIndices', o.returnIndices, false);
-  return pool1d(op, x, kernelSize, o as Record<string, unknown>, true, (x4, w, t) => {
+  return pool1d(op, x, kernelSize, o as Record<string, unknown>, (x4, w, t) => {
     const [out, idx] = maxPoolCore(op, x4, torchGeom(op, x4, w, false, 0, t.shape), ri);
     return ri ? ([out, idx!] as [Tensor, Tensor]) : out;
   });
@@ -187,10 +187,9 @@ export function maxPool1d(x: Tensor, kernelSize: number | number[], options?: Ma
 /** torch.nn.functional.avg_pool1d over [N, C, L] or [C, L]. */
 export function avgPool1d(x: Tensor, kernelSize: number | number[], options?: Omit<AvgPoolOptions, 'divisorOverride'>): Tensor {
   const op = 'avgPool1d';
-  const o = optionsOf(op, options);
-  if ((o as AvgPoolOptions).divisorOverride !== undefined) fail(op, 'has no divisorOverride option (torch: avg_pool2d only)');
+  const o = optionsOf(op, options, AVG1D_OPTS);
   const cip = boolOpt(op, 'countIncludePad', o.countIncludePad, true);
-  return pool1d(op, x, kernelSize, o as Record<string, unknown>, false, (x4, w, t) => avgPoolCore(op, x4, torchGeom(op, x4, w, cip, 0, t.shape)));
+  return pool1d(op, x, kernelSize, o as Record<string, unknown>, (x4, w, t) => avgPoolCore(op, x4, torchGeom(op, x4, w, cip, 0, t.shape)));
 }
 
 /** torch.nn.functional.adaptive_avg_pool2d: outputSize a number or [h, w] (null keeps the input's size). */
@@ -206,7 +205,7 @@ export function adaptiveMaxPool2d(x: Tensor, outputSize: number | (number | null
 export function adaptiveMaxPool2d(x: Tensor, outputSize: number | (number | null)[], options?: AdaptiveMaxPoolOptions): Tensor;
 export function adaptiveMaxPool2d(x: Tensor, outputSize: number | (number | null)[], options?: AdaptiveMaxPoolOptions): Tensor | [Tensor, Tensor] {
   const op = 'adaptiveMaxPool2d';
-  const o = optionsOf(op, options);
+  const o = optionsOf(op, options, ['returnIndices']);
   const ri = boolOpt(op, 'returnIndices', o.returnIndices, false);
   const t = floatInput(op, x, [3, 4], RANK2D);
   const g = adaptiveGeom(op, t, outputSize);
@@ -219,14 +218,14 @@ export function adaptiveMaxPool2d(x: Tensor, outputSize: number | (number | null
 /** The mean over H and W of [N, C, H, W] / [C, H, W]: [N, C] (or [N, C, 1, 1] with keepDims). */
 export function globalAvgPool2d(x: Tensor, options?: { keepDims?: boolean }): Tensor {
   const op = 'globalAvgPool2d';
-  const o = optionsOf(op, options);
+  const o = optionsOf(op, options, ['keepDims']);
   const t = floatInput(op, x, [3, 4], RANK2D);
   return mean(t, [-2, -1], boolOpt(op, 'keepDims', o.keepDims, false));
 }
 
 /** tf.nn.max_pool2d / avg_pool2d on NHWC (default) or NCHW input. */
 function tfPool(op: string, x: unknown, ksize: unknown, strides: unknown, padding: unknown, options: TfPoolOptions | undefined, max: boolean): Tensor {
-  const o = optionsOf(op, options);
+  const o = optionsOf(op, options, ['dataFormat']);
   const fmt = o.dataFormat ?? 'NHWC';
   if (fmt !== 'NHWC' && fmt !== 'NCHW') fail(op, `dataFormat must be 'NHWC' or 'NCHW', got ${String(fmt)}`);
   const nhwc = fmt === 'NHWC';

@@ -10,7 +10,7 @@ import { Tensor } from '../tensor';
 import { record, tracked } from '../autograd/tape';
 import { tape } from '../autograd/state';
 import { reshape, permute } from './views';
-import { optionsOf, floatInput, boolOpt, intTuple } from './pool-args';
+import { optionsOf, floatInput, boolOpt, intTuple, INTERP_OPTS } from './pool-args';
 import { scoped } from './pool';
 
 export interface InterpolateOptions {
@@ -60,7 +60,7 @@ function positive(op: string, arg: string, v: unknown): number[] {
 /** torch.nn.functional.interpolate for 4-D NCHW input, modes 'nearest' and 'bilinear'. */
 export function interpolate(x: Tensor, options: InterpolateOptions): Tensor {
   const op = 'interpolate';
-  const o = optionsOf(op, options);
+  const o = optionsOf(op, options, INTERP_OPTS);
   const t = floatInput(op, x, [4], 'a 4-D [N, C, H, W]');
   const mode = o.mode ?? 'nearest';
   if (mode !== 'nearest' && mode !== 'bilinear') fail(op, `mode must be 'nearest' or 'bilinear', got ${describe(mode)}`);
