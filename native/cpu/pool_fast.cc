@@ -31,7 +31,12 @@ void rows2x2(const float* r0, int64_t W, int64_t n, float* out, int32_t* idx, in
   const __m256i lane2 = _mm256_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14);
   const __m256i one = _mm256_set1_epi32(1), down = _mm256_set1_epi32((int32_t)W);
   int64_t o = 0;
-  for (; o + 8 <= n; o += 8) {
+  for (;; o += 8) {
+    // the last partial block is redone as the overlapping block ending at n (same values rewritten)
+    if (o + 8 > n) {
+      if (n < 8 || o >= n) break;
+      o = n - 8;
+    }
     __m256 c0, c1, c2, c3;
     deinterleave(r0 + 2 * o, c0, c1);
     deinterleave(r1 + 2 * o, c2, c3);
@@ -41,6 +46,7 @@ void rows2x2(const float* r0, int64_t W, int64_t n, float* out, int32_t* idx, in
       m = _mm256_blendv_ps(m, c2, takes(c2, m));
       m = _mm256_blendv_ps(m, c3, takes(c3, m));
       _mm256_storeu_ps(out + o, m);
+      if (o + 8 == n) break;
       continue;
     }
     const __m256i i0 = _mm256_add_epi32(_mm256_set1_epi32(base + (int32_t)(2 * o)), lane2);
@@ -58,8 +64,9 @@ void rows2x2(const float* r0, int64_t W, int64_t n, float* out, int32_t* idx, in
     mi = _mm256_blendv_ps(mi, _mm256_castsi256_ps(i3), t);
     _mm256_storeu_ps(out + o, m);
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(idx + o), _mm256_castps_si256(mi));
+    if (o + 8 == n) break;
   }
-  for (; o < n; o++) {
+  for (o = n >= 8 ? n : 0; o < n; o++) {  // rows narrower than one block
     const float* taps[4] = {r0 + 2 * o, r0 + 2 * o + 1, r1 + 2 * o, r1 + 2 * o + 1};
     const int32_t pos[4] = {0, 1, (int32_t)W, (int32_t)W + 1};
     float m = *taps[0];
