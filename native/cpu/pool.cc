@@ -120,11 +120,16 @@ void maxPlanes(const Exec& ex, const PoolGeom& g, const T* x, T* out, int32_t* i
 template <typename T>
 void maxBackPlanes(const Exec& ex, const PoolGeom& g, const T* gout, const int32_t* idx, T* dx) {
   const int64_t HW = g.H * g.W, OHW = g.OH * g.OW;
+  const bool fast2x2 = std::is_same<T, float>::value && !g.adaptive && g.kh == 2 && g.kw == 2 && g.sh == 2 &&
+                       g.sw == 2 && g.ph == 0 && g.pw == 0 && g.dh == 1 && g.dw == 1;
   ex.pool().parallelFor(g.planes, planeGrain(HW + OHW), [&](int64_t p0, int64_t p1) {
     for (int64_t p = p0; p < p1; p++) {
       T* dp = dx + p * HW;
       const T* gp = gout + p * OHW;
       const int32_t* ip = idx + p * OHW;
+      if (fast2x2 && maxPool2x2BackPlane(reinterpret_cast<const float*>(gp), ip, g.H, g.W, g.OH, g.OW,
+                                         reinterpret_cast<float*>(dp)))
+        continue;
       std::memset(dp, 0, sizeof(T) * HW);
       for (int64_t o = 0; o < OHW; o++) {
         const int64_t i = ip[o];

@@ -25,6 +25,9 @@ void avgPoolBackward(const Exec& ex, int dtype, const PoolGeom& g, const void* g
 // fully inside it (oh < H/2, ow < W/2); true when it handled them (float32 with AVX2).
 bool maxPool2x2Plane(const float* x, int64_t H, int64_t W, int64_t OH, int64_t OW, float* out, int32_t* idx);
 
+// Its backward for one plane (OH = H/2, OW = W/2; else false): dx written whole, without a scatter.
+bool maxPool2x2BackPlane(const float* g, const int32_t* idx, int64_t H, int64_t W, int64_t OH, int64_t OW, float* dx);
+
 void resampleForward(const Exec& ex, int dtype, const ResampleGeom& g, const void* x, void* out);
 void resampleBackward(const Exec& ex, int dtype, const ResampleGeom& g, const void* gout, void* dx);
 

@@ -4,6 +4,8 @@
 // or when NaN), so both paths give identical values and indices.
 #include "pool.h"
 
+#include <cstring>
+
 #ifdef __AVX2__
 #include <immintrin.h>
 #endif
@@ -83,7 +85,59 @@ void rows2x2(const float* r0, int64_t W, int64_t n, float* out, int32_t* idx, in
   }
 }
 
+// dx rows 2*oh and 2*oh + 1 from n outputs of a 2x2 stride-2 pool: every input of a window is
+// g where the window's index points, else 0 (windows do not overlap: one pass, no scatter).
+void backRows2x2(const float* g, const int32_t* idx, int64_t W, int64_t n, int32_t base, float* d0) {
+  float* d1 = d0 + W;
+  const __m256i lane2 = _mm256_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14);
+  const __m256i one = _mm256_set1_epi32(1), down = _mm256_set1_epi32((int32_t)W);
+  const __m256 zero = _mm256_setzero_ps();
+  int64_t o = 0;
+  for (;; o += 8) {
+    if (o + 8 > n) {
+      if (n < 8 || o >= n) break;
+      o = n - 8;
+    }
+    const __m256 gv = _mm256_add_ps(_mm256_loadu_ps(g + o), zero);  // + 0: a -0 gradient adds up to +0, as the scatter's
+    const __m256i iv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(idx + o));
+    const __m256i p00 = _mm256_add_epi32(_mm256_set1_epi32(base + (int32_t)(2 * o)), lane2);
+    const __m256i p01 = _mm256_add_epi32(p00, one), p10 = _mm256_add_epi32(p00, down), p11 = _mm256_add_epi32(p10, one);
+    const __m256 e0 = _mm256_and_ps(gv, _mm256_castsi256_ps(_mm256_cmpeq_epi32(iv, p00)));
+    const __m256 o0 = _mm256_and_ps(gv, _mm256_castsi256_ps(_mm256_cmpeq_epi32(iv, p01)));
+    const __m256 e1 = _mm256_and_ps(gv, _mm256_castsi256_ps(_mm256_cmpeq_epi32(iv, p10)));
+    const __m256 o1 = _mm256_and_ps(gv, _mm256_castsi256_ps(_mm256_cmpeq_epi32(iv, p11)));
+    // interleave [e0 o0 e1 o1 ...]: unpack per 128-bit lane, then put the halves in order
+    __m256 lo = _mm256_unpacklo_ps(e0, o0), hi = _mm256_unpackhi_ps(e0, o0);
+    _mm256_storeu_ps(d0 + 2 * o, _mm256_permute2f128_ps(lo, hi, 0x20));
+    _mm256_storeu_ps(d0 + 2 * o + 8, _mm256_permute2f128_ps(lo, hi, 0x31));
+    lo = _mm256_unpacklo_ps(e1, o1);
+    hi = _mm256_unpackhi_ps(e1, o1);
+    _mm256_storeu_ps(d1 + 2 * o, _mm256_permute2f128_ps(lo, hi, 0x20));
+    _mm256_storeu_ps(d1 + 2 * o + 8, _mm256_permute2f128_ps(lo, hi, 0x31));
+    if (o + 8 == n) break;
+  }
+  for (o = n >= 8 ? n : 0; o < n; o++) {
+    const int32_t p = base + (int32_t)(2 * o), i = idx[o];
+    const float v = g[o] + 0.0f;
+    d0[2 * o] = i == p ? v : 0.0f;
+    d0[2 * o + 1] = i == p + 1 ? v : 0.0f;
+    d1[2 * o] = i == p + (int32_t)W ? v : 0.0f;
+    d1[2 * o + 1] = i == p + (int32_t)W + 1 ? v : 0.0f;
+  }
+}
+
 }  // namespace
+
+bool maxPool2x2BackPlane(const float* g, const int32_t* idx, int64_t H, int64_t W, int64_t OH, int64_t OW, float* dx) {
+  if (OH != H / 2 || OW != W / 2) return false;  // ceil-mode partial windows: the scatter handles them
+  for (int64_t oh = 0; oh < OH; oh++) {
+    float* d0 = dx + 2 * oh * W;
+    backRows2x2(g + oh * OW, idx + oh * OW, W, OW, (int32_t)(2 * oh * W), d0);
+    if (W & 1) d0[W - 1] = d0[2 * W - 1] = 0.0f;  // the last column is in no window
+  }
+  if (H & 1) std::memset(dx + (H - 1) * W, 0, sizeof(float) * W);
+  return true;
+}
 
 bool maxPool2x2Plane(const float* x, int64_t H, int64_t W, int64_t OH, int64_t OW, float* out, int32_t* idx) {
   const int64_t nh = OH < H / 2 ? OH : H / 2, nw = OW < W / 2 ? OW : W / 2;
@@ -96,6 +150,7 @@ bool maxPool2x2Plane(const float* x, int64_t H, int64_t W, int64_t OH, int64_t O
 }
 #else
 bool maxPool2x2Plane(const float*, int64_t, int64_t, int64_t, int64_t, float*, int32_t*) { return false; }
+bool maxPool2x2BackPlane(const float*, const int32_t*, int64_t, int64_t, int64_t, int64_t, float*) { return false; }
 #endif
 
 }  // namespace tf
