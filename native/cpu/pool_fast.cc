@@ -28,7 +28,7 @@ inline __m256 takes(__m256 c, __m256 m) {
 }
 
 template <bool WithIdx>
-void rows2x2(const float* r0, int64_t W, int64_t n, float* out, int32_t* idx, int32_t base) {
+__attribute__((always_inline)) inline void rows2x2(const float* r0, int64_t W, int64_t n, float* out, int32_t* idx, int32_t base) {
   const float* r1 = r0 + W;
   const __m256i lane2 = _mm256_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14);
   const __m256i one = _mm256_set1_epi32(1), down = _mm256_set1_epi32((int32_t)W);
@@ -53,17 +53,14 @@ void rows2x2(const float* r0, int64_t W, int64_t n, float* out, int32_t* idx, in
     }
     const __m256i i0 = _mm256_add_epi32(_mm256_set1_epi32(base + (int32_t)(2 * o)), lane2);
     const __m256i i1 = _mm256_add_epi32(i0, one), i2 = _mm256_add_epi32(i0, down), i3 = _mm256_add_epi32(i2, one);
-    __m256 m = c0, t;
-    __m256 mi = _mm256_castsi256_ps(i0);
-    t = takes(c1, m);
-    m = _mm256_blendv_ps(m, c1, t);
-    mi = _mm256_blendv_ps(mi, _mm256_castsi256_ps(i1), t);
-    t = takes(c2, m);
-    m = _mm256_blendv_ps(m, c2, t);
-    mi = _mm256_blendv_ps(mi, _mm256_castsi256_ps(i2), t);
-    t = takes(c3, m);
-    m = _mm256_blendv_ps(m, c3, t);
-    mi = _mm256_blendv_ps(mi, _mm256_castsi256_ps(i3), t);
+    // pairs first, then their winners: the same pick as torch's sequential scan (the last NaN if
+    // any, else the first max), with a shorter dependency chain
+    const __m256 ta = takes(c1, c0), tb = takes(c3, c2);
+    const __m256 ma = _mm256_blendv_ps(c0, c1, ta), mb = _mm256_blendv_ps(c2, c3, tb);
+    const __m256 ia = _mm256_blendv_ps(_mm256_castsi256_ps(i0), _mm256_castsi256_ps(i1), ta);
+    const __m256 ib = _mm256_blendv_ps(_mm256_castsi256_ps(i2), _mm256_castsi256_ps(i3), tb);
+    const __m256 t = takes(mb, ma);
+    const __m256 m = _mm256_blendv_ps(ma, mb, t), mi = _mm256_blendv_ps(ia, ib, t);
     _mm256_storeu_ps(out + o, m);
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(idx + o), _mm256_castps_si256(mi));
     if (o + 8 == n) break;
@@ -87,7 +84,7 @@ void rows2x2(const float* r0, int64_t W, int64_t n, float* out, int32_t* idx, in
 
 // dx rows 2*oh and 2*oh + 1 from n outputs of a 2x2 stride-2 pool: every input of a window is
 // g where the window's index points, else 0 (windows do not overlap: one pass, no scatter).
-void backRows2x2(const float* g, const int32_t* idx, int64_t W, int64_t n, int32_t base, float* d0) {
+__attribute__((always_inline)) inline void backRows2x2(const float* g, const int32_t* idx, int64_t W, int64_t n, int32_t base, float* d0) {
   float* d1 = d0 + W;
   const __m256i lane2 = _mm256_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14);
   const __m256i one = _mm256_set1_epi32(1), down = _mm256_set1_epi32((int32_t)W);
