@@ -56,6 +56,33 @@ describe('pooling semantics', () => {
     tp.dispose([x, a, ia, b, ib, xo, gy, g1, g2]);
   });
 
+  test('the float32 vector paths equal the float64 per-window loops (values, indices, gradients)', () => {
+    const r = rng(seedOf('f32paths'));
+    const vals = randArray(2 * 2 * 11 * 45, r).map((v, k) => (k % 89 === 0 ? NaN : k % 7 === 0 ? 0.5 : v));
+    const x32 = tp.tensor(vals, { shape: [2, 2, 11, 45] }).requiresGrad_();
+    const x64 = x32.detach().cast('float64').requiresGrad_();
+    const configs: tp.MaxPoolOptions[] = [
+      { stride: 2 }, { stride: 2, padding: 1 }, { stride: 2, padding: 1, ceilMode: true }, { stride: 2, dilation: 2 },
+      { stride: 1, padding: 1 }, { stride: 3, padding: 1 },
+    ];
+    for (const o of configs) {
+      const [a, ia] = tp.maxPool2d(x32, 3, { ...o, returnIndices: true });
+      const [b, ib] = tp.maxPool2d(x64, 3, { ...o, returnIndices: true });
+      expectClose(a.dataSync(), b.dataSync(), { rtol: 0, atol: 0 }, JSON.stringify(o));
+      expect(Array.from(ia.dataSync())).toEqual(Array.from(ib.dataSync()));
+      const v32 = tp.maxPool2d(x32.detach(), 3, o);
+      expectClose(v32.dataSync(), b.dataSync(), { rtol: 0, atol: 0 }, `${JSON.stringify(o)} without indices`);
+      const gy = tp.tensor(randArray(a.size, r), { shape: a.shape, dtype: 'float64' });
+      const [g32] = tp.grads(a, [x32], gy.cast('float32'));
+      const [g64] = tp.grads(b, [x64], gy);
+      expectClose(g32.dataSync(), g64.dataSync(), { rtol: 1e-6, atol: 1e-6 });
+      const s32 = tp.avgPool2d(x32.detach(), 3, { stride: o.stride, padding: o.padding, ceilMode: o.ceilMode });
+      const s64 = tp.avgPool2d(x64.detach(), 3, { stride: o.stride, padding: o.padding, ceilMode: o.ceilMode });
+      expectClose(s32.dataSync(), s64.dataSync(), { rtol: 1e-5, atol: 1e-6 });
+      tp.dispose([a, ia, b, ib, v32, gy, g32, g64, s32, s64]);
+    }
+  });
+
   test('NHWC (channels-last view) input gives the NCHW result', () => {
     const nhwc = randT([2, 6, 7, 3], 'nhwc', 'float32');
     const x = nhwc.permute([0, 3, 1, 2]);
