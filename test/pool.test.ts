@@ -83,6 +83,19 @@ describe('pooling semantics', () => {
     }
   });
 
+  test('a window wholly in the dilated padding: -inf, torch\'s index outside the plane, no gradient', () => {
+    // torch 1.13 gives the same values and indices, and its backward writes outside the gradient's buffer
+    const x = tp.tensor(randArray(10, rng(seedOf('empty'))), { shape: [1, 1, 2, 5], dtype: 'float64' }).requiresGrad_();
+    const [y, i] = tp.maxPool2d(x, 2, { stride: 2, padding: 1, dilation: 3, returnIndices: true });
+    expect(Array.from(y.dataSync())).toEqual([-Infinity, -Infinity]);
+    expect(Array.from(i.dataSync())).toEqual([12, 11]);
+    const [g] = tp.grads(y, [x], tp.onesLike(y), { createGraph: true });
+    expect(Array.from(g.dataSync())).toEqual(new Array(10).fill(0));
+    const w = tp.tensor(randArray(2, rng(1)), { shape: [1, 1, 1, 2], dtype: 'float64' }).requiresGrad_();
+    const [gw] = tp.grads(tp.grads(tp.mul(tp.maxPool2d(x, 2, { stride: 2, padding: 1, dilation: 3 }), w).sum(), [x], undefined, { createGraph: true })[0].sum(), [w]);
+    expect(Array.from(gw.dataSync())).toEqual([0, 0]);
+  });
+
   test('NHWC (channels-last view) input gives the NCHW result', () => {
     const nhwc = randT([2, 6, 7, 3], 'nhwc', 'float32');
     const x = nhwc.permute([0, 3, 1, 2]);

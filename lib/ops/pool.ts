@@ -17,6 +17,7 @@ import { tape } from '../autograd/state';
 import { reshape, permute } from './views';
 import { takeAlongAxis } from './indexing';
 import { mean } from './reduce';
+import { lt, where } from './logical';
 import {
   PoolGeom, optionsOf, floatInput, windowArgs, torchGeom, divisorOf, adaptiveGeom, tfGeom, boolOpt, MAX_OPTS, AVG_OPTS, AVG1D_OPTS,
 } from './pool-args';
@@ -91,11 +92,30 @@ export function maxPoolBackward(gy: Tensor, idx: Tensor, inShape: number[], g: P
   const dx = poolBackNative(0, gy, idx, inShape, g);
   if (tape.on && tracked(gy)) {
     const P = inShape[0] * inShape[1];
-    record(dx, 'maxPoolBackward', [gy], (u) => [
-      reshape(takeAlongAxis(reshape(u, [P, g.H * g.W]), reshape(idx, [P, g.OH * g.OW]), 1), gy.shape.slice()),
-    ]);
+    record(dx, 'maxPoolBackward', [gy], (u) => {
+      const u2 = reshape(u, [P, g.H * g.W]);
+      const i2 = reshape(idx, [P, g.OH * g.OW]);
+      if (!hasEmptyWindow(g)) return [reshape(takeAlongAxis(u2, i2, 1), gy.shape.slice())];
+      // a window wholly in the (dilated) padding points outside its plane, as torch's: it gets 0
+      const ok = lt(i2, g.H * g.W);
+      return [reshape(where(ok, takeAlongAxis(u2, where(ok, i2, 0), 1), 0), gy.shape.slice())];
+    });
   }
   return dx;
+}
+
+/** Whether some window has no tap inside the input (possible with dilation): its index is outside the plane. */
+function hasEmptyWindow(g: PoolGeom): boolean {
+  if (g.adaptive) return false;
+  const empty = (size: number, out: number, k: number, s: number, p: number, d: number) => {
+    for (let o = 0; o < out; o++) {
+      const s0 = o * s - p;
+      const lo = s0 < 0 ? s0 + Math.ceil(-s0 / d) * d : s0;
+      if (lo >= Math.min(s0 + (k - 1) * d + 1, size)) return true;
+    }
+    return false;
+  };
+  return empty(g.H, g.OH, g.kh, g.sh, g.ph, g.dh) || empty(g.W, g.OW, g.kw, g.sw, g.pw, g.dw);
 }
 
 function avgPoolCore(op: string, x: Tensor, g: PoolGeom): Tensor {
