@@ -75,9 +75,9 @@ inline void maxOne(const T* xp, int64_t W, const PoolAxis& ah, const PoolAxis& a
 template <typename T, int S>
 void maxInterior(const T* xp, const PoolGeom& g, const PoolAxis& ah, int64_t oh, int64_t a, int64_t b, T* orow, int32_t* irow) {
 #ifdef __AVX2__
-  if constexpr (std::is_same<T, float>::value && S == 2) {
-    if (irow) poolrows::maxRowF2<true>(xp, g.H, g.W, ah.lo[oh], ah.cnt[oh], ah.step, g.kw, g.pw, g.dw, a, b, orow, irow);
-    else poolrows::maxRowF2<false>(xp, g.H, g.W, ah.lo[oh], ah.cnt[oh], ah.step, g.kw, g.pw, g.dw, a, b, orow, nullptr);
+  if constexpr (std::is_same<T, float>::value && (S == 1 || S == 2)) {
+    if (irow) poolrows::maxRowF<S, true>(xp, g.H, g.W, ah.lo[oh], ah.cnt[oh], ah.step, g.kw, g.pw, g.dw, a, b, orow, irow);
+    else poolrows::maxRowF<S, false>(xp, g.H, g.W, ah.lo[oh], ah.cnt[oh], ah.step, g.kw, g.pw, g.dw, a, b, orow, nullptr);
     return;
   }
 #endif

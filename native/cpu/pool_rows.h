@@ -49,36 +49,38 @@ void maxRow(const T* __restrict xp, int64_t W, int64_t hFirst, int64_t nh, int64
 }
 
 #ifdef __AVX2__
-// maxRow for float32 at stride 2 (3x3 stride 2 and the like), 8 outputs per block, the max and its
-// index kept in registers over the block's taps (rows, then columns: torch's order). The taps of a
-// column offset are the even lanes of 16 consecutive inputs; the 16th (odd, unused) is read only
-// where it is the next row's first element, else masked off. A row's last partial block is the
-// overlapping block ending at b (computed again from scratch: same values).
-template <bool Idx>
-void maxRowF2(const float* __restrict xp, int64_t H, int64_t W, int64_t hFirst, int64_t nh, int64_t dh, int64_t kw,
+// maxRow for float32 at stride S = 1 or 2 (3x3 stride 1 or 2 and the like), 8 outputs per block,
+// the max and its index kept in registers over the block's taps (rows, then columns: torch's
+// order). At stride 2 the taps of a column offset are the even lanes of 16 consecutive inputs; the
+// 16th (odd, unused) is read only where it is the next row's first element, else masked off. A
+// row's last partial block is the overlapping block ending at b (computed again: same values).
+template <int S, bool Idx>
+void maxRowF(const float* __restrict xp, int64_t H, int64_t W, int64_t hFirst, int64_t nh, int64_t dh, int64_t kw,
               int64_t pw, int64_t dw, int64_t a, int64_t b, float* __restrict out, int32_t* __restrict idx) {
   if (b - a < 8) {
-    maxRow<float, 2, Idx>(xp, W, hFirst, nh, dh, kw, 2, pw, dw, a, b, out, idx);
+    maxRow<float, S, Idx>(xp, W, hFirst, nh, dh, kw, S, pw, dw, a, b, out, idx);
     return;
   }
-  const __m256i lane2 = _mm256_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14);
+  const __m256i lane2 = S == 2 ? _mm256_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14) : _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
   const __m256i first7 = _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, -1, 0);
   // interior: 2(b-1) + off <= W - 1 for every tap, so the 16th load is at most row[W]
   const bool lastRowTaps = hFirst + (nh - 1) * dh + 1 >= H;
   for (int64_t ow = a;; ow += 8) {
     if (ow + 8 > b) ow = b - 8;
     __m256 m = _mm256_set1_ps(-std::numeric_limits<float>::infinity());
-    __m256i mi = _mm256_add_epi32(_mm256_set1_epi32((int32_t)(hFirst * W + 2 * ow - pw)), lane2);
+    __m256i mi = _mm256_add_epi32(_mm256_set1_epi32((int32_t)(hFirst * W + S * ow - pw)), lane2);
     for (int64_t i = 0, h = hFirst; i < nh; i++, h += dh) {
-      const float* __restrict row = xp + h * W + 2 * ow;
-      const int32_t hb = (int32_t)(h * W + 2 * ow);
+      const float* __restrict row = xp + h * W + S * ow;
+      const int32_t hb = (int32_t)(h * W + S * ow);
       const bool masked = lastRowTaps && h + 1 >= H;
       for (int64_t j = 0; j < kw; j++) {
         const int64_t off = j * dw - pw;
         const float* p = row + off;
-        const __m256 x0 = _mm256_loadu_ps(p);
-        const __m256 x1 = masked ? _mm256_maskload_ps(p + 8, first7) : _mm256_loadu_ps(p + 8);
-        const __m256 v = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(x0, x1, 0x88)), 0xD8));
+        __m256 v = _mm256_loadu_ps(p);
+        if (S == 2) {
+          const __m256 x1 = masked ? _mm256_maskload_ps(p + 8, first7) : _mm256_loadu_ps(p + 8);
+          v = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(v, x1, 0x88)), 0xD8));
+        }
         const __m256 t = _mm256_or_ps(_mm256_cmp_ps(v, m, _CMP_GT_OQ), _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
         m = _mm256_blendv_ps(m, v, t);
         if (Idx) {
