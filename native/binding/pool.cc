@@ -65,6 +65,9 @@ PoolGeom readGeom(const Napi::CallbackInfo& info, size_t at, const char* op) {
   g.divisor = argInt64(info, at + 14, op);
   if (g.divisor < -2147483647 || g.divisor > 2147483647)
     fail("ERR_ARGUMENT", std::string(op) + ": divisor must be an int32, got " + std::to_string(g.divisor));
+  // the window arithmetic of poolAxis (o*stride - pad + (k-1)*dilation) must stay far inside int64
+  if ((double)g.OH * g.sh + (double)g.kh * g.dh > 4e18 || (double)g.OW * g.sw + (double)g.kw * g.dw > 4e18)
+    fail("ERR_ARGUMENT", std::string(op) + ": window geometry too large (output size x stride + kernel x dilation)");
   if (g.H * g.W > 2147483647)
     fail("ERR_SHAPE", std::string(op) + ": an input plane of " + std::to_string(g.H) + " x " + std::to_string(g.W) +
                           " has more than 2^31 - 1 elements (int32 indices)");

@@ -29,7 +29,11 @@ std::vector<int64_t> nearestTable(int64_t in, int64_t out, double scale) {
   for (int64_t o = 0; o < out; o++) {
     if (out == in) t[o] = o;
     else if (out == 2 * in) t[o] = o >> 1;
-    else t[o] = std::min(static_cast<int64_t>(floorf(static_cast<float>(o) * s)), in - 1);
+    else {
+      // clamped before the conversion: a scale passed straight to the addon may overflow int64
+      const float f = floorf(static_cast<float>(o) * s);
+      t[o] = f < static_cast<float>(in - 1) ? static_cast<int64_t>(f) : in - 1;
+    }
   }
   return t;
 }
@@ -63,8 +67,8 @@ Linear<T> linearTable(int64_t in, int64_t out, bool alignCorners, double scale) 
       src = static_cast<T>(static_cast<double>(ratio) * (static_cast<double>(o) + 0.5) - 0.5);
       if (src < 0) src = 0;
     }
-    int64_t a = static_cast<int64_t>(src);
-    if (a > in - 1) a = in - 1;  // cannot happen in torch's arithmetic; keeps every read inside the plane
+    // src >= 0; clamped before the conversion (cannot bind in torch's arithmetic, keeps reads inside the plane)
+    const int64_t a = src < static_cast<T>(in - 1) ? static_cast<int64_t>(src) : in - 1;
     t.i0[o] = a;
     t.i1[o] = a + (a < in - 1 ? 1 : 0);
     const T l = std::min(std::max(src - static_cast<T>(a), T(0)), T(1));
