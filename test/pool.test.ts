@@ -37,6 +37,12 @@ describe('pooling semantics', () => {
     expect(tp.maxPool2d(x, 2).shape).toEqual([1, 1, 2, 2]);
     expect(x.maxPool2d(2).toArray()).toEqual(v.toArray());
     expect(tp.nn.functional.maxPool2d(x, 2).toArray()).toEqual(v.toArray());
+    // the indices the tape saved outlive the returned ones
+    const xr = x.detach().requiresGrad_();
+    const [vr, ir] = tp.maxPool2d(xr, 2, { returnIndices: true });
+    ir.dispose();
+    vr.sum().backward();
+    expect(xr.grad!.toArray()).toEqual([[[[0, 0, 0, 0], [0, 1, 0, 1], [1, 0, 0, 0], [0, 0, 0, 1]]]]);
   });
 
   test('the AVX2 2x2 path equals the generic loop (adaptive windows of the same shape), values and indices', () => {
