@@ -151,6 +151,19 @@ inline int64_t avgDiv(const PoolGeom& g, const PoolAxis& ah, const PoolAxis& aw,
   return g.divisor != 0 ? g.divisor : ah.div[oh] * aw.div[ow];
 }
 
+template <typename T>
+void avgInterior(const T* xp, const PoolGeom& g, int64_t h0, int64_t nh, int64_t a, int64_t b, T div, T* orow) {
+#ifdef __AVX2__
+  if constexpr (std::is_same<T, float>::value) {
+    if (g.sw == 1) return poolrows::avgRowF<1>(xp, g.H, g.W, h0, nh, g.kw, g.pw, a, b, div, orow);
+    if (g.sw == 2) return poolrows::avgRowF<2>(xp, g.H, g.W, h0, nh, g.kw, g.pw, a, b, div, orow);
+  }
+#endif
+  if (g.sw == 1) poolrows::avgRow<T, 1>(xp, g.W, h0, nh, g.kw, g.sw, g.pw, a, b, div, orow);
+  else if (g.sw == 2) poolrows::avgRow<T, 2>(xp, g.W, h0, nh, g.kw, g.sw, g.pw, a, b, div, orow);
+  else poolrows::avgRow<T, 0>(xp, g.W, h0, nh, g.kw, g.sw, g.pw, a, b, div, orow);
+}
+
 // Sums in T, in torch's tap order (its opmath type for float is float).
 template <typename T>
 void avgPlanes(const Exec& ex, const PoolGeom& g, const T* x, T* out) {
@@ -167,9 +180,7 @@ void avgPlanes(const Exec& ex, const PoolGeom& g, const T* x, T* out) {
         T* orow = op + oh * OW;
         if (a < b && nh > 0) {
           const T div = (T)avgDiv(g, ah, aw, oh, a);  // the same for every interior column
-          if (g.sw == 1) poolrows::avgRow<T, 1>(xp, W, h0, nh, g.kw, g.sw, g.pw, a, b, div, orow);
-          else if (g.sw == 2) poolrows::avgRow<T, 2>(xp, W, h0, nh, g.kw, g.sw, g.pw, a, b, div, orow);
-          else poolrows::avgRow<T, 0>(xp, W, h0, nh, g.kw, g.sw, g.pw, a, b, div, orow);
+          avgInterior<T>(xp, g, h0, nh, a, b, div, orow);
         }
         for (int64_t ow = 0; ow < OW; ow++) {
           if (ow == a && a < b && nh > 0) ow = b;

@@ -112,6 +112,40 @@ void avgRow(const T* __restrict xp, int64_t W, int64_t h0, int64_t nh, int64_t k
   for (int64_t ow = a; ow < b; ow++) out[ow] = out[ow] / div;
 }
 
+#ifdef __AVX2__
+// avgRow for float32 at stride S = 1 or 2: 8 outputs per block summed in registers over the taps
+// in avgRow's order (the same sums, bit for bit); loads as in maxRowF.
+template <int S>
+void avgRowF(const float* __restrict xp, int64_t H, int64_t W, int64_t h0, int64_t nh, int64_t kw, int64_t pw,
+             int64_t a, int64_t b, float div, float* __restrict out) {
+  if (b - a < 8) {
+    avgRow<float, S>(xp, W, h0, nh, kw, S, pw, a, b, div, out);
+    return;
+  }
+  const __m256i first7 = _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, -1, 0);
+  const __m256 dv = _mm256_set1_ps(div);
+  for (int64_t ow = a;; ow += 8) {
+    if (ow + 8 > b) ow = b - 8;
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t h = h0; h < h0 + nh; h++) {
+      const float* __restrict row = xp + h * W + S * ow;
+      const bool masked = h + 1 >= H;
+      for (int64_t j = 0; j < kw; j++) {
+        const float* p = row + j - pw;
+        __m256 v = _mm256_loadu_ps(p);
+        if (S == 2) {
+          const __m256 x1 = masked ? _mm256_maskload_ps(p + 8, first7) : _mm256_loadu_ps(p + 8);
+          v = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(v, x1, 0x88)), 0xD8));
+        }
+        acc = _mm256_add_ps(acc, v);
+      }
+    }
+    _mm256_storeu_ps(out + ow, _mm256_div_ps(acc, dv));
+    if (ow + 8 == b) break;
+  }
+}
+#endif
+
 // The adjoint of avgRow: gd[ow] (the output gradient already divided) added to every tap.
 template <typename T, int S>
 void avgBackRow(T* __restrict dp, int64_t W, int64_t h0, int64_t nh, int64_t kw, int64_t sw_, int64_t pw, int64_t a,
