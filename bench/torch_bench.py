@@ -52,6 +52,7 @@ def workloads():
     w["mlp_step"] = ("mlp_step()", {"mlp_step": mlp_step})
     w.update(norm_workloads())
     conv_workloads(w)
+    w.update(pool_workloads())
     return w
 
 
@@ -94,6 +95,18 @@ def conv_workloads(w):
             kr.grad = None
 
         w[f"{cid}_train"] = ("train()", {"train": train})
+
+
+def pool_workloads():
+    """Issue 9 pooling rows (bench/cases-pool.js): max_pool2d 2x2 on [32,64,56,56], forward and forward + backward."""
+    F = torch.nn.functional
+    x = torch.rand(32, 64, 56, 56) * 2 - 1
+    xr = x.clone().requires_grad_()
+    gy = torch.rand(32, 64, 28, 28) * 2 - 1
+    return {
+        "maxpool2d_fwd": ("F.max_pool2d(x, 2)", {"F": F, "x": x}),
+        "maxpool2d_fwdbwd": ("torch.autograd.grad(F.max_pool2d(xr, 2), xr, gy)", {"F": F, "torch": torch, "xr": xr, "gy": gy}),
+    }
 
 
 def mnist_run(d):

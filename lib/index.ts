@@ -108,3 +108,10 @@ export type { MomentsOptions, MomentsResult, Dropout2dOptions } from './ops/mome
 import * as _conv from './ops/conv';
 export const { conv1d, conv2d, convTranspose2d } = _conv;
 export type { ConvOptions, ConvTransposeOptions, PaddingMode } from './ops/conv';
+// issue 9: pooling and resampling (lib/ops/pool.ts, lib/ops/resample.ts)
+import * as _pool from './ops/pool';
+export const { maxPool2d, avgPool2d, maxPool1d, avgPool1d, adaptiveAvgPool2d, adaptiveMaxPool2d, globalAvgPool2d, maxPool, avgPool } = _pool;
+export type { MaxPoolOptions, AvgPoolOptions, AdaptiveMaxPoolOptions, TfPoolOptions, PoolPadding } from './ops/pool';
+import * as _resample from './ops/resample';
+export const { interpolate, pixelShuffle, pixelUnshuffle } = _resample;
+export type { InterpolateOptions } from './ops/resample';

@@ -676,6 +676,59 @@ const SPECS: Spec[] = [
       ['a non-positive output size', () => [f32([1, 4, 1, 1]), f32([4, 2, 1, 1]), { padding: 1 }]],
       ['channels that do not match the weight', () => [f32([1, 3, 3, 3]), f32([4, 2, 3, 3])]],
     ] },
+  // issue 9: pooling and resampling
+  ...((): Spec[] => {
+    const img = () => f32([1, 2, 5, 5]);
+    const window: [string, () => unknown[]][] = [
+      ['a kernel larger than the padded input', () => [img(), 7]],
+      ['padding over half the kernel', () => [img(), 2, { padding: 2 }]],
+      ['a zero stride', () => [img(), 2, { stride: 0 }]],
+      ['a negative stride', () => [img(), 2, { stride: [1, -2] }]],
+      ['a NaN kernel entry', () => [img(), [NaN, 2]]],
+      ['a 2**40 kernel', () => [img(), 2 ** 40]],
+      ['a 2-D input', () => [f32([5, 5]), 2]],
+      ['a 5-D input', () => [f32([1, 1, 1, 4, 4]), 2]],
+      ['an int32 input', () => [tp.zeros([1, 1, 4, 4], { dtype: 'int32' }), 2]],
+      ['an empty channel dim', () => [f32([1, 0, 4, 4]), 2]],
+      ['an unknown option', () => [img(), 2, { strides: 2 }]],
+      ['a broadcast view over 2**48 elements', () => [tp.broadcastTo(f32([1]), [2 ** 16, 2 ** 16, 2 ** 8, 2 ** 8]), 2]],
+    ];
+    const maxW: [string, () => unknown[]][] = [...window, ['a huge dilation', () => [img(), 2, { dilation: 2 ** 31 - 1 }]], ['a zero dilation', () => [img(), 2, { dilation: 0 }]]];
+    const tf: [string, () => unknown[]][] = [
+      ['a VALID kernel larger than the input', () => [f32([1, 3, 3, 1]), 4, 1, 'VALID']],
+      ['a bad padding string', () => [f32([1, 3, 3, 1]), 2, 1, 'FULL']],
+      ['a 4-vector ksize pooling over channels', () => [f32([1, 3, 3, 2]), [1, 2, 2, 2], 1, 'SAME']],
+      ['NaN strides', () => [f32([1, 3, 3, 1]), 2, NaN, 'SAME']],
+      ['a 3-D input', () => [f32([3, 3, 1]), 2, 1, 'SAME']],
+      ['a bad dataFormat', () => [f32([1, 3, 3, 1]), 2, 1, 'SAME', { dataFormat: 'HWCN' }]],
+    ];
+    const interp: [string, () => unknown[]][] = [
+      ['neither size nor scaleFactor', () => [img(), {}]],
+      ['both size and scaleFactor', () => [img(), { size: 2, scaleFactor: 2 }]],
+      ['NaN size', () => [img(), { size: [NaN, 2] }]],
+      ['a NaN scaleFactor', () => [img(), { scaleFactor: NaN }]],
+      ['an Infinity scaleFactor', () => [img(), { scaleFactor: Infinity }]],
+      ['a scaleFactor giving an empty output', () => [img(), { scaleFactor: 0.01 }]],
+      ['an unsatisfiable size', () => [img(), { size: [2 ** 31 - 1, 2 ** 31 - 1] }]],
+      ['a 3-D input', () => [f32([2, 5, 5]), { size: 2 }]],
+      ['alignCorners with nearest', () => [img(), { size: 2, alignCorners: true }]],
+      ['an unknown mode', () => [img(), { size: 2, mode: 'area' }]],
+    ];
+    return [
+      { op: 'maxPool2d', kinds: ['T', 'CNT', 'OPTS'], valid: () => [img(), 2, { stride: 2 }], extra: maxW },
+      { op: 'avgPool2d', kinds: ['T', 'CNT', 'OPTS'], valid: () => [img(), 2, { countIncludePad: false }], extra: [...window, ['a zero divisorOverride', () => [img(), 2, { divisorOverride: 0 }]]] },
+      { op: 'maxPool1d', kinds: ['T', 'CNT', 'OPTS'], valid: () => [f32([2, 3, 6]), 2, { stride: 1 }], extra: [['a 4-D input', () => [img(), 2]], ['a kernel larger than the input', () => [f32([2, 3, 6]), 7]]] },
+      { op: 'avgPool1d', kinds: ['T', 'CNT', 'OPTS'], valid: () => [f32([2, 3, 6]), 2, { stride: 1 }], extra: [['a divisorOverride', () => [f32([2, 3, 6]), 2, { divisorOverride: 2 }]]] },
+      { op: 'adaptiveAvgPool2d', kinds: ['T', 'CNT'], valid: () => [img(), 2], extra: [['a NaN size', () => [img(), [NaN, 2]]], ['a zero size', () => [img(), [0, 2]]], ['three sizes', () => [img(), [1, 2, 3]]], ['a 2-D input', () => [f32([5, 5]), 2]]] },
+      { op: 'adaptiveMaxPool2d', kinds: ['T', 'CNT', 'OPTS'], valid: () => [img(), 2, { returnIndices: true }], extra: [['a 2**40 size', () => [img(), 2 ** 40]]] },
+      { op: 'globalAvgPool2d', kinds: ['T', 'OPTS'], valid: () => [img(), { keepDims: true }], extra: [['a 2-D input', () => [f32([5, 5])]]] },
+      { op: 'maxPool', kinds: ['T', 'CNT', 'CNT', 'DTYPE', 'OPTS'], valid: () => [f32([1, 4, 4, 2]), 2, 2, 'SAME', { dataFormat: 'NHWC' }], extra: tf },
+      { op: 'avgPool', kinds: ['T', 'CNT', 'CNT', 'DTYPE', 'OPTS'], valid: () => [f32([1, 4, 4, 2]), 2, 2, 'VALID', { dataFormat: 'NCHW' }], extra: tf },
+      { op: 'interpolate', kinds: ['T', 'OPTS'], valid: () => [img(), { scaleFactor: 1.5, mode: 'bilinear' }], extra: interp },
+      { op: 'pixelShuffle', kinds: ['T', 'CNT'], valid: () => [f32([1, 4, 2, 2]), 2], extra: [['channels not divisible', () => [f32([1, 3, 2, 2]), 2]], ['a 2-D input', () => [f32([4, 4]), 2]]] },
+      { op: 'pixelUnshuffle', kinds: ['T', 'CNT'], valid: () => [f32([1, 1, 4, 4]), 2], extra: [['sizes not divisible', () => [f32([1, 1, 3, 4]), 2]]] },
+    ];
+  })(),
 ];
 
 // normalisation (issue 9)

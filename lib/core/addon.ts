@@ -75,6 +75,10 @@ export interface NativeAddon {
   convForward(dtype: DT, ...args: number[]): Handle;
   convBackwardInput(dtype: DT, ...args: number[]): Handle;
   convBackwardWeight(dtype: DT, ...args: number[]): Handle;
+  // pool.cc (issue 9, pooling and resampling): contiguous planes; kind 0 max, 1 max + indices, 2 avg; flags 1 adaptive, 2 countIncludePad
+  poolForward(kind: number, dtype: DT, x: Handle, xOff: number, planes: number, H: number, W: number, OH: number, OW: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, flags: number, divisor: number): Handle[];
+  poolBackward(kind: number, dtype: DT, g: Handle, gOff: number, idx: Handle, idxOff: number, planes: number, H: number, W: number, OH: number, OW: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, flags: number, divisor: number): Handle;
+  resample(backward: number, dtype: DT, x: Handle, xOff: number, planes: number, H: number, W: number, OH: number, OW: number, mode: number, alignCorners: number, scaleH: number, scaleW: number): Handle;
   // optim.cc (state buffers at offset 0; null for an absent optional buffer)
   sgdStep(n: number, p: Handle, pOff: number, g: Handle, gOff: number, buf: Handle | null, lr: number, momentum: number, dampening: number, weightDecay: number, nesterov: number, firstStep: number): void;
   adamStep(n: number, p: Handle, pOff: number, g: Handle, gOff: number, expAvg: Handle, expAvgSq: Handle, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, decoupled: number, step: number): void;

@@ -260,3 +260,9 @@ export type { MomentsOptions, MomentsResult, Dropout2dOptions } from '../ops/mom
 // issue 9: convolutions
 export { conv1d, conv2d, convTranspose2d } from '../ops/conv';
 export type { ConvOptions, ConvTransposeOptions } from '../ops/conv';
+
+// issue 9: pooling and resampling
+export {
+  maxPool2d, avgPool2d, maxPool1d, avgPool1d, adaptiveAvgPool2d, adaptiveMaxPool2d, globalAvgPool2d, maxPool, avgPool,
+} from '../ops/pool';
+export { interpolate, pixelShuffle, pixelUnshuffle } from '../ops/resample';

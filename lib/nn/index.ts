@@ -20,3 +20,7 @@ export type { BufferOptions } from './buffers';
 // issue 9: convolution modules
 export { Conv1d, Conv2d, ConvTranspose2d } from './conv';
 export type { ConvModuleOptions, ConvTransposeModuleOptions } from './conv';
+// issue 9: pooling and resampling modules
+export {
+  MaxPool2d, AvgPool2d, MaxPool1d, AvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool2d, Upsample, PixelShuffle, PixelUnshuffle,
+} from './pooling';

@@ -10,6 +10,7 @@
 #include "norm.h"
 #include "matmul.h"
 #include "optim.h"
+#include "pool.h"
 #include "random.h"
 #include "reduce.h"
 #include "softmax.h"
@@ -39,7 +40,7 @@ const Backend kCpuBackend = {
     // one family per line block, so the issue-9 branches merge without touching each other
     /*conv=*/{convScratchElems, convForward, convBackwardInput, convBackwardWeight},
     //
-    /*pool=*/{},
+    /*pool=*/{maxPoolForward, maxPoolBackward, avgPoolForward, avgPoolBackward, resampleForward, resampleBackward},
     //
     /*norm=*/{batchNormForward, batchNormBackward, rowNormForward, rowNormBackward},
     //
