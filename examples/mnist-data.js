@@ -34,3 +34,19 @@ function loadMnist(seed = 0) {
 }
 
 module.exports = { loadMnist, SIZE, N_TRAIN };
+
+// `node examples/mnist-data.js DIR` writes the split as raw little-endian files (xTrain.f32,
+// yTrain.i32, xTest.f32, yTest.i32) for examples/mnist_cnn_torch.py, so PyTorch trains on the
+// very same images.
+if (require.main === module) {
+  const fs = require('fs');
+  const path = require('path');
+  const dir = process.argv[2];
+  if (!dir) throw new Error('usage: node examples/mnist-data.js DIR');
+  fs.mkdirSync(dir, { recursive: true });
+  const split = loadMnist(Number(process.env.SEED || 0));
+  for (const [name, t] of Object.entries(split)) {
+    const a = t.dataSync();
+    fs.writeFileSync(path.join(dir, `${name}.${t.dtype === 'int32' ? 'i32' : 'f32'}`), Buffer.from(a.buffer, a.byteOffset, a.byteLength));
+  }
+}

@@ -100,10 +100,13 @@ export const { batchNorm } = _normalization;
 import * as _normalizationRows from './ops/normalization-rows';
 export const { layerNorm, groupNorm } = _normalizationRows;
 import * as _moments from './ops/moments';
-export const { moments, dropout2d } = _moments;
+export const { moments } = _moments;
+import * as _dropout from './ops/dropout';
+export const { dropout, dropout2d } = _dropout;
 export type { BatchNormOptions } from './ops/normalization';
 export type { LayerNormOptions, GroupNormOptions } from './ops/normalization-rows';
-export type { MomentsOptions, MomentsResult, Dropout2dOptions } from './ops/moments';
+export type { MomentsOptions, MomentsResult } from './ops/moments';
+export type { DropoutOptions, Dropout2dOptions } from './ops/dropout';
 // issue 9: convolutions
 import * as _conv from './ops/conv';
 export const { conv1d, conv2d, convTranspose2d } = _conv;

@@ -253,10 +253,12 @@ export { hardSigmoid as hardsigmoid, hardSwish as hardswish, logSigmoid as logsi
 // normalisation (issue 9)
 export { batchNorm } from '../ops/normalization';
 export { layerNorm, groupNorm } from '../ops/normalization-rows';
-export { moments, dropout2d } from '../ops/moments';
+export { moments } from '../ops/moments';
+export { dropout, dropout2d } from '../ops/dropout';
 export type { BatchNormOptions } from '../ops/normalization';
 export type { LayerNormOptions, GroupNormOptions } from '../ops/normalization-rows';
-export type { MomentsOptions, MomentsResult, Dropout2dOptions } from '../ops/moments';
+export type { MomentsOptions, MomentsResult } from '../ops/moments';
+export type { DropoutOptions, Dropout2dOptions } from '../ops/dropout';
 // issue 9: convolutions
 export { conv1d, conv2d, convTranspose2d } from '../ops/conv';
 export type { ConvOptions, ConvTransposeOptions } from '../ops/conv';

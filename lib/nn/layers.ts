@@ -8,9 +8,8 @@ import { transpose, flatten, reshape } from '../ops/views';
 import { sum } from '../ops/reduce';
 import { record, needsGrad, setGradEnabled } from '../autograd/tape';
 import { relu, tanh, sigmoid, gelu } from '../ops/unary';
-import { ge } from '../ops/logical';
 import { cast } from '../ops/cast';
-import { rand } from '../ops/random';
+import { dropout } from '../ops/dropout';
 import { Module, AnyModule, Parameter } from './module';
 import * as init from './init';
 
@@ -175,21 +174,7 @@ export class Dropout extends Module {
     this.p = p;
   }
   forward(x: Tensor): Tensor {
-    const op = 'Dropout.forward';
-    tensorIn(op, x);
-    if (!this.training || this.p === 0) return x;
-    if (!isFloat(x.dtype)) fail(op, `input must be float32 or float64, got ${x.dtype}`, 'ERR_DTYPE');
-    const r = rand(x.shape.slice(), { dtype: x.dtype });
-    const keepMask = ge(r, this.p);
-    r.dispose();
-    const m = cast(keepMask, x.dtype);
-    keepMask.dispose();
-    const scale = this.p === 1 ? 0 : 1 / (1 - this.p);
-    const scaled = mul(m, scale);
-    m.dispose();
-    const out = mul(x, scaled);
-    if (out._node === null) scaled.dispose();
-    return out;
+    return dropout(tensorIn('Dropout.forward', x), { p: this.p, training: this.training });
   }
 }
 

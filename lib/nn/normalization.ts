@@ -8,7 +8,7 @@ import { DType, isFloat } from '../core/dtype';
 import { zeros, ones, tensor } from '../ops/creation';
 import { batchNorm } from '../ops/normalization';
 import { layerNorm, groupNorm } from '../ops/normalization-rows';
-import { dropout2d } from '../ops/moments';
+import { dropout2d } from '../ops/dropout';
 import { Module, Parameter } from './module';
 
 function input(op: string, x: unknown): Tensor {

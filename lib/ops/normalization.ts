@@ -4,7 +4,7 @@
 // recorded: they are state, not a function of the graph's inputs); the backward op computes
 // dx, dweight and dbias in one fused kernel, and under createGraph (the tape on while it runs)
 // the same formulas run as public ops instead, so gradients of gradients work.
-// layerNorm / groupNorm: normalization-rows.ts; moments, dropout2d: moments.ts.
+// layerNorm / groupNorm: normalization-rows.ts; moments: moments.ts; dropout2d: dropout.ts.
 import { Tensor } from '../tensor';
 import { fail, describe, fmtShape } from '../core/errors';
 import { DTYPE_CODE } from '../core/dtype';
