@@ -99,7 +99,8 @@ for (const s of SHAPES) {
 
 /** Note lines for run.js: the peak row's figures, and every GFLOP/s row's fraction of the peak. */
 function gemmNotes(rows, fmt, native, defaultThreads) {
-  if (rows.some((r) => r.id.startsWith('matmul_') && r.tapeflow)) fmaPeak(native);
+  const compute = (r) => r.id.startsWith('matmul_') || r.group === 'conv';
+  if (rows.some((r) => compute(r) && r.tapeflow)) fmaPeak(native);
   const out = [];
   const peak = rows.find((r) => r.id === 'peak');
   const pair = (m) => (m ? `${fmt(m['1'])} | ${fmt(m.default)}` : '—');
@@ -115,7 +116,12 @@ function gemmNotes(rows, fmt, native, defaultThreads) {
       const e = r.extra;
       out.push(`note  ${r.name}: ours ${pair(r.tapeflow)} GFLOP/s = ${pct(e.fracPeak)} of peak; cblas_sgemm ` +
         `${pair(e.cblas)} = ${pct(e.cblasFracPeak)}; ours/cblas ${pair(e.ratio)} (best samples ${pair(e.bestRatio)})`);
-    } else if (r.id.startsWith('matmul_') && peakCache && r.tapeflow) {
+    } else if (r.unit === 'GB/s' && peak?.extra?.triadGBs && r.tapeflow) {
+      // memory-bound rows (add, pooling, batch norm): fraction of STREAM triad at the same threads
+      const t = peak.extra.triadGBs;
+      const f = (k) => (typeof r.tapeflow[k] === 'number' && t[k] ? r.tapeflow[k] / t[k] : undefined);
+      out.push(`note  ${r.name}: ${pct({ 1: f('1'), default: f('default') })} of STREAM triad (1T | dT)`);
+    } else if (compute(r) && peakCache && r.tapeflow) {
       const f = (k, th) => (typeof r.tapeflow[k] === 'number' ? r.tapeflow[k] / (peakCache.best * th) : undefined);
       out.push(`note  ${r.name}: ${pct({ 1: f('1', 1), default: f('default', defaultThreads) })} of the FMA peak ` +
         `(1T | dT, per core x threads)`);
