@@ -19,12 +19,14 @@ export interface DropoutOptions {
 export type Dropout2dOptions = DropoutOptions;
 
 function parse(op: string, x: Tensor, options: DropoutOptions | undefined): { p: number; training: boolean } {
-  floatInput(op, x);
   const o = optionsOf<DropoutOptions>(op, options, ['p', 'training']);
   const p = o.p ?? 0.5;
   if (typeof p !== 'number' || !(p >= 0 && p <= 1)) fail(op, `p must be a probability in [0, 1], got ${describe(p)}`);
   const training = o.training ?? true;
   if (typeof training !== 'boolean') fail(op, `training must be a boolean, got ${describe(training)}`);
+  // as torch: off (eval, or p = 0) it is the identity on any tensor; on, it needs floats
+  if (training && p !== 0) floatInput(op, x);
+  else if (!(x instanceof Tensor)) floatInput(op, x);
   return { p, training };
 }
 
