@@ -19,6 +19,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   tf::registerPool(env, exports);
   tf::registerNorm(env, exports);
   tf::registerGemm(env, exports);
+  tf::registerRnn(env, exports);
+  tf::registerEmbed(env, exports);
   return exports;
 }
 

@@ -18,6 +18,8 @@
 #include "conv.h"
 #include "norm.h"
 #include "pool.h"
+#include "rnn.h"
+#include "embed.h"
 
 namespace tf {
 
@@ -113,9 +115,6 @@ struct SelectOps {
                            const MaskChunks& c, void* out);
 };
 
-// Room for the next issue's family (fused RNNs).
-struct RnnOps {};
-
 struct Backend {
   const char* name;
   bool hostMemory;  // storages are directly readable by the CPU (no MemoryOps needed)
@@ -133,6 +132,7 @@ struct Backend {
   PoolOps pool;
   NormOps norm;
   RnnOps rnn;
+  EmbedOps embed;
 };
 
 const Backend& cpuBackend();

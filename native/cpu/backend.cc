@@ -45,6 +45,8 @@ const Backend kCpuBackend = {
     /*norm=*/{batchNormForward, batchNormBackward, rowNormForward, rowNormBackward},
     //
     /*rnn=*/{},
+    //
+    /*embed=*/{},
 };
 
 }  // namespace

@@ -25,6 +25,7 @@ const Backend kCudaBackend = {
     /*pool=*/{},
     /*norm=*/{},
     /*rnn=*/{},
+    /*embed=*/{},
 };
 }  // namespace
 

@@ -1,0 +1,11 @@
+// Entry points of the embed family (issue 10): prepare on the JS thread, run through ex.run.
+#include "device.h"
+
+namespace tf {
+
+void registerEmbed(Napi::Env env, Napi::Object exports) {
+  (void)env;
+  (void)exports;
+}
+
+}  // namespace tf
