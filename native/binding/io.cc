@@ -25,10 +25,11 @@ static inline float floatOf(uint32_t u) {
   return f;
 }
 
-// IEEE half -> float, exact (subnormals, infinities and NaN payloads kept).
+// IEEE half -> float, exact (subnormals, infinities and NaN payloads kept; a signalling NaN
+// comes back quiet, as torch's conversion gives it).
 static inline float halfToFloat(uint16_t h) {
   const uint32_t sign = uint32_t(h & 0x8000) << 16, exp = (h >> 10) & 0x1f, man = h & 0x3ff;
-  if (exp == 0x1f) return floatOf(sign | 0x7f800000 | (man << 13));
+  if (exp == 0x1f) return floatOf(sign | 0x7f800000 | (man << 13) | (man ? 0x400000u : 0u));
   if (exp != 0) return floatOf(sign | ((exp + 112) << 23) | (man << 13));
   // subnormal or zero: man * 2^-24
   const float v = (float)man * 5.9604644775390625e-8f;
