@@ -11,6 +11,7 @@ import { fail } from '../core/errors';
  * device (ENOSPC on the nth write) where mounting a tiny tmpfs is not possible.
  */
 export const fsHooks = {
+  openSync: (file: string, flags: string, mode: number): number => fs.openSync(file, flags, mode),
   writeSync: (fd: number, buf: Uint8Array, off: number, len: number): number => fs.writeSync(fd, buf, off, len),
   fsyncSync: (fd: number): void => fs.fsyncSync(fd),
 };
@@ -77,7 +78,7 @@ export function writeFileAtomic(op: string, file: string, produce: (w: ChunkWrit
   let fd = -1;
   try {
     try {
-      fd = fs.openSync(tmp, 'wx', st ? st.mode & 0o777 : 0o644);
+      fd = fsHooks.openSync(tmp, 'wx', st ? st.mode & 0o777 : 0o644);
     } catch (e) {
       ioError(op, file, e, true);
     }
