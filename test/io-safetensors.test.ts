@@ -5,6 +5,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { tp, rng, seedOf, randArray, expectNoLeak, expectThrowsCode } from './helpers';
+import { fsHooks } from '../lib/io/atomic';
 
 const T = tp.Tensor;
 type T = tp.Tensor;
@@ -197,12 +198,12 @@ describe('reading every source dtype', () => {
     d.writeBigInt64LE(5n, 0);
     d.writeBigInt64LE(1n << 40n, 8);
     const file = rawFile({ ok: { dtype: 'F32', shape: [0], data_offsets: [0, 0] }, steps: { dtype: 'I64', shape: [3], data_offsets: [0, 24] } }, d);
-    const before = tp.memory().liveStorages;
+    const before = tp.memory().numTensors;
     expectThrowsCode(() => tp.io.decodeSafetensors(file), 'ERR_FORMAT', /<buffer>: tensor "steps": I64 element 1 is 1099511627776, outside int32/);
     const p = path.join(dir, 'i64.safetensors');
     fs.writeFileSync(p, file);
     expectThrowsCode(() => tp.io.loadSafetensors(p), 'ERR_FORMAT', /i64\.safetensors: tensor "steps": I64 element 1 is 1099511627776/);
-    expect(tp.memory().liveStorages).toBe(before); // what was allocated is freed again
+    expect(tp.memory().numTensors).toBe(before); // what was allocated is freed again
   });
 
   test('device option: cpu works, an unknown device is refused before reading', () => {
@@ -274,12 +275,12 @@ describe('hostile and broken headers: ERR_FORMAT naming the file, the tensor and
 
   test.each(cases)('%s', (_name, make, msg) => {
     const bytes = make();
-    const before = tp.memory().liveStorages;
+    const before = tp.memory().numTensors;
     expectThrowsCode(() => tp.io.decodeSafetensors(bytes), 'ERR_FORMAT', new RegExp('decodeSafetensors: <buffer>: .*' + msg.source));
     const p = path.join(dir, 'bad.safetensors');
     fs.writeFileSync(p, bytes);
     expectThrowsCode(() => tp.io.loadSafetensors(p), 'ERR_FORMAT', new RegExp('loadSafetensors: .*bad\\.safetensors: .*' + msg.source));
-    expect(tp.memory().liveStorages).toBe(before);
+    expect(tp.memory().numTensors).toBe(before);
   });
 
   test('a huge claimed tensor in a small file allocates nothing before failing', () => {
@@ -287,7 +288,7 @@ describe('hostile and broken headers: ERR_FORMAT naming the file, the tensor and
     const bytes = rawFile({ w: { dtype: 'F32', shape: [2 ** 40], data_offsets: [0, 2 ** 42] } }, f32(2));
     const before = tp.memory();
     expectThrowsCode(() => tp.io.decodeSafetensors(bytes), 'ERR_FORMAT', /reach past the end of the data \(8 bytes/);
-    expect(tp.memory().liveBytes).toBe(before.liveBytes);
+    expect(tp.memory().numBytes).toBe(before.numBytes);
   });
 
   test('a file truncated at any byte gives ERR_FORMAT', () => {
@@ -307,3 +308,35 @@ describe('file errors (ERR_IO)', () => {
 });
 
 test('T is the Tensor class', () => expect(T).toBe(tp.Tensor));
+
+describe('large files', () => {
+  test('loading reads the data in bounded chunks straight into the tensors: the file is never held twice', () => {
+    const file = path.join(dir, 'large.safetensors');
+    const a = tp.randn([3, 1 << 20]); // 12 MB
+    const b = tp.ones([5, 1 << 20], { dtype: 'int32' }); // 20 MB
+    tp.io.saveSafetensors({ a, b }, file);
+    const size = fs.statSync(file).size;
+    const reads: number[] = [];
+    const read = fsHooks.readSync;
+    fsHooks.readSync = (fd, buf, off, len, pos) => {
+      const n = read(fd, buf, off, len, pos);
+      reads.push(n);
+      return n;
+    };
+    const before = tp.memory().numBytes;
+    let back: Record<string, T>;
+    try {
+      back = tp.io.loadSafetensors(file);
+    } finally {
+      fsHooks.readSync = read;
+    }
+    expect(tp.memory().numBytes - before).toBe(32 << 20); // the tensors, nothing else native
+    expect(Math.max(...reads)).toBeLessThanOrEqual(4 << 20); // JS side: one 4 MB chunk at a time
+    expect(reads.reduce((s, n) => s + n, 0)).toBe(size);
+    expect(arr(back.a.slice([2, 1000], [1, 5]))).toEqual(arr(a.slice([2, 1000], [1, 5])));
+    expect(tp.all(tp.eq(back.b, 1)).item()).toBe(1);
+    disposeAll(back);
+    a.dispose();
+    b.dispose();
+  });
+});

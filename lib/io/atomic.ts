@@ -7,10 +7,12 @@ import * as path from 'path';
 import { fail } from '../core/errors';
 
 /**
- * @internal the fs calls a save goes through. Tests replace entries to simulate a failing
- * device (ENOSPC on the nth write) where mounting a tiny tmpfs is not possible.
+ * @internal the fs calls saves and loads go through. Tests replace entries to simulate a failing
+ * device (ENOSPC on the nth write) where mounting a tiny tmpfs is not possible, and to watch
+ * the sizes a load reads.
  */
 export const fsHooks = {
+  readSync: (fd: number, buf: Uint8Array, off: number, len: number, pos: number): number => fs.readSync(fd, buf, off, len, pos),
   openSync: (file: string, flags: string, mode: number): number => fs.openSync(file, flags, mode),
   writeSync: (fd: number, buf: Uint8Array, off: number, len: number): number => fs.writeSync(fd, buf, off, len),
   fsyncSync: (fd: number): void => fs.fsyncSync(fd),

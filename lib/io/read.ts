@@ -9,7 +9,7 @@ import { fail, describe } from '../core/errors';
 import { DeviceLike } from '../core/device';
 import { emptyTensor, checkDevice, onDevice } from '../ops/creation';
 import { ParsedHeader, TensorEntry, formatError, parseHeader, readHeaderLength } from './header';
-import { ioError } from './atomic';
+import { ioError, fsHooks } from './atomic';
 import { checkEndianness } from './write';
 
 export interface LoadSafetensorsOptions {
@@ -88,7 +88,7 @@ function readFull(op: string, file: string, fd: number, buf: Uint8Array, len: nu
   while (got < len) {
     let n: number;
     try {
-      n = fs.readSync(fd, buf, got, len - got, pos + got);
+      n = fsHooks.readSync(fd, buf, got, len - got, pos + got);
     } catch (e) {
       return ioError(op, file, e, false);
     }
