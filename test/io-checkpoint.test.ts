@@ -199,6 +199,26 @@ describe('CheckpointManager', () => {
     expectThrowsCode(() => new C(path.join(root, 'badindex'), { model: m }), 'ERR_FORMAT', /checkpoint\.json: must be \{ checkpoints/);
     fs.writeFileSync(path.join(root, 'badindex', 'checkpoint.json'), '{');
     expectThrowsCode(() => tp.train.latestCheckpoint(path.join(root, 'badindex')), 'ERR_FORMAT', /is not valid JSON/);
+    // hostile metadata in a file that claims to be a checkpoint
+    const w = tp.zeros([1, 1]);
+    const forged = path.join(root, 'forged.safetensors');
+    const base = { format: 'tapeflow.checkpoint.v1', step: '1' };
+    const sgd = new tp.optim.SGD(m.parameters(), { lr: 0.1, momentum: 0.9 });
+    const forgeries: [Record<string, string>, RegExp][] = [
+      [{ ...base, optimizer: '{' }, /'optimizer' is not valid JSON/],
+      [{ ...base, optimizer: '{"paramGroups":[{"params":["__proto__"]}],"scalars":{}}' }, /each param group needs params/],
+      [{ ...base, optimizer: '{"paramGroups":[{"params":[0,1]}],"scalars":{"0":{"__proto__":1}}}' }, /state "__proto__" of parameter 0 must be a number/],
+      [{ ...base, optimizer: '{"paramGroups":[{"params":[0,1]}],"scalars":{"x":{}}}' }, /bad scalar state for parameter "x"/],
+      [{ ...base, step: '1.5', optimizer: '{"paramGroups":[{"params":[0,1],"lr":0.1,"momentum":0.9}],"scalars":{}}' }, /step "1.5" is not an integer/],
+      [{ ...base, rng: '{"seed": 5}', optimizer: '{"paramGroups":[{"params":[0,1],"lr":0.1}],"scalars":{}}' }, /'rng' must hold \{ seed, offset \}/],
+    ];
+    for (const [meta, msg] of forgeries) {
+      tp.io.saveSafetensors({ 'model.weight': w, 'model.bias': tp.zeros([1]) }, forged, { metadata: meta });
+      expectThrowsCode(() => new C(dir, { model: m, optimizer: sgd }).restore(forged), 'ERR_FORMAT', msg);
+    }
+    tp.io.saveSafetensors({ 'optimizer.state.0.__proto__': w }, forged, { metadata: base });
+    expectThrowsCode(() => new C(dir, { model: m }).restore(forged), 'ERR_FORMAT', /tensor "optimizer.state.0.__proto__": is not a name a checkpoint holds/);
+    w.dispose();
     // an optimizer checkpoint needs an optimizer entry
     const opt = new tp.optim.SGD(m.parameters(), { lr: 0.1 });
     expectThrowsCode(() => new C(dir, { model: m, optimizer: opt }).restore(mgr.save(3)), 'ERR_ARGUMENT', /holds no optimizer state/);

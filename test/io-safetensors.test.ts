@@ -4,6 +4,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { spawnSync } from 'child_process';
 import { tp, rng, seedOf, randArray, expectNoLeak, expectThrowsCode } from './helpers';
 import { fsHooks } from '../lib/io/atomic';
 
@@ -72,6 +73,7 @@ describe('round trips', () => {
       f: base.flip([1]),
       b: tp.tensor([1, 2, 3]).broadcastTo([4, 3]),
       sel: base.select(1, 2),
+      row: base.select(0, 1), // contiguous, at an offset into its storage
     };
     const back = tp.io.decodeSafetensors(tp.io.encodeSafetensors(views));
     for (const [k, v] of Object.entries(views)) {
@@ -304,6 +306,10 @@ describe('file errors (ERR_IO)', () => {
     expectThrowsCode(() => tp.io.loadSafetensors(path.join(dir, 'nope.safetensors')), 'ERR_IO', /nope\.safetensors: no such file \(ENOENT\)/);
     expectThrowsCode(() => tp.io.loadSafetensors(dir), 'ERR_IO', /is a directory, not a file/);
     expectThrowsCode(() => tp.load(path.join(dir, 'nope.safetensors')), 'ERR_IO', /^load: /);
+    // a device or a FIFO is refused before it is opened (opening a FIFO would block)
+    expectThrowsCode(() => tp.io.loadSafetensors('/dev/zero'), 'ERR_FORMAT', /\/dev\/zero: is not a regular file/);
+    const fifo = path.join(dir, 'fifo');
+    if (spawnSync('mkfifo', [fifo]).status === 0) expectThrowsCode(() => tp.io.loadSafetensors(fifo), 'ERR_FORMAT', /fifo: is not a regular file/);
   });
 });
 

@@ -16,7 +16,7 @@ export const FORMAT = 'tapeflow.checkpoint.v1';
 
 /** What a checkpoint holds: any of a model, an optimizer and an LR scheduler. */
 export interface CheckpointParts {
-  model?: { stateDict(): Record<string, Tensor>; loadStateDict(sd: Record<string, Tensor>): unknown };
+  model?: { stateDict(): Record<string, Tensor>; loadStateDict(sd: Map<string, Tensor>): unknown };
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   optimizer?: Optimizer<any>;
   scheduler?: { stateDict(): object; loadStateDict(sd: never): void };
@@ -100,13 +100,13 @@ export function readCheckpoint(op: string, file: string, parts: CheckpointParts)
   try {
     if (!metadata || metadata.format !== FORMAT) formatError(op, file, `is not a tapeflow checkpoint (its __metadata__ format is not '${FORMAT}')`);
     const m = metadata as Record<string, string>;
-    const model: Record<string, Tensor> = {};
+    const model = new Map<string, Tensor>(); // a Map: a key from the file never reaches a prototype
     const optState: Record<number, ParamState> = {};
     for (const [name, t] of Object.entries(tensors)) {
-      if (name.startsWith('model.')) model[name.slice(6)] = t;
+      if (name.startsWith('model.')) model.set(name.slice(6), t);
       else {
-        const g = /^optimizer\.state\.(\d+)\.(.+)$/.exec(name);
-        if (!g) formatError(op, file, 'is not a name a checkpoint holds', name);
+        const g = /^optimizer\.state\.(\d{1,9})\.(.+)$/.exec(name);
+        if (!g || g[2] === '__proto__') formatError(op, file, 'is not a name a checkpoint holds', name);
         (optState[Number(g![1])] ??= {})[g![2]] = t;
       }
     }
@@ -116,20 +116,38 @@ export function readCheckpoint(op: string, file: string, parts: CheckpointParts)
       const o = parseJson(op, file, 'optimizer', m.optimizer) as { paramGroups?: unknown; scalars?: Record<string, Record<string, number>> };
       if (!o || !Array.isArray(o.paramGroups) || o.scalars === null || typeof o.scalars !== 'object')
         formatError(op, file, "__metadata__ 'optimizer' must hold { paramGroups, scalars }");
-      for (const [i, s] of Object.entries(o.scalars as object)) Object.assign((optState[Number(i)] ??= {}), s);
+      // the file is not trusted: indices are integers, scalar state is numbers, no key reaches a prototype
+      const isIndex = (x: unknown) => typeof x === 'string' && /^\d{1,9}$/.test(x);
+      for (const g of o.paramGroups as { params?: unknown }[])
+        if (!g || typeof g !== 'object' || !Array.isArray(g.params) || !g.params.every((x) => Number.isSafeInteger(x) && (x as number) >= 0))
+          formatError(op, file, "__metadata__ 'optimizer': each param group needs params: [indices]");
+      for (const [i, s] of Object.entries(o.scalars as object)) {
+        if (!isIndex(i) || s === null || typeof s !== 'object') formatError(op, file, `__metadata__ 'optimizer': bad scalar state for parameter ${JSON.stringify(i)}`);
+        for (const [k, v] of Object.entries(s as object)) {
+          if (k === '__proto__' || typeof v !== 'number') formatError(op, file, `__metadata__ 'optimizer': state ${JSON.stringify(k)} of parameter ${i} must be a number`);
+          (optState[Number(i)] ??= {})[k] = v;
+        }
+      }
       osd = { state: optState, paramGroups: o.paramGroups as OptimizerStateDict['paramGroups'] };
     }
-    if (parts.model) parts.model.loadStateDict(model);
-    if (osd) (parts.optimizer as Optimizer<object>).loadStateDict(osd);
-    if (parts.scheduler && m.scheduler !== undefined) parts.scheduler.loadStateDict(parseJson(op, file, 'scheduler', m.scheduler) as never);
-    if (parts.rng !== false && m.rng !== undefined) {
-      const r = parseJson(op, file, 'rng', m.rng) as { seed?: unknown; offset?: unknown } | null;
-      if (!r || typeof r.seed !== 'string' || !/^\d+$/.test(r.seed)) formatError(op, file, "__metadata__ 'rng' must hold { seed, offset }");
-      setRngState({ seed: BigInt(r!.seed as string), offset: r!.offset as number });
-    }
+    // everything parsed and checked before the first part changes
     const step = m.step === '' || m.step === undefined ? null : Number(m.step);
     if (step !== null && !Number.isSafeInteger(step)) formatError(op, file, `__metadata__ step ${JSON.stringify(m.step)} is not an integer`);
-    return { path: file, step, metadata: m.user === undefined ? null : parseJson(op, file, 'user', m.user) };
+    const user = m.user === undefined ? null : parseJson(op, file, 'user', m.user);
+    const sched = parts.scheduler && m.scheduler !== undefined ? parseJson(op, file, 'scheduler', m.scheduler) : undefined;
+    let rng: { seed: bigint; offset: number } | undefined;
+    if (parts.rng !== false && m.rng !== undefined) {
+      const r = parseJson(op, file, 'rng', m.rng) as { seed?: unknown; offset?: unknown } | null;
+      if (!r || typeof r.seed !== 'string' || !/^\d+$/.test(r.seed) || !Number.isSafeInteger(r.offset) || (r.offset as number) < 0)
+        formatError(op, file, "__metadata__ 'rng' must hold { seed, offset }");
+      rng = { seed: BigInt(r!.seed as string), offset: r!.offset as number };
+    }
+    // the optimizer and the model check their whole dict before changing anything
+    if (osd) (parts.optimizer as Optimizer<object>).loadStateDict(osd);
+    if (parts.model) parts.model.loadStateDict(model);
+    if (sched !== undefined) parts.scheduler!.loadStateDict(sched as never);
+    if (rng) setRngState(rng);
+    return { path: file, step, metadata: user };
   } finally {
     for (const t of Object.values(tensors)) t.dispose();
   }
