@@ -7,6 +7,7 @@ import * as path from 'path';
 import { spawnSync } from 'child_process';
 import { tp, rng, seedOf, randArray, expectNoLeak, expectThrowsCode } from './helpers';
 import { fsHooks } from '../lib/io/atomic';
+import { native } from '../lib/core/native';
 
 const T = tp.Tensor;
 type T = tp.Tensor;
@@ -344,5 +345,27 @@ describe('large files', () => {
     disposeAll(back);
     a.dispose();
     b.dispose();
+  });
+});
+
+describe('native entry points re-validate what they are given', () => {
+  test('ranges, buffers, kinds and dtypes are checked; nothing is read or written outside', () => {
+    const t = tp.zeros([4]);
+    const h = t._h;
+    const buf = Buffer.alloc(16);
+    expectThrowsCode(() => native.ioDecode(h, 0, 5, Buffer.alloc(20), 0, 1), 'ERR_OUT_OF_BOUNDS', /element range outside the storage/);
+    expectThrowsCode(() => native.ioDecode(h, 3, 2, buf, 0, 1), 'ERR_OUT_OF_BOUNDS');
+    expectThrowsCode(() => native.ioDecode(h, -1, 1, buf, 0, 1), 'ERR_OUT_OF_BOUNDS');
+    expectThrowsCode(() => native.ioDecode(h, 0, 4, buf, 4, 1), 'ERR_OUT_OF_BOUNDS', /byte range outside the buffer/);
+    expectThrowsCode(() => native.ioDecode(h, 0, 4, buf, -8, 1), 'ERR_OUT_OF_BOUNDS');
+    expectThrowsCode(() => native.ioDecode(h, 0, 2 ** 52, buf, 0, 0), 'ERR_OUT_OF_BOUNDS');
+    expectThrowsCode(() => native.ioDecode(h, 0, 1, new Float32Array(4) as never, 0, 1), 'ERR_ARGUMENT', /bytes must be a Uint8Array/);
+    expectThrowsCode(() => native.ioDecode(h, 0, 1, buf, 0, 10), 'ERR_ARGUMENT', /unknown file dtype/);
+    expectThrowsCode(() => native.ioDecode(h, 0, 1, buf, 0, 5), 'ERR_DTYPE', /cannot read this file dtype into float32/); // I32 into float32
+    expectThrowsCode(() => native.ioEncode(h, 0, 1, buf, 0, 5), 'ERR_DTYPE', /cannot write float32 as this file dtype/);
+    expectThrowsCode(() => native.ioEncode(h, 0, 4, buf, 1, 1), 'ERR_OUT_OF_BOUNDS');
+    expectThrowsCode(() => native.ioEncode(12345, 0, 1, buf, 0, 1), /ERR_ARGUMENT|ERR_DISPOSED/);
+    t.dispose();
+    expectThrowsCode(() => native.ioEncode(h, 0, 1, buf, 0, 1), 'ERR_DISPOSED');
   });
 });
