@@ -118,3 +118,8 @@ export type { MaxPoolOptions, AvgPoolOptions, AdaptiveMaxPoolOptions, TfPoolOpti
 import * as _resample from './ops/resample';
 export const { interpolate, pixelShuffle, pixelUnshuffle } = _resample;
 export type { InterpolateOptions } from './ops/resample';
+// issue 11: checkpoints (safetensors, crash-safe saves; lib/io, lib/train)
+export * as io from './io';
+export * as train from './train';
+import * as _ioState from './io/state';
+export const { save, load } = _ioState;

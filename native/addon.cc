@@ -21,6 +21,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   tf::registerGemm(env, exports);
   tf::registerRnn(env, exports);
   tf::registerEmbed(env, exports);
+  tf::registerIo(env, exports);
   return exports;
 }
 

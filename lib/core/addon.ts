@@ -107,4 +107,8 @@ export interface NativeAddon {
   _gemmPeak(kind: 'avx512' | 'avx2' | 'triad1' | 'triad'): number;
   /** seconds per call of ours (cblas 0) or cblas_sgemm (cblas 1) on native random M x K, K x N */
   _gemmBench(cblas: number, transA: number, transB: number, M: number, N: number, K: number, iters: number): number;
+  // io.cc (issue 11): a contiguous element run of a cpu storage <-> little-endian bytes of a file dtype
+  // (kind: lib/io/dtypes.ts FILE_DTYPES index); ioDecode returns -1 or the first int64 int32 cannot hold
+  ioDecode(h: Handle, elemOffset: number, count: number, bytes: Uint8Array, byteOffset: number, kind: number): number;
+  ioEncode(h: Handle, elemOffset: number, count: number, bytes: Uint8Array, byteOffset: number, kind: number): void;
 }

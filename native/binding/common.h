@@ -178,6 +178,7 @@ void registerNorm(Napi::Env env, Napi::Object exports);
 void registerGemm(Napi::Env env, Napi::Object exports);  // test/bench hooks of native/cpu/gemm
 void registerRnn(Napi::Env env, Napi::Object exports);
 void registerEmbed(Napi::Env env, Napi::Object exports);
+void registerIo(Napi::Env env, Napi::Object exports);  // checkpoint byte conversion (lib/io)
 
 #define TF_EXPORT(exports, name, fn) \
   exports.Set(name, Napi::Function::New(env, ::tf::guarded<fn>, name, env.GetInstanceData<::tf::EnvData>()))

@@ -1,0 +1,14 @@
+// tp.io: checkpoint files (safetensors), read and written safely.
+export {
+  saveSafetensors,
+  loadSafetensors,
+  loadSafetensorsWithMetadata,
+  encodeSafetensors,
+  decodeSafetensors,
+  decodeSafetensorsWithMetadata,
+} from './safetensors';
+export type { SaveSafetensorsOptions, LoadSafetensorsOptions } from './safetensors';
+export type { SaveFloatDType } from './dtypes';
+export { MAX_HEADER_BYTES } from './header';
+export { save, load } from './state';
+export type { HasStateDict } from './state';
