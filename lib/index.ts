@@ -118,3 +118,10 @@ export type { MaxPoolOptions, AvgPoolOptions, AdaptiveMaxPoolOptions, TfPoolOpti
 import * as _resample from './ops/resample';
 export const { interpolate, pixelShuffle, pixelUnshuffle } = _resample;
 export type { InterpolateOptions } from './ops/resample';
+// issue 11: TensorBoard summaries (lib/summary), notebook display (t.show(), tp.show) and tp.plot
+export * as summary from './summary';
+import * as _show from './summary/show';
+export const { show } = _show;
+import * as _plot from './summary/plot';
+export const { plot } = _plot;
+export type { PlotOptions, PlotData, Figure, LivePlot } from './summary/plot';
