@@ -1,6 +1,6 @@
 // addGraph: one forward pass with recording on, read back from the tape as a TensorFlow
 // GraphDef (what TensorBoard's graph view draws). A node per recorded op, named
-// '<module path>/<name scope>/<op>' ('encoder/dense1/linear', then 'linear_1', …); parameters
+// '<module path and name scopes>/<op>' ('encoder/hidden/dense1/linear', then 'linear_1', …); parameters
 // and buffers as nodes named by their dotted names ('encoder/dense1/weight'); the inputs as
 // 'input', 'input_1'; every node with its dtype and output shape ('_output_shapes', as TF's).
 //
@@ -18,9 +18,35 @@ import { detach } from '../autograd/grad';
 import { Module, currentNameScope } from '../nn/module';
 import { TF_DTYPE } from './proto';
 
-interface Origin {
-  module: string;
+/** Where a tensor was made: the module path with the name scopes opened between modules ('encoder/hidden/dense1'). */
+type Origin = string;
+
+/** A module forward running: its name under the caller ('dense1') and the name scope when it was called. */
+interface Frame {
+  path: string;
+  segment: string;
   scope: string;
+}
+
+/** scope relative to an enclosing one ('a/b' under 'a' is 'b'); a scope opened elsewhere stays whole. */
+function relScope(scope: string, outer: string): string {
+  if (outer === '') return scope;
+  if (scope === outer) return '';
+  return scope.startsWith(outer + '/') ? scope.slice(outer.length + 1) : scope;
+}
+
+function originOf(frames: Frame[], scope: string): Origin {
+  const parts: string[] = [];
+  let outer = '';
+  for (const f of frames) {
+    parts.push(relScope(f.scope, outer), f.segment);
+    outer = f.scope;
+  }
+  parts.push(relScope(scope, outer));
+  return parts
+    .filter((p) => p.length > 0)
+    .map((p) => p.split('/').map(clean).join('/'))
+    .join('/');
 }
 
 interface Forwardable {
@@ -81,25 +107,26 @@ export function traceGraph(model: unknown, input: unknown): Record<string, unkno
   } else for (const t of held()) if (t.name) leafName.set(t, [t.name, 'Parameter']);
 
   // the pass: forwards wrapped, every new tensor noted with its module and name scope
-  const stack: string[] = [];
+  const frames: Frame[] = [];
   const origin = new Map<Tensor, Origin>();
   const rec: Disposable[] = [];
   rec.push = function (...xs: Disposable[]): number {
-    const module = stack.length ? stack[stack.length - 1] : '';
-    for (const x of xs) if (x instanceof Tensor && !origin.has(x)) origin.set(x, { module, scope: currentNameScope() });
+    for (const x of xs) if (x instanceof Tensor && !origin.has(x)) origin.set(x, originOf(frames, currentNameScope()));
     return Array.prototype.push.apply(this, xs);
   };
   const restore: (() => void)[] = [];
   for (const [p, mod] of modules) {
     const own = Object.getOwnPropertyDescriptor(mod, 'forward');
     const orig = mod.forward;
-    const path = p.split('.').map(clean).join('/');
     const wrapped = function (this: unknown, ...args: unknown[]): unknown {
-      stack.push(path);
+      // the name under the calling module ('0' inside 'head'), the whole path when called from elsewhere
+      const caller = frames.length ? frames[frames.length - 1].path : '';
+      const segment = caller === '' ? p : p.startsWith(caller + '.') ? p.slice(caller.length + 1) : p;
+      frames.push({ path: p, segment: segment.split('.').join('/'), scope: currentNameScope() });
       try {
         return orig.apply(this, args);
       } finally {
-        stack.pop();
+        frames.pop();
       }
     };
     Object.defineProperty(mod, 'forward', { value: wrapped, configurable: true, writable: true, enumerable: false });
@@ -123,7 +150,7 @@ export function traceGraph(model: unknown, input: unknown): Record<string, unkno
   }
   try {
     if (outputs.length === 0) fail(op, 'the forward pass returned no tensor');
-    return toGraphDef(outputs, leafName, origin);
+    return toGraphDef(feeds, outputs, leafName, origin);
   } finally {
     const keep = new Set<Tensor>(held());
     for (const t of rec) if (!keep.has(t as Tensor)) t.dispose();
@@ -132,7 +159,7 @@ export function traceGraph(model: unknown, input: unknown): Record<string, unkno
   }
 }
 
-function toGraphDef(outputs: Tensor[], leafName: Map<Tensor, [string, string]>, origin: Map<Tensor, Origin>): Record<string, unknown> {
+function toGraphDef(feeds: Tensor[], outputs: Tensor[], leafName: Map<Tensor, [string, string]>, origin: Map<Tensor, Origin>): Record<string, unknown> {
   const names = new Map<Tensor, string>();
   const used = new Map<string, number>();
   const nodes: Record<string, unknown>[] = [];
@@ -163,12 +190,12 @@ function toGraphDef(outputs: Tensor[], leafName: Map<Tensor, [string, string]>, 
       const input: string[] = [];
       if (node) {
         opName = node.name || 'op';
-        name = unique(join(here.module, clean(here.scope), clean(opName)));
+        name = unique(join(here, clean(opName)));
         for (const x of node.inputs) if (x instanceof Tensor && names.has(x)) input.push(names.get(x) as string);
       } else {
         const leaf = leafName.get(t);
         if (leaf) [name, opName] = [unique(leaf[0].split(/[./]/).map(clean).join('/')), leaf[1]];
-        else [name, opName] = [unique(join(here.module, clean(here.scope), t.name ? clean(t.name) : 'Const')), 'Const'];
+        else [name, opName] = [unique(join(here, t.name ? clean(t.name) : 'Const')), 'Const'];
       }
       names.set(t, name);
       const shape = { dim: t.shape.map((size) => ({ size })) };
@@ -181,6 +208,9 @@ function toGraphDef(outputs: Tensor[], leafName: Map<Tensor, [string, string]>, 
       });
     }
   };
-  for (const o of outputs) visit(o, origin.get(o) ?? { module: '', scope: '' });
+  // the inputs first and always: an integer input (indices) reaches ops the tape records
+  // without it (only differentiable inputs are a node's inputs), and still is the graph's input
+  for (const f of feeds) visit(f, '');
+  for (const o of outputs) visit(o, origin.get(o) ?? '');
   return { node: nodes, versions: { producer: 22 } };
 }
