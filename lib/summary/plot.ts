@@ -116,7 +116,8 @@ export function plotSVG(data: PlotData, options: PlotOptions = {}): string {
   out.push(`<rect x="${L}" y="${T}" width="${W - L - R}" height="${H - T - B}" fill="none" stroke="#888"/>`);
   if (options.xlabel) out.push(`<text x="${(L + W - R) / 2}" y="${H - 8}" text-anchor="middle">${esc(String(options.xlabel))}</text>`);
   if (options.ylabel) out.push(`<text transform="translate(12 ${(T + H - B) / 2}) rotate(-90)" text-anchor="middle">${esc(String(options.ylabel))}</text>`);
-  // one polyline per unbroken run of finite values
+  // one polyline per unbroken run of finite values; the legend sized to the longest name
+  const legendX = W - R - 30 - 6.5 * Math.max(0, ...series.map(([name]) => name.length));
   series.forEach(([name, ys], k) => {
     const color = COLORS[k % COLORS.length];
     const every = Math.max(1, Math.ceil(ys.length / MAX_POINTS));
@@ -133,8 +134,8 @@ export function plotSVG(data: PlotData, options: PlotOptions = {}): string {
     end();
     if (name) {
       const y = T + 12 + 14 * k;
-      out.push(`<line x1="${W - R - 90}" x2="${W - R - 74}" y1="${y}" y2="${y}" stroke="${color}" stroke-width="2"/>`);
-      out.push(`<text x="${W - R - 70}" y="${y}" dominant-baseline="middle">${esc(name)}</text>`);
+      out.push(`<line x1="${legendX.toFixed(1)}" x2="${(legendX + 16).toFixed(1)}" y1="${y}" y2="${y}" stroke="${color}" stroke-width="2"/>`);
+      out.push(`<text x="${(legendX + 20).toFixed(1)}" y="${y}" dominant-baseline="middle">${esc(name)}</text>`);
     }
   });
   out.push('</svg>');
