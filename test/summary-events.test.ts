@@ -200,15 +200,17 @@ describe('SummaryWriter', () => {
     const code = `
       module.paths.push(${JSON.stringify(path.join(__dirname, '..', 'node_modules'))});
       const { EventFileWriter } = require(${JSON.stringify(path.join(tmp, 'summary/record.js'))});
+      const { summaryTypes } = require(${JSON.stringify(path.join(tmp, 'summary/proto.js'))});
+      const { Event } = summaryTypes();
       const w = new EventFileWriter(${JSON.stringify(d)}, { flushSecs: 3600 });
-      for (let i = 0; i < 5; i++) w.add(Buffer.from('event ' + i));
+      for (let i = 0; i < 5; i++) w.add(Event.encode({ step: i, summary: { value: [{ tag: 'x', simple_value: i / 2 }] } }).finish());
       process.exit(0);`;
     const r = spawnSync(process.execPath, ['-e', code], { encoding: 'utf8', env: { ...process.env, NODE_PATH: path.join(__dirname, '..', 'node_modules') } });
     fs.rmSync(tmp, { recursive: true, force: true });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    const recs = readRecords(eventFiles(d)[0]);
-    expect(recs.slice(1).map((b) => b.toString())).toEqual(['event 0', 'event 1', 'event 2', 'event 3', 'event 4']);
+    const ev = readEvents(eventFiles(d)[0]);
+    expect(ev.slice(1).map((e) => [e.step ?? 0, e.summary.value[0].simple_value ?? 0])).toEqual([[0, 0], [1, 0.5], [2, 1], [3, 1.5], [4, 2]]);
   });
 
   test('bad arguments are TapeflowErrors naming the method', () => {
