@@ -213,6 +213,28 @@ describe('SummaryWriter', () => {
     expect(ev.slice(1).map((e) => [e.step ?? 0, e.summary.value[0].simple_value ?? 0])).toEqual([[0, 0], [1, 0.5], [2, 1], [3, 1.5], [4, 2]]);
   });
 
+  test('a failing write (a full disk) is ERR_IO naming the file, from flush() or at the call after a timer flush', async () => {
+    const d = dir('enospc');
+    const w = new tp.summary.SummaryWriter(d, { flushSecs: 0.05 });
+    const full = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    // the fs module itself (the `import * as fs` namespace is read-only): record.ts reads it at each call
+    const spy = jest.spyOn(require('fs') as typeof fs, 'writeSync').mockImplementation(() => {
+      throw full;
+    });
+    try {
+      w.addScalar('a', 1, 1);
+      expectThrowsCode(() => w.flush(), 'ERR_IO', /SummaryWriter.flush: cannot write to '.*events\.out\.tfevents.*': ENOSPC/);
+      w.addScalar('a', 2, 2);
+      await new Promise((r) => setTimeout(r, 200)); // the timer's flush fails with no caller
+      expectThrowsCode(() => w.addScalar('a', 3, 3), 'ERR_IO', /ENOSPC/);
+    } finally {
+      spy.mockRestore();
+    }
+    w.addScalar('a', 4, 4); // the disk has room again
+    w.close();
+    expect(readEvents(eventFiles(d)[0]).map((e) => e.step ?? 0)).toEqual([0, 4]);
+  });
+
   test('bad arguments are TapeflowErrors naming the method', () => {
     const d = dir('errors');
     const w = new tp.summary.SummaryWriter(d);

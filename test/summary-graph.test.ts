@@ -183,6 +183,14 @@ describe('addGraph', () => {
     expectThrowsCode(() => w.addGraph(net, [] as never), 'ERR_ARGUMENT', /inputToModel/);
     expectThrowsCode(() => w.addGraph(net, [x, 3] as never), 'ERR_ARGUMENT', /inputToModel\[1\]/);
     expectThrowsCode(() => w.addGraph(net, tp.ones([2, 5])), 'ERR_SHAPE', /Linear.forward/);
+    // a pass that fails after making tensors frees them too
+    class Boom extends nn.Module {
+      forward(t: T): T {
+        return tp.matmul(t.mul(2).add(1), tp.ones([7, 7]));
+      }
+    }
+    expectNoLeak(() => expectThrowsCode(() => w.addGraph(new Boom(), x), 'ERR_SHAPE', /matmul/));
+    expectThrowsCode(() => w.addGraph({ forward: () => 5 }, x), 'ERR_ARGUMENT', /returned no tensor/);
     expect(Object.getOwnPropertyNames(net)).not.toContain('forward'); // restored after a failing pass
     w.close();
     x.dispose();

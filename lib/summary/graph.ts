@@ -138,20 +138,21 @@ export function traceGraph(model: unknown, input: unknown): Record<string, unkno
     return d;
   });
   feeds.forEach((d, i) => leafName.set(d, [i === 0 ? 'input' : `input_${i}`, 'Placeholder']));
-  scopes.push(rec);
-  const prevGrad = setGradEnabled(true);
   let outputs: Tensor[] = [];
   try {
-    outputsOf(m.forward(...feeds), outputs);
-  } finally {
-    setGradEnabled(prevGrad);
-    scopes.pop();
-    for (const r of restore) r();
-  }
-  try {
+    scopes.push(rec);
+    const prevGrad = setGradEnabled(true);
+    try {
+      outputsOf(m.forward(...feeds), outputs);
+    } finally {
+      setGradEnabled(prevGrad);
+      scopes.pop();
+      for (const r of restore) r();
+    }
     if (outputs.length === 0) fail(op, 'the forward pass returned no tensor');
     return toGraphDef(feeds, outputs, leafName, origin);
   } finally {
+    // whether the pass succeeded or threw: free what it made, except what the model now holds
     const keep = new Set<Tensor>(held());
     for (const t of rec) if (!keep.has(t as Tensor)) t.dispose();
     for (const d of feeds) d.dispose();

@@ -163,7 +163,8 @@ export class EventFileWriter {
       let off = 0;
       while (off < buf.length) off += fs.writeSync(this.fd, buf, off, buf.length - off);
     } catch (e) {
-      fail('SummaryWriter.flush', `cannot write to '${this.path}': ${(e as Error).message}`, 'ERR_IO');
+      // the events are dropped, not kept for a retry: on a full disk the queue would only grow
+      fail('SummaryWriter.flush', `cannot write to '${this.path}': ${(e as Error).message} (${buf.length} bytes of events dropped)`, 'ERR_IO');
     }
   }
 
