@@ -4,7 +4,8 @@
 // google/protobuf/struct.proto). Fields we never set are left out: a reader skips nothing it
 // expects, and protobuf ignores what it does not know. Kept as a string (not a .proto file) so
 // it travels inside dist/ with the compiled code; parsed once, on first use, by protobufjs.
-import * as protobuf from 'protobufjs';
+// protobufjs is loaded then too: require('tapeflow') does not pay for it.
+import type * as protobuf from 'protobufjs';
 
 export const TENSORBOARD_PROTO = `
 syntax = "proto3";
@@ -229,8 +230,9 @@ let types: SummaryTypes | null = null;
 /** The message types, parsed on first use. */
 export function summaryTypes(): SummaryTypes {
   if (types !== null) return types;
-  const root = new protobuf.Root();
-  for (const src of [STRUCT_PROTO, TENSORBOARD_PROTO, HPARAMS_PROTO]) protobuf.parse(src, root, { keepCase: true });
+  const pb = require('protobufjs') as typeof protobuf; // eslint-disable-line @typescript-eslint/no-var-requires
+  const root = new pb.Root();
+  for (const src of [STRUCT_PROTO, TENSORBOARD_PROTO, HPARAMS_PROTO]) pb.parse(src, root, { keepCase: true });
   root.resolveAll();
   types = {
     root,

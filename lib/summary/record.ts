@@ -15,11 +15,14 @@ import * as path from 'path';
 import { fail, describe } from '../core/errors';
 import { summaryTypes } from './proto';
 
-// crc-32's default export is the IEEE polynomial; TFRecord needs Castagnoli (CRC32C)
-const crc32c = require('crc-32/crc32c') as { buf(data: Uint8Array, seed?: number): number }; // eslint-disable-line @typescript-eslint/no-var-requires
+type Crc = { buf(data: Uint8Array, seed?: number): number };
+let crc32c: Crc | null = null;
 
 /** TFRecord's masked CRC: rotate right by 15, add a constant (tensorflow/core/lib/hash/crc32c.h). */
 export function maskedCrc32c(data: Uint8Array): number {
+  // crc-32's default export is the IEEE polynomial; TFRecord needs Castagnoli (CRC32C). Loaded
+  // on first use, as protobufjs and pngjs: require('tapeflow') does not pay for them
+  crc32c ??= require('crc-32/crc32c') as Crc; // eslint-disable-line @typescript-eslint/no-var-requires
   const crc = crc32c.buf(data) >>> 0;
   return ((((crc >>> 15) | (crc << 17)) >>> 0) + 0xa282ead8) >>> 0;
 }

@@ -17,7 +17,7 @@ interface PngModule {
     sync: { write(png: PngImage, o: { colorType: number; inputColorType?: number; inputHasAlpha?: boolean }): Buffer };
   };
 }
-const { PNG } = require('pngjs') as PngModule; // eslint-disable-line @typescript-eslint/no-var-requires
+let png: PngModule | null = null;
 
 export type SummaryValue = Record<string, unknown>;
 
@@ -199,15 +199,17 @@ export function toPixels(op: string, t: Tensor, dataFormats: string): Pixels {
 
 /** PNG bytes of the pixels (RGB, or RGBA for 4 channels). */
 export function encodePng(p: Pixels): Buffer {
-  const png = new PNG({ width: p.w, height: p.h });
+  png ??= require('pngjs') as PngModule; // eslint-disable-line @typescript-eslint/no-var-requires
+  const { PNG } = png;
+  const img = new PNG({ width: p.w, height: p.h });
   const n = p.w * p.h;
   for (let i = 0; i < n; i++) {
-    png.data[4 * i] = p.data[p.c * i];
-    png.data[4 * i + 1] = p.data[p.c * i + 1];
-    png.data[4 * i + 2] = p.data[p.c * i + 2];
-    png.data[4 * i + 3] = p.c === 4 ? p.data[4 * i + 3] : 255;
+    img.data[4 * i] = p.data[p.c * i];
+    img.data[4 * i + 1] = p.data[p.c * i + 1];
+    img.data[4 * i + 2] = p.data[p.c * i + 2];
+    img.data[4 * i + 3] = p.c === 4 ? p.data[4 * i + 3] : 255;
   }
-  return PNG.sync.write(png, { colorType: p.c === 4 ? 6 : 2 });
+  return PNG.sync.write(img, { colorType: p.c === 4 ? 6 : 2 });
 }
 
 export function imageValue(tag: string, p: Pixels): SummaryValue {
