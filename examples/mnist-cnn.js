@@ -5,10 +5,10 @@
 //   npm run example:mnist-cnn              PyTorch style: NCHW, nn.Conv2d / nn.MaxPool2d modules
 //   npm run example:mnist-cnn -- --tf      TensorFlow style: NHWC, tf names (W_conv1, b_conv1, …),
 //                                          truncated-normal weights, tp.conv2d(…, { dataFormat: 'NHWC' })
-// EPOCHS=n changes the number of epochs.
+// EPOCHS=n changes the number of epochs; --logdir runs/mnist logs loss and accuracy for TensorBoard.
 const tp = require('..');
 const { loadMnist } = require('./mnist-data');
-const { fit, accuracy } = require('./train-loop');
+const { fit, accuracy, openWriter } = require('./train-loop');
 
 const SEED = 0;
 const EPOCHS = Number(process.env.EPOCHS || 12);
@@ -71,8 +71,11 @@ const model = TF ? tfModel() : new DeepMnist();
 const opt = new tp.optim.Adam(model.parameters(), { lr: 1e-3 });
 const { crossEntropy } = tp.nn.functional;
 
+// --logdir runs/mnist: loss and accuracy for TensorBoard (tensorboard --logdir runs/mnist)
+const writer = openWriter();
+
 fit({
-  xTrain, yTrain, epochs: EPOCHS, batchSize: BATCH, seed: SEED,
+  xTrain, yTrain, epochs: EPOCHS, batchSize: BATCH, seed: SEED, writer,
   step(xb, yb) {
     opt.zeroGrad();
     const logits = model.forward(xb);
@@ -86,4 +89,10 @@ fit({
 model.train(false);
 const testAcc = accuracy((x) => model.forward(x), xTest, yTest);
 console.log(`test accuracy: ${(100 * testAcc).toFixed(2)}% (${xTest.shape[0]} images)`);
+if (writer) {
+  writer.addScalar('epoch/test_accuracy', testAcc, EPOCHS);
+  writer.addGraph(model, xTest.slice(0, 1)); // after training: the pass must not draw from the RNG the run uses
+  writer.close();
+  console.log(`TensorBoard logs in ${writer.logdir}: tensorboard --logdir ${writer.logdir}`);
+}
 console.log(`wall time: ${((Date.now() - t0) / 1000).toFixed(1)} s, live tensors: ${tp.memory().numTensors}`);

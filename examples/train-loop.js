@@ -4,13 +4,27 @@ const tp = require('..');
 const cliProgress = require('cli-progress');
 
 /**
- * step(xb, yb) runs one optimisation step inside a tidy and returns { loss, logits };
- * the loop disposes the batch and everything the step made that it does not keep.
+ * `--logdir DIR` (or --logdir=DIR) on the command line: a TensorBoard SummaryWriter on DIR,
+ * else null. View with `tensorboard --logdir DIR`.
  */
-function fit({ xTrain, yTrain, epochs, batchSize, seed, step }) {
+function openWriter(argv = process.argv) {
+  const i = argv.findIndex((a) => a === '--logdir' || a.startsWith('--logdir='));
+  if (i < 0) return null;
+  const dir = argv[i].includes('=') ? argv[i].slice('--logdir='.length) : argv[i + 1];
+  if (!dir || dir.startsWith('--')) throw new Error('--logdir needs a directory, e.g. --logdir runs/mnist');
+  return new tp.summary.SummaryWriter(dir, { flushSecs: 10 });
+}
+
+/**
+ * step(xb, yb) runs one optimisation step inside a tidy and returns { loss, logits };
+ * the loop disposes the batch and everything the step made that it does not keep. With a
+ * writer (openWriter), logs the batch loss and accuracy at every step and the epoch's means.
+ */
+function fit({ xTrain, yTrain, epochs, batchSize, seed, step, writer = null }) {
   const n = xTrain.shape[0];
   const batches = tp.data.batches(xTrain, yTrain, { batchSize, shuffle: true, seed });
   const isTTY = !!process.stdout.isTTY;
+  let globalStep = 0;
   for (let epoch = 1; epoch <= epochs; epoch++) {
     const bar = isTTY
       ? new cliProgress.SingleBar(
@@ -27,8 +41,15 @@ function fit({ xTrain, yTrain, epochs, batchSize, seed, step }) {
       tp.tidy(() => {
         const { loss, logits } = step(xb, yb);
         const b = xb.shape[0];
-        lossSum += loss.item() * b;
-        correct += tp.noGrad(() => logits.argmax(1).eq(yb).sum().item());
+        const l = loss.item();
+        const c = tp.noGrad(() => logits.argmax(1).eq(yb).sum().item());
+        lossSum += l * b;
+        correct += c;
+        if (writer) {
+          writer.addScalar('batch/loss', l, globalStep);
+          writer.addScalar('batch/accuracy', c / b, globalStep);
+        }
+        globalStep++;
         seen += b;
         xb.dispose();
         yb.dispose();
@@ -40,6 +61,11 @@ function fit({ xTrain, yTrain, epochs, batchSize, seed, step }) {
     const summary = `loss ${(lossSum / seen).toFixed(4)} | acc ${((100 * correct) / seen).toFixed(1)}% | ${Math.round(seen / secs)} samples/s`;
     if (bar) bar.stop();
     else console.log(`epoch ${epoch}/${epochs} ${seen}/${n} | ${summary}`);
+    if (writer) {
+      writer.addScalar('epoch/loss', lossSum / seen, epoch);
+      writer.addScalar('epoch/accuracy', correct / seen, epoch);
+      writer.flush();
+    }
   }
 }
 
@@ -58,4 +84,4 @@ function accuracy(predict, x, y) {
   return correct / n;
 }
 
-module.exports = { fit, accuracy };
+module.exports = { fit, accuracy, openWriter };

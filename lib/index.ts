@@ -123,3 +123,10 @@ export * as io from './io';
 export * as train from './train';
 import * as _ioState from './io/state';
 export const { save, load } = _ioState;
+// issue 11: TensorBoard summaries (lib/summary), notebook display (t.show(), tp.show) and tp.plot
+export * as summary from './summary';
+import * as _show from './summary/show';
+export const { show } = _show;
+import * as _plot from './summary/plot';
+export const { plot } = _plot;
+export type { PlotOptions, PlotData, Figure, LivePlot } from './summary/plot';
