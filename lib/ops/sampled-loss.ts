@@ -14,17 +14,13 @@ import { checkTensor } from '../core/validate';
 import { tidy } from '../core/memory';
 import { needsGradList } from '../autograd/tape';
 import { Tensor } from '../tensor';
-import { fromTyped, indexTensor } from './creation';
-import { embedding, idsTensor } from './embed';
+import { fromTyped } from './creation';
+import { idsTensor } from './embed';
 import { logUniformCandidateSampler, CandidateSample } from './candidate-sampler';
-import { reshape, slice, transpose } from './views';
-import { add, sub, mul } from './binary';
-import { abs, exp, log, log1p, neg, relu } from './unary';
-import { sum } from './reduce';
-import { matmul } from './matmul';
-import { concat } from './join';
-import { logSoftmax } from './softmax';
+import { reshape } from './views';
+import { log } from './unary';
 import { cast } from './cast';
+import { sampledLogits, sigmoidXentRows, softmaxXentRows } from './sampled-logits';
 
 export interface SampledLossOptions {
   /** labels per example (default 1) */
@@ -84,44 +80,31 @@ function computeSampledLogits(op: string, weights: Tensor, biases: Tensor, label
   for (let k = 0; k < sampV.length; k++)
     if (sampV[k] < 0 || sampV[k] >= numClasses) fail(op, `sampledCandidates[${k}] = ${sampV[k]} is out of range [0, ${numClasses})`, 'ERR_OUT_OF_BOUNDS');
 
-  const ids = new Int32Array(B * nt + numSampled);
-  ids.set(labV, 0);
-  ids.set(sampV, B * nt);
-  const idsT = indexTensor(ids, op, 'ids');
-  const emb = { sparse: !!o.sparse };
-  const allW = embedding(idsT, weights, emb);
-  const allB = embedding(idsT, biases, emb);
-  const D = inputs.shape[1];
-  const trueW = reshape(slice(allW, [0, 0], [B * nt, D]), [B, nt, D]);
-  const sampW = slice(allW, [B * nt, 0], [numSampled, D]);
-  const trueB = reshape(slice(allB, [0], [B * nt]), [B, nt]);
-  const sampB = slice(allB, [B * nt], [numSampled]);
-  // true logits: row-wise dots <inputs_b, w_label>
-  let trueLogits = add(sum(mul(reshape(inputs, [B, 1, D]), trueW), 2), trueB);
-  let sampLogits = add(matmul(inputs, transpose(sampW)), sampB);
+  let hits: Tensor | null = null;
   if (removeHits) {
     // TF's compute_accidental_hits: each sampled class maps to its last position; a row whose
     // label equals it gets -FLT_MAX there (set once, as sparse_to_dense does)
     const pos = new Map<number, number>();
     for (let j = 0; j < numSampled; j++) pos.set(sampV[j], j);
     const mask = dtype === 'float32' ? new Float32Array(B * numSampled) : new Float64Array(B * numSampled);
-    let hits = 0;
+    let n = 0;
     for (let i = 0; i < B; i++)
       for (let j = 0; j < nt; j++) {
         const p = pos.get(labV[i * nt + j]);
         if (p !== undefined) {
           mask[i * numSampled + p] = -FLT_MAX;
-          hits++;
+          n++;
         }
       }
-    if (hits > 0) sampLogits = add(sampLogits, fromTyped(mask, [B, numSampled], dtype));
+    if (n > 0) hits = fromTyped(mask, [B, numSampled], dtype);
   }
-  trueLogits = sub(trueLogits, log(cast(te, dtype)));
-  sampLogits = sub(sampLogits, log(cast(se, dtype)));
-  const logits = concat([trueLogits, sampLogits], 1);
-  // the id tensors were copied by embedding; a sample made here is ours to free
-  for (const x of new Set([lab, sc, idsT])) x.dispose();
-  if (o.sampledValues === undefined) for (const x of [sv.sampledCandidates, te, se]) x.dispose();
+  const logits = sampledLogits(inputs, weights, biases, {
+    B, nt, S: numSampled, sparse: !!o.sparse, hits,
+    trueIds: reshape(lab, [B * nt]),
+    sampIds: sc,
+    logTrue: log(cast(te, dtype)),
+    logSamp: log(cast(se, dtype)),
+  });
   const t = dtype === 'float32' ? new Float32Array(B * (nt + numSampled)) : new Float64Array(B * (nt + numSampled));
   for (let i = 0; i < B; i++) for (let j = 0; j < nt; j++) t[i * (nt + numSampled) + j] = 1 / nt;
   return { logits, targets: fromTyped(t, [B, nt + numSampled], dtype) };
@@ -146,7 +129,7 @@ function run(op: string, args: [Tensor, Tensor, unknown, Tensor, number, number,
 export function nceLoss(weights: Tensor, biases: Tensor, labels: Tensor | number[] | number[][], inputs: Tensor, numSampled: number, numClasses: number, options?: SampledLossOptions): Tensor {
   return run('nceLoss', [weights, biases, labels, inputs, numSampled, numClasses, options], false, ({ logits: x, targets: t }) =>
     // sigmoid cross-entropy, stable form: max(x, 0) - x t + log1p(exp(-|x|)), summed per row
-    sum(add(sub(relu(x), mul(x, t)), log1p(exp(neg(abs(x))))), 1),
+    sigmoidXentRows(x, t),
   );
 }
 
@@ -156,6 +139,6 @@ export function nceLoss(weights: Tensor, biases: Tensor, labels: Tensor | number
  */
 export function sampledSoftmaxLoss(weights: Tensor, biases: Tensor, labels: Tensor | number[] | number[][], inputs: Tensor, numSampled: number, numClasses: number, options?: SampledLossOptions): Tensor {
   return run('sampledSoftmaxLoss', [weights, biases, labels, inputs, numSampled, numClasses, options], true, ({ logits: x, targets: t }) =>
-    neg(sum(mul(t, logSoftmax(x, 1)), 1)),
+    softmaxXentRows(x, t),
   );
 }
