@@ -10,7 +10,7 @@ import { fail, describe, fmtShape } from '../core/errors';
 import { Tensor } from '../tensor';
 import { fromTyped } from './creation';
 import { randint } from './random';
-import { idsTensor } from './embed';
+import { idsTensor, optionsOf } from './embed';
 
 export interface CandidateSample {
   /** int32 [numSampled] */
@@ -62,9 +62,8 @@ function rotl(x: number, k: number): number {
   return ((x << k) | (x >>> (32 - k))) >>> 0;
 }
 
-function makeRng(op: string, options: SamplerOptions | undefined): Xoshiro {
-  const o = options ?? {};
-  if (o === null || typeof o !== 'object') fail(op, `options must be an object, got ${describe(o)}`);
+function makeRng(op: string, options: SamplerOptions | undefined, known = ['seed']): Xoshiro {
+  const o = optionsOf<SamplerOptions>(op, options, known);
   if (o.seed !== undefined) {
     if (!Number.isInteger(o.seed)) fail(op, `options.seed must be an integer, got ${describe(o.seed)}`);
     return new Xoshiro(o.seed >>> 0, Math.floor(o.seed / 4294967296) >>> 0);
@@ -81,7 +80,7 @@ interface Dist {
   prob(v: number): number;
 }
 
-function sampleWith(op: string, dist: Dist, trueClasses: unknown, numTrue: number, numSampled: number, unique: boolean, rangeMax: number, options: SamplerOptions | undefined): CandidateSample {
+function sampleWith(op: string, dist: Dist, trueClasses: unknown, numTrue: number, numSampled: number, unique: boolean, rangeMax: number, options: SamplerOptions | undefined, known?: string[]): CandidateSample {
   if (!Number.isInteger(numTrue) || numTrue < 1) fail(op, `numTrue must be an integer >= 1, got ${describe(numTrue)}`);
   if (!Number.isInteger(numSampled) || numSampled < 1) fail(op, `numSampled must be an integer >= 1, got ${describe(numSampled)}`);
   if (typeof unique !== 'boolean') fail(op, `unique must be a boolean, got ${describe(unique)}`);
@@ -98,7 +97,7 @@ function sampleWith(op: string, dist: Dist, trueClasses: unknown, numTrue: numbe
   for (let k = 0; k < tv.length; k++)
     if (tv[k] < 0 || tv[k] >= rangeMax)
       fail(op, `trueClasses[${Math.floor(k / numTrue)}, ${k % numTrue}] = ${tv[k]} is out of range [0, ${rangeMax})`, 'ERR_OUT_OF_BOUNDS');
-  const rng = makeRng(op, options);
+  const rng = makeRng(op, options, known);
   const picked = new Int32Array(numSampled);
   let tries = 0;
   if (unique) {
@@ -188,7 +187,8 @@ export function fixedUnigramCandidateSampler(trueClasses: Tensor | number[][], n
   const cdf = new Float64Array(R);
   let acc = 0;
   for (let k = 0; k < R; k++) cdf[k] = acc += w[k] / total;
-  if (unique) {
+  if (unique === true && Number.isInteger(numSampled)) {
+    // (the other arguments are checked by sampleWith)
     let support = 0;
     for (let k = 0; k < R; k++) if (w[k] > 0) support++;
     if (numSampled > support) fail(op, `cannot draw numSampled = ${numSampled} distinct candidates: only ${support} classes have a non-zero weight`);
@@ -208,5 +208,5 @@ export function fixedUnigramCandidateSampler(trueClasses: Tensor | number[][], n
     },
     prob: (v) => w[v] / total,
   };
-  return sampleWith(op, dist, trueClasses, numTrue, numSampled, unique, R, options);
+  return sampleWith(op, dist, trueClasses, numTrue, numSampled, unique, R, options, ['seed', 'unigrams', 'distortion']);
 }

@@ -13,6 +13,7 @@ import { sum } from './reduce';
 import { norm } from './norm';
 import { broadcastTo } from './views';
 import { broadcastShapes } from '../core/shape';
+import { optionsOf } from './embed';
 
 function floatIn(op: string, x: unknown, arg: string): Tensor {
   const t = checkTensor(x, op, arg);
@@ -34,7 +35,7 @@ export function cosineSimilarity(x1: Tensor, x2: Tensor, options: { dim?: number
   const op = 'cosineSimilarity';
   const a0 = floatIn(op, x1, 'x1');
   const b0 = floatIn(op, x2, 'x2');
-  if (options === null || typeof options !== 'object') fail(op, `options must be an object, got ${describe(options)}`);
+  options = optionsOf(op, options, ['dim', 'axis', 'eps']);
   if (a0.dtype !== b0.dtype) fail(op, `x1 and x2 must share a dtype; got ${a0.dtype} and ${b0.dtype}`, 'ERR_DTYPE');
   const eps = epsOf(op, options.eps, 1e-8);
   const shape = broadcastShapes(a0.shape, b0.shape, op);
@@ -55,7 +56,7 @@ export function cosineSimilarity(x1: Tensor, x2: Tensor, options: { dim?: number
 export function normalize(x: Tensor, options: { p?: number; dim?: number; axis?: number; eps?: number } = {}): Tensor {
   const op = 'normalize';
   const t = floatIn(op, x, 'x');
-  if (options === null || typeof options !== 'object') fail(op, `options must be an object, got ${describe(options)}`);
+  options = optionsOf(op, options, ['p', 'dim', 'axis', 'eps']);
   const p = options.p ?? 2;
   if (typeof p !== 'number' || !(p > 0)) fail(op, `p must be a number > 0 (or Infinity), got ${describe(p)}`);
   const eps = epsOf(op, options.eps, 1e-12);

@@ -45,6 +45,14 @@ export function idsTensor(ids: unknown, op: string, arg = 'ids'): Tensor {
   return fail(op, `${arg} must be an int32 Tensor or an array of integers, got ${describe(ids)}`);
 }
 
+/** @internal an options object (undefined: {}) with only the known keys; names the op and the key. */
+export function optionsOf<T extends object>(op: string, o: unknown, known: readonly string[]): T {
+  if (o === undefined) return {} as T;
+  if (o === null || typeof o !== 'object' || Array.isArray(o)) return fail(op, `options must be an object, got ${describe(o)}`);
+  for (const k of Object.keys(o)) if (!known.includes(k)) fail(op, `unknown option '${k}' (known: ${known.join(', ')})`);
+  return o as T;
+}
+
 /** The multi-index of flat position k in shape, as "[i, j]". */
 function position(shape: number[], k: number): string {
   const out: number[] = [];
@@ -71,8 +79,9 @@ function rowLayout(w: Tensor): [Tensor, number] {
   return [w._copyAs(w.dtype), D];
 }
 
+const EMBEDDING_KEYS = ['paddingIdx', 'maxNorm', 'normType', 'scaleGradByFreq', 'sparse'];
+
 function checkOptions(op: string, w: Tensor, o: EmbeddingOptions): { pad: number; maxNorm: number | null; normType: number } {
-  if (o === null || typeof o !== 'object') fail(op, `options must be an object, got ${describe(o)}`);
   const V = w.shape[0];
   let pad = -1;
   if (o.paddingIdx !== undefined && o.paddingIdx !== null) {
@@ -112,6 +121,7 @@ function renorm_(op: string, w: Tensor, ids: Tensor, maxNorm: number, normType: 
 export function embedding(ids: Tensor | number[] | Int32Array | unknown[], weight: Tensor, options: EmbeddingOptions = {}): Tensor {
   const op = 'embedding';
   checkTensor(weight, op, 'weight');
+  options = optionsOf<EmbeddingOptions>(op, options, EMBEDDING_KEYS);
   if (weight.rank === 0) fail(op, 'weight must have at least one dim (rows); got a 0-d tensor', 'ERR_SHAPE');
   if (weight.dtype !== 'float32' && weight.dtype !== 'float64') fail(op, `weight must be float32 or float64, got ${weight.dtype}`, 'ERR_DTYPE');
   const { pad, maxNorm, normType } = checkOptions(op, weight, options);
@@ -195,6 +205,7 @@ function embeddingBackward(g: Tensor, ids: Tensor, wShape: number[], pad: number
  */
 export function embeddingLookup(params: Tensor | Tensor[], ids: Tensor | number[] | Int32Array | unknown[], options: { maxNorm?: number; sparse?: boolean } = {}): Tensor {
   const op = 'embeddingLookup';
+  options = optionsOf(op, options, ['maxNorm', 'sparse']);
   if (params instanceof Tensor) return embedding(ids, params, options);
   if (!Array.isArray(params) || params.length === 0) fail(op, `params must be a tensor or a non-empty array of tensors, got ${describe(params)}`);
   if (params.length === 1) return embedding(ids, params[0], options);

@@ -15,7 +15,7 @@ import { tidy } from '../core/memory';
 import { needsGradList } from '../autograd/tape';
 import { Tensor } from '../tensor';
 import { fromTyped } from './creation';
-import { idsTensor } from './embed';
+import { idsTensor, optionsOf } from './embed';
 import { logUniformCandidateSampler, CandidateSample } from './candidate-sampler';
 import { reshape } from './views';
 import { log } from './unary';
@@ -112,8 +112,7 @@ function computeSampledLogits(op: string, weights: Tensor, biases: Tensor, label
 
 function run(op: string, args: [Tensor, Tensor, unknown, Tensor, number, number, SampledLossOptions | undefined], removeDefault: boolean, loss: (s: Sampled) => Tensor): Tensor {
   const [weights, biases, labels, inputs, numSampled, numClasses, options] = args;
-  const o = options ?? {};
-  if (o === null || typeof o !== 'object') fail(op, `options must be an object, got ${describe(o)}`);
+  const o = optionsOf<SampledLossOptions>(op, options, ['numTrue', 'sampledValues', 'removeAccidentalHits', 'sparse', 'seed']);
   const removeHits = o.removeAccidentalHits ?? removeDefault;
   if (typeof removeHits !== 'boolean') fail(op, `removeAccidentalHits must be a boolean, got ${describe(removeHits)}`);
   const body = (): Tensor => loss(computeSampledLogits(op, weights, biases, labels, inputs, numSampled, numClasses, o, removeHits));
