@@ -100,6 +100,35 @@ describe('sampled losses against the TF reference', () => {
     });
   });
 
+  test('second order: gradient penalties through both losses (createGraph)', () => {
+    const c = FIX.sampled[6];
+    const labels = tp.tensor(c.labels, { dtype: 'int32' });
+    const sv = () => ({
+      sampledCandidates: tp.tensor(c.sampled, { dtype: 'int32' }),
+      trueExpectedCount: f64(c.trueExpectedCount),
+      sampledExpectedCount: f64(c.sampledExpectedCount),
+    });
+    for (const f of [tp.nceLoss, tp.sampledSoftmaxLoss]) {
+      const loss = (w: tp.Tensor, b: tp.Tensor, x: tp.Tensor) =>
+        tp.sum(f(w, b, labels, x, c.sampled.length, c.numClasses, { numTrue: c.numTrue, sampledValues: sv(), removeAccidentalHits: true, sparse: true }));
+      // ||d loss / d W||^2 as a function of x, and ||d loss / d x||^2 as a function of W
+      const penW = (x: tp.Tensor) => tp.enableGrad(() => {
+        const w = f64(c.weights);
+        w.requiresGrad = true;
+        const [g] = tp.grads(loss(w, f64(c.biases), x), [w], undefined, { createGraph: true });
+        return tp.sum(tp.square(g));
+      });
+      const penX = (w: tp.Tensor) => tp.enableGrad(() => {
+        const x = f64(c.inputs);
+        x.requiresGrad = true;
+        const [g] = tp.grads(loss(w, f64(c.biases), x), [x], undefined, { createGraph: true });
+        return tp.sum(tp.square(g));
+      });
+      expect(tp.gradcheck(penW, [f64(c.inputs)])).toBe(true);
+      expect(tp.gradcheck(penX, [f64(c.weights)])).toBe(true);
+    }
+  });
+
   test('bad input names the argument and the shapes', () => {
     const w = tp.randn([20, 4]);
     const b = tp.zeros([20]);
