@@ -4,6 +4,7 @@
 // other rows bit-identical; accumulation in the engine; clipping; errors; leaks.
 import * as fs from 'fs';
 import * as path from 'path';
+import { native } from '../lib/core/native';
 import { tp, expectClose, expectNoLeak, expectThrowsCode, defaultTol } from './helpers';
 
 interface OptCase {
@@ -185,5 +186,27 @@ describe('SparseRows in the engine', () => {
       expectNoLeak(step);
       opt.dispose();
     }
+  });
+});
+
+describe('native entry points re-validate what they read', () => {
+  test('unsorted or repeated rows, bad extents, out-of-range indices', () => {
+    const p = tp.zeros([4, 2]);
+    const s1 = tp.zeros([4, 2]);
+    const s2 = tp.zeros([4, 2]);
+    const vals = tp.ones([2, 2]);
+    for (const rows of [[2, 1], [1, 1], [0, 4], [-1, 0]]) {
+      const idx = tp.tensor(rows, { dtype: 'int32' });
+      expectThrowsCode(() => native.sparseAdamStep(p._h, 0, 4, 2, s1._h, s2._h, idx._h, 0, vals._h, 0, 2, 0.1, 0.9, 0.999, 1e-8, 1), 'ERR_ARGUMENT', /distinct, sorted/);
+      expectThrowsCode(() => native.sparseAdagradStep(p._h, 0, 4, 2, s1._h, idx._h, 0, vals._h, 0, 2, 0.1, 1e-10), 'ERR_ARGUMENT', /coalesce/);
+    }
+    const idx = tp.tensor([0, 1], { dtype: 'int32' });
+    expectThrowsCode(() => native.sparseAdamStep(p._h, 0, 5, 2, s1._h, s2._h, idx._h, 0, vals._h, 0, 2, 0.1, 0.9, 0.999, 1e-8, 1), 'ERR_OUT_OF_BOUNDS');
+    expectThrowsCode(() => native.embedRowsAdd(p._h, 0, 4, 2, tp.tensor([0, 7], { dtype: 'int32' })._h, 0, 2, vals._h, 0, 1, -1, 0), 'ERR_OUT_OF_BOUNDS', /index 7 at position 1/);
+    expectThrowsCode(() => native.embedLookup(p._h, 0, 4, 2, 2, idx._h, 0, 3), 'ERR_OUT_OF_BOUNDS');
+    expectThrowsCode(() => native.embedLookup(p._h, 0, 4, 2, 1, idx._h, 0, 2), 'ERR_ARGUMENT', /bad table layout/);
+    expectThrowsCode(() => native.embedCoalesce(idx._h, 0, vals._h, 0, 2, 3), 'ERR_OUT_OF_BOUNDS');
+    expectThrowsCode(() => native.embedRenorm(p._h, 0, 4, 2, 2, idx._h, 0, 2, 1, 0), 'ERR_ARGUMENT', /normType/);
+    expectThrowsCode(() => native.embedLookup(idx._h, 0, 2, 1, 1, idx._h, 0, 2), 'ERR_DTYPE');
   });
 });

@@ -160,6 +160,9 @@ struct SparseStepArgs {
     m = argInt64(info, i + 4, op);
     idx = idsArg(info, i, m, op, &is);
     vals = span(info, i + 2, argInt64(info, i + 3, op), checkedMul(m, D, op), dt, op, "gradient rows", &vs);
+  }
+  // Called once the device is known to be the host's: the row-parallel kernels need distinct rows.
+  void checkRows(const char* op) const {
     for (int64_t k = 0; k < m; k++)
       if (idx[k] < 0 || idx[k] >= V || (k > 0 && idx[k] <= idx[k - 1]))
         fail("ERR_ARGUMENT", std::string(op) + ": the gradient's row indices must be distinct, sorted and in [0, " +
@@ -178,6 +181,7 @@ static Napi::Value SparseAdagrad(const Napi::CallbackInfo& info) {
   const double clr = argDouble(info, 10, op), eps = argDouble(info, 11, op);
   const Exec ex = execFor(envData(info), op, {a.ps, ss, a.is, a.vs});
   auto kernel = need(ex.backend->embed.adagrad, ex, op);
+  if (ex.device <= kCpu) a.checkRows(op);  // a device backend validates on its side
   const int dt = a.dt;
   const int64_t m = a.m, D = a.D;
   void* p = a.p;
@@ -198,6 +202,7 @@ static Napi::Value SparseAdam(const Napi::CallbackInfo& info) {
   if (!(step >= 1)) fail("ERR_ARGUMENT", std::string(op) + ": step must be >= 1");
   const Exec ex = execFor(envData(info), op, {a.ps, s1, s2, a.is, a.vs});
   auto kernel = need(ex.backend->embed.adam, ex, op);
+  if (ex.device <= kCpu) a.checkRows(op);  // a device backend validates on its side
   const int dt = a.dt;
   const int64_t m = a.m, D = a.D;
   void* p = a.p;
