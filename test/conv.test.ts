@@ -72,6 +72,22 @@ describe('conv vs torch 1.13', () => {
     for (const { stored, w, b } of inputs) tp.dispose([stored, w, ...(b ? [b] : [])]);
   });
 
+  test('disposing the inputs frees them at once: no internal view keeps them (every case)', () => {
+    expectNoLeak(() => {
+      for (const c of fixture.cases) {
+        const stored = tp.tensor(c.x.data, { shape: c.x.shape, dtype: c.dtype });
+        const w = tp.tensor(c.w.data, { shape: c.w.shape, dtype: c.dtype });
+        const b = c.b ? tp.tensor(c.b, { dtype: c.dtype }) : null;
+        let x: T = stored;
+        if (c.view === 'transpose23') x = stored.transpose(2, 3);
+        if (c.view === 'sliceC') x = tp.slice(stored, [0, 1, 0, 0], [c.x.shape[0], c.x.shape[1] - 2, c.x.shape[2], c.x.shape[3]]);
+        (tp[c.op] as (x: T, w: T, o: object) => T)(x, w, { ...c.opts, bias: b }).dispose();
+        tp.dispose([x, stored, w, ...(b ? [b] : [])]);
+      }
+      return null;
+    });
+  });
+
   test('backward frees its temporaries', () => {
     const c = fixture.cases[0];
     const w = tp.tensor(c.w.data, { shape: c.w.shape, requiresGrad: true });

@@ -245,4 +245,33 @@ describe('pooling: memory', () => {
     expectNoLeak(() => tp.tidy(() => tp.grads(tp.maxPool(xr, 3, 2, 'SAME').square().sum(), [xr])));
     x.dispose();
   });
+
+  test('backward frees the saved max indices (and dropout masks) with the graph, not at the next GC', () => {
+    const xr = randT([2, 3, 8, 8], 'saved', 'float32').requiresGrad_();
+    const gc = (globalThis as { gc?: () => void }).gc;
+    if (gc) gc();
+    const base = tp.memory().numTensors;
+    // no tidy and no GC: what is still alive after backward is the outputs the test holds
+    const y = tp.maxPool2d(xr, 2);
+    const z = tp.dropout(y, { p: 0.5 });
+    const s = z.sum();
+    s.backward();
+    y.dispose();
+    z.dispose();
+    s.dispose();
+    expect(tp.memory().numTensors).toBe(base + 1); // xr.grad
+    xr.grad!.dispose();
+    xr.dispose();
+  });
+
+  test('createGraph keeps the saved indices for the recorded backward', () => {
+    const xr = randT([1, 2, 6, 6], 'savedcg', 'float64').requiresGrad_();
+    const w = randT([1, 2, 3, 3], 'savedw', 'float64').requiresGrad_();
+    const y = tp.maxPool2d(xr, 2);
+    // the forward graph is freed; the recorded gradient graph (through the indices) is not
+    const [g] = tp.grads(tp.mul(y, w).sum(), [xr], undefined, { createGraph: true, retainGraph: false });
+    const [gw] = tp.grads(g.square().sum(), [w]);
+    // d/dw sum((scatter w)^2) = 2 w: every window scatters its weight to one distinct position
+    expectClose(gw.dataSync(), Array.from(w.dataSync(), (v) => 2 * v));
+  });
 });

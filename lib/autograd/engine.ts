@@ -177,6 +177,9 @@ function run(op: string, root: Tensor, seed: Tensor, opts: BackwardOptions, targ
       node.released = true;
       node.inputs = [];
       node.backward = releasedFn;
+      // a recorded backward (createGraph) may still read what the node saved: the GC frees it then
+      if (node.saved !== undefined && !createGraph) for (const s of node.saved) s.dispose();
+      node.saved = undefined;
     }
   }
   return out;

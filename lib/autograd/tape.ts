@@ -26,6 +26,8 @@ export interface Node {
   released: boolean;
   /** storage version of each input when recorded (in-place modification check) */
   versions?: number[];
+  /** tensors only this node's backward uses (saved indices, masks): freed with the graph */
+  saved?: Tensor[];
 }
 
 /** Whether ops currently record (false inside noGrad). */
@@ -95,4 +97,14 @@ export function record(output: Tensor, name: string, inputs: Tensor[], backward:
   }
   output._node = { inputs, backward, name, released: false, versions } as Node;
   return output;
+}
+
+/**
+ * @internal Hands t to the graph node of `output` (which must have one): t is an internal
+ * tensor only that node's backward reads, so backward() frees it with the graph instead of
+ * leaving it to the garbage collector (a training loop then reuses its memory at once).
+ */
+export function saveFor(output: Tensor, t: Tensor): void {
+  const node = output._node as Node;
+  (node.saved ??= []).push(t);
 }

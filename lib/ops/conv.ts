@@ -100,6 +100,11 @@ function then(y: Tensor, f: (t: Tensor) => Tensor): Tensor {
   return v;
 }
 const toLast = (y: Tensor, perm: number[]) => then(y, (t) => permute(t, perm));
+/** Views made for the kernel hold their base's buffer: freed with y unless the tape keeps them. */
+function dropViews(y: Tensor, ...views: Tensor[]): Tensor {
+  if (y._node === null) for (const v of views) v.dispose();
+  return y;
+}
 
 /**
  * The geometry of a forward convolution over NC(H)W x and OI(H)W w (1 or 2 spatial dims; one
@@ -151,7 +156,9 @@ export function conv2d(x: Tensor, weight: Tensor, options?: ConvOptions): Tensor
   const g = forwardGeom(op, xt, wt, xs, ws, o, last);
   const bias = checkBias(op, o.bias, g.O, xt.dtype);
   if (!last) return convForwardCore(xt, wt, bias, g);
-  return toLast(convForwardCore(permute(xt, [0, 3, 1, 2]), permute(wt, [3, 2, 0, 1]), bias, g), [0, 2, 3, 1]);
+  const xn = permute(xt, [0, 3, 1, 2]);
+  const wn = permute(wt, [3, 2, 0, 1]);
+  return dropViews(toLast(convForwardCore(xn, wn, bias, g), [0, 2, 3, 1]), xn, wn);
 }
 
 /**
@@ -168,10 +175,12 @@ export function conv1d(x: Tensor, weight: Tensor, options?: ConvOptions): Tensor
   const g = forwardGeom(op, xt, wt, xs, ws, o, last);
   const bias = checkBias(op, o.bias, g.O, xt.dtype);
   // views only: [N, L, C] -> [N, 1, L, C] -> [N, C, 1, L]; [K, Cg, O] -> [1, K, Cg, O] -> [O, Cg, 1, K]
-  const x4 = last ? permute(unsqueeze(xt, 1), [0, 3, 1, 2]) : unsqueeze(xt, 2);
-  const w4 = last ? permute(unsqueeze(wt, 0), [3, 2, 0, 1]) : unsqueeze(wt, 2);
+  const x3 = unsqueeze(xt, last ? 1 : 2);
+  const w3 = unsqueeze(wt, last ? 0 : 2);
+  const x4 = last ? permute(x3, [0, 3, 1, 2]) : x3;
+  const w4 = last ? permute(w3, [3, 2, 0, 1]) : w3;
   const y = then(convForwardCore(x4, w4, bias, g), (t) => squeeze(t, 2));
-  return last ? toLast(y, [0, 2, 1]) : y;
+  return dropViews(last ? toLast(y, [0, 2, 1]) : y, ...(last ? [x3, w3] : []), x4, w4);
 }
 
 /**
@@ -212,6 +221,8 @@ export function convTranspose2d(x: Tensor, weight: Tensor, options?: ConvTranspo
   const xn = last ? permute(xt, [0, 3, 1, 2]) : xt;
   const wn = last ? permute(wt, [3, 2, 0, 1]) : wt;
   let y = conv2dBackwardInput(xn, wn, g);
-  if (bias) y = then(y, (t) => add(t, reshape(bias, [1, Cout, 1, 1])));
-  return last ? toLast(y, [0, 2, 3, 1]) : y;
+  const b4 = bias ? reshape(bias, [1, Cout, 1, 1]) : null;
+  if (b4) y = then(y, (t) => add(t, b4));
+  y = last ? toLast(y, [0, 2, 3, 1]) : y;
+  return dropViews(y, ...(last ? [xn, wn] : []), ...(b4 ? [b4] : []));
 }

@@ -7,6 +7,7 @@ import { mul } from './binary';
 import { ge } from './logical';
 import { cast } from './cast';
 import { rand } from './random';
+import { saveFor } from '../autograd/tape';
 import { floatInput, optionsOf } from './norm-args';
 
 export interface DropoutOptions {
@@ -41,6 +42,7 @@ function masked(x: Tensor, maskShape: number[], p: number): Tensor {
   m.dispose();
   const out = mul(x, scaled);
   if (out._node === null) scaled.dispose();
+  else saveFor(out, scaled);
   return out;
 }
 

@@ -11,7 +11,7 @@ import { native } from '../core/native';
 import { DTYPE_CODE } from '../core/dtype';
 import { fail } from '../core/errors';
 import { Tensor } from '../tensor';
-import { record, tracked, needsGrad } from '../autograd/tape';
+import { record, saveFor, tracked, needsGrad } from '../autograd/tape';
 import { tidy } from '../core/memory';
 import { tape } from '../autograd/state';
 import { reshape, permute } from './views';
@@ -80,6 +80,7 @@ function maxPoolCore(op: string, x: Tensor, g: PoolGeom, wantIdx: boolean): [Ten
     // a view of its own, so a caller disposing the returned indices does not free the saved ones
     const saved = wantIdx ? idx!._view(idx!.shape, idx!._strides, idx!._offset) : idx!;
     record(out, op, [x], (gy) => [maxPoolBackward(gy, saved, x.shape, g)]);
+    saveFor(out, saved);
   }
   return [out, wantIdx ? idx : null];
 }
