@@ -9,7 +9,7 @@ import { fail, fmtShape, describe } from '../core/errors';
 import { checkTensor } from '../core/validate';
 import { contiguousStrides, numel } from '../core/shape';
 import { Tensor } from '../tensor';
-import { record, tracked } from '../autograd/tape';
+import { record, saveFor, tracked } from '../autograd/tape';
 import { tape } from '../autograd/state';
 import { SparseRows } from '../autograd/sparse';
 import { indexTensor, zeros, fromTyped } from './creation';
@@ -143,6 +143,7 @@ export function embedding(ids: Tensor | number[] | Int32Array | unknown[], weigh
       const sparse = !!options.sparse;
       const freq = !!options.scaleGradByFreq;
       record(out, op, [weight], (g) => [embeddingBackward(g, it, wShape, pad, freq, sparse)]);
+      saveFor(out, it); // the ids copy is freed with the graph
     }
     return out;
   } finally {

@@ -8,7 +8,7 @@
 // One node each instead of the ~20 of the composite keeps a skip-gram step at its batch cost.
 import { Tensor } from '../tensor';
 import { tidy } from '../core/memory';
-import { record, tracked, noGrad } from '../autograd/tape';
+import { record, saveFor, tracked, noGrad } from '../autograd/tape';
 import { tape } from '../autograd/state';
 import { SparseRows } from '../autograd/sparse';
 import { embedding } from './embed';
@@ -104,13 +104,18 @@ export function sampledLogits(x: Tensor, W: Tensor, b: Tensor, s: LogitsSpec): T
     if (needs[2]) db = tableGrad(bShape, ids, concat([reshape(gT, [B * nt]), sum(gS, 0)], 0), s.sparse);
     return [dx, dW, db];
   });
+  // what only this backward reads is freed with the graph
+  for (const t of new Set([ids, s.trueIds, s.sampIds, ...(s.hits ? [s.hits] : [])])) saveFor(out, t);
   return out;
 }
 
 /** @internal per-row sum of sigmoid cross-entropies max(x, 0) - x t + log1p(exp(-|x|)) [B]; t constant. */
 export function sigmoidXentRows(x: Tensor, t: Tensor): Tensor {
   const out = noGrad(() => tidy(() => sum(add(sub(relu(x), mul(x, t)), log1p(exp(neg(abs(x))))), 1)));
-  if (tape.on && tracked(x)) record(out, 'sigmoidXent', [x], (g) => [mul(sub(sigmoid(x), t), reshape(g, [g.size, 1]))]);
+  if (tape.on && tracked(x)) {
+    record(out, 'sigmoidXent', [x], (g) => [mul(sub(sigmoid(x), t), reshape(g, [g.size, 1]))]);
+    saveFor(out, t);
+  }
   return out;
 }
 
@@ -118,6 +123,9 @@ export function sigmoidXentRows(x: Tensor, t: Tensor): Tensor {
 export function softmaxXentRows(x: Tensor, t: Tensor): Tensor {
   const out = noGrad(() => tidy(() => neg(sum(mul(t, logSoftmax(x, 1)), 1))));
   // d/dx = softmax(x) * sum(t) - t per row
-  if (tape.on && tracked(x)) record(out, 'softmaxXent', [x], (g) => [mul(sub(mul(softmax(x, 1), sum(t, 1, true)), t), reshape(g, [g.size, 1]))]);
+  if (tape.on && tracked(x)) {
+    record(out, 'softmaxXent', [x], (g) => [mul(sub(mul(softmax(x, 1), sum(t, 1, true)), t), reshape(g, [g.size, 1]))]);
+    saveFor(out, t);
+  }
   return out;
 }

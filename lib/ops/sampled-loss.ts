@@ -58,56 +58,70 @@ function computeSampledLogits(op: string, weights: Tensor, biases: Tensor, label
     fail(op, `weights, biases and inputs must share a float dtype; got ${weights.dtype}, ${biases.dtype}, ${inputs.dtype}`, 'ERR_DTYPE');
   const B = inputs.shape[0];
   const dtype = weights.dtype;
-  // labels: [batch, numTrue] (or [batch] when numTrue is 1)
-  let lab = idsTensor(labels, op, 'labels');
-  if (lab.rank === 1 && nt === 1) lab = reshape(lab, [lab.size, 1]);
-  if (lab.rank !== 2 || lab.shape[0] !== B || lab.shape[1] !== nt)
-    fail(op, `labels must have shape [${B}, ${nt}] (batch, numTrue), got ${fmtShape(lab.shape)}`, 'ERR_SHAPE');
-  const sv = o.sampledValues ?? logUniformCandidateSampler(lab, nt, numSampled, true, numClasses, { seed: o.seed });
-  if (sv === null || typeof sv !== 'object') fail(op, `sampledValues must be { sampledCandidates, trueExpectedCount, sampledExpectedCount }, got ${describe(sv)}`);
-  const sc = idsTensor(sv.sampledCandidates, op, 'sampledValues.sampledCandidates');
-  checkTensor(sv.trueExpectedCount, op, 'sampledValues.trueExpectedCount');
-  checkTensor(sv.sampledExpectedCount, op, 'sampledValues.sampledExpectedCount');
-  if (sc.rank !== 1 || sc.size !== numSampled) fail(op, `sampledValues.sampledCandidates must have shape [${numSampled}], got ${fmtShape(sc.shape)}`, 'ERR_SHAPE');
-  const te = sv.trueExpectedCount;
-  const se = sv.sampledExpectedCount;
-  if (te.rank !== 2 || te.shape[0] !== B || te.shape[1] !== nt) fail(op, `sampledValues.trueExpectedCount must have shape [${B}, ${nt}], got ${fmtShape(te.shape)}`, 'ERR_SHAPE');
-  if (se.rank !== 1 || se.size !== numSampled) fail(op, `sampledValues.sampledExpectedCount must have shape [${numSampled}], got ${fmtShape(se.shape)}`, 'ERR_SHAPE');
-  const labV = lab.dataSync() as Int32Array;
-  const sampV = sc.dataSync() as Int32Array;
+  // labels: [batch, numTrue] (or [batch] when numTrue is 1), read into JS once
+  const lab = idsTensor(labels, op, 'labels');
+  let labV: Int32Array;
+  try {
+    const shape = lab.rank === 1 && nt === 1 ? [lab.size, 1] : lab.shape;
+    if (shape.length !== 2 || shape[0] !== B || shape[1] !== nt)
+      fail(op, `labels must have shape [${B}, ${nt}] (batch, numTrue), got ${fmtShape(lab.shape)}`, 'ERR_SHAPE');
+    labV = lab.dataSync() as Int32Array;
+  } finally {
+    lab.dispose();
+  }
   for (let k = 0; k < labV.length; k++)
     if (labV[k] < 0 || labV[k] >= numClasses) fail(op, `labels[${Math.floor(k / nt)}, ${k % nt}] = ${labV[k]} is out of range [0, ${numClasses})`, 'ERR_OUT_OF_BOUNDS');
-  for (let k = 0; k < sampV.length; k++)
-    if (sampV[k] < 0 || sampV[k] >= numClasses) fail(op, `sampledCandidates[${k}] = ${sampV[k]} is out of range [0, ${numClasses})`, 'ERR_OUT_OF_BOUNDS');
-
-  let hits: Tensor | null = null;
-  if (removeHits) {
-    // TF's compute_accidental_hits: each sampled class maps to its last position; a row whose
-    // label equals it gets -FLT_MAX there (set once, as sparse_to_dense does)
-    const pos = new Map<number, number>();
-    for (let j = 0; j < numSampled; j++) pos.set(sampV[j], j);
-    const mask = dtype === 'float32' ? new Float32Array(B * numSampled) : new Float64Array(B * numSampled);
-    let n = 0;
-    for (let i = 0; i < B; i++)
-      for (let j = 0; j < nt; j++) {
-        const p = pos.get(labV[i * nt + j]);
-        if (p !== undefined) {
-          mask[i * numSampled + p] = -FLT_MAX;
-          n++;
+  const trueIds = fromTyped(labV, [B * nt], 'int32');
+  const own: Tensor[] = [trueIds]; // freed here unless the graph keeps them (saveFor in sampledLogits)
+  let keepOwn = false;
+  try {
+    const sv = o.sampledValues ?? tidy(() => logUniformCandidateSampler(reshape(trueIds, [B, nt]), nt, numSampled, true, numClasses, { seed: o.seed }));
+    if (o.sampledValues === undefined) own.push(sv.sampledCandidates, sv.trueExpectedCount, sv.sampledExpectedCount);
+    if (sv === null || typeof sv !== 'object') fail(op, `sampledValues must be { sampledCandidates, trueExpectedCount, sampledExpectedCount }, got ${describe(sv)}`);
+    const sc = idsTensor(sv.sampledCandidates, op, 'sampledValues.sampledCandidates');
+    own.push(sc);
+    checkTensor(sv.trueExpectedCount, op, 'sampledValues.trueExpectedCount');
+    checkTensor(sv.sampledExpectedCount, op, 'sampledValues.sampledExpectedCount');
+    if (sc.rank !== 1 || sc.size !== numSampled) fail(op, `sampledValues.sampledCandidates must have shape [${numSampled}], got ${fmtShape(sc.shape)}`, 'ERR_SHAPE');
+    const te = sv.trueExpectedCount;
+    const se = sv.sampledExpectedCount;
+    if (te.rank !== 2 || te.shape[0] !== B || te.shape[1] !== nt) fail(op, `sampledValues.trueExpectedCount must have shape [${B}, ${nt}], got ${fmtShape(te.shape)}`, 'ERR_SHAPE');
+    if (se.rank !== 1 || se.size !== numSampled) fail(op, `sampledValues.sampledExpectedCount must have shape [${numSampled}], got ${fmtShape(se.shape)}`, 'ERR_SHAPE');
+    const sampV = sc.dataSync() as Int32Array;
+    for (let k = 0; k < sampV.length; k++)
+      if (sampV[k] < 0 || sampV[k] >= numClasses) fail(op, `sampledCandidates[${k}] = ${sampV[k]} is out of range [0, ${numClasses})`, 'ERR_OUT_OF_BOUNDS');
+    let hits: Tensor | null = null;
+    if (removeHits) {
+      // TF's compute_accidental_hits: each sampled class maps to its last position; a row whose
+      // label equals it gets -FLT_MAX there (set once, as sparse_to_dense does)
+      const pos = new Map<number, number>();
+      for (let j = 0; j < numSampled; j++) pos.set(sampV[j], j);
+      const mask = dtype === 'float32' ? new Float32Array(B * numSampled) : new Float64Array(B * numSampled);
+      let n = 0;
+      for (let i = 0; i < B; i++)
+        for (let j = 0; j < nt; j++) {
+          const p = pos.get(labV[i * nt + j]);
+          if (p !== undefined) {
+            mask[i * numSampled + p] = -FLT_MAX;
+            n++;
+          }
         }
-      }
-    if (n > 0) hits = fromTyped(mask, [B, numSampled], dtype);
+      if (n > 0) own.push((hits = fromTyped(mask, [B, numSampled], dtype)));
+    }
+    const logTrue = tidy(() => log(cast(te, dtype)));
+    const logSamp = tidy(() => log(cast(se, dtype)));
+    own.push(logTrue, logSamp); // read by the forward only
+    const logits = sampledLogits(inputs, weights, biases, { B, nt, S: numSampled, sparse: !!o.sparse, hits, trueIds, sampIds: sc, logTrue, logSamp });
+    keepOwn = logits._node !== null;
+    if (keepOwn) for (const t of [logTrue, logSamp]) t.dispose();
+    const t = dtype === 'float32' ? new Float32Array(B * (nt + numSampled)) : new Float64Array(B * (nt + numSampled));
+    for (let i = 0; i < B; i++) for (let j = 0; j < nt; j++) t[i * (nt + numSampled) + j] = 1 / nt;
+    return { logits, targets: fromTyped(t, [B, nt + numSampled], dtype) };
+  } finally {
+    // recorded: trueIds, sampIds and hits belong to the graph (sampledLogits saved them)
+    if (!keepOwn) for (const t of own) t.dispose();
+    else if (o.sampledValues === undefined) for (const t of own.slice(1, 4)) t.dispose();
   }
-  const logits = sampledLogits(inputs, weights, biases, {
-    B, nt, S: numSampled, sparse: !!o.sparse, hits,
-    trueIds: reshape(lab, [B * nt]),
-    sampIds: sc,
-    logTrue: log(cast(te, dtype)),
-    logSamp: log(cast(se, dtype)),
-  });
-  const t = dtype === 'float32' ? new Float32Array(B * (nt + numSampled)) : new Float64Array(B * (nt + numSampled));
-  for (let i = 0; i < B; i++) for (let j = 0; j < nt; j++) t[i * (nt + numSampled) + j] = 1 / nt;
-  return { logits, targets: fromTyped(t, [B, nt + numSampled], dtype) };
 }
 
 function run(op: string, args: [Tensor, Tensor, unknown, Tensor, number, number, SampledLossOptions | undefined], removeDefault: boolean, loss: (s: Sampled) => Tensor): Tensor {
