@@ -114,6 +114,18 @@ function renorm_(op: string, w: Tensor, ids: Tensor, maxNorm: number, normType: 
 }
 
 /**
+ * @internal rows of `w` at `ids` (int32, contiguous, checked natively), not recorded and without
+ * the public op's argument handling: for ops that look up ids they built themselves.
+ */
+export function gatherRows(w: Tensor, ids: Tensor): Tensor {
+  const [t, rs] = rowLayout(w);
+  const D = w.rank <= 1 ? 1 : w.size / Math.max(w.shape[0], 1);
+  const h = native.embedLookup(t._h, t._offset, w.shape[0], D, rs, ids._h, ids._offset, ids.size);
+  if (t !== w) t.dispose();
+  return Tensor._fromHandle(h, [...ids.shape, ...w.shape.slice(1)], w.dtype);
+}
+
+/**
  * torch.nn.functional.embedding: rows of `weight` ([V, ...rest], float) picked by int32 `ids`
  * of any shape; the result has shape ids.shape + rest. An id outside [0, V) is
  * ERR_OUT_OF_BOUNDS naming its position.

@@ -11,10 +11,10 @@ import { tidy } from '../core/memory';
 import { record, saveFor, tracked, noGrad } from '../autograd/tape';
 import { tape } from '../autograd/state';
 import { SparseRows } from '../autograd/sparse';
-import { embedding } from './embed';
+import { embedding, gatherRows } from './embed';
 import { reshape, slice, transpose, broadcastTo } from './views';
 import { add, sub, mul } from './binary';
-import { abs, exp, log1p, neg, relu, sigmoid } from './unary';
+import { neg, sigmoid, softplus } from './unary';
 import { sum } from './reduce';
 import { matmul } from './matmul';
 import { concat } from './join';
@@ -64,12 +64,16 @@ export function sampledLogits(x: Tensor, W: Tensor, b: Tensor, s: LogitsSpec): T
   const D = x.shape[1];
   const ids = concat([s.trueIds, s.sampIds], 0);
   const rec = tape.on && (tracked(x) || tracked(W) || tracked(b));
+  const n = B * nt;
+  // one lookup of every row (true then sampled), kept for the backward when recording
+  const allW = gatherRows(W, ids);
   const out = noGrad(() =>
     tidy(() => {
-      const tw = embedding(s.trueIds, W);
-      const sw = embedding(s.sampIds, W);
-      let trueL = sub(add(rowDots(x, tw, B, nt, D), reshape(embedding(s.trueIds, b), [B, nt])), s.logTrue);
-      let sampL = add(matmul(x, transpose(sw)), embedding(s.sampIds, b));
+      const allB = gatherRows(b, ids);
+      const tw = slice(allW, [0, 0], [n, D]);
+      const sw = slice(allW, [n, 0], [S, D]);
+      const trueL = sub(add(rowDots(x, tw, B, nt, D), reshape(slice(allB, [0], [n]), [B, nt])), s.logTrue);
+      let sampL = add(matmul(x, transpose(sw)), slice(allB, [n], [S]));
       if (s.hits !== null) sampL = add(sampL, s.hits);
       sampL = sub(sampL, s.logSamp);
       return concat([trueL, sampL], 1);
@@ -77,15 +81,16 @@ export function sampledLogits(x: Tensor, W: Tensor, b: Tensor, s: LogitsSpec): T
   );
   if (!rec) {
     ids.dispose();
+    allW.dispose();
     return out;
   }
   const wShape = W.shape.slice();
   const bShape = b.shape.slice();
   record(out, 'sampledLogits', [x, W, b], (g, needs) => {
-    // the rows are looked up again (192 rows: cheaper than keeping them alive with the graph);
-    // under createGraph on the tape, for second order in W
-    const tw = embedding(s.trueIds, W);
-    const sw = embedding(s.sampIds, W);
+    // under createGraph the rows are looked up again on the tape (second order in W)
+    const rows = tape.on ? embedding(ids, W) : allW;
+    const tw = slice(rows, [0, 0], [n, D]);
+    const sw = slice(rows, [n, 0], [S, D]);
     const gT = slice(g, [0, 0], [B, nt]);
     const gS = slice(g, [0, nt], [B, S]);
     let dx: Tensor | null = null;
@@ -105,13 +110,14 @@ export function sampledLogits(x: Tensor, W: Tensor, b: Tensor, s: LogitsSpec): T
     return [dx, dW, db];
   });
   // what only this backward reads is freed with the graph
-  for (const t of new Set([ids, s.trueIds, s.sampIds, ...(s.hits ? [s.hits] : [])])) saveFor(out, t);
+  for (const t of new Set([ids, allW, s.trueIds, s.sampIds, ...(s.hits ? [s.hits] : [])])) saveFor(out, t);
   return out;
 }
 
 /** @internal per-row sum of sigmoid cross-entropies max(x, 0) - x t + log1p(exp(-|x|)) [B]; t constant. */
 export function sigmoidXentRows(x: Tensor, t: Tensor): Tensor {
-  const out = noGrad(() => tidy(() => sum(add(sub(relu(x), mul(x, t)), log1p(exp(neg(abs(x))))), 1)));
+  // softplus with no linear threshold is exactly max(x, 0) + log1p(exp(-|x|)), in one native pass
+  const out = noGrad(() => tidy(() => sum(sub(softplus(x, 1, Infinity), mul(x, t)), 1)));
   if (tape.on && tracked(x)) {
     record(out, 'sigmoidXent', [x], (g) => [mul(sub(sigmoid(x), t), reshape(g, [g.size, 1]))]);
     saveFor(out, t);
