@@ -49,6 +49,9 @@ const cases = [
         opt.step();
         opt.zeroGrad();
       };
+      // warm-up (JIT, the allocator's free lists, first touch of the tables' rows): benchmark.js
+      // runs a single call before sampling, which left the first (1-thread) figure noisy
+      for (let i = 0; i < 50; i++) step();
       return {
         fn: step,
         done: () => {
