@@ -15,6 +15,7 @@ cases.push(...require('./cases-conv').cases);
 const gemmBench = require('./cases-gemm');
 cases.push(...gemmBench.cases);
 cases.push(...require('./cases-pool').cases); // issue 9: pooling rows
+cases.push(...require('./cases-embed').cases); // issue 10: skip-gram NCE row (bench/cases-embed.js)
 const { render, fmt } = require('./table');
 
 const PYTHON = '/usr/bin/python3';

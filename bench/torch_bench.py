@@ -53,6 +53,8 @@ def workloads():
     w.update(norm_workloads())
     conv_workloads(w)
     w.update(pool_workloads())
+    # issue 10: skip-gram NCE training step (the model lives in bench/skipgram_torch.py)
+    w.update(__import__("skipgram_torch").workloads())
     return w
 
 

@@ -130,3 +130,18 @@ export const { show } = _show;
 import * as _plot from './summary/plot';
 export const { plot } = _plot;
 export type { PlotOptions, PlotData, Figure, LivePlot } from './summary/plot';
+// issue 10: embeddings, row-sparse gradients, sampled losses and candidate samplers
+import * as _embed from './ops/embed';
+export const { embeddingLookup, embedding } = _embed;
+export type { EmbeddingOptions } from './ops/embed';
+import * as _sampledLoss from './ops/sampled-loss';
+export const { nceLoss, sampledSoftmaxLoss } = _sampledLoss;
+export type { SampledLossOptions } from './ops/sampled-loss';
+import * as _candidates from './ops/candidate-sampler';
+export const { logUniformCandidateSampler, uniformCandidateSampler, fixedUnigramCandidateSampler } = _candidates;
+export type { CandidateSample, SamplerOptions, UnigramOptions } from './ops/candidate-sampler';
+/** tf.random's spellings of the candidate samplers (tp.random.logUniformCandidateSampler, …). */
+export const random = { logUniformCandidateSampler, uniformCandidateSampler, fixedUnigramCandidateSampler };
+import * as _similarity from './ops/embed-similarity';
+export const { cosineSimilarity, normalize } = _similarity;
+export { SparseRows, isSparse } from './autograd/sparse';

@@ -170,6 +170,10 @@ export class Tensor {
   isContiguous(): boolean {
     return isContiguous(this.shape, this._strides);
   }
+  /** True for a row-sparse gradient (autograd/sparse.ts SparseRows: indices + rows); see toDense(). */
+  get isSparse(): boolean {
+    return false;
+  }
 
   /** @internal throws a clear error when the tensor was disposed. */
   _live(op: string): this {

@@ -761,6 +761,127 @@ SPECS.push(
     extra: [['p > 1', () => [f32([2, 3, 2]), { p: 2 }]], ['a 1-D input', () => [f32([3]), { p: 0.5 }]]] },
 );
 
+// issue 10: embeddings, sampled losses, similarities; the candidate samplers (which return an
+// object of three tensors) get the garbage and a small fuzz loop of their own below the fuzzer
+SPECS.push(
+  { op: 'embedding', kinds: ['INDICES', 'T', 'OPTS'], valid: () => [i32([0, 2, 1]), f32([3, 4]), { paddingIdx: 1 }],
+    extra: [
+      ['an id past the table', () => [i32([[0, 1], [3, 0]]), f32([3, 4])]],
+      ['a negative id', () => [i32([-1]), f32([3, 4])]],
+      ['an int32 table', () => [i32([0]), i32([1, 2, 3])]],
+      ['a 0-d table', () => [i32([0]), tp.tensor(1)]],
+      ['paddingIdx past the table', () => [i32([0]), f32([3, 4]), { paddingIdx: 3 }]],
+      ['a negative maxNorm', () => [i32([0]), f32([3, 4]), { maxNorm: -1 }]],
+      ['normType 0', () => [i32([0]), f32([3, 4]), { maxNorm: 1, normType: 0 }]],
+      ['a string sparse flag', () => [i32([0]), f32([3, 4]), { sparse: 'yes' }]],
+      ['an unknown option', () => [i32([0]), f32([3, 4]), { padding_idx: 0 }]],
+    ] },
+  { op: 'embeddingLookup', kinds: ['T', 'INDICES', 'OPTS'], valid: () => [[f32([3, 2]), f32([2, 2])], i32([4, 0, 1])],
+    extra: [
+      ["shards that do not fit the 'mod' strategy", () => [[f32([2, 2]), f32([3, 2])], i32([0])]],
+      ['shards with different rows', () => [[f32([3, 2]), f32([2, 3])], i32([0])]],
+      ['an id past the shards', () => [[f32([3, 2]), f32([2, 2])], i32([5])]],
+      ['an empty shard list', () => [[], i32([0])]],
+    ] },
+  ...(['nceLoss', 'sampledSoftmaxLoss'] as const).map((op): Spec => ({
+    op, kinds: ['T', 'T', 'INDICES', 'T', 'CNT', 'CNT', 'OPTS'], valid: () => [f32([10, 4]), f32([10]), i32([1, 2, 3], [3, 1]), f32([3, 4]), 3, 10, { seed: 1 }],
+    extra: [
+      ['numSampled > numClasses with unique sampling', () => [f32([10, 4]), f32([10]), i32([1, 2, 3], [3, 1]), f32([3, 4]), 11, 10]],
+      ['a label past numClasses', () => [f32([10, 4]), f32([10]), i32([1, 2, 10], [3, 1]), f32([3, 4]), 3, 10]],
+      ['inputs of the wrong dim', () => [f32([10, 4]), f32([10]), i32([1, 2, 3], [3, 1]), f32([3, 5]), 3, 10]],
+      ['biases of the wrong size', () => [f32([10, 4]), f32([9]), i32([1, 2, 3], [3, 1]), f32([3, 4]), 3, 10]],
+      ['numClasses past the weights', () => [f32([10, 4]), f32([10]), i32([1, 2, 3], [3, 1]), f32([3, 4]), 3, 11]],
+      ['labels of the wrong batch', () => [f32([10, 4]), f32([10]), i32([1, 2], [2, 1]), f32([3, 4]), 3, 10]],
+      ['sampledValues of the wrong size', () => [f32([10, 4]), f32([10]), i32([1, 2, 3], [3, 1]), f32([3, 4]), 3, 10,
+        { sampledValues: { sampledCandidates: i32([1, 2]), trueExpectedCount: f32([3, 1]), sampledExpectedCount: f32([2]) } }]],
+      ['sampledValues that are not an object', () => [f32([10, 4]), f32([10]), i32([1, 2, 3], [3, 1]), f32([3, 4]), 3, 10, { sampledValues: 5 }]],
+      ['a sampled id past numClasses', () => [f32([10, 4]), f32([10]), i32([1, 2, 3], [3, 1]), f32([3, 4]), 2, 10,
+        { sampledValues: { sampledCandidates: i32([1, 12]), trueExpectedCount: f32([3, 1]), sampledExpectedCount: f32([2]) } }]],
+    ],
+  })),
+  { op: 'cosineSimilarity', kinds: ['T', 'T', 'OPTS'], valid: () => [f32([2, 3]), f32([2, 3]), { dim: 1 }],
+    extra: [['shapes that do not broadcast', () => [f32([2, 3]), f32([2, 4])]], ['a dim past the rank', () => [f32([2, 3]), f32([2, 3]), { dim: 2 }]], ['a negative eps', () => [f32([2, 3]), f32([2, 3]), { eps: -1 }]]] },
+  { op: 'normalize', kinds: ['T', 'OPTS'], valid: () => [f32([2, 3]), { p: 2, dim: 1 }],
+    extra: [['p 0', () => [f32([2, 3]), { p: 0 }]], ['a 0-d input', () => [tp.tensor(1)]], ['an int32 input', () => [i32([1, 2])]]] },
+);
+
+const SAMPLER_SPECS: Spec[] = [
+  ...(['logUniformCandidateSampler', 'uniformCandidateSampler'] as const).map((op): Spec => ({
+    op, kinds: ['INDICES', 'CNT', 'CNT', 'BOOLo', 'CNT', 'OPTS'], valid: () => [i32([1, 2], [2, 1]), 1, 3, true, 10, { seed: 1 }],
+    extra: [
+      ['numSampled > rangeMax with unique sampling', () => [i32([1, 2], [2, 1]), 1, 11, true, 10]],
+      ['a true class past rangeMax', () => [i32([1, 12], [2, 1]), 1, 3, false, 10]],
+      ['trueClasses of the wrong numTrue', () => [i32([1, 2], [1, 2]), 1, 3, true, 10]],
+      ['rangeMax 2**31', () => [i32([1, 2], [2, 1]), 1, 3, true, 2 ** 31]],
+      ['a fractional seed', () => [i32([1, 2], [2, 1]), 1, 3, true, 10, { seed: 1.5 }]],
+    ],
+  })),
+  { op: 'fixedUnigramCandidateSampler', kinds: ['INDICES', 'CNT', 'CNT', 'BOOLo', 'CNT', 'OPTS'], valid: () => [i32([1, 2], [2, 1]), 1, 3, true, 4, { unigrams: [1, 2, 3, 4], seed: 1 }],
+    extra: [
+      ['no unigrams', () => [i32([1, 2], [2, 1]), 1, 3, true, 4]],
+      ['unigrams of the wrong length', () => [i32([1, 2], [2, 1]), 1, 3, true, 4, { unigrams: [1, 2] }]],
+      ['a negative unigram', () => [i32([1, 2], [2, 1]), 1, 3, true, 4, { unigrams: [1, -2, 3, 4] }]],
+      ['all-zero unigrams', () => [i32([1, 2], [2, 1]), 1, 1, false, 4, { unigrams: [0, 0, 0, 0] }]],
+      ['fewer non-zero unigrams than numSampled (unique)', () => [i32([1, 2], [2, 1]), 1, 3, true, 4, { unigrams: [1, 0, 0, 1] }]],
+      ['a NaN distortion', () => [i32([1, 2], [2, 1]), 1, 3, true, 4, { unigrams: [1, 2, 3, 4], distortion: NaN }]],
+    ] },
+];
+
+describe('candidate samplers (issue 10): garbage, invalid calls and a small fuzz', () => {
+  for (const spec of SAMPLER_SPECS)
+    test(`${spec.op}: garbage in every argument position throws TapeflowError`, () => {
+      const fn = TP[spec.op];
+      const valid = tp.tidy(() => {
+        const s = fn(...spec.valid());
+        return s.sampledCandidates.size;
+      });
+      expect(valid).toBe(3);
+      const bad: string[] = [];
+      const calls: [string, () => unknown[]][] = [...(spec.extra ?? [])];
+      spec.kinds.forEach((kind, i) =>
+        garbage(kind).forEach(([label, make]) => calls.push([`arg ${i} = ${label}`, () => Object.assign(spec.valid(), { [i]: make() })])),
+      );
+      for (const [label, make] of calls) {
+        let call = '';
+        const problem = mustThrow(() => {
+          const args = make();
+          call = `${spec.op}(${args.map((a) => show(a)).join(', ')})`;
+          return fn(...args);
+        });
+        if (problem) bad.push(`${label}: ${call} ${problem}`);
+      }
+      if (bad.length) throw new Error(`${bad.length} call(s) did not throw a TapeflowError:\n  ${bad.slice(0, 25).join('\n  ')}`);
+    });
+
+  test('fuzz: random plausible calls return three readable tensors or throw TapeflowError, without leaks', () => {
+    const r = rng(1010);
+    const pool: tp.Tensor[] = Array.from({ length: 8 }, () => fuzzTensor(r));
+    const problems: string[] = [];
+    for (let k = 0; k < 600; k++) {
+      const spec = SAMPLER_SPECS[k % SAMPLER_SPECS.length];
+      const before = tp.memory().numTensors;
+      const args = spec.kinds.map((kind) => (r() < 0.12 ? wild(r, pool) : plausible(kind, r, pool)));
+      if (spec.op === 'fixedUnigramCandidateSampler' && r() < 0.7) args[5] = { unigrams: Array.from({ length: typeof args[4] === 'number' && args[4] >= 0 && args[4] < 100 ? args[4] : 0 }, () => r() * 3) };
+      let result: Any;
+      try {
+        result = TP[spec.op](...args);
+      } catch (e) {
+        if (!isTapeflowError(e)) problems.push(`${spec.op}(${args.map((a) => show(a)).join(', ')}) threw ${errText(e)}`);
+      }
+      if (result) {
+        const m = checkResult([result.sampledCandidates, result.trueExpectedCount, result.sampledExpectedCount]);
+        if (m) problems.push(`${spec.op}: ${m}`);
+        releaseResult(result);
+      }
+      for (const t of fuzzTemps) t.dispose();
+      fuzzTemps.length = 0;
+      if (tp.memory().numTensors > before) problems.push(`${spec.op}(${args.map((a) => show(a)).join(', ')}) leaked`);
+    }
+    for (const t of pool) t.dispose();
+    expect(problems.slice(0, 10)).toEqual([]);
+  });
+});
+
 // Tensor methods that are not ops
 const METHOD_EXTRA: [string, () => unknown][] = [
   ['item() of a 2-element tensor', () => f32([2]).item()],

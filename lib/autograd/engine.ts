@@ -15,6 +15,7 @@ import { tape } from './state';
 import { add } from '../ops/binary';
 import { onesLike, zerosLike } from '../ops/creation';
 import { cast } from '../ops/cast';
+import { SparseRows, addGrads, densify } from './sparse';
 
 export interface BackwardOptions {
   /** keep the graph so backward can run through it again (default: createGraph) */
@@ -90,7 +91,8 @@ function run(op: string, root: Tensor, seed: Tensor, opts: BackwardOptions, targ
     const e = grads.get(x);
     if (e === undefined) grads.set(x, c);
     else {
-      grads.set(x, add(e, c));
+      // row-sparse gradients (embedding lookups) concatenate; with a dense side the sum is dense
+      grads.set(x, e instanceof SparseRows || c instanceof SparseRows ? addGrads(e, c) : add(e, c));
       free(e);
       free(c);
     }
@@ -102,9 +104,15 @@ function run(op: string, root: Tensor, seed: Tensor, opts: BackwardOptions, targ
     grads.set(root, seed);
     for (let k = order.length - 1; k >= 0; k--) {
       const t = order[k];
-      const g = grads.get(t);
+      let g = grads.get(t);
       if (g === undefined) continue;
       grads.delete(t);
+      if (g instanceof SparseRows) {
+        // only leaves keep a row-sparse gradient; a node's backward reads a dense one
+        const d = densify(g);
+        free(g);
+        g = d;
+      }
       const claimed = new Set<Tensor>();
       if (targetSet !== null && targetSet.has(t)) {
         out.set(t, g);
@@ -135,7 +143,7 @@ function run(op: string, root: Tensor, seed: Tensor, opts: BackwardOptions, targ
         let c = gs[i];
         if (c === null || c === undefined || !needs[i]) continue;
         const x = inputs[i];
-        if (claimed.has(c) || (c !== g && !made.has(c))) c = linkedAlias(c);
+        if (!(c instanceof SparseRows) && (claimed.has(c) || (c !== g && !made.has(c)))) c = linkedAlias(c);
         claimed.add(c);
         if (c.shape.length !== x.shape.length || c.shape.some((d, j) => d !== x.shape[j]))
           fail(op, `the gradient of ${node.name} for input ${i} has shape ${fmtShape(c.shape)}, expected ${fmtShape(x.shape)}`, 'ERR_SHAPE');
@@ -239,7 +247,7 @@ export function backward(y: Tensor, gradOutput?: Tensor, options?: BackwardOptio
       const top: Disposable[] = [];
       scopes.push(top);
       try {
-        x.grad = add(prev, g);
+        x.grad = prev instanceof SparseRows || g instanceof SparseRows ? addGrads(prev, g) : add(prev, g);
       } finally {
         scopes.pop();
         setGradEnabled(prevOn);
@@ -268,6 +276,13 @@ export function grads(y: Tensor, xs: Tensor[], gradOutput?: Tensor, options?: Ba
   const used = new Set<Tensor>();
   for (const x of xs) {
     let g = res.get(x);
+    if (g instanceof SparseRows) {
+      // grads() answers dense tensors (a row-sparse gradient only ever lands in .grad)
+      const d = g.toDense();
+      g.dispose();
+      g = d;
+      res.set(x, d);
+    }
     if (g === undefined) g = zerosFor(x);
     else if (used.has(g)) g = linkedAlias(g);
     used.add(g);

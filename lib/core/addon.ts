@@ -98,6 +98,15 @@ export interface NativeAddon {
   batchNormBackward(dtype: DT, N: number, C: number, HW: number, x: Handle, xOff: number, dy: Handle, dyOff: number, stats: Handle, statsOff: number, w: Handle | null, wOff: number, training: boolean, flags: number): [Handle | null, Handle | null];
   rowNorm(dtype: DT, R: number, G: number, cpg: number, HW: number, x: Handle, xOff: number, w: Handle | null, wOff: number, b: Handle | null, bOff: number, eps: number): [Handle, Handle];
   rowNormBackward(dtype: DT, R: number, G: number, cpg: number, HW: number, x: Handle, xOff: number, dy: Handle, dyOff: number, stats: Handle, statsOff: number, w: Handle | null, wOff: number, flags: number): [Handle | null, Handle | null];
+  // embed.cc (issue 10, embeddings): tables of V rows of D (contiguous rows), int32 indices
+  embedFindBadId(ids: Handle, idsOff: number, n: number, V: number): number;
+  embedLookup(w: Handle, wOff: number, V: number, D: number, rowStride: number, ids: Handle, idsOff: number, n: number): Handle;
+  embedRowsAdd(dst: Handle, dstOff: number, V: number, D: number, idx: Handle, idxOff: number, n: number, src: Handle, srcOff: number, alpha: number, skip: number, scaleByFreq: number): void;
+  /** [indices (n + 1 int32, the count at slot n), rows (n x D)] */
+  embedCoalesce(idx: Handle, idxOff: number, vals: Handle, valsOff: number, n: number, D: number): [Handle, Handle];
+  embedRenorm(w: Handle, wOff: number, V: number, D: number, rowStride: number, ids: Handle, idsOff: number, n: number, maxNorm: number, normType: number): void;
+  sparseAdagradStep(p: Handle, pOff: number, V: number, D: number, sum: Handle, idx: Handle, idxOff: number, vals: Handle, valsOff: number, m: number, clr: number, eps: number): void;
+  sparseAdamStep(p: Handle, pOff: number, V: number, D: number, expAvg: Handle, expAvgSq: Handle, idx: Handle, idxOff: number, vals: Handle, valsOff: number, m: number, lr: number, beta1: number, beta2: number, eps: number, step: number): void;
   // gemm.cc: test and bench hooks of our own sgemm (native/cpu/gemm)
   /** params [transA, transB, M, N, K, alpha, lda, ldb, beta, ldc, mode]; C updated in place */
   _sgemmTest(params: Float64Array, A: Float32Array, B: Float32Array, C: Float32Array): void;

@@ -268,3 +268,10 @@ export {
   maxPool2d, avgPool2d, maxPool1d, avgPool1d, adaptiveAvgPool2d, adaptiveMaxPool2d, globalAvgPool2d, maxPool, avgPool,
 } from '../ops/pool';
 export { interpolate, pixelShuffle, pixelUnshuffle } from '../ops/resample';
+
+// issue 10: embeddings, sampled losses, similarities
+export { embedding } from '../ops/embed';
+export type { EmbeddingOptions } from '../ops/embed';
+export { nceLoss, sampledSoftmaxLoss } from '../ops/sampled-loss';
+export type { SampledLossOptions } from '../ops/sampled-loss';
+export { cosineSimilarity, normalize } from '../ops/embed-similarity';

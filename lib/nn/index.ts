@@ -24,3 +24,6 @@ export type { ConvModuleOptions, ConvTransposeModuleOptions } from './conv';
 export {
   MaxPool2d, AvgPool2d, MaxPool1d, AvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool2d, Upsample, PixelShuffle, PixelUnshuffle,
 } from './pooling';
+// issue 10: embeddings
+export { Embedding } from './embedding';
+export type { EmbeddingModuleOptions } from './embedding';

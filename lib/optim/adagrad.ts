@@ -2,6 +2,9 @@
 import type { Tensor } from '../tensor';
 import { adagradStep_ } from '../ops/optim';
 import { Optimizer, ParamGroup, ParamState, checkNumber } from './optimizer';
+import type { SparseRows } from '../autograd/sparse';
+import { sparseAdagradStep_ } from '../ops/embed-optim';
+import { fail } from '../core/errors';
 
 export interface AdagradOptions {
   lr: number;
@@ -33,6 +36,23 @@ export class Adagrad extends Optimizer<AdagradOptions> {
     }
     const step = (s.step as number) + 1;
     adagradStep_(work, g, s.sum as Tensor, o, step);
+    s.step = step;
+  }
+
+  /** torch's sparse Adagrad: only g's rows of the parameter and of the sum move; weightDecay is refused as torch does. */
+  protected _updateSparse(p: Tensor, o: AdagradOptions, s: ParamState, work: Tensor, g: SparseRows): void {
+    if (o.weightDecay !== 0) fail('Adagrad.step', 'weightDecay is not compatible with sparse gradients (as in torch)');
+    if (s.sum === undefined) {
+      s.step = 0;
+      s.sum = this._zeros(p, o.initialAccumulatorValue);
+    }
+    const step = (s.step as number) + 1;
+    const gc = g.coalesce();
+    try {
+      sparseAdagradStep_(work, gc, s.sum as Tensor, o.lr / (1 + (step - 1) * o.lrDecay), o.eps);
+    } finally {
+      if (gc !== g) gc.dispose();
+    }
     s.step = step;
   }
 }

@@ -6,6 +6,7 @@ import { keep } from '../core/memory';
 import { mul } from '../ops/binary';
 import { clamp } from '../ops/unary';
 import { noGrad } from '../autograd/grad';
+import { SparseRows } from '../autograd/sparse';
 
 function paramList(op: string, params: unknown): Tensor[] {
   if (params instanceof Tensor) return [params];
@@ -28,6 +29,25 @@ function replaceGrad(p: Tensor, g: Tensor): void {
 }
 
 /**
+ * The data that stands for p.grad: a dense gradient itself, or the rows of a row-sparse one
+ * (coalesced first, and stored back coalesced, so repeated rows count once, summed).
+ */
+function gradData(p: Tensor, op: string): Tensor {
+  const g = p.grad as Tensor;
+  if (!(g instanceof SparseRows)) return g._live(op);
+  const c = g.coalesce();
+  if (c !== g) replaceGrad(p, c);
+  return c.values;
+}
+
+/** f applied to the gradient's data: a dense result, or the same rows with new values. */
+function mapGrad(p: Tensor, f: (t: Tensor) => Tensor): Tensor {
+  const g = p.grad as Tensor;
+  if (!(g instanceof SparseRows)) return f(g);
+  return new SparseRows(g.indices._copyAs('int32'), f(g.values), g.shape, g.coalesced);
+}
+
+/**
  * Scales the gradients of `params` (in place: each .grad is replaced) so that their joint
  * `normType`-norm (2 by default; Infinity for the max-abs norm) is at most `maxNorm`, as
  * torch.nn.utils.clip_grad_norm_: coef = maxNorm / (total + 1e-6), applied when < 1.
@@ -43,7 +63,7 @@ export function clipGradNorm(params: Iterable<Tensor> | Tensor, maxNorm: number,
   let total = 0;
   if (normType === Infinity) {
     for (const p of withGrad) {
-      const d = (p.grad as Tensor)._live(op).dataSync();
+      const d = gradData(p, op).dataSync();
       for (let i = 0; i < d.length; i++) {
         const a = Math.abs(d[i] as number);
         if (a > total || Number.isNaN(a)) total = a;
@@ -52,7 +72,7 @@ export function clipGradNorm(params: Iterable<Tensor> | Tensor, maxNorm: number,
   } else {
     let acc = 0;
     for (const p of withGrad) {
-      const d = (p.grad as Tensor)._live(op).dataSync();
+      const d = gradData(p, op).dataSync();
       if (normType === 2) for (let i = 0; i < d.length; i++) acc += (d[i] as number) * (d[i] as number);
       else if (normType === 1) for (let i = 0; i < d.length; i++) acc += Math.abs(d[i] as number);
       else for (let i = 0; i < d.length; i++) acc += Math.abs(d[i] as number) ** normType;
@@ -62,7 +82,7 @@ export function clipGradNorm(params: Iterable<Tensor> | Tensor, maxNorm: number,
   const coef = maxNorm / (total + 1e-6);
   if (coef < 1) {
     noGrad(() => {
-      for (const p of withGrad) replaceGrad(p, mul(p.grad as Tensor, coef));
+      for (const p of withGrad) replaceGrad(p, mapGrad(p, (t) => mul(t, coef)));
     });
   }
   return total;
@@ -75,6 +95,9 @@ export function clipGradValue(params: Iterable<Tensor> | Tensor, clipValue: numb
     fail(op, `clipValue must be a number >= 0, got ${describe(clipValue)}`);
   const withGrad = paramList(op, params).filter((p) => p.grad !== null && p.grad !== undefined);
   noGrad(() => {
-    for (const p of withGrad) replaceGrad(p, clamp((p.grad as Tensor)._live(op), -clipValue, clipValue));
+    for (const p of withGrad) {
+      gradData(p, op);
+      replaceGrad(p, mapGrad(p, (t) => clamp(t, -clipValue, clipValue)));
+    }
   });
 }

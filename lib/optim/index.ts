@@ -16,3 +16,6 @@ export type { LrOptimizer, SchedulerStateDict, LinearLROptions } from './schedul
 export { clipGradNorm, clipGradValue } from './clip';
 export { Adadelta } from './adadelta';
 export type { AdadeltaOptions } from './adadelta';
+// issue 10: row-sparse gradients (embeddings)
+export { SparseAdam } from './sparse-adam';
+export type { SparseAdamOptions } from './sparse-adam';

@@ -6,6 +6,7 @@ import { fail, describe, fmtShape } from '../core/errors';
 import { keep, tidy } from '../core/memory';
 import { filled } from '../ops/creation';
 import { copyInto_ } from '../ops/optim';
+import { SparseRows } from '../autograd/sparse';
 
 /** A parameter group: its tensors plus any options overriding the optimizer's defaults. */
 export type ParamGroup<O> = Partial<O> & { params: Tensor[] | Iterable<Tensor> };
@@ -227,10 +228,20 @@ export abstract class Optimizer<O extends object> {
     return keep(filled(p.shape.slice(), value, p.dtype));
   }
 
+  /**
+   * Updates p from a row-sparse gradient (SGD, Adagrad and SparseAdam override this); `work`
+   * is p or its contiguous copy. torch's dense-only optimizers refuse sparse gradients too.
+   */
+  protected _updateSparse(p: Tensor, group: O, state: ParamState, work: Tensor, g: SparseRows): void {
+    void p, group, state, work, g;
+    fail(`${this._name}.step`, `${this._name} does not support sparse gradients (as in torch); use optim.SparseAdam, SGD or Adagrad, or densify with p.grad.toDense()`);
+  }
+
   /** Runs _update for p with contiguous operands of p's dtype, writing back if p is a strided view. */
   private _apply(p: Tensor, group: O): void {
     const name = `${this._name}.step`;
     p._live(name);
+    if (p.grad instanceof SparseRows) return this._applySparse(p, group, p.grad);
     const g0 = (p.grad as Tensor)._live(name);
     if (g0.shape.length !== p.shape.length || g0.shape.some((d, i) => d !== p.shape[i]))
       fail(name, `a gradient of shape ${fmtShape(g0.shape)} does not match its parameter's shape ${fmtShape(p.shape)}`, 'ERR_SHAPE');
@@ -248,6 +259,27 @@ export abstract class Optimizer<O extends object> {
       if (!contiguous) copyInto_(p, work);
     } finally {
       if (g !== g0) g.dispose();
+      if (work !== p) work.dispose();
+    }
+    p._version++;
+  }
+
+  private _applySparse(p: Tensor, group: O, g: SparseRows): void {
+    const name = `${this._name}.step`;
+    if (g.shape.length !== p.shape.length || g.shape.some((d, i) => d !== p.shape[i]))
+      fail(name, `a gradient of shape ${fmtShape(g.shape)} does not match its parameter's shape ${fmtShape(p.shape)}`, 'ERR_SHAPE');
+    if (g.dtype !== p.dtype) fail(name, `a sparse gradient of dtype ${g.dtype} does not match its parameter's ${p.dtype}`, 'ERR_DTYPE');
+    let state = this.state.get(p);
+    if (!state) {
+      state = {};
+      this.state.set(p, state);
+    }
+    const contiguous = p.isContiguous();
+    const work = contiguous ? p : p._copyAs(p.dtype);
+    try {
+      this._updateSparse(p, group, state, work, g);
+      if (!contiguous) copyInto_(p, work);
+    } finally {
       if (work !== p) work.dispose();
     }
     p._version++;

@@ -3,6 +3,11 @@ import type { Tensor } from '../tensor';
 import { sgdStep_ } from '../ops/optim';
 import { fail } from '../core/errors';
 import { Optimizer, ParamGroup, ParamState, checkNumber, checkBool, NO_PARAMS } from './optimizer';
+import type { SparseRows } from '../autograd/sparse';
+import { sparseAxpy_ } from '../ops/embed-optim';
+import { keep } from '../core/memory';
+import { mul } from '../ops/binary';
+import { noGrad } from '../autograd/tape';
 
 export interface SGDOptions {
   lr: number;
@@ -42,6 +47,38 @@ export class SGD extends Optimizer<SGDOptions> {
       }
     }
     sgdStep_(work, g, buf, o, first);
+  }
+
+  /**
+   * A row-sparse gradient, as torch: without momentum only g's rows move (p[i] -= lr * g_i);
+   * with momentum torch's buffer is a sparse tensor that comes to cover every row ever touched,
+   * numerically a dense buffer, which is what is kept here (so a step with momentum costs
+   * O(table), as in torch). weightDecay is refused, as torch does (add(sparse, dense)).
+   */
+  protected _updateSparse(p: Tensor, o: SGDOptions, s: ParamState, work: Tensor, g: SparseRows): void {
+    if (o.weightDecay !== 0) fail('SGD.step', 'weightDecay is not supported with sparse gradients (torch refuses it too); use weightDecay 0');
+    if (o.momentum === 0) {
+      sparseAxpy_(work, g, -o.lr);
+      return;
+    }
+    noGrad(() => {
+      const old = s.momentumBuffer as Tensor | undefined;
+      let buf: Tensor;
+      if (old === undefined) {
+        // first step: buf = g (torch clones the gradient, no dampening)
+        buf = keep(this._zeros(p));
+        sparseAxpy_(buf, g, 1);
+      } else {
+        buf = keep(mul(old, o.momentum));
+        sparseAxpy_(buf, g, 1 - o.dampening);
+        old.dispose();
+      }
+      s.momentumBuffer = buf;
+      // p -= lr * (nesterov ? g + momentum * buf : buf)
+      const plain = { lr: o.nesterov ? o.lr * o.momentum : o.lr, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false };
+      sgdStep_(work, buf, null, plain, false);
+      if (o.nesterov) sparseAxpy_(work, g, -o.lr);
+    });
   }
 }
 

@@ -3,6 +3,7 @@
 #include "conv.h"
 #include "copy.h"
 #include "elementwise.h"
+#include "embed.h"
 #include "index.h"
 #include "linalg.h"
 #include "loss.h"
@@ -46,7 +47,7 @@ const Backend kCpuBackend = {
     //
     /*rnn=*/{},
     //
-    /*embed=*/{},
+    /*embed=*/{embedFindBadId, embedLookup, embedRowsAdd, embedCoalesce, embedRenorm, embedAdagrad, embedAdam},
 };
 
 }  // namespace
