@@ -107,4 +107,10 @@ export interface NativeAddon {
   _gemmPeak(kind: 'avx512' | 'avx2' | 'triad1' | 'triad'): number;
   /** seconds per call of ours (cblas 0) or cblas_sgemm (cblas 1) on native random M x K, K x N */
   _gemmBench(cblas: number, transA: number, transB: number, M: number, N: number, K: number, iters: number): number;
+  // rnn.cc (issue 10): one layer and direction; 26 leading arguments: dtype, mode (0 LSTM, 1 GRU, 2 tanh, 3 relu),
+  // T, B, I, H, P, reverse, then (handle | null, offset) of x, h0, c0, wih, whh, bih, bhh, whr, lengths (int32)
+  /** -> [out = y | hN | cN, workspace] */
+  rnnForward(dtype: DT, mode: number, T: number, B: number, I: number, H: number, P: number, reverse: boolean, ...operands: (Handle | number | null)[]): [Handle, Handle];
+  /** the 26 forward arguments, workspace, wsOff, dOut, dOutOff -> dx | dh0 | dc0 | dwih | dwhh | dbih | dbhh | dwhr */
+  rnnBackward(dtype: DT, mode: number, T: number, B: number, I: number, H: number, P: number, reverse: boolean, ...operands: (Handle | number | null)[]): Handle;
 }

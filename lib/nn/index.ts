@@ -24,3 +24,6 @@ export type { ConvModuleOptions, ConvTransposeModuleOptions } from './conv';
 export {
   MaxPool2d, AvgPool2d, MaxPool1d, AvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool2d, Upsample, PixelShuffle, PixelUnshuffle,
 } from './pooling';
+// issue 10: recurrent layers, cells and dynamicRnn
+export { LSTM, GRU, RNN } from './rnn';
+export type { LSTMOptions, RNNOptions, RNNBaseOptions, RNNForwardOptions } from './rnn';

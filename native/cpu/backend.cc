@@ -13,6 +13,7 @@
 #include "pool.h"
 #include "random.h"
 #include "reduce.h"
+#include "rnn.h"
 #include "softmax.h"
 #include "sort.h"
 
@@ -44,7 +45,7 @@ const Backend kCpuBackend = {
     //
     /*norm=*/{batchNormForward, batchNormBackward, rowNormForward, rowNormBackward},
     //
-    /*rnn=*/{},
+    /*rnn=*/{rnnForward, rnnBackward},
     //
     /*embed=*/{},
 };
