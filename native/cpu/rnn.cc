@@ -3,7 +3,8 @@
 // gate buffer), then per step one GEMM on the hidden state (W_hh packed once) and one fused pass
 // over the gates, which leaves the activations in place for the backward. Backward through time:
 // per step one fused pass giving the pre-activation gradients of all gates and one GEMM for
-// dL/dh; then dx, dW_ih, dW_hh, each bias and dW_hr are one GEMM over all steps together.
+// dL/dh; then dx, dW_ih, dW_hh and dW_hr are one GEMM over all steps together, each bias one
+// column sum.
 // Rows past their sequence's length keep their state, output 0 and pass gradients through.
 #include "rnn.h"
 
@@ -38,6 +39,18 @@ template <typename T>
 void copyOrZero(T* dst, const void* src, int64_t n) {
   if (src) std::memcpy(dst, src, (size_t)n * sizeof(T));
   else std::fill(dst, dst + n, T(0));
+}
+
+// The bias gradients: sums over all steps' rows, column blocks in parallel (a GEMM with a ones
+// vector would pack the whole gradient matrix first); rows added in order, so thread-count free.
+template <typename T>
+void columnSums(const Exec& ex, int64_t rows, int64_t n, const T* a, T* out) {
+  ex.pool().parallelFor((n + 63) / 64, 1, [&](int64_t c0, int64_t c1) {
+    const int64_t j0 = c0 * 64, j1 = std::min(n, c1 * 64);
+    std::fill(out + j0, out + j1, T(0));
+    for (int64_t r = 0; r < rows; r++)
+      for (int64_t j = j0; j < j1; j++) out[j] += a[r * n + j];
+  });
 }
 
 template <typename T>
@@ -186,10 +199,9 @@ void backwardT(const Exec& ex, const RnnGeom& geom, const T* x, const T* c0, con
   rnn::gemm(ex, false, false, TB, I, GH, dGx.get(), GH, static_cast<const T*>(w.wih), I, T(0), dx, I);
   rnn::gemm(ex, true, false, GH, I, TB, dGx.get(), GH, x, I, T(0), dwih, I);
   rnn::gemm(ex, true, false, GH, P, TB, dGhp, GH, hprev, P, T(0), dwhh, P);
-  Scratch<T> ones(TB);
-  std::fill(ones.get(), ones.get() + TB, T(1));
-  rnn::gemm(ex, false, false, 1, GH, TB, ones.get(), TB, dGx.get(), GH, T(0), dbih, GH);
-  rnn::gemm(ex, false, false, 1, GH, TB, ones.get(), TB, dGhp, GH, T(0), dbhh, GH);
+  columnSums(ex, TB, GH, dGx.get(), dbih);
+  if (d.gru) columnSums(ex, TB, GH, dGhp, dbhh);
+  else std::memcpy(dbhh, dbih, GH * sizeof(T));
   if (d.proj) rnn::gemm(ex, true, false, P, H, TB, dhAll.get(), P, rAll.get(), H, T(0), dwhr, H);
 }
 
