@@ -74,7 +74,7 @@ export function dynamicRnn(cell: RNNCellLike, inputs: Tensor, options?: DynamicR
       for (const [n, s] of [['h', h0], ['c', c0]] as const) {
         if (!(s instanceof Tensor)) fail(op, `initialState ${n} must be a Tensor, got ${describe(s)}`);
         if (s.shape.length !== 2 || s.shape[0] !== B || s.shape[1] !== U)
-          fail(op, `initialState ${n} has shape ${fmtShape(s.shape)}, expected [${B}, ${U}]`, 'ERR_SHAPE');
+          fail(op, `initialState ${n} has shape ${fmtShape(s.shape)}, expected ${fmtShape([B, U])}`, 'ERR_SHAPE');
         if (s.dtype !== inputs.dtype) fail(op, `initialState ${n} has dtype ${s.dtype}, the inputs ${inputs.dtype}`, 'ERR_DTYPE');
       }
       const w = lstmWeights(cell, I);

@@ -9,7 +9,7 @@ import { DTYPE_CODE } from '../core/dtype';
 import { Tensor } from '../tensor';
 import { record, tracked } from '../autograd/tape';
 import { tape } from '../autograd/state';
-import { grads } from '../autograd/engine';
+import { grads, alias } from '../autograd/engine';
 import { reshape, slice } from './views';
 import { mul } from './binary';
 import { sum } from './reduce';
@@ -130,20 +130,39 @@ function rnnLayerBackward(g: Geom, operands: (Tensor | null)[], lengths: Tensor 
   return res;
 }
 
-/** createGraph: the vector-Jacobian product of the composite layer, recorded. */
+/**
+ * createGraph: the vector-Jacobian product of the composite layer, recorded. The nested pass runs
+ * over stand-in leaves (aliases of the operands and of gOut), so it never walks back into the graph
+ * that produced them (gOut's history contains this very node); afterwards each stand-in is linked
+ * to what it stands for by an identity node, so the recorded result depends on the real tensors.
+ */
 function compositeBackward(g: Geom, operands: (Tensor | null)[], lengths: Tensor | null, gOut: Tensor,
   want: boolean[]): (Tensor | null)[] {
-  const [x, h0, c0, wih, whh, bih, bhh, whr] = operands;
+  const leaf = (t: Tensor | null): Tensor | null => {
+    if (t === null) return null;
+    const a = alias(t);
+    a._rg = true;
+    return a;
+  };
+  const ls = operands.map(leaf);
+  const gl = leaf(gOut) as Tensor;
+  const [x, h0, c0, wih, whh, bih, bhh, whr] = ls;
   const packed = rnnLayerComposite(g.mode, x as Tensor, h0, c0, { wih: wih as Tensor, whh: whh as Tensor, bih, bhh, whr },
     lengths, g.reverse);
   const targets: Tensor[] = [];
   const slots: number[] = [];
   for (let i = 0; i < 8; i++)
     if (want[i]) {
-      targets.push(operands[i] as Tensor);
+      targets.push(ls[i] as Tensor);
       slots.push(i);
     }
-  const gs = grads(sum(mul(packed, gOut)), targets, undefined, { createGraph: true });
+  const gs = grads(sum(mul(packed, gl)), targets, undefined, { createGraph: true });
+  [...ls, gl].forEach((a, i) => {
+    if (a === null) return;
+    a._rg = false;
+    const real = i < 8 ? (operands[i] as Tensor) : gOut;
+    record(a, 'identity', [real], (u) => [u]);
+  });
   const res: (Tensor | null)[] = new Array(8).fill(null);
   slots.forEach((s, j) => (res[s] = gs[j]));
   return res;
