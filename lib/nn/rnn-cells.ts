@@ -10,7 +10,7 @@ import { matmul } from '../ops/matmul';
 import { slice, transpose, unsqueeze, squeeze } from '../ops/views';
 import { cat } from '../ops/join';
 import { zeros } from '../ops/creation';
-import { positiveInt } from '../ops/rnn-args';
+import { positiveInt, rnnScope } from '../ops/rnn-args';
 import { Module, Parameter } from './module';
 import * as init from './init';
 
@@ -84,6 +84,8 @@ abstract class TorchCell<HX, Out> extends Module<[Tensor, HX?], Out> implements 
   /** the batched view of x / a state, and how to undo it */
   protected batched(op: string, x: Tensor): [Tensor, (t: Tensor) => Tensor] {
     cellInput(op, x, this.inputSize);
+    if (x.dtype !== this.weight_ih.dtype)
+      fail(op, `input has dtype ${x.dtype}, weight_ih ${this.weight_ih.dtype}: they must match`, 'ERR_DTYPE');
     return x.shape.length === 1 ? [unsqueeze(x, 0), (t) => squeeze(t, 0)] : [x, (t) => t];
   }
 }
@@ -94,6 +96,9 @@ export class LSTMCell extends TorchCell<[Tensor, Tensor] | null, [Tensor, Tensor
     super('LSTMCell', 4, inputSize, hiddenSize, options);
   }
   forward(x: Tensor, hx?: [Tensor, Tensor] | null): [Tensor, Tensor] {
+    return rnnScope(() => this._step(x, hx));
+  }
+  private _step(x: Tensor, hx?: [Tensor, Tensor] | null): [Tensor, Tensor] {
     const op = 'LSTMCell.forward';
     const [xb, unb] = this.batched(op, x);
     const B = xb.shape[0], H = this.hiddenSize;
@@ -122,6 +127,9 @@ export class GRUCell extends TorchCell<Tensor | null, Tensor> {
     super('GRUCell', 3, inputSize, hiddenSize, options);
   }
   forward(x: Tensor, hx?: Tensor | null): Tensor {
+    return rnnScope(() => this._step(x, hx));
+  }
+  private _step(x: Tensor, hx?: Tensor | null): Tensor {
     const op = 'GRUCell.forward';
     const [xb, unb] = this.batched(op, x);
     const B = xb.shape[0], H = this.hiddenSize;
@@ -152,6 +160,9 @@ export class RNNCell extends TorchCell<Tensor | null, Tensor> {
     this.nonlinearity = nl;
   }
   forward(x: Tensor, hx?: Tensor | null): Tensor {
+    return rnnScope(() => this._step(x, hx));
+  }
+  private _step(x: Tensor, hx?: Tensor | null): Tensor {
     const op = 'RNNCell.forward';
     const [xb, unb] = this.batched(op, x);
     const B = xb.shape[0], H = this.hiddenSize;
@@ -214,10 +225,15 @@ export class BasicLSTMCell extends Module<[Tensor, [Tensor, Tensor]], [Tensor, [
     this.bias = new Parameter(zeros([4 * U], { dtype: this.dtype }));
   }
   forward(x: Tensor, state: [Tensor, Tensor]): [Tensor, [Tensor, Tensor]] {
+    return rnnScope(() => this._step(x, state));
+  }
+  private _step(x: Tensor, state: [Tensor, Tensor]): [Tensor, [Tensor, Tensor]] {
     const op = 'BasicLSTMCell.forward';
     cellInput(op, x, this.inputSize);
     if (x.shape.length !== 2) fail(op, `input must be 2-D [batch, features], got ${fmtShape(x.shape)}`, 'ERR_SHAPE');
     this.build(x.shape[1]);
+    if (x.dtype !== (this.kernel as Tensor).dtype)
+      fail(op, `input has dtype ${x.dtype}, the kernel ${(this.kernel as Tensor).dtype}: they must match`, 'ERR_DTYPE');
     const U = this.numUnits, B = x.shape[0];
     if (!Array.isArray(state) || state.length !== 2) fail(op, `state must be [c, h] (LSTMStateTuple), got ${describe(state)}`);
     const c = stateOf(op, 'state c', state[0], [B, U], x), h = stateOf(op, 'state h', state[1], [B, U], x);

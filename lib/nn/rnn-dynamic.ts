@@ -4,15 +4,13 @@
 import { Tensor } from '../tensor';
 import { fail, describe, fmtShape } from '../core/errors';
 import { isFloat } from '../core/dtype';
-import { tidy } from '../core/memory';
-import { tape } from '../autograd/state';
 import { add, sub, mul } from '../ops/binary';
 import { cast } from '../ops/cast';
 import { lt } from '../ops/logical';
 import { reshape, select, slice, transpose } from '../ops/views';
 import { cat, stack } from '../ops/join';
 import { rnnLayer } from '../ops/rnn';
-import { lengthsTensor } from '../ops/rnn-args';
+import { lengthsTensor, plainOptions, rnnScope } from '../ops/rnn-args';
 import { BasicLSTMCell, LSTMCell, CellState, RNNCellLike } from './rnn-cells';
 
 export interface DynamicRnnOptions {
@@ -52,8 +50,7 @@ export function dynamicRnn(cell: RNNCellLike, inputs: Tensor, options?: DynamicR
   inputs._live(op);
   if (!isFloat(inputs.dtype)) fail(op, `inputs must be float32 or float64, got ${inputs.dtype}`, 'ERR_DTYPE');
   if (inputs.shape.length !== 3) fail(op, `inputs must be 3-D [batch, time, depth] (or [time, batch, depth] timeMajor), got ${fmtShape(inputs.shape)}`, 'ERR_SHAPE');
-  const o = options ?? {};
-  for (const k of Object.keys(o)) if (!['initialState', 'sequenceLength', 'timeMajor'].includes(k)) fail(op, `unknown option '${k}'`);
+  const o = plainOptions<DynamicRnnOptions>(op, options, ['initialState', 'sequenceLength', 'timeMajor']);
   const timeMajor = o.timeMajor ?? false;
   if (typeof timeMajor !== 'boolean') fail(op, `options.timeMajor must be a boolean, got ${describe(timeMajor)}`);
   const x = timeMajor ? inputs : transpose(inputs, 0, 1); // [T, B, I]
@@ -102,5 +99,5 @@ export function dynamicRnn(cell: RNNCellLike, inputs: Tensor, options?: DynamicR
     }
     return [timeMajor ? y : transpose(y, 0, 1), final];
   };
-  return tape.on ? run() : tidy(run);
+  return rnnScope(run);
 }

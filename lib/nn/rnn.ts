@@ -5,7 +5,7 @@ import { Tensor } from '../tensor';
 import { fail, describe } from '../core/errors';
 import { DType, isFloat } from '../core/dtype';
 import { rnnStack, RnnMode, RnnLayerWeights, RNN_GATES } from '../ops/rnn';
-import { positiveInt } from '../ops/rnn-args';
+import { positiveInt, plainOptions } from '../ops/rnn-args';
 import { Module, Parameter } from './module';
 import * as init from './init';
 
@@ -50,9 +50,7 @@ class RNNBase<HX, Out> extends Module<[Tensor, HX?, RNNForwardOptions?], Out> {
 
   constructor(op: string, mode: RnnMode, inputSize: number, hiddenSize: number, options: unknown, extra: string[]) {
     super();
-    const o = (options ?? {}) as LSTMOptions;
-    if (typeof o !== 'object' || Array.isArray(o) || o instanceof Tensor) fail(op, `options must be an object, got ${describe(o)}`);
-    for (const k of Object.keys(o)) if (!BASE_KEYS.includes(k) && !extra.includes(k)) fail(op, `unknown option '${k}'`);
+    const o = plainOptions<LSTMOptions>(op, options, [...BASE_KEYS, ...extra]);
     this.mode = mode;
     this.inputSize = positiveInt(op, 'inputSize', inputSize);
     this.hiddenSize = positiveInt(op, 'hiddenSize', hiddenSize);
@@ -113,9 +111,7 @@ class RNNBase<HX, Out> extends Module<[Tensor, HX?, RNNForwardOptions?], Out> {
   /** @internal */
   _run(h0: unknown, c0: unknown, x: Tensor, options: RNNForwardOptions | undefined) {
     const op = `${this.constructor.name}.forward`;
-    if (options !== undefined && (options === null || typeof options !== 'object' || options instanceof Tensor))
-      fail(op, `options must be an object, got ${describe(options)}`);
-    for (const k of Object.keys(options ?? {})) if (k !== 'lengths') fail(op, `unknown option '${k}' (options are lengths)`);
+    plainOptions(op, options, ['lengths']);
     return rnnStack(op, {
       mode: this.mode, inputSize: this.inputSize, hiddenSize: this.hiddenSize, projSize: this.projSize,
       numLayers: this.numLayers, bidirectional: this.bidirectional, batchFirst: this.batchFirst,

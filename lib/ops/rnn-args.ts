@@ -5,6 +5,9 @@ import { isFloat } from '../core/dtype';
 import { checkTensor } from '../core/validate';
 import { Tensor } from '../tensor';
 import { fromTyped } from './creation';
+import { tidy } from '../core/memory';
+import { scopes, Disposable } from '../core/scope';
+import { tape } from '../autograd/state';
 
 /** x: a float tensor [T, B, I] (or [B, T, I] batchFirst), or [T, I] unbatched, with I = inputSize. */
 export function checkRnnInput(op: string, x: unknown, inputSize: number): Tensor {
@@ -67,4 +70,35 @@ export function lengthsTensor(op: string, lengths: unknown, B: number, T: number
 export function positiveInt(op: string, name: string, v: unknown, min = 1): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min) fail(op, `${name} must be an integer >= ${min}, got ${describe(v)}`);
   return v as number;
+}
+
+/**
+ * Runs fn so that nothing it makes outlives a failure: without recording as tidy (temporaries go,
+ * the result stays); with recording every tensor made is kept (the graph holds them) unless fn
+ * throws, when they are all disposed.
+ */
+export function rnnScope<T>(fn: () => T): T {
+  if (!tape.on) return tidy(fn);
+  const scope: Disposable[] = [];
+  scopes.push(scope);
+  let r: T;
+  try {
+    r = fn();
+  } catch (e) {
+    scopes.pop();
+    for (const t of scope) t.dispose();
+    throw e;
+  }
+  scopes.pop();
+  if (scopes.length > 0) scopes[scopes.length - 1].push(...scope);
+  return r;
+}
+
+/** An options argument: undefined / null or a plain object with only the known keys. */
+export function plainOptions<T extends object>(op: string, o: unknown, known: readonly string[]): Partial<T> {
+  if (o === undefined || o === null) return {};
+  if (typeof o !== 'object' || Array.isArray(o) || o instanceof Tensor) return fail(op, `options must be an object, got ${describe(o)}`);
+  for (const k of Object.keys(o as object))
+    if (!known.includes(k)) fail(op, `unknown option '${k}' (options are ${known.join(', ')})`);
+  return o as Partial<T>;
 }

@@ -3,13 +3,11 @@
 // the directions' outputs joined on the feature axis. Validation in rnn-args.ts.
 import { Tensor } from '../tensor';
 import { fmtShape, fail } from '../core/errors';
-import { tidy } from '../core/memory';
-import { tape } from '../autograd/state';
 import { select, transpose, unsqueeze, squeeze } from './views';
 import { cat, stack } from './join';
 import { dropout } from './dropout';
 import { rnnLayer, RnnMode, RnnLayerWeights } from './rnn-layer';
-import { checkRnnInput, checkState, checkParam, lengthsTensor } from './rnn-args';
+import { checkRnnInput, checkState, checkParam, lengthsTensor, rnnScope } from './rnn-args';
 
 export { rnnLayer, RNN_GATES } from './rnn-layer';
 export type { RnnMode, RnnLayerWeights, RnnLayerResult } from './rnn-layer';
@@ -40,8 +38,7 @@ export interface RnnStackResult {
 export function rnnStack(op: string, cfg: RnnStackConfig, weights: RnnLayerWeights[], x: unknown, h0: unknown, c0: unknown,
   lengths: unknown): RnnStackResult {
   // without recording, the temporaries (packed outputs, joined directions, lengths) go at once
-  const run = () => stackBody(op, cfg, weights, x, h0, c0, lengths);
-  return tape.on ? run() : tidy(run);
+  return rnnScope(() => stackBody(op, cfg, weights, x, h0, c0, lengths));
 }
 
 function stackBody(op: string, cfg: RnnStackConfig, weights: RnnLayerWeights[], x: unknown, h0: unknown, c0: unknown,
