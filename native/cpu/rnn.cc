@@ -82,7 +82,7 @@ void forwardT(const Exec& ex, const RnnGeom& geom, const T* x, const T* h0, cons
   StepMat<T> Whh(true, P, GH, whh, P);
   std::unique_ptr<StepMat<T>> Whr;
   if (d.proj) Whr.reset(new StepMat<T>(true, H, P, static_cast<const T*>(w.whr), H));
-  Scratch<T> hh(B * GH), r(d.proj ? B * H : 1);
+  Scratch<T> hh(d.gru ? B * GH : 1), r(d.proj ? B * H : 1);
   copyOrZero(hprev + d.first * B * P, h0, B * P);
   for (int64_t s = 0; s < T_; s++) {
     const int64_t t = d.first + s * d.step;
@@ -90,19 +90,22 @@ void forwardT(const Exec& ex, const RnnGeom& geom, const T* x, const T* h0, cons
     T* hnext = s + 1 < T_ ? hprev + (t + d.step) * B * P : hN;
     const T* cprev = s == 0 ? c0z.get() : extra + (t - d.step) * B * H;
     T* ct = extra + t * B * H;
-    Whh.mul(ex, B, hcur, P, T(0), hh.get(), GH);
+    // LSTM / RNN: the recurrent product lands on the gate pre-activations (beta 1); GRU keeps it
+    // apart, since W_hn h is multiplied by r
+    if (d.gru) Whh.mul(ex, B, hcur, P, T(0), hh.get(), GH);
+    else Whh.mul(ex, B, hcur, P, T(1), gates + t * B * GH, GH);
     ex.pool().parallelFor(B, d.rowGrain(), [&](int64_t b0, int64_t b1) {
       for (int64_t b = b0; b < b1; b++) {
         T* g = gates + (t * B + b) * GH;
-        const T* hr = hh.get() + b * GH;
+        const T* hr = d.gru ? hh.get() + b * GH : nullptr;
         T* out = d.proj ? r.get() + b * H : hnext + b * P;
         if (!active(len, b, t)) {
           if (d.lstm) std::memcpy(ct + b * H, cprev + b * H, H * sizeof(T));
           if (d.proj) std::fill(out, out + H, T(0));
           else std::memcpy(out, hcur + b * P, P * sizeof(T));
-        } else if (d.lstm) rnn::lstmForwardRow(H, g, hr, cprev + b * H, ct + b * H, out);
+        } else if (d.lstm) rnn::lstmForwardRow(H, g, cprev + b * H, ct + b * H, out);
         else if (d.gru) rnn::gruForwardRow(H, g, hr, bhn.get(), hcur + b * P, ct + b * H, out);
-        else rnn::rnnForwardRow(H, d.relu, g, hr, out);
+        else rnn::rnnForwardRow(H, d.relu, g, out);
       }
     });
     if (d.proj) {

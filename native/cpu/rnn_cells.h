@@ -24,14 +24,13 @@ TF_EW_INLINE T tanhT(T x) {
   else return std::tanh(x);
 }
 
-// LSTM (torch's gate order i, f, g, o): g holds the 4H pre-activations minus W_hh h (hh adds it);
-// writes the activations back into g, c = f c' + i g, and out = o tanh(c).
+// LSTM (torch's gate order i, f, g, o): g holds the 4H pre-activations; writes the activations
+// back into g, c = f c' + i g, and out = o tanh(c).
 template <typename T>
-inline void lstmForwardRow(int64_t H, T* __restrict g, const T* __restrict hh, const T* __restrict cprev,
-                           T* __restrict c, T* __restrict out) {
+inline void lstmForwardRow(int64_t H, T* __restrict g, const T* __restrict cprev, T* __restrict c, T* __restrict out) {
   for (int64_t j = 0; j < H; j++) {
-    const T i = sigm(g[j] + hh[j]), f = sigm(g[H + j] + hh[H + j]);
-    const T gg = tanhT(g[2 * H + j] + hh[2 * H + j]), o = sigm(g[3 * H + j] + hh[3 * H + j]);
+    const T i = sigm(g[j]), f = sigm(g[H + j]);
+    const T gg = tanhT(g[2 * H + j]), o = sigm(g[3 * H + j]);
     g[j] = i;
     g[H + j] = f;
     g[2 * H + j] = gg;
@@ -96,16 +95,13 @@ inline void gruBackwardRow(int64_t H, const T* __restrict a, const T* __restrict
   }
 }
 
-// Elman RNN: h' = tanh or relu of the pre-activation; h' saved in g.
+// Elman RNN: h' = tanh or relu of the pre-activation in g; h' saved in g. relu keeps NaN (torch).
 template <typename T>
-inline void rnnForwardRow(int64_t H, bool relu, T* __restrict g, const T* __restrict hh, T* __restrict out) {
+inline void rnnForwardRow(int64_t H, bool relu, T* __restrict g, T* __restrict out) {
   if (relu)
-    for (int64_t j = 0; j < H; j++) {
-      const T v = g[j] + hh[j];
-      g[j] = out[j] = v > T(0) ? v : T(0);
-    }
+    for (int64_t j = 0; j < H; j++) g[j] = out[j] = g[j] < T(0) ? T(0) : g[j];
   else
-    for (int64_t j = 0; j < H; j++) g[j] = out[j] = tanhT(g[j] + hh[j]);
+    for (int64_t j = 0; j < H; j++) g[j] = out[j] = tanhT(g[j]);
 }
 
 template <typename T>
