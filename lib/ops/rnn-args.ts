@@ -9,6 +9,19 @@ import { tidy } from '../core/memory';
 import { scopes, Disposable } from '../core/scope';
 import { tape } from '../autograd/state';
 
+// The recurrent modes and one layer's parameters (shared by rnn-layer.ts and rnn-composite.ts).
+export type RnnMode = 'lstm' | 'gru' | 'rnn_tanh' | 'rnn_relu';
+export const RNN_GATES: Record<RnnMode, number> = { lstm: 4, gru: 3, rnn_tanh: 1, rnn_relu: 1 };
+
+/** The parameters of one layer and direction, torch's shapes; biases and whr may be null. */
+export interface RnnLayerWeights {
+  wih: Tensor;
+  whh: Tensor;
+  bih: Tensor | null;
+  bhh: Tensor | null;
+  whr: Tensor | null;
+}
+
 /** x: a float tensor [T, B, I] (or [B, T, I] batchFirst), or [T, I] unbatched, with I = inputSize. */
 export function checkRnnInput(op: string, x: unknown, inputSize: number): Tensor {
   const t = checkTensor(x, op, 'input');

@@ -10,7 +10,7 @@ import { cat, stack } from './join';
 import { zeros } from './creation';
 import { cast } from './cast';
 import { lt } from './logical';
-import type { RnnMode, RnnLayerWeights } from './rnn-layer';
+import type { RnnMode, RnnLayerWeights } from './rnn-args';
 
 const cols = (t: Tensor, j: number, n: number): Tensor => slice(t, [0, j], [t.shape[0], n]);
 

@@ -14,19 +14,12 @@ import { reshape, slice } from './views';
 import { mul } from './binary';
 import { sum } from './reduce';
 import { rnnLayerComposite } from './rnn-composite';
+import { RnnMode, RnnLayerWeights, RNN_GATES } from './rnn-args';
 
-export type RnnMode = 'lstm' | 'gru' | 'rnn_tanh' | 'rnn_relu';
 export const RNN_MODE_CODE: Record<RnnMode, number> = { lstm: 0, gru: 1, rnn_tanh: 2, rnn_relu: 3 };
-export const RNN_GATES: Record<RnnMode, number> = { lstm: 4, gru: 3, rnn_tanh: 1, rnn_relu: 1 };
+export { RNN_GATES };
 
-/** The parameters of one layer and direction, torch's shapes; biases and whr may be null. */
-export interface RnnLayerWeights {
-  wih: Tensor;
-  whh: Tensor;
-  bih: Tensor | null;
-  bhh: Tensor | null;
-  whr: Tensor | null;
-}
+export type { RnnMode, RnnLayerWeights } from './rnn-args';
 
 export interface RnnLayerResult {
   y: Tensor; // [T, B, P]
