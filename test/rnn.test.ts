@@ -3,7 +3,7 @@
 // gradchecks of the fused kernel (every option) and of its createGraph path (second order),
 // views, dropout, lengths in any order, bad input and leaks.
 import { tp, rng, seedOf, randArray, expectClose, expectTensor, expectNoLeak, expectThrowsCode } from './helpers';
-import { rnnLayer, RnnMode } from '../lib/ops/rnn';
+import { rnnLayer, rnnLayerComposite, RnnMode } from '../lib/ops/rnn';
 
 const f64 = (data: number[], shape: number[], rg = false) => tp.tensor(data, { shape, dtype: 'float64', requiresGrad: rg });
 const rnd = (r: () => number, shape: number[], rg = false, scale = 1) =>
@@ -121,6 +121,25 @@ describe('fused kernel', () => {
       if (!proj) full.push(ins[7]);
       return f(...(full as [tp.Tensor, tp.Tensor, tp.Tensor, tp.Tensor, tp.Tensor, tp.Tensor, tp.Tensor, tp.Tensor]));
     }, used)).toBe(true);
+  });
+
+  test('the composite path (used under createGraph) equals the fused kernel, values and gradients', () => {
+    const r = rng(seedOf('composite'));
+    for (const [mode, proj, reverse, useLen] of cases) {
+      const T = 5, B = 3, I = 4, H = 3, G = mode === 'lstm' ? 4 : mode === 'gru' ? 3 : 1, P = proj || H;
+      const x = rnd(r, [T, B, I], true), h0 = rnd(r, [B, P], true), c0 = mode === 'lstm' ? rnd(r, [B, H], true) : null;
+      const w = { wih: rnd(r, [G * H, I], true), whh: rnd(r, [G * H, P], true), bih: rnd(r, [G * H], true), bhh: rnd(r, [G * H], true), whr: proj ? rnd(r, [P, H], true) : null };
+      const lens = useLen ? tp.tensor([5, 2, 0], { dtype: 'int32' }) : null;
+      const f = rnnLayer(mode, x, h0, c0, w, lens, reverse);
+      const fused = tp.cat([f.y.reshape([-1]), f.hN.reshape([-1]), ...(f.cN ? [f.cN.reshape([-1])] : [])]);
+      const comp = rnnLayerComposite(mode, x, h0, c0, w, lens, reverse);
+      expectClose(fused.dataSync(), comp.dataSync(), { rtol: 1e-12, atol: 1e-12 }, mode);
+      const gw = rnd(r, fused.shape);
+      const ins = [x, h0, ...(c0 ? [c0] : []), w.wih, w.whh, w.bih, w.bhh, ...(w.whr ? [w.whr] : [])];
+      const g1 = tp.grads(fused.mul(gw).sum(), ins);
+      const g2 = tp.grads(comp.mul(gw).sum(), ins);
+      g1.forEach((g, i) => expectClose(g.dataSync(), g2[i].dataSync(), { rtol: 1e-10, atol: 1e-12 }, `${mode} grad ${i}`));
+    }
   });
 
   test('second order through createGraph (the composite path)', () => {
