@@ -22,7 +22,7 @@ const PYTHON = '/usr/bin/python3';
 const USAGE = `usage: npm run bench -- [--quick] [--only <ids>] [--json <file>] [--no-torch]
   --quick        fewer, shorter samples (about a third of the time)
   --only <ids>   comma-separated; a case runs when its group or id contains one of them
-                 (groups: matmul, dispatch, add, softmax, sum, mlp, mnist, rss, conv, norm, peak, gemm, pool, rnn; ids e.g. matmul_512, sum_axis0, mlp_step)
+                 (groups: matmul, dispatch, add, softmax, sum, mlp, mnist, rss, conv, norm, peak, gemm, pool; ids e.g. matmul_512, sum_axis0, mlp_step)
   --json <file>  also write the rows and the machine info as JSON
   --no-torch     do not run the PyTorch companion (its columns read "skipped")`;
 

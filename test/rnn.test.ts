@@ -160,6 +160,23 @@ describe('fused kernel', () => {
     }
   });
 
+  test('results do not depend on the thread count', () => {
+    const m = new tp.nn.LSTM(16, 64, { bidirectional: true });
+    const x = tp.randn([12, 40, 16], { requiresGrad: true });
+    const run = (n: number) => {
+      const prev = tp.getNumThreads();
+      tp.setNumThreads(n);
+      try {
+        const [y] = m.forward(x, null, { lengths: Array.from({ length: 40 }, (_, i) => 1 + (i % 12)) });
+        const gs = tp.grads(y.square().sum(), [x, ...m.parameters()]);
+        return [y, ...gs].map((t) => Array.from(t.dataSync()));
+      } finally {
+        tp.setNumThreads(prev);
+      }
+    };
+    expect(run(2)).toEqual(run(1));
+  });
+
   test('float32 agrees with float64', () => {
     const r = rng(seedOf('f32'));
     const m64 = new tp.nn.LSTM(8, 16, { dtype: 'float64', numLayers: 2 });
