@@ -3,7 +3,8 @@
 // gradchecks of the fused kernel (every option) and of its createGraph path (second order),
 // views, dropout, lengths in any order, bad input and leaks.
 import { tp, rng, seedOf, randArray, expectClose, expectTensor, expectNoLeak, expectThrowsCode } from './helpers';
-import { rnnLayer, rnnLayerComposite, RnnMode } from '../lib/ops/rnn';
+import { rnnLayer, RnnMode } from '../lib/ops/rnn-layer';
+import { rnnLayerComposite } from '../lib/ops/rnn-composite';
 
 const f64 = (data: number[], shape: number[], rg = false) => tp.tensor(data, { shape, dtype: 'float64', requiresGrad: rg });
 const rnd = (r: () => number, shape: number[], rg = false, scale = 1) =>

@@ -9,7 +9,7 @@ import { cast } from '../ops/cast';
 import { lt } from '../ops/logical';
 import { reshape, select, slice, transpose } from '../ops/views';
 import { cat, stack } from '../ops/join';
-import { rnnLayer } from '../ops/rnn';
+import { rnnLayer } from '../ops/rnn-layer';
 import { lengthsTensor, plainOptions, rnnScope } from '../ops/rnn-args';
 import { BasicLSTMCell, LSTMCell, CellState, RNNCellLike } from './rnn-cells';
 

@@ -9,9 +9,8 @@ import { dropout } from './dropout';
 import { rnnLayer, RnnMode, RnnLayerWeights } from './rnn-layer';
 import { checkRnnInput, checkState, checkParam, lengthsTensor, rnnScope } from './rnn-args';
 
-export { rnnLayer, RNN_GATES } from './rnn-layer';
+export { RNN_GATES } from './rnn-layer';
 export type { RnnMode, RnnLayerWeights, RnnLayerResult } from './rnn-layer';
-export { rnnLayerComposite } from './rnn-composite';
 
 export interface RnnStackConfig {
   mode: RnnMode;
