@@ -99,7 +99,7 @@ for (const s of SHAPES) {
 
 /** Note lines for run.js: the peak row's figures, and every GFLOP/s row's fraction of the peak. */
 function gemmNotes(rows, fmt, native, defaultThreads) {
-  const compute = (r) => r.id.startsWith('matmul_') || r.id.startsWith('conv');
+  const compute = (r) => r.id.startsWith('matmul_') || r.id.startsWith('conv') || r.id.startsWith('rnn_');
   if (rows.some((r) => compute(r) && r.tapeflow)) fmaPeak(native);
   const out = [];
   const peak = rows.find((r) => r.id === 'peak');

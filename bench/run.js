@@ -16,6 +16,7 @@ const gemmBench = require('./cases-gemm');
 cases.push(...gemmBench.cases);
 cases.push(...require('./cases-pool').cases); // issue 9: pooling rows
 cases.push(...require('./cases-embed').cases); // issue 10: skip-gram NCE row (bench/cases-embed.js)
+cases.push(...require('./cases-rnn').cases); // issue 10: recurrent rows
 const { render, fmt } = require('./table');
 
 const PYTHON = '/usr/bin/python3';

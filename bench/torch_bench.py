@@ -55,6 +55,7 @@ def workloads():
     w.update(pool_workloads())
     # issue 10: skip-gram NCE training step (the model lives in bench/skipgram_torch.py)
     w.update(__import__("skipgram_torch").workloads())
+    w.update(rnn_workloads())
     return w
 
 
@@ -109,6 +110,31 @@ def pool_workloads():
         "maxpool2d_fwd": ("F.max_pool2d(x, 2)", {"F": F, "x": x}),
         "maxpool2d_fwdbwd": ("torch.autograd.grad(F.max_pool2d(xr, 2), xr, gy)", {"F": F, "torch": torch, "xr": xr, "gy": gy}),
     }
+
+
+def rnn_workloads():
+    """Issue 10 recurrent rows (bench/cases-rnn.js): LSTM / GRU T=50 B=32 I=128 H=256 and a 2-layer
+    bidirectional LSTM; forward without a graph, and forward + the gradients of x and every weight."""
+    T, B, I, H = 50, 32, 128, 256
+    w = {}
+    for rid, cls, layers, bidi in (("lstm", torch.nn.LSTM, 1, False), ("gru", torch.nn.GRU, 1, False),
+                                   ("lstm2bi", torch.nn.LSTM, 2, True)):
+        m = cls(I, H, num_layers=layers, bidirectional=bidi)
+        x = torch.rand(T, B, I) * 2 - 1
+        xr = x.clone().requires_grad_()
+        gy = torch.rand(T, B, (2 if bidi else 1) * H) * 2 - 1
+        ins = [xr] + list(m.parameters())
+
+        def fwd(m=m, x=x):
+            with torch.no_grad():
+                m(x)
+
+        def train(m=m, xr=xr, gy=gy, ins=ins):
+            torch.autograd.grad(m(xr)[0], ins, gy)
+
+        w[f"rnn_{rid}_fwd"] = ("fwd()", {"fwd": fwd})
+        w[f"rnn_{rid}_train"] = ("train()", {"train": train})
+    return w
 
 
 def mnist_run(d):

@@ -881,6 +881,54 @@ describe('candidate samplers (issue 10): garbage, invalid calls and a small fuzz
     expect(problems.slice(0, 10)).toEqual([]);
   });
 });
+// issue 10: recurrent layers. They are modules, not tp.* functions: the specs call wrappers put on
+// TP here (modules made once; the input, states and options come from the spec's arguments; nested
+// results flattened). They run under noGrad: the parameters require grad, and a recorded graph
+// (its intermediates included) lives as long as its result, which the leak count would flag.
+{
+  const lstm = new tp.nn.LSTM(3, 4, { numLayers: 2, bidirectional: true, projSize: 2 });
+  const gru = new tp.nn.GRU(3, 4, { batchFirst: true });
+  const cell = new tp.nn.GRUCell(3, 4);
+  const basic = new tp.nn.BasicLSTMCell(4, { inputSize: 3 });
+  const both = (h: unknown, c: unknown) => (h === undefined && c === undefined ? undefined : [h, c]);
+  Object.assign(TP, {
+    _lstmForward: (x: Any, h: Any, c: Any, o: Any) => tp.noGrad(() => lstm.forward(x, both(h, c) as Any, o).flat()),
+    _gruForward: (x: Any, h: Any, o: Any) => tp.noGrad(() => gru.forward(x, h, o)),
+    _gruCellForward: (x: Any, h: Any) => tp.noGrad(() => cell.forward(x, h)),
+    _dynamicRnn: (x: Any, o: Any) => tp.noGrad(() => tp.nn.dynamicRnn(basic, x, o).flat()),
+  });
+  const opt = (i: number) => [`${i}:null`, `${i}:undefined`];
+  SPECS.push(
+    { op: '_lstmForward', kinds: ['T', 'T', 'T', 'OPTS'], valid: () => [f32([5, 2, 3]), f32([4, 2, 2]), f32([4, 2, 4]), { lengths: [5, 2] }],
+      allow: [...opt(1), ...opt(2), ...opt(3)],
+      extra: [
+        ['h0 of the wrong batch', () => [f32([5, 2, 3]), f32([4, 3, 2]), f32([4, 2, 4])]],
+        ['c0 of the projected size', () => [f32([5, 2, 3]), f32([4, 2, 2]), f32([4, 2, 2])]],
+        ['a float64 input', () => [tp.zeros([5, 2, 3], { dtype: 'float64' })]],
+        ['an int32 input', () => [tp.zeros([5, 2, 3], { dtype: 'int32' })]],
+        ['input size 2', () => [f32([5, 2, 2])]],
+        ['a 4-D input', () => [f32([5, 2, 3, 1])]],
+        ['lengths past T', () => [f32([5, 2, 3]), null, null, { lengths: [6, 1] }]],
+        ['negative lengths', () => [f32([5, 2, 3]), null, null, { lengths: [-1, 1] }]],
+        ['NaN lengths', () => [f32([5, 2, 3]), null, null, { lengths: [NaN, 1] }]],
+        ['too many lengths', () => [f32([5, 2, 3]), null, null, { lengths: [1, 1, 1] }]],
+        ['lengths of a 2-D tensor', () => [f32([5, 2, 3]), null, null, { lengths: i32([1, 1], [1, 2]) }]],
+        ['lengths on an unbatched input', () => [f32([5, 3]), null, null, { lengths: [5] }]],
+        ['an unsatisfiable broadcast input', () => [tp.broadcastTo(f32([1]), [1e6, 1e6, 3])]],
+      ] },
+    { op: '_gruForward', kinds: ['T', 'T', 'OPTS'], valid: () => [f32([2, 5, 3]), f32([1, 2, 4]), { lengths: i32([1, 5]) }],
+      allow: [...opt(1), ...opt(2)],
+      extra: [['h0 of the wrong size', () => [f32([2, 5, 3]), f32([1, 2, 5])]], ['a disposed h0', () => [f32([2, 5, 3]), disposed()]]] },
+    { op: '_gruCellForward', kinds: ['T', 'T'], valid: () => [f32([2, 3]), f32([2, 4])], allow: opt(1),
+      extra: [['a state of the wrong batch', () => [f32([2, 3]), f32([3, 4])]], ['a 3-D input', () => [f32([1, 2, 3])]]] },
+    { op: '_dynamicRnn', kinds: ['T', 'OPTS'], valid: () => [f32([2, 5, 3]), { sequenceLength: [5, 1] }], allow: opt(1),
+      extra: [
+        ['a state that is not a pair', () => [f32([2, 5, 3]), { initialState: f32([2, 4]) }]],
+        ['a 2-D input', () => [f32([5, 3])]],
+        ['an unknown option', () => [f32([2, 5, 3]), { time_major: true }]],
+      ] },
+  );
+}
 
 // Tensor methods that are not ops
 const METHOD_EXTRA: [string, () => unknown][] = [

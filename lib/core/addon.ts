@@ -120,4 +120,10 @@ export interface NativeAddon {
   // (kind: lib/io/dtypes.ts FILE_DTYPES index); ioDecode returns -1 or the first int64 int32 cannot hold
   ioDecode(h: Handle, elemOffset: number, count: number, bytes: Uint8Array, byteOffset: number, kind: number): number;
   ioEncode(h: Handle, elemOffset: number, count: number, bytes: Uint8Array, byteOffset: number, kind: number): void;
+  // rnn.cc (issue 10): one layer and direction; 26 leading arguments: dtype, mode (0 LSTM, 1 GRU, 2 tanh, 3 relu),
+  // T, B, I, H, P, reverse, then (handle | null, offset) of x, h0, c0, wih, whh, bih, bhh, whr, lengths (int32)
+  /** -> [out = y | hN | cN, workspace] */
+  rnnForward(dtype: DT, mode: number, T: number, B: number, I: number, H: number, P: number, reverse: boolean, ...operands: (Handle | number | null)[]): [Handle, Handle];
+  /** the 26 forward arguments, workspace, wsOff, dOut, dOutOff -> dx | dh0 | dc0 | dwih | dwhh | dbih | dbhh | dwhr */
+  rnnBackward(dtype: DT, mode: number, T: number, B: number, I: number, H: number, P: number, reverse: boolean, ...operands: (Handle | number | null)[]): Handle;
 }

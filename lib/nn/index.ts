@@ -27,3 +27,10 @@ export {
 // issue 10: embeddings
 export { Embedding } from './embedding';
 export type { EmbeddingModuleOptions } from './embedding';
+// issue 10: recurrent layers, cells and dynamicRnn
+export { LSTM, GRU, RNN } from './rnn';
+export type { LSTMOptions, RNNOptions, RNNBaseOptions, RNNForwardOptions } from './rnn';
+export { LSTMCell, GRUCell, RNNCell, BasicLSTMCell, MultiRNNCell } from './rnn-cells';
+export type { CellState, RNNCellLike, BasicLSTMCellOptions } from './rnn-cells';
+export { dynamicRnn } from './rnn-dynamic';
+export type { DynamicRnnOptions } from './rnn-dynamic';

@@ -14,6 +14,7 @@
 #include "pool.h"
 #include "random.h"
 #include "reduce.h"
+#include "rnn.h"
 #include "softmax.h"
 #include "sort.h"
 
@@ -45,7 +46,7 @@ const Backend kCpuBackend = {
     //
     /*norm=*/{batchNormForward, batchNormBackward, rowNormForward, rowNormBackward},
     //
-    /*rnn=*/{},
+    /*rnn=*/{rnnForward, rnnBackward},
     //
     /*embed=*/{embedFindBadId, embedLookup, embedRowsAdd, embedCoalesce, embedRenorm, embedAdagrad, embedAdam},
 };
