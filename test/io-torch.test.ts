@@ -93,6 +93,7 @@ class Cnn extends tp.nn.Module<[T], T> {
 const BUILDERS: Record<string, () => tp.nn.Module<[T], T>> = {
   mlp: () => new tp.nn.Sequential(new tp.nn.Linear(6, 8), new tp.nn.ReLU(), new tp.nn.Linear(8, 3)) as unknown as tp.nn.Module<[T], T>,
   cnn: () => new Cnn(),
+  seq: () => new Seq(),
 };
 
 describe('torch models: module.loadStateDict(tp.load(path)) gives torch outputs', () => {
@@ -166,3 +167,13 @@ afterAll(() => {
   if (process.env.SAFETENSORS_OUT) fs.writeFileSync(path.join(dir, 'expected.json'), JSON.stringify(expected, null, 1));
   else fs.rmSync(dir, { recursive: true, force: true });
 });
+
+class Seq extends tp.nn.Module<[T], T> {
+  emb = new tp.nn.Embedding(20, 6, { paddingIdx: 0 });
+  lstm = new tp.nn.LSTM(6, 8, { numLayers: 2, bidirectional: true, batchFirst: true });
+  fc = new tp.nn.Linear(16, 3);
+  forward(ids: T): T {
+    const [y] = this.lstm.call(this.emb.call(ids));
+    return this.fc.call(tp.select(y, 1, -1));
+  }
+}
