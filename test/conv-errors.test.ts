@@ -82,6 +82,8 @@ describe('conv: bad input', () => {
 
 describe('conv modules', () => {
   test('Conv2d: shapes, parameter names, torch init ranges', () => {
+    // seeded: 8 uniform biases all under half the bound happens once in 256 draws
+    tp.manualSeed(9);
     const m = new tp.nn.Conv2d(4, 8, 3, { padding: 1 });
     expect(m.weight.shape).toEqual([8, 4, 3, 3]);
     expect(m.bias!.shape).toEqual([8]);
