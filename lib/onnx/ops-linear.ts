@@ -1,0 +1,75 @@
+// Matrix products, normalisation and reductions.
+import { Tensor } from '../tensor';
+import { matmul } from '../ops/matmul';
+import { add, mul, sub, div } from '../ops/binary';
+import { sqrt } from '../ops/unary';
+import { transpose, reshape } from '../ops/views';
+import { sum, mean, max, min, prod } from '../ops/reduce';
+import { batchNorm } from '../ops/normalization';
+import { def, need, nodeFail, axisOf, axesArg } from './registry';
+import type { OpContext } from './registry';
+
+def('MatMul', (x, c) => matmul(need(x, 0, c), need(x, 1, c)));
+
+// alpha A' B' + beta C
+def('Gemm', (x, c) => {
+  let a = need(x, 0, c);
+  let b = need(x, 1, c);
+  if (a.rank !== 2 || b.rank !== 2) nodeFail(c, `A and B must be 2-D, got [${a.shape}] and [${b.shape}]`, 'ERR_SHAPE');
+  if (c.attrs.int('transA', 0)) a = transpose(a);
+  if (c.attrs.int('transB', 0)) b = transpose(b);
+  const alpha = c.attrs.float('alpha', 1);
+  const beta = c.attrs.float('beta', 1);
+  let y = matmul(a, b);
+  if (alpha !== 1) y = mul(y, alpha);
+  const cc = x[2];
+  if (cc instanceof Tensor) y = add(y, beta === 1 ? cc : mul(cc, beta));
+  return y;
+});
+
+def('BatchNormalization', (x, c) => {
+  const t = need(x, 0, c);
+  if (c.attrs.int('training_mode', 0) === 1 || c.node.outputs.filter((o) => o !== '').length > 1)
+    nodeFail(c, 'training mode (the running-statistics outputs) is not supported; inference only');
+  const eps = c.attrs.float('epsilon', 1e-5);
+  const [scale, bias, m, v] = [1, 2, 3, 4].map((k) => need(x, k, c));
+  if (t.rank >= 2 && t.rank <= 5) return batchNorm(t, m, v, { weight: scale, bias, eps, training: false });
+  // other ranks: the formula with public ops, over channel dim 1
+  const shape = t.shape.map((d, i) => (i === 1 ? d : 1));
+  const r = (u: Tensor): Tensor => reshape(u, shape);
+  return add(mul(div(sub(t, r(m)), sqrt(add(r(v), eps))), r(scale)), r(bias));
+});
+
+def('LayerNormalization', (x, c) => {
+  const t = need(x, 0, c);
+  const a = axisOf(c.attrs.int('axis', -1), t.rank, c);
+  const eps = c.attrs.float('epsilon', 1e-5);
+  if (c.node.outputs.filter((o) => o !== '').length > 1) nodeFail(c, 'the Mean / InvStdDev outputs are not supported');
+  const axes = t.shape.slice(a).map((_, i) => a + i);
+  const mu = mean(t, axes, true);
+  const d = sub(t, mu);
+  const y = div(d, sqrt(add(mean(mul(d, d), axes, true), eps)));
+  const s = mul(y, need(x, 1, c));
+  return x[2] instanceof Tensor ? add(s, x[2]) : s;
+});
+
+/** ReduceX: axes an attribute, or from opset 13 (ReduceSum) / 18 (the others) an input. */
+function reduceOp(f: (t: Tensor, axes: number[] | undefined, keep: boolean) => Tensor, axesInputSince: number) {
+  return (x: (Tensor | null)[], c: OpContext): Tensor => {
+    const t = need(x, 0, c);
+    const keep = c.attrs.int('keepdims', 1) === 1;
+    const axes = axesArg(x, 1, axesInputSince, c);
+    if (axes === undefined || axes.length === 0) {
+      if (c.attrs.int('noop_with_empty_axes', 0) === 1) return t;
+      if (t.rank === 0) return t;
+      return f(t, t.shape.map((_, i) => i), keep);
+    }
+    return f(t, axes.map((a) => axisOf(a, t.rank, c)), keep);
+  };
+}
+def('ReduceSum', reduceOp((t, a, k) => sum(t, a, k), 13));
+def('ReduceMean', reduceOp((t, a, k) => mean(t, a, k), 18));
+def('ReduceMax', reduceOp((t, a, k) => max(t, a, k), 18));
+def('ReduceMin', reduceOp((t, a, k) => min(t, a, k), 18));
+def('ReduceProd', reduceOp((t, a, k) => prod(t, a, k), 18));
+def('ReduceSumSquare', reduceOp((t, a, k) => sum(mul(t, t), a, k), 18));
