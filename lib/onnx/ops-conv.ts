@@ -8,6 +8,7 @@ import { pad } from '../ops/join';
 import { unsqueeze, squeeze } from '../ops/views';
 import { stridedSlice } from '../ops/strided-slice';
 import { div } from '../ops/binary';
+import { cast } from '../ops/cast';
 import { ones } from '../ops/creation';
 import { mean, max } from '../ops/reduce';
 import { def, need, nodeFail } from './registry';
@@ -124,6 +125,11 @@ function pool(kind: 'max' | 'avg') {
     // tapeflow's kernels take at most half the kernel as padding: pad beyond that by hand
     const big = g.begin.some((b, i) => b > Math.floor(g.kernel[i] / 2));
     let y: Tensor;
+    if (kind === 'max' && !(t.dtype === 'float32' || t.dtype === 'float64')) {
+      // integer inputs (uint8 images): exact in float32 up to 2^24, so max-pool as floats
+      const f = pool('max')([cast(need(x, 0, c), 'float32'), ...x.slice(1)], c) as Tensor;
+      return cast(f, t.dtype);
+    }
     if (kind === 'max') {
       const [xp, padding] = big ? [pad(t, [[0, 0], [0, 0], ...g.begin.map((b, i): [number, number] => [b, g.end[i]])], -Infinity), [0, 0]] : evenUp(t, g, -Infinity);
       y = maxPool2d(xp, g.kernel, { stride: g.strides, padding, dilation: g.dilations, ceilMode });

@@ -72,7 +72,7 @@ def('Clip', (x, c) => {
   if (c.opset < 11) return clip(t, c.attrs.float('min', -Infinity), c.attrs.float('max', Infinity));
   const lo = x[1] instanceof Tensor ? scalarOf(x[1], c, 'min') : undefined;
   const hi = x[2] instanceof Tensor ? scalarOf(x[2], c, 'max') : undefined;
-  return clip(t, lo, hi);
+  return lo === undefined && hi === undefined ? t : clip(t, lo, hi);
 });
 
 def('Equal', bin(L.eq));

@@ -44,13 +44,13 @@ def('LayerNormalization', (x, c) => {
   const t = need(x, 0, c);
   const a = axisOf(c.attrs.int('axis', -1), t.rank, c);
   const eps = c.attrs.float('epsilon', 1e-5);
-  if (c.node.outputs.filter((o) => o !== '').length > 1) nodeFail(c, 'the Mean / InvStdDev outputs are not supported');
   const axes = t.shape.slice(a).map((_, i) => a + i);
   const mu = mean(t, axes, true);
   const d = sub(t, mu);
-  const y = div(d, sqrt(add(mean(mul(d, d), axes, true), eps)));
-  const s = mul(y, need(x, 1, c));
-  return x[2] instanceof Tensor ? add(s, x[2]) : s;
+  const invStd = div(1, sqrt(add(mean(mul(d, d), axes, true), eps)));
+  const s = mul(mul(d, invStd), need(x, 1, c));
+  // the optional Mean and InvStdDev outputs keep the reduced dims as 1
+  return [x[2] instanceof Tensor ? add(s, x[2]) : s, mu, invStd];
 });
 
 /** ReduceX: axes an attribute, or from opset 13 (ReduceSum) / 18 (the others) an input. */

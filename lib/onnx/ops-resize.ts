@@ -12,6 +12,7 @@ import { def, need, nodeFail, intsOf, scalarOf } from './registry';
 import type { OpContext } from './registry';
 
 /** Source coordinate of output index o on an axis of `inLen` scaled to `outLen` by `scale`. */
+// outLen is the unrounded in × scale when scales are given (ONNX's align_corners uses it as is)
 function sourceCoord(mode: string, o: number, scale: number, inLen: number, outLen: number, c: OpContext): number {
   switch (mode) {
     case 'half_pixel': return (o + 0.5) / scale - 0.5;
@@ -33,20 +34,20 @@ function nearest(rule: string, v: number, c: OpContext): number {
   }
 }
 
-function resizeAxis(t: Tensor, a: number, outLen: number, scale: number, mode: string, coord: string, rule: string, c: OpContext): Tensor {
+function resizeAxis(t: Tensor, a: number, outLen: number, exact: number, scale: number, mode: string, coord: string, rule: string, c: OpContext): Tensor {
   const inLen = t.shape[a];
   if (outLen === inLen && scale === 1) return t;
   if (inLen === 0) nodeFail(c, `cannot resize an empty axis ${a}`, 'ERR_SHAPE');
   const clampI = (i: number): number => Math.min(Math.max(i, 0), inLen - 1);
   if (mode === 'nearest') {
     const idx = new Int32Array(outLen);
-    for (let o = 0; o < outLen; o++) idx[o] = clampI(nearest(rule, sourceCoord(coord, o, scale, inLen, outLen, c), c));
+    for (let o = 0; o < outLen; o++) idx[o] = clampI(nearest(rule, sourceCoord(coord, o, scale, inLen, exact, c), c));
     return gather(t, idx, a);
   }
   const i0 = new Int32Array(outLen), i1 = new Int32Array(outLen);
   const w0 = new Float64Array(outLen), w1 = new Float64Array(outLen);
   for (let o = 0; o < outLen; o++) {
-    const s = Math.min(Math.max(sourceCoord(coord, o, scale, inLen, outLen, c), 0), inLen - 1);
+    const s = Math.min(Math.max(sourceCoord(coord, o, scale, inLen, exact, c), 0), inLen - 1);
     const f = Math.floor(s);
     i0[o] = clampI(f);
     i1[o] = clampI(f + 1);
@@ -89,7 +90,7 @@ function resize(x: (Tensor | null)[], c: OpContext, upsample: boolean): Tensor {
     const scale = sizes !== undefined ? outLen / inLen : scales![a];
     if (!(outLen >= 0) || !(outLen <= 2 ** 28)) nodeFail(c, `output length ${outLen} on axis ${a}`, 'ERR_SHAPE');
     if (!(scale > 0)) nodeFail(c, `scale ${scale} on axis ${a} must be > 0`, 'ERR_FORMAT');
-    t = resizeAxis(t, a, outLen, scale, mode, coord, rule, c);
+    t = resizeAxis(t, a, outLen, sizes !== undefined ? outLen : inLen * scales![a], scale, mode, coord, rule, c);
   }
   return t;
 }
