@@ -6,6 +6,7 @@ import { Module } from '../nn/module';
 import { Parameter } from '../nn/parameter';
 import { registerBufferOn } from '../nn/buffers';
 import { tensor } from '../ops/creation';
+import { tidy } from '../core/memory';
 import { isGradEnabled } from '../autograd/tape';
 import { to } from '../ops/device';
 import type { DeviceLike } from '../core/device';
@@ -155,7 +156,9 @@ export class OnnxModel extends Module<unknown[], Tensor | Tensor[]> {
         const xs = n.inputs.map((v) => (v === '' ? null : env.get(v) ?? null));
         let ys: Tensor | (Tensor | null)[];
         try {
-          ys = OPS.get(n.opType)!(xs, c);
+          const impl = OPS.get(n.opType)!;
+          // an op's own temporaries (a cast, a mask) go when it returns, unless the tape needs them
+          ys = recording ? impl(xs, c) : tidy(() => impl(xs, c));
         } catch (e) {
           if (e instanceof TapeflowError && !e.message.startsWith('onnx')) throw new TapeflowError(`onnx (${plan.file}): ${n.label}: ${e.message}`, e.code);
           throw e;
