@@ -170,7 +170,7 @@ export class OnnxModel extends Module<unknown[], Tensor | Tensor[]> {
         if (!recording) for (const v of plan.frees[i]) release(env, v, protectedT);
       });
     } catch (e) {
-      if (!recording) for (const v of [...env.keys()]) if (!plan.outputNames.includes(v)) release(env, v, protectedT);
+      if (!recording) for (const v of [...env.keys()]) release(env, v, protectedT);
       throw e;
     }
     const result: Record<string, Tensor> = {};

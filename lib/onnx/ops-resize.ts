@@ -84,6 +84,9 @@ function resize(x: (Tensor | null)[], c: OpContext, upsample: boolean): Tensor {
   if (sizes !== undefined && sizes.length !== r) nodeFail(c, `sizes [${sizes}] must have ${r} values`, 'ERR_FORMAT');
   if (scales !== undefined && scales.length !== r) nodeFail(c, `scales [${scales}] must have ${r} values`, 'ERR_FORMAT');
   if (scales === undefined && sizes === undefined) nodeFail(c, 'neither scales nor sizes is given', 'ERR_FORMAT');
+  let total = 1;
+  for (let a = 0; a < r; a++) total *= sizes !== undefined ? sizes[a] : Math.floor(t.shape[a] * scales![a]);
+  if (!(total <= 2 ** 28)) nodeFail(c, `the output would hold ${total} elements (at most 2^28)`, 'ERR_SHAPE');
   for (let a = 0; a < r; a++) {
     const inLen = t.shape[a];
     const outLen = sizes !== undefined ? sizes[a] : Math.floor(inLen * scales![a]);
