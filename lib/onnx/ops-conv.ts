@@ -5,11 +5,12 @@ import { Tensor } from '../tensor';
 import { conv2d, convTranspose2d } from '../ops/conv';
 import { maxPool2d, avgPool2d } from '../ops/pool';
 import { pad } from '../ops/join';
-import { unsqueeze, squeeze } from '../ops/views';
+import { unsqueeze, squeeze, reshape } from '../ops/views';
 import { stridedSlice } from '../ops/strided-slice';
-import { div } from '../ops/binary';
+import { div, add, mul, sub } from '../ops/binary';
+import { floor } from '../ops/unary';
 import { cast } from '../ops/cast';
-import { ones } from '../ops/creation';
+import { ones, arange } from '../ops/creation';
 import { mean, max } from '../ops/reduce';
 import { def, need, nodeFail } from './registry';
 import type { OpContext } from './registry';
@@ -94,7 +95,6 @@ def('ConvTranspose', (x, c) => {
   if (outShape !== undefined || autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') {
     const want = outShape !== undefined ? outShape.slice(-n) : inSp.map((d, i) => d * strides[i]);
     const total = full.map((f, i) => f - want[i]);
-    if (total.some((v) => v < 0)) nodeFail(c, `output_shape [${want}] is larger than the full output [${full}]`, 'ERR_SHAPE');
     begin = total.map((v) => (autoPad === 'SAME_UPPER' ? Math.floor(v / 2) : v - Math.floor(v / 2)));
     end = total.map((v, i) => v - begin[i]);
   } else {
@@ -102,16 +102,37 @@ def('ConvTranspose', (x, c) => {
     begin = p.slice(0, n);
     end = p.slice(n);
   }
-  // the full output (no padding, output_padding folded in), then its pads cut off: exact for any pads
+  // the full output (no padding, output_padding folded in, no bias), then its pads cut off, or
+  // (an output_shape beyond it) zeros added: exact for any pads; the bias goes on last
   const y = convTranspose2d(t, w, {
-    bias: x[2] ?? null, stride: lift(strides, one, 1), dilation: lift(dil, one, 1), groups: c.attrs.int('group', 1),
+    stride: lift(strides, one, 1), dilation: lift(dil, one, 1), groups: c.attrs.int('group', 1),
     outputPadding: lift(outPad, one, 0), padding: 0,
   });
   const b = [0, 0, ...lift(begin, one, 0)];
-  const e = [y.shape[0], y.shape[1], ...lift(full.map((f, i) => f - end[i]), one, 1)];
-  const cut = b.some((v) => v !== 0) || e.some((v, i) => v !== y.shape[i]) ? stridedSlice(y, b, e) : y;
+  const e = [0, 0, ...lift(end, one, 0)];
+  let cut = y;
+  if (b.some((v) => v > 0) || e.some((v) => v > 0))
+    cut = stridedSlice(cut, b.map((v) => Math.max(v, 0)), y.shape.map((d, i) => d - Math.max(e[i], 0)));
+  if (b.some((v) => v < 0) || e.some((v) => v < 0)) cut = pad(cut, b.map((v, i): [number, number] => [Math.max(-v, 0), Math.max(-e[i], 0)]), 0);
+  const bias = x[2];
+  if (bias instanceof Tensor) cut = add(cut, reshape(bias, [1, bias.size, ...cut.shape.slice(2).map(() => 1)]));
   return one ? squeeze(cut, 2) : cut;
 });
+
+/**
+ * tapeflow's indices count h * W + w within each [H, W] plane; ONNX's count over the whole
+ * tensor, row-major (storage_order 0) or with h and w swapped (storage_order 1).
+ */
+function flatIndices(c: OpContext, t: Tensor, idx: Tensor): Tensor {
+  const [N, C, H, W] = t.shape;
+  let i = idx;
+  if (c.attrs.int('storage_order', 0) === 1) {
+    const h = floor(div(cast(idx, 'float64'), W));
+    i = cast(add(h, mul(sub(cast(idx, 'float64'), mul(h, W)), H)), 'int32');
+  }
+  const plane = mul(arange(N * C, { dtype: 'int32' }), H * W);
+  return add(i, reshape(plane, [N, C, 1, 1]));
+}
 
 function pool(kind: 'max' | 'avg') {
   return (x: (Tensor | null)[], c: OpContext): Tensor | Tensor[] => {
@@ -121,7 +142,7 @@ function pool(kind: 'max' | 'avg') {
     const g0 = geometry(c, t.shape.slice(one ? 3 : 2), k0);
     const g = { kernel: lift(g0.kernel, one, 1), strides: lift(g0.strides, one, 1), dilations: lift(g0.dilations, one, 1), begin: lift(g0.begin, one, 0), end: lift(g0.end, one, 0) };
     const ceilMode = c.attrs.int('ceil_mode', 0) === 1;
-    if (c.node.outputs.length > 1 && c.node.outputs[1] !== '') nodeFail(c, 'the Indices output is not supported');
+    const wantIdx = kind === 'max' && c.node.outputs.length > 1 && c.node.outputs[1] !== '';
     // tapeflow's kernels take at most half the kernel as padding: pad beyond that by hand
     const big = g.begin.some((b, i) => b > Math.floor(g.kernel[i] / 2));
     let y: Tensor;
@@ -132,6 +153,11 @@ function pool(kind: 'max' | 'avg') {
     }
     if (kind === 'max') {
       const [xp, padding] = big ? [pad(t, [[0, 0], [0, 0], ...g.begin.map((b, i): [number, number] => [b, g.end[i]])], -Infinity), [0, 0]] : evenUp(t, g, -Infinity);
+      if (wantIdx) {
+        if (xp !== t) nodeFail(c, 'the Indices output with uneven or large pads is not supported');
+        const [v, idx] = maxPool2d(xp, g.kernel, { stride: g.strides, padding, dilation: g.dilations, ceilMode, returnIndices: true });
+        return [one ? squeeze(v, 2) : v, one ? squeeze(flatIndices(c, t, idx), 2) : flatIndices(c, t, idx)];
+      }
       y = maxPool2d(xp, g.kernel, { stride: g.strides, padding, dilation: g.dilations, ceilMode });
     } else {
       if (g.dilations.some((d) => d !== 1)) nodeFail(c, 'AveragePool with dilations is not supported');

@@ -5,6 +5,8 @@ import * as U from '../ops/unary';
 import * as L from '../ops/logical';
 import * as A from '../ops/activations';
 import { cast } from '../ops/cast';
+import { fullLike } from '../ops/creation';
+import { rand } from '../ops/random';
 import { clip } from '../ops/clip';
 import { softmax, logSoftmax } from '../ops/softmax';
 import { reshape, flatten } from '../ops/views';
@@ -97,12 +99,18 @@ def('Cast', (x, c) => {
   return t.dtype === d ? t : cast(t, d);
 });
 def('Identity', (x, c) => need(x, 0, c));
-// inference: the identity, and a mask of all true; a training-mode Dropout (its third input true) is refused
+// inference: the identity and a mask of all true; training mode (opset 12+: its third input
+// true) drops with tapeflow's generator, so its draws differ from other runtimes'
 def('Dropout', (x, c) => {
   const t = need(x, 0, c);
   const training = x[2] instanceof Tensor ? scalarOf(x[2], c, 'training_mode') !== 0 : false;
-  if (training) nodeFail(c, 'training_mode = true is not supported (run dropout with tp.dropout instead)');
-  return c.node.outputs.length > 1 ? [t, L.ge(U.abs(t), 0)] : t;
+  const ratio = c.opset >= 12 ? (x[1] instanceof Tensor ? scalarOf(x[1], c, 'ratio') : 0.5) : c.attrs.float('ratio', 0.5);
+  const wantMask = c.node.outputs.length > 1 && c.node.outputs[1] !== '';
+  if (!training || ratio === 0) return wantMask ? [t, fullLike(t, true, { dtype: 'bool' })] : t;
+  if (!(ratio > 0 && ratio < 1)) nodeFail(c, `ratio ${ratio} must be in [0, 1)`, 'ERR_FORMAT');
+  const mask = L.ge(rand(t.shape), ratio);
+  const y = L.where(mask, B.mul(t, 1 / (1 - ratio)), 0);
+  return wantMask ? [y, mask] : y;
 });
 
 /** Softmax / LogSoftmax: before opset 13 over the flattened dims from axis (default 1), from 13 over one axis (default -1). */

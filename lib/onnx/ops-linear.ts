@@ -29,10 +29,23 @@ def('Gemm', (x, c) => {
 
 def('BatchNormalization', (x, c) => {
   const t = need(x, 0, c);
-  if (c.attrs.int('training_mode', 0) === 1 || c.node.outputs.filter((o) => o !== '').length > 1)
-    nodeFail(c, 'training mode (the running-statistics outputs) is not supported; inference only');
   const eps = c.attrs.float('epsilon', 1e-5);
   const [scale, bias, m, v] = [1, 2, 3, 4].map((k) => need(x, k, c));
+  if (c.attrs.int('training_mode', 0) === 1) {
+    // opset 14+: normalise with the batch's statistics (population variance) and return the
+    // updated running ones: running = running * momentum + batch * (1 - momentum)
+    if (c.opset < 14) nodeFail(c, 'training mode before opset 14 (spatial / is_test attributes) is not supported');
+    const momentum = c.attrs.float('momentum', 0.9);
+    const axes = t.shape.map((_, i) => i).filter((i) => i !== 1);
+    const shape = t.shape.map((d, i) => (i === 1 ? d : 1));
+    const mu = mean(t, axes, true);
+    const d = sub(t, mu);
+    const vr = mean(mul(d, d), axes, true);
+    const y = add(mul(div(d, sqrt(add(vr, eps))), reshape(scale, shape)), reshape(bias, shape));
+    const flat = (u: Tensor): Tensor => reshape(u, [t.shape[1]]);
+    return [y, add(mul(m, momentum), mul(flat(mu), 1 - momentum)), add(mul(v, momentum), mul(flat(vr), 1 - momentum))];
+  }
+  if (c.node.outputs.filter((o) => o !== '').length > 1) nodeFail(c, 'running-statistics outputs need training_mode = 1', 'ERR_FORMAT');
   if (t.rank >= 2 && t.rank <= 5) return batchNorm(t, m, v, { weight: scale, bias, eps, training: false });
   // other ranks: the formula with public ops, over channel dim 1
   const shape = t.shape.map((d, i) => (i === 1 ? d : 1));

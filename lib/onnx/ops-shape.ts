@@ -4,7 +4,7 @@ import { Tensor } from '../tensor';
 import * as V from '../ops/views';
 import { stridedSlice } from '../ops/strided-slice';
 import { concat, split, tile, flip } from '../ops/join';
-import { gather } from '../ops/indexing';
+import { gather, takeAlongAxis } from '../ops/indexing';
 import { tensor, full, arange } from '../ops/creation';
 import { def, need, nodeFail, intsOf, axisOf, axesArg, scalarOf } from './registry';
 
@@ -113,6 +113,14 @@ def('Gather', (x, c) => {
   const ix = need(x, 1, c);
   if (ix.dtype !== 'int32') nodeFail(c, `indices must be an integer tensor, got ${ix.dtype}`, 'ERR_FORMAT');
   return gather(t, ix, axisOf(c.attrs.int('axis', 0), t.rank, c));
+});
+
+def('GatherElements', (x, c) => {
+  const t = need(x, 0, c);
+  const ix = need(x, 1, c);
+  if (ix.dtype !== 'int32') nodeFail(c, `indices must be an integer tensor, got ${ix.dtype}`, 'ERR_FORMAT');
+  if (ix.rank !== t.rank) nodeFail(c, `indices (rank ${ix.rank}) must have the data's rank ${t.rank}`, 'ERR_SHAPE');
+  return takeAlongAxis(t, ix, axisOf(c.attrs.int('axis', 0), t.rank, c));
 });
 
 def('Squeeze', (x, c) => {
