@@ -65,6 +65,38 @@ describe('tp.onnx.load: a small CNN', () => {
   });
 });
 
+describe('tp.onnx.load: a Gelu-style graph (erf form), float64', () => {
+  // y = x * 0.5 * (1 + erf(x / sqrt 2)) * w, as exporters write Gelu before opset 20
+  const D = 11;
+  const b = model({
+    nodes: [
+      { op_type: 'Div', input: ['x', 'sqrt2'], output: ['a'] },
+      { op_type: 'Erf', input: ['a'], output: ['e'] },
+      { op_type: 'Add', input: ['e', 'one'], output: ['f'] },
+      { op_type: 'Mul', input: ['x', 'f'], output: ['g'] },
+      { op_type: 'Mul', input: ['g', 'half'], output: ['h'] },
+      { op_type: 'Mul', input: ['h', 'w'], output: ['y'] },
+    ],
+    inits: [
+      { name: 'sqrt2', dims: [], data_type: D, double_data: [Math.SQRT2] },
+      { name: 'one', dims: [], data_type: D, double_data: [1] },
+      { name: 'half', dims: [], data_type: D, double_data: [0.5] },
+      { name: 'w', dims: [3], data_type: D, double_data: [0.5, -1, 2] },
+    ],
+    inputs: [vi('x', D, [2, 3])], outputs: [vi('y', D, [2, 3])],
+  });
+  test('matches tp.gelu and passes gradcheck through the loaded graph', () => {
+    const m = tp.onnx.load(b);
+    const x = tp.randn([2, 3], { dtype: 'float64' });
+    const w = tp.tensor([0.5, -1, 2], { dtype: 'float64' });
+    expect(tp.allclose(m.forward(x) as tp.Tensor, tp.mul(tp.gelu(x), w), { rtol: 1e-12, atol: 1e-12 })).toBe(true);
+    expect(tp.gradcheck((t: tp.Tensor) => m.forward(t) as tp.Tensor, [tp.tensor(x, { requiresGrad: true })])).toBe(true);
+    // and with respect to the graph's own weight
+    const [, wp] = m.namedParameters().find(([n]) => n === 'w')!;
+    expect(tp.gradcheck((ww: tp.Tensor) => { const old = m.setParameter('w', ww); const y = m.forward(x) as tp.Tensor; m.setParameter('w', old); return y; }, [wp])).toBe(true);
+  });
+});
+
 describe('tp.onnx.load: unsupported and hostile files', () => {
   const relu = (extra: Partial<Parameters<typeof model>[0]> = {}) =>
     model({ nodes: [{ op_type: 'Relu', input: ['x'], output: ['y'] }], inputs: [vi('x', F, [2])], outputs: [vi('y', F, [2])], ...extra });
