@@ -67,7 +67,7 @@ export const CLAIMED: Record<string, [string[], number, number]> = {
   ReduceSumSquare: [['reduce_sum_square'], 8, 8],
   Relu: [['relu'], 1, 1],
   Reshape: [['reshape'], 10, 10],
-  Resize: [['resize'], 13, 23],
+  Resize: [['resize'], 23, 23],
   Shape: [['shape'], 10, 10],
   Sigmoid: [['sigmoid'], 2, 2],
   Sign: [['sign'], 1, 1],

@@ -8,6 +8,7 @@ import { add, mul } from '../ops/binary';
 import { pad } from '../ops/join';
 import { stridedSlice } from '../ops/strided-slice';
 import { tensor } from '../ops/creation';
+import { where } from '../ops/logical';
 import { def, need, nodeFail, intsOf, scalarOf } from './registry';
 import type { OpContext } from './registry';
 
@@ -34,28 +35,60 @@ function nearest(rule: string, v: number, c: OpContext): number {
   }
 }
 
-function resizeAxis(t: Tensor, a: number, outLen: number, exact: number, scale: number, mode: string, coord: string, rule: string, c: OpContext): Tensor {
+function resizeAxis(t: Tensor, a: number, outLen: number, src: (o: number) => number, mode: string, rule: string, c: OpContext): Tensor {
   const inLen = t.shape[a];
-  if (outLen === inLen && scale === 1) return t;
+  // the identity when every output point sits on its own input point
+  if (outLen === inLen && Array.from({ length: outLen }, (_, o) => src(o) === o).every((v) => v)) return t;
   if (inLen === 0) nodeFail(c, `cannot resize an empty axis ${a}`, 'ERR_SHAPE');
   const clampI = (i: number): number => Math.min(Math.max(i, 0), inLen - 1);
   if (mode === 'nearest') {
     const idx = new Int32Array(outLen);
-    for (let o = 0; o < outLen; o++) idx[o] = clampI(nearest(rule, sourceCoord(coord, o, scale, inLen, exact, c), c));
+    for (let o = 0; o < outLen; o++) idx[o] = clampI(nearest(rule, src(o), c));
     return gather(t, idx, a);
+  }
+  const shape = t.shape.map((_, i) => (i === a ? outLen : 1));
+  const wt = (w: Float64Array): Tensor => tensor(Array.from(w), { dtype: t.dtype, shape });
+  if (mode === 'cubic') {
+    // Keys' cubic convolution over taps f-1 … f+2 (edge values repeated beyond the ends; with
+    // exclude_outside their weights are dropped and the rest renormalised)
+    const A = c.attrs.float('cubic_coeff_a', -0.75);
+    const exclude = c.attrs.int('exclude_outside', 0) === 1;
+    const kern = (d: number): number => {
+      const x = Math.abs(d);
+      if (x <= 1) return ((A + 2) * x - (A + 3)) * x * x + 1;
+      if (x < 2) return ((A * x - 5 * A) * x + 8 * A) * x - 4 * A;
+      return 0;
+    };
+    const idx = [0, 1, 2, 3].map(() => new Int32Array(outLen));
+    const ws = [0, 1, 2, 3].map(() => new Float64Array(outLen));
+    for (let o = 0; o < outLen; o++) {
+      const s = src(o);
+      const f = Math.floor(s);
+      let total = 0;
+      for (let k = 0; k < 4; k++) {
+        const i = f - 1 + k;
+        let w = kern(s - i);
+        if (exclude && (i < 0 || i >= inLen)) w = 0;
+        idx[k][o] = clampI(i);
+        ws[k][o] = w;
+        total += w;
+      }
+      if (exclude && total !== 0) for (let k = 0; k < 4; k++) ws[k][o] /= total;
+    }
+    let y = mul(gather(t, idx[0], a), wt(ws[0]));
+    for (let k = 1; k < 4; k++) y = add(y, mul(gather(t, idx[k], a), wt(ws[k])));
+    return y;
   }
   const i0 = new Int32Array(outLen), i1 = new Int32Array(outLen);
   const w0 = new Float64Array(outLen), w1 = new Float64Array(outLen);
   for (let o = 0; o < outLen; o++) {
-    const s = Math.min(Math.max(sourceCoord(coord, o, scale, inLen, exact, c), 0), inLen - 1);
+    const s = Math.min(Math.max(src(o), 0), inLen - 1);
     const f = Math.floor(s);
     i0[o] = clampI(f);
     i1[o] = clampI(f + 1);
     w1[o] = s - f;
     w0[o] = 1 - w1[o];
   }
-  const shape = t.shape.map((_, i) => (i === a ? outLen : 1));
-  const wt = (w: Float64Array): Tensor => tensor(Array.from(w), { dtype: t.dtype, shape });
   return add(mul(gather(t, i0, a), wt(w0)), mul(gather(t, i1, a), wt(w1)));
 }
 
@@ -63,12 +96,11 @@ function resize(x: (Tensor | null)[], c: OpContext, upsample: boolean): Tensor {
   let t = need(x, 0, c);
   let mode = c.attrs.string('mode', 'nearest');
   if (mode === 'bilinear') mode = 'linear';
-  if (mode !== 'nearest' && mode !== 'linear') nodeFail(c, `mode '${mode}' is not supported (nearest and linear are)`);
+  if (mode !== 'nearest' && mode !== 'linear' && mode !== 'cubic') nodeFail(c, `mode '${mode}' is not one of nearest, linear, cubic`, 'ERR_FORMAT');
   // Upsample and opset-10 Resize: asymmetric coordinates, nearest rounds down
   const old = upsample || c.opset < 11;
   const coord = old ? 'asymmetric' : c.attrs.string('coordinate_transformation_mode', 'half_pixel');
   const rule = old ? 'floor' : c.attrs.string('nearest_mode', 'round_prefer_floor');
-  if (coord === 'tf_crop_and_resize') nodeFail(c, "coordinate_transformation_mode 'tf_crop_and_resize' is not supported");
   let scales: number[] | undefined;
   let sizes: number[] | undefined;
   if (upsample && c.opset < 9) scales = c.attrs.floats('scales');
@@ -84,6 +116,11 @@ function resize(x: (Tensor | null)[], c: OpContext, upsample: boolean): Tensor {
   if (sizes !== undefined && sizes.length !== r) nodeFail(c, `sizes [${sizes}] must have ${r} values`, 'ERR_FORMAT');
   if (scales !== undefined && scales.length !== r) nodeFail(c, `scales [${scales}] must have ${r} values`, 'ERR_FORMAT');
   if (scales === undefined && sizes === undefined) nodeFail(c, 'neither scales nor sizes is given', 'ERR_FORMAT');
+  let roi: number[] | undefined;
+  if (coord === 'tf_crop_and_resize') {
+    roi = x[1] instanceof Tensor ? Array.from(x[1].dataSync()) : undefined;
+    if (roi === undefined || roi.length !== 2 * r) nodeFail(c, `tf_crop_and_resize needs a roi of ${2 * r} values`, 'ERR_FORMAT');
+  }
   let total = 1;
   for (let a = 0; a < r; a++) total *= sizes !== undefined ? sizes[a] : Math.floor(t.shape[a] * scales![a]);
   if (!(total <= 2 ** 28)) nodeFail(c, `the output would hold ${total} elements (at most 2^28)`, 'ERR_SHAPE');
@@ -93,7 +130,22 @@ function resize(x: (Tensor | null)[], c: OpContext, upsample: boolean): Tensor {
     const scale = sizes !== undefined ? outLen / inLen : scales![a];
     if (!(outLen >= 0) || !(outLen <= 2 ** 28)) nodeFail(c, `output length ${outLen} on axis ${a}`, 'ERR_SHAPE');
     if (!(scale > 0)) nodeFail(c, `scale ${scale} on axis ${a} must be > 0`, 'ERR_FORMAT');
-    t = resizeAxis(t, a, outLen, sizes !== undefined ? outLen : inLen * scales![a], scale, mode, coord, rule, c);
+    const exact = sizes !== undefined ? outLen : inLen * scales![a];
+    let src = (o: number): number => sourceCoord(coord, o, scale, inLen, exact, c);
+    if (coord === 'tf_crop_and_resize') {
+      // the roi input holds [starts..., ends...] as fractions of each axis; points outside the
+      // input take extrapolation_value
+      const [lo, hi] = [roi![a], roi![a + r]];
+      src = (o) => (outLen > 1 ? lo * (inLen - 1) + (o * (hi - lo) * (inLen - 1)) / (outLen - 1) : 0.5 * (lo + hi) * (inLen - 1));
+    }
+    t = resizeAxis(t, a, outLen, src, mode, rule, c);
+    if (coord === 'tf_crop_and_resize') {
+      const outside = Array.from({ length: outLen }, (_, o) => src(o) < 0 || src(o) > inLen - 1);
+      if (outside.some((v) => v)) {
+        const m = tensor(outside, { dtype: 'bool', shape: t.shape.map((d, i) => (i === a ? outLen : 1)) });
+        t = where(m, c.attrs.float('extrapolation_value', 0), t);
+      }
+    }
   }
   return t;
 }
