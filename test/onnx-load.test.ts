@@ -49,6 +49,29 @@ describe('tp.onnx.load: a small CNN', () => {
     m.dispose();
   });
 
+  test('fine-tuning: frozen features, a new head trained with an optimizer, saved and loaded back', () => {
+    const dir = require('fs').mkdtempSync(require('path').join(require('os').tmpdir(), 'onnx-'));
+    const m = tp.onnx.load(bytes, { outputs: ['features'] }).freeze();
+    const head = new tp.nn.Linear(4, 2);
+    const opt = new tp.optim.SGD(head.parameters(), { lr: 0.1 });
+    const x = tp.randn([4, 3, 5, 5]);
+    const labels = tp.tensor([0, 1, 0, 1], { dtype: 'int32' });
+    const before = m.parameters().map((p) => p.clone());
+    for (let i = 0; i < 3; i++) {
+      const loss = tp.nn.functional.crossEntropy(head.forward(m.forward(x) as tp.Tensor), labels);
+      opt.zeroGrad();
+      tp.backward(loss);
+      opt.step();
+    }
+    m.parameters().forEach((p, i) => { expect(p.grad).toBeNull(); expect(tp.allclose(p, before[i])).toBe(true); });
+    // the graph's names survive a safetensors round trip
+    const file = require('path').join(dir, 'm.safetensors');
+    tp.save(m, file);
+    const m2 = tp.onnx.load(bytes, { outputs: ['features'] });
+    m2.loadStateDict(tp.load(file));
+    expect(tp.allclose(m2.forward(x) as tp.Tensor, m.forward(x) as tp.Tensor)).toBe(true);
+  });
+
   test('outputs: a named intermediate (the pooled features) and only the nodes it needs', () => {
     const m = tp.onnx.load(bytes, { outputs: ['features'] });
     expect(m.namedParameters().map(([n]) => n)).toEqual(['conv.weight', 'conv.bias']);

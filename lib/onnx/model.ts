@@ -101,17 +101,6 @@ export class OnnxModel extends Module<unknown[], Tensor | Tensor[]> {
     this.eval();
   }
 
-  /** requiresGrad off for every parameter (the weights stay fixed while a new head trains); returns this. */
-  freeze(): this {
-    for (const p of this.parameters()) p.requiresGrad = false;
-    return this;
-  }
-  /** requiresGrad on for every parameter; returns this. */
-  unfreeze(): this {
-    for (const p of this.parameters()) p.requiresGrad = true;
-    return this;
-  }
-
   /**
    * Runs the graph: forward(x), forward(x1, x2, …) in graph-input order, or forward({ name: x })
    * by name. Returns the one output, or an array of them in order.
