@@ -30,6 +30,8 @@ def('Gemm', (x, c) => {
 def('BatchNormalization', (x, c) => {
   const t = need(x, 0, c);
   const eps = c.attrs.float('epsilon', 1e-5);
+  // opsets 7-8: spatial = 0 keeps statistics per element of [C, D1, …], which tapeflow does not run
+  if (c.attrs.int('spatial', 1) === 0) nodeFail(c, 'spatial = 0 is not supported');
   const [scale, bias, m, v] = [1, 2, 3, 4].map((k) => need(x, k, c));
   if (c.attrs.int('training_mode', 0) === 1) {
     // opset 14+: normalise with the batch's statistics (population variance) and return the

@@ -8,7 +8,8 @@ import { gather, takeAlongAxis } from '../ops/indexing';
 import { tensor, full, arange } from '../ops/creation';
 import { def, need, nodeFail, intsOf, axisOf, axesArg, scalarOf } from './registry';
 
-const MAX_NUMEL = 2 ** 31 - 1;
+// a graph asking for more than this in one tensor (1 GiB of float32) is refused, not allocated
+const MAX_NUMEL = 2 ** 28;
 
 def('Reshape', (x, c) => {
   const t = need(x, 0, c);
