@@ -145,3 +145,5 @@ export const random = { logUniformCandidateSampler, uniformCandidateSampler, fix
 import * as _similarity from './ops/embed-similarity';
 export const { cosineSimilarity, normalize } = _similarity;
 export { SparseRows, isSparse } from './autograd/sparse';
+// issue 12: ONNX model import (lib/onnx): tp.onnx.load(path) → an nn.Module of Parameters
+export * as onnx from './onnx';

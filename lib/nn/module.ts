@@ -296,6 +296,18 @@ export class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     return this;
   }
 
+  // issue 12: fine-tuning a loaded model
+  /** requiresGrad off for every parameter (keras's trainable = false): the weights stay fixed while a new head trains; returns this. */
+  freeze(): this {
+    for (const p of this.parameters()) p.requiresGrad = false;
+    return this;
+  }
+  /** requiresGrad on for every parameter; returns this. */
+  unfreeze(): this {
+    for (const p of this.parameters()) p.requiresGrad = true;
+    return this;
+  }
+
   /** Drops (and disposes) every parameter's .grad (torch's zero_grad with set_to_none). */
   zeroGrad(): void {
     for (const p of this.parameters()) {
