@@ -23,71 +23,62 @@
 
 #include "conv_im2col.h"
 #include "gemm/gemm.h"
+#include "conv_direct_impl.h"
 #include "gemm/kernels.h"
 
 namespace tf {
 
 namespace {
-
-struct Corr {
-  int64_t N, G, Ci, Hi, Wi;  // input plane (n, gi, c) at in + ((n*G + gi)*Ci + c)*Hi*Wi
-  int64_t Co, OH, OW;        // output plane (n, gi, o) at out + ((n*G + gi)*Co + o)*OH*OW
-  int64_t KH, KW, dh, dw, ph, pw;
-  int64_t Hp() const { return OH + (KH - 1) * dh; }
-  int64_t Wp() const { return OW + (KW - 1) * dw; }
-  int64_t K() const { return Ci * KH * KW; }
-};
+using namespace direct;
 
 Corr forwardCorr(const ConvGeom& g) {
-  return {g.N, g.G, g.C / g.G, g.H, g.W, g.O / g.G, g.OH, g.OW, g.KH, g.KW, g.dh, g.dw, g.ph, g.pw};
+  return {g.N, g.G, g.C / g.G, g.H, g.W, g.O / g.G, g.OH, g.OW, g.KH, g.KW, g.dh, g.dw, g.ph, g.pw, g.sh, g.sw};
 }
 Corr inputCorr(const ConvGeom& g) {
   return {g.N, g.G, g.O / g.G, g.OH, g.OW, g.C / g.G, g.H, g.W, g.KH, g.KW, g.dh, g.dw, (g.KH - 1) * g.dh - g.ph,
-          (g.KW - 1) * g.dw - g.pw};
+          (g.KW - 1) * g.dw - g.pw, 1, 1};
 }
 
-constexpr int64_t kSlack = 64;  // floats past a padded image that a tail tile may load (>= any nr)
-int64_t round16(int64_t n) { return (n + 15) / 16 * 16; }
-int64_t padFloats(const Corr& c) { return round16(c.Ci * c.Hp() * c.Wp() + kSlack); }
-int64_t packStride(const Corr& c) { return round16((c.Co + gemm::kMaxMR - 1) / gemm::kMaxMR * gemm::kMaxMR * c.K()); }
+constexpr int64_t kPixBlock = 768;  // output pixels per item in pixel mode (its C^T buffer: that x Co)
+int64_t tmpFloats(const Corr& c) { return round16(std::min(c.OH * c.OW, kPixBlock) + gemm::kMaxMR) * c.Co; }
+// packed weights of one group: A (Co x K, row mode) or B (K x Co, pixel mode), for any ISA's tile
+int64_t packStride(const Corr& c) { return round16(std::max(roundUp(c.Co, gemm::kMaxMR), roundUp(c.Co, 32)) * c.K()); }
 int64_t chunksOf(const Exec& ex) { return std::max(1, ex.pool().numThreads()); }
-int64_t scratchOf(const Exec& ex, const Corr& c) { return 16 + c.G * packStride(c) + chunksOf(ex) * padFloats(c); }
+int64_t scratchOf(const Exec& ex, const Corr& c) {
+  return 16 + c.G * packStride(c) + chunksOf(ex) * (padFloats(c) + tmpFloats(c));
+}
+
+// Row mode: a tile is mr output channels x nr columns of one output row (lanes = pixels).
+// Pixel mode: a tile is mr output pixels anywhere in the image x nr output channels (lanes =
+// channels), summed into a pixel-major buffer and transposed out. Each mode's share of useful
+// lanes and tile rows; geometry and ISA alone decide.
+double rowEfficiency(const gemm::KernelSet& ks, const Corr& c) {
+  return c.OW / (double)roundUp(c.OW, ks.w) * (c.Co / (double)roundUp(c.Co, ks.mr));
+}
+double pixelEfficiency(const gemm::KernelSet& ks, const Corr& c) {
+  const int64_t P = c.OH * c.OW;
+  return c.Co / (double)roundUp(c.Co, ks.w) * (P / (double)roundUp(P, ks.mr));
+}
+// Pixel mode when its lane savings beat its transpose (~kTransposeCost multiply-adds an output,
+// measured on the AVX2 kernels: it decides for small K).
+constexpr double kTransposeCost = 16;
+bool pixelMode(const gemm::KernelSet& ks, const Corr& c) {
+  if (c.sw != 1) return true;  // row mode reads a tile's lanes as one run of input
+  const double K = (double)c.K();
+  return K / pixelEfficiency(ks, c) + kTransposeCost < K / rowEfficiency(ks, c);
+}
 
 bool applies(const Corr& c) {
+  const gemm::KernelSet& ks = gemm::kernelsFor(gemm::activeIsa());
   const bool pointwise = c.KH == 1 && c.KW == 1 && c.ph == 0 && c.pw == 0 && c.OH == c.Hi && c.OW == c.Wi;
-  // a tile is one output row: rows shorter than half a vector waste most lanes
-  return !pointwise && c.OW >= 4 && c.Ci * c.Hp() * c.Wp() + kSlack < INT32_MAX && c.K() < INT32_MAX;
+  // below half the lanes busy (a few output channels and short rows), im2col + GEMM does better
+  const bool dense = std::max(c.sw == 1 ? rowEfficiency(ks, c) : 0.0, pixelEfficiency(ks, c)) >= 0.5;
+  return !pointwise && dense && c.Co >= 1 && c.Ci * c.Hp() * c.Wp() + kSlack < INT32_MAX && c.K() < INT32_MAX;
 }
 
-int64_t blockSize(int64_t n, int64_t most, int64_t align) {
-  const int64_t blocks = (n + most - 1) / most;
-  const int64_t b = (n + blocks - 1) / blocks;
-  return (b + align - 1) / align * align;
-}
-
-// The Ci planes of `in` shifted by (ph, pw) into Hp x Wp planes, zero elsewhere, then kSlack zeros.
-void padImage(const Corr& c, const float* in, float* p) {
-  const int64_t Hp = c.Hp(), Wp = c.Wp();
-  const int64_t lo = std::clamp<int64_t>(c.pw, 0, Wp), hi = std::clamp<int64_t>(c.Wi + c.pw, lo, Wp);
-  for (int64_t ci = 0; ci < c.Ci; ci++) {
-    for (int64_t r = 0; r < Hp; r++) {
-      float* d = p + (ci * Hp + r) * Wp;
-      const int64_t sr = r - c.ph;
-      if (sr < 0 || sr >= c.Hi) {
-        zeroRow(d, Wp);
-        continue;
-      }
-      zeroRow(d, lo);
-      copyRow(d + lo, in + (ci * c.Hi + sr) * c.Wi + (lo - c.pw), hi - lo);
-      zeroRow(d + hi, Wp - hi);
-    }
-  }
-  zeroRow(p + c.Ci * Hp * Wp, kSlack);
-}
-
-// Output rows [oh0, oh1) of one (sample, group): out (+ bias) = A . pad.
-void tiles(const gemm::KernelSet& ks, const Corr& c, const float* A, const int32_t* off, const float* pad,
-           const float* bias, float* out, int64_t oh0, int64_t oh1) {
+// Row mode, output rows [oh0, oh1) of one (sample, group): out (+ bias) = A . pad.
+void rowTiles(const gemm::KernelSet& ks, const Corr& c, const float* A, const int32_t* off, const float* pad,
+              const float* bias, float* out, int64_t oh0, int64_t oh1) {
   const int64_t K = c.K(), P = c.OH * c.OW, Wp = c.Wp(), mr = ks.mr, nr = ks.nr;
   float beta0 = 0.0f;
   if (bias) {  // the first k block adds onto the bias
@@ -105,7 +96,7 @@ void tiles(const gemm::KernelSet& ks, const Corr& c, const float* A, const int32
           const int n = (int)std::min(nr, c.OW - ow0);
           const int nv = (n + ks.w - 1) / ks.w;
           const int nLast = n - (nv - 1) * ks.w;
-          const float* b = pad + oh * Wp + ow0;
+          const float* b = pad + oh * c.sh * Wp + ow0;
           for (int64_t ir = 0; ir < mc; ir += mr) {
             const int m = (int)std::min(mr, mc - ir);
             const int64_t i = ic + ir;
@@ -118,15 +109,56 @@ void tiles(const gemm::KernelSet& ks, const Corr& c, const float* A, const int32
   }
 }
 
-// Packs every group's A with packGroup(gi, dst, mr), then runs the tiles of all (sample, group,
-// row chunk) items, `chunks` contiguous runs of them over the pool, each with its own padded image.
-template <typename PackGroup>
-void run(const Exec& ex, const Corr& c, PackGroup&& packGroup, const float* in, const float* bias, float* out,
-         float* scratch) {
+// Pixel mode, output pixels [q0, q1) of one (sample, group): tmp (pixels x Co) = pad^T . B, then
+// out[o][q] = tmp[q][o] (+ bias[o]).
+void pixelTiles(const gemm::KernelSet& ks, const Corr& c, const float* B, const int32_t* off, const float* pad,
+                const float* bias, float* out, int64_t q0, int64_t q1, float* tmp, std::vector<const float*>& rows) {
+  const int64_t K = c.K(), Co = c.Co, P = c.OH * c.OW, Wp = c.Wp(), mr = ks.mr, nr = ks.nr, nq = q1 - q0;
+  rows.resize((size_t)nq);
+  for (int64_t q = q0; q < q1; q++) rows[(size_t)(q - q0)] = pad + (q / c.OW) * c.sh * Wp + (q % c.OW) * c.sw;
+  const int64_t kcB = blockSize(K, ks.kc, 1);
+  for (int64_t pc = 0; pc < K; pc += kcB) {
+    const int64_t kc = std::min(kcB, K - pc);
+    const float beta = pc == 0 ? 0.0f : 1.0f;
+    for (int64_t jr = 0; jr < Co; jr += nr) {
+      const int n = (int)std::min(nr, Co - jr);
+      const int nv = (n + ks.w - 1) / ks.w;
+      const int nLast = n - (nv - 1) * ks.w;
+      const float* bs = B + (jr / nr) * K * nr + pc * nr;
+      for (int64_t ir = 0; ir < nq; ir += mr) {
+        const int m = (int)std::min(mr, nq - ir);
+        ks.convT[m - 1][nv - 1](kc, rows.data() + ir, off + pc, bs, tmp + ir * Co + jr, Co, beta, nLast);
+      }
+    }
+  }
+  // 8 x 8 blocks: each tmp line read serves 8 outputs
+  for (int64_t o0 = 0; o0 < Co; o0 += 8) {
+    const int64_t o1 = std::min(Co, o0 + 8);
+    for (int64_t i0 = 0; i0 < nq; i0 += 8) {
+      const int64_t i1 = std::min(nq, i0 + 8);
+      for (int64_t o = o0; o < o1; o++) {
+        float* d = out + o * P + q0;
+        const float b = bias ? bias[o] : 0.0f;
+        if (bias) {
+          for (int64_t i = i0; i < i1; i++) d[i] = tmp[i * Co + o] + b;
+        } else {
+          for (int64_t i = i0; i < i1; i++) d[i] = tmp[i * Co + o];
+        }
+      }
+    }
+  }
+}
+
+// Packs every group's weights with pack(gi, dst, pixelMode, ks), then runs the tiles of all
+// (sample, group, block) items, `chunks` contiguous runs of them over the pool, each with its own
+// padded image and C^T buffer.
+template <typename Pack>
+void run(const Exec& ex, const Corr& c, Pack&& pack, const float* in, const float* bias, float* out, float* scratch) {
   const gemm::KernelSet& ks = gemm::kernelsFor(gemm::activeIsa());
+  const bool pix = pixelMode(ks, c);
   float* base = scratch + ((16 - (reinterpret_cast<uintptr_t>(scratch) / sizeof(float)) % 16) % 16);
-  const int64_t K = c.K(), pstride = packStride(c), padN = padFloats(c);
-  for (int64_t gi = 0; gi < c.G; gi++) packGroup(gi, base + gi * pstride, ks.mr);
+  const int64_t K = c.K(), pstride = packStride(c), padN = padFloats(c), tmpN = tmpFloats(c), P = c.OH * c.OW;
+  for (int64_t gi = 0; gi < c.G; gi++) pack(gi, base + gi * pstride, pix, ks);
   std::vector<int32_t> off((size_t)K);
   const int64_t Hp = c.Hp(), Wp = c.Wp(), KHW = c.KH * c.KW;
   for (int64_t k = 0; k < K; k++) {
@@ -134,19 +166,29 @@ void run(const Exec& ex, const Corr& c, PackGroup&& packGroup, const float* in, 
     off[(size_t)k] = (int32_t)(ci * Hp * Wp + ki * c.dh * Wp + kj * c.dw);
   }
   const int64_t T = chunksOf(ex), images = c.N * c.G;
-  // split rows too when there are few images for the threads
-  const int64_t rowChunks = images >= 4 * T ? 1 : std::min(c.OH, (4 * T + images - 1) / images);
-  const int64_t items = images * rowChunks, chunks = std::min(T, items);
-  float* pads = base + c.G * pstride;
+  // blocks of output rows (row mode) or pixels (pixel mode) per image; more when there are few
+  // images for the threads
+  const int64_t units = pix ? (P + ks.mr - 1) / ks.mr : c.OH;
+  int64_t blocks = pix ? (P + kPixBlock - 1) / kPixBlock : 1;
+  if (images * blocks < 4 * T) blocks = std::max(blocks, (4 * T + images - 1) / images);
+  blocks = std::min(blocks, units);
+  const int64_t items = images * blocks, chunks = std::min(T, items);
+  float* work = base + c.G * pstride;
   auto body = [&](int64_t chunk) {
-    float* pad = pads + chunk * padN;
+    float* pad = work + chunk * (padN + tmpN);
+    float* tmp = pad + padN;
+    std::vector<const float*> rows;
     int64_t last = -1;
     for (int64_t it = chunk * items / chunks; it < (chunk + 1) * items / chunks; it++) {
-      const int64_t img = it / rowChunks, rc = it % rowChunks, gi = img % c.G;
+      const int64_t img = it / blocks, bi = it % blocks, gi = img % c.G;
       if (img != last) padImage(c, in + img * c.Ci * c.Hi * c.Wi, pad);
       last = img;
-      tiles(ks, c, base + gi * pstride, off.data(), pad, bias ? bias + gi * c.Co : nullptr, out + img * c.Co * c.OH * c.OW,
-            rc * c.OH / rowChunks, (rc + 1) * c.OH / rowChunks);
+      const float* wp = base + gi * pstride;
+      const float* bp = bias ? bias + gi * c.Co : nullptr;
+      float* o = out + img * c.Co * P;
+      const int64_t u0 = bi * units / blocks, u1 = (bi + 1) * units / blocks;
+      if (pix) pixelTiles(ks, c, wp, off.data(), pad, bp, o, u0 * ks.mr, std::min(P, u1 * ks.mr), tmp, rows);
+      else rowTiles(ks, c, wp, off.data(), pad, bp, o, u0, u1);
     }
   };
   if (chunks > 1) {
@@ -160,7 +202,7 @@ void run(const Exec& ex, const Corr& c, PackGroup&& packGroup, const float* in, 
 
 }  // namespace
 
-bool directForwardApplies(const ConvGeom& g) { return g.sh == 1 && g.sw == 1 && applies(forwardCorr(g)); }
+bool directForwardApplies(const ConvGeom& g) { return applies(forwardCorr(g)); }
 bool directBackwardInputApplies(const ConvGeom& g) { return g.sh == 1 && g.sw == 1 && applies(inputCorr(g)); }
 int64_t directForwardScratch(const Exec& ex, const ConvGeom& g) { return scratchOf(ex, forwardCorr(g)); }
 int64_t directBackwardInputScratch(const Exec& ex, const ConvGeom& g) { return scratchOf(ex, inputCorr(g)); }
@@ -169,26 +211,30 @@ void directForward(const Exec& ex, const ConvGeom& g, const float* x, const floa
                    float* scratch) {
   const Corr c = forwardCorr(g);
   const int64_t K = c.K();
-  auto pack = [&](int64_t gi, float* dst, int) { gemm::packA(false, c.Co, K, w + gi * c.Co * K, K, dst); };
+  auto pack = [&](int64_t gi, float* dst, bool pix, const gemm::KernelSet&) {
+    if (pix) gemm::packB(true, K, c.Co, w + gi * c.Co * K, K, dst);  // W[gi]^T, K x Og
+    else gemm::packA(false, c.Co, K, w + gi * c.Co * K, K, dst);
+  };
   run(ex, c, pack, x, bias, y, scratch);
 }
 
 void directBackwardInput(const Exec& ex, const ConvGeom& g, const float* gy, const float* w, float* dx,
                          float* scratch) {
   const Corr c = inputCorr(g);
-  const int64_t K = c.K(), Og = c.Ci, Cg = c.Co, KH = g.KH, KW = g.KW, KHW = KH * KW;
-  // A(cc, (o, ki, kj)) = w[gi][o][cc][KH-1-ki][KW-1-kj], in mr-row slivers (element (r, k) at k*mr + r)
-  auto pack = [&](int64_t gi, float* dst, int mr) {
-    for (int64_t s = 0; s * mr < Cg; s++) {
-      const int64_t m = std::min<int64_t>(mr, Cg - s * mr);
-      float* d = dst + s * K * mr;
-      for (int64_t o = 0; o < Og; o++) {
-        const float* wo = w + ((gi * Og + o) * Cg + s * mr) * KHW;
-        for (int64_t t = 0; t < KHW; t++) {
-          const int64_t k = o * KHW + t, src = KHW - 1 - t;  // (KH-1-ki)*KW + (KW-1-kj)
-          for (int64_t r = 0; r < m; r++) d[k * mr + r] = wo[r * KHW + src];
-        }
-      }
+  const int64_t K = c.K(), Og = c.Ci, Cg = c.Co, KHW = g.KH * g.KW;
+  // the weight of output channel cc (of dx) at k = (o, t): w[gi][o][cc] at kernel tap KHW-1-t (flipped)
+  auto at = [&](int64_t gi, int64_t cc, int64_t k) { return w[((gi * Og + k / KHW) * Cg + cc) * KHW + KHW - 1 - k % KHW]; };
+  auto pack = [&](int64_t gi, float* dst, bool pix, const gemm::KernelSet& ks) {
+    if (pix) {  // B (K x Cg): sliver s = channels [s*nr, s*nr + nr) at s*K*nr, row k at + k*nr, zero past Cg
+      const int64_t nr = ks.nr;
+      for (int64_t s = 0; s * nr < Cg; s++)
+        for (int64_t k = 0; k < K; k++)
+          for (int64_t l = 0; l < nr; l++) dst[(s * K + k) * nr + l] = s * nr + l < Cg ? at(gi, s * nr + l, k) : 0.0f;
+    } else {  // A (Cg x K): sliver s = channels [s*mr, s*mr + mr) at s*K*mr, element (r, k) at + k*mr + r
+      const int64_t mr = ks.mr;
+      for (int64_t s = 0; s * mr < Cg; s++)
+        for (int64_t k = 0; k < K; k++)
+          for (int64_t r = 0; r < std::min(mr, Cg - s * mr); r++) dst[(s * K + k) * mr + r] = at(gi, s * mr + r, k);
     }
   };
   run(ex, c, pack, gy, nullptr, dx, scratch);

@@ -21,12 +21,19 @@ using Micro = void (*)(int64_t kc, const float* a, const float* b, float* c, int
 using ConvMicro = void (*)(int64_t kc, const float* a, const float* b, const int32_t* off, float* c, int64_t ldc,
                            float beta, int nLast);
 
+// The transposed variant (C^T: a tile row is one output pixel, a column one output channel): A
+// element (r, k) is read at rows[r] + off[k] (a broadcast from the padded image), B is a packed
+// sliver as in Micro, alpha is 1.
+using ConvMicroT = void (*)(int64_t kc, const float* const* rows, const int32_t* off, const float* b, float* c,
+                            int64_t ldc, float beta, int nLast);
+
 struct KernelSet {
   const char* name;
   int mr, nr, w;   // register tile: mr rows x nr columns, nr = nv * w (w floats per vector)
   int kc, mc, nc;  // cache blocks: kc x nr B sliver in L1, mc x kc A block in L2, kc x nc B block in L3
   Micro micro[kMaxMR][kMaxNV];  // [rows - 1][vectors - 1]
   ConvMicro conv[kMaxMR][kMaxNV];
+  ConvMicroT convT[kMaxMR][kMaxNV];
 };
 
 const KernelSet& scalarKernels();
