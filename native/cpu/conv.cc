@@ -185,6 +185,9 @@ void backwardWeightTyped(const Exec& ex, const ConvGeom& g, const T* x, const T*
     return;
   }
   if (isDepthwise(g)) return depthwiseBackwardWeight(ex, g, x, gy, dw);
+  if constexpr (std::is_same<T, float>::value) {
+    if (directBackwardWeightApplies(g)) return directBackwardWeight(ex, g, x, gy, dw, scratch);
+  }
   gemmBackwardWeight(ex, g, x, gy, dw, scratch);
 }
 
@@ -198,7 +201,8 @@ int64_t convScratchElems(const Exec& ex, int kind, const ConvGeom& g) {
   if (isDepthwise(g) || g.C == 0 || g.N == 0) return 0;
   if (kind == kConvBackwardWeight) {
     const int64_t chunks = weightChunks(g);
-    return chunks * colElems(g) + (chunks - 1) * g.O * (g.C / g.G) * g.KH * g.KW;
+    const int64_t direct = directBackwardWeightApplies(g) ? directBackwardWeightScratch(ex, g) : 0;
+    return std::max(direct, chunks * colElems(g) + (chunks - 1) * g.O * (g.C / g.G) * g.KH * g.KW);
   }
   // the dtype is not known here: room for float32's direct kernels and float64's im2col alike
   int64_t direct = 0;
