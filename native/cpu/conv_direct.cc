@@ -150,8 +150,8 @@ void pixelTiles(const gemm::KernelSet& ks, const Corr& c, const float* B, const 
 }
 
 // Packs every group's weights with pack(gi, dst, pixelMode, ks), then runs the tiles of all
-// (sample, group, block) items, `chunks` contiguous runs of them over the pool, each with its own
-// padded image and C^T buffer.
+// (sample, group, block) items over the pool (claimItems), each part with its own padded image
+// and C^T buffer.
 template <typename Pack>
 void run(const Exec& ex, const Corr& c, Pack&& pack, const float* in, const float* bias, float* out, float* scratch) {
   const gemm::KernelSet& ks = gemm::kernelsFor(gemm::activeIsa());
@@ -172,32 +172,27 @@ void run(const Exec& ex, const Corr& c, Pack&& pack, const float* in, const floa
   int64_t blocks = pix ? (P + kPixBlock - 1) / kPixBlock : 1;
   if (images * blocks < 4 * T) blocks = std::max(blocks, (4 * T + images - 1) / images);
   blocks = std::min(blocks, units);
-  const int64_t items = images * blocks, chunks = std::min(T, items);
+  const int64_t items = images * blocks;
   float* work = base + c.G * pstride;
-  auto body = [&](int64_t chunk) {
-    float* pad = work + chunk * (padN + tmpN);
-    float* tmp = pad + padN;
+  struct Part {
+    int64_t img = -1;  // the image now in this part's padded buffer
     std::vector<const float*> rows;
-    int64_t last = -1;
-    for (int64_t it = chunk * items / chunks; it < (chunk + 1) * items / chunks; it++) {
-      const int64_t img = it / blocks, bi = it % blocks, gi = img % c.G;
-      if (img != last) padImage(c, in + img * c.Ci * c.Hi * c.Wi, pad);
-      last = img;
-      const float* wp = base + gi * pstride;
-      const float* bp = bias ? bias + gi * c.Co : nullptr;
-      float* o = out + img * c.Co * P;
-      const int64_t u0 = bi * units / blocks, u1 = (bi + 1) * units / blocks;
-      if (pix) pixelTiles(ks, c, wp, off.data(), pad, bp, o, u0 * ks.mr, std::min(P, u1 * ks.mr), tmp, rows);
-      else rowTiles(ks, c, wp, off.data(), pad, bp, o, u0, u1);
-    }
   };
-  if (chunks > 1) {
-    ex.pool().parallelFor(chunks, 1, [&](int64_t lo, int64_t hi) {
-      for (int64_t ch = lo; ch < hi; ch++) body(ch);
-    });
-  } else {
-    body(0);
-  }
+  std::vector<Part> parts((size_t)std::min(T, items));
+  claimItems(ex, T, items, [&](int64_t part, int64_t it) {
+    float* pad = work + part * (padN + tmpN);
+    float* tmp = pad + padN;
+    Part& pt = parts[(size_t)part];
+    const int64_t img = it / blocks, bi = it % blocks, gi = img % c.G;
+    if (img != pt.img) padImage(c, in + img * c.Ci * c.Hi * c.Wi, pad);
+    pt.img = img;
+    const float* wp = base + gi * pstride;
+    const float* bp = bias ? bias + gi * c.Co : nullptr;
+    float* o = out + img * c.Co * P;
+    const int64_t u0 = bi * units / blocks, u1 = (bi + 1) * units / blocks;
+    if (pix) pixelTiles(ks, c, wp, off.data(), pad, bp, o, u0 * ks.mr, std::min(P, u1 * ks.mr), tmp, pt.rows);
+    else rowTiles(ks, c, wp, off.data(), pad, bp, o, u0, u1);
+  });
 }
 
 }  // namespace

@@ -80,7 +80,7 @@ void directBackwardWeight(const Exec& ex, const ConvGeom& g, const float* x, con
   }
   for (int64_t q = 0; q < P; q++) pixOff[(size_t)q] = (int32_t)((q / c.OW) * c.sh * Wp + (q % c.OW) * c.sw);
   const int64_t kcB = blockSize(P, ks.kc, 1);
-  auto body = [&](int64_t chunk) {
+  claimItems(ex, chunks, chunks, [&](int64_t, int64_t chunk) {
     float* pad = base + chunk * chunkN;
     float* bp = pad + padN;
     float* part = pad + partOff;
@@ -109,14 +109,7 @@ void directBackwardWeight(const Exec& ex, const ConvGeom& g, const float* x, con
         }
       }
     }
-  };
-  if (chunks > 1) {
-    ex.pool().parallelFor(chunks, 1, [&](int64_t lo, int64_t hi) {
-      for (int64_t ch = lo; ch < hi; ch++) body(ch);
-    });
-  } else {
-    body(0);
-  }
+  });
   // the partials added in chunk order into chunk 0's, then transposed: dw[gi][o][k] = part[gi][k][o]
   float* part0 = base + partOff;
   const int64_t total = c.G * gPart;

@@ -1,7 +1,10 @@
 // Internals shared by the direct float32 convolution kernels (conv_direct.cc, conv_direct_dw.cc).
 #pragma once
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
+
+#include "../core/exec.h"
 
 #include "conv_im2col.h"
 
@@ -50,6 +53,25 @@ inline void padImage(const Corr& c, const float* in, float* p) {
     }
   }
   zeroRow(p + c.Ci * Hp * Wp, kSlack);
+}
+
+// Runs work(part, item) for every item in [0, items) on up to `parts` pool parts, the items
+// claimed one at a time: a part whose core is busy elsewhere does not hold the others up. Each
+// part runs on one thread at a time (a part's scratch is its own).
+template <typename F>
+void claimItems(const Exec& ex, int64_t parts, int64_t items, F&& work) {
+  parts = std::min(parts, items);
+  if (parts <= 1) {
+    for (int64_t it = 0; it < items; it++) work(int64_t(0), it);
+    return;
+  }
+  std::atomic<int64_t> next{0};
+  ex.pool().parallelFor(parts, 1, [&](int64_t lo, int64_t hi) {
+    for (int64_t p = lo; p < hi; p++)
+      for (int64_t it = next.fetch_add(1, std::memory_order_relaxed); it < items;
+           it = next.fetch_add(1, std::memory_order_relaxed))
+        work(p, it);
+  });
 }
 
 }  // namespace direct
