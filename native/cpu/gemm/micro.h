@@ -62,6 +62,7 @@ void convTile(int64_t kc, const float* __restrict a, const float* __restrict b, 
   for (int r = 0; r < R; r++)
 #pragma GCC unroll 8
     for (int v = 0; v < NV; v++) acc[r][v] = T::zero();
+#pragma GCC unroll 4
   for (int64_t k = 0; k < kc; k++) {
     const float* bk = b + off[k];
     V bv[NV];
@@ -107,6 +108,7 @@ void convTileT(int64_t kc, const float* const* rows, const int32_t* __restrict o
   for (int r = 0; r < R; r++)
 #pragma GCC unroll 8
     for (int v = 0; v < NV; v++) acc[r][v] = T::zero();
+#pragma GCC unroll 4
   for (int64_t k = 0; k < kc; k++) {
     const int64_t o = off[k];
     V bv[NV];
