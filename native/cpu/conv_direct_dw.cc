@@ -37,17 +37,21 @@ int64_t chunksOf(const Corr& c) {
 
 // gy[n, gi] (Og x P) as packed B slivers of its transpose: (q, o) at (o/nr)*P*nr + q*nr + o%nr, zero past Og.
 void packGyT(const float* gy, int64_t Og, int64_t P, int nr, float* dst) {
+  const float* src[64];
   for (int64_t s = 0; s * nr < Og; s++) {
     float* d = dst + s * P * nr;
-    for (int64_t l = 0; l < nr; l++) {
-      const int64_t o = s * nr + l;
-      if (o < Og) {
-        const float* src = gy + o * P;
-        for (int64_t q = 0; q < P; q++) d[q * nr + l] = src[q];
-      } else {
-        for (int64_t q = 0; q < P; q++) d[q * nr + l] = 0.0f;
-      }
+    const int n = (int)std::min<int64_t>(nr, Og - s * nr);
+    for (int l = 0; l < n; l++) src[l] = gy + (s * nr + l) * P;
+    // 8 pixels at a time: each source row is read in runs, each sliver row written whole
+    int64_t q0 = 0;
+    for (; q0 + 8 <= P; q0 += 8) {
+      for (int l = 0; l < n; l++)
+        for (int64_t q = q0; q < q0 + 8; q++) d[q * nr + l] = src[l][q];
+      for (int l = n; l < nr; l++)
+        for (int64_t q = q0; q < q0 + 8; q++) d[q * nr + l] = 0.0f;
     }
+    for (int64_t q = q0; q < P; q++)
+      for (int l = 0; l < nr; l++) d[q * nr + l] = l < n ? src[l][q] : 0.0f;
   }
 }
 
