@@ -28,10 +28,11 @@ Corr corrOf(const ConvGeom& g) {
 }
 int64_t packFloats(const Corr& c) { return round16(c.OH * c.OW * roundUp(c.Co, 32)); }
 int64_t partFloats(const Corr& c) { return round16(c.G * roundUp(c.K(), gemm::kMaxMR) * c.Co); }
-int64_t chunkFloats(const Corr& c) { return padFloats(c) + packFloats(c) + partFloats(c); }
-// up to 8 chunks, fewer when their scratch would pass ~32 MB; the geometry alone decides
+int64_t workFloats(const Corr& c) { return padFloats(c) + packFloats(c); }
+int64_t partsOf(const Exec& ex) { return std::max(1, ex.pool().numThreads()); }
+// up to 8 chunks of samples, fewer when their partials would pass ~32 MB; the geometry alone decides
 int64_t chunksOf(const Corr& c) {
-  const int64_t byMem = std::max<int64_t>(1, (int64_t)(8 << 20) / chunkFloats(c));
+  const int64_t byMem = std::max<int64_t>(1, (int64_t)(8 << 20) / partFloats(c));
   return std::max<int64_t>(1, std::min<int64_t>({c.N, 8, byMem}));
 }
 
@@ -64,9 +65,9 @@ bool directBackwardWeightApplies(const ConvGeom& g) {
   return eff >= 0.5 && c.Ci * c.Hp() * c.Wp() + kSlack < INT32_MAX && c.OH * c.OW < INT32_MAX;
 }
 
-int64_t directBackwardWeightScratch(const Exec&, const ConvGeom& g) {
+int64_t directBackwardWeightScratch(const Exec& ex, const ConvGeom& g) {
   const Corr c = corrOf(g);
-  return 16 + chunksOf(c) * chunkFloats(c);
+  return 16 + partsOf(ex) * workFloats(c) + chunksOf(c) * partFloats(c);
 }
 
 void directBackwardWeight(const Exec& ex, const ConvGeom& g, const float* x, const float* gy, float* dw,
@@ -74,8 +75,8 @@ void directBackwardWeight(const Exec& ex, const ConvGeom& g, const float* x, con
   const gemm::KernelSet& ks = gemm::kernelsFor(gemm::activeIsa());
   const Corr c = corrOf(g);
   const int64_t K = c.K(), Og = c.Co, P = c.OH * c.OW, Hp = c.Hp(), Wp = c.Wp(), KHW = c.KH * c.KW;
-  const int64_t mr = ks.mr, nr = ks.nr, chunks = chunksOf(c), chunkN = chunkFloats(c), padN = padFloats(c);
-  const int64_t gPart = roundUp(K, gemm::kMaxMR) * Og, partOff = padN + packFloats(c);
+  const int64_t mr = ks.mr, nr = ks.nr, chunks = chunksOf(c), partN = partFloats(c), padN = padFloats(c);
+  const int64_t gPart = roundUp(K, gemm::kMaxMR) * Og, T = partsOf(ex);
   float* base = scratch + ((16 - (reinterpret_cast<uintptr_t>(scratch) / sizeof(float)) % 16) % 16);
   std::vector<int32_t> tapOff((size_t)K), pixOff((size_t)P);
   for (int64_t k = 0; k < K; k++) {
@@ -84,10 +85,17 @@ void directBackwardWeight(const Exec& ex, const ConvGeom& g, const float* x, con
   }
   for (int64_t q = 0; q < P; q++) pixOff[(size_t)q] = (int32_t)((q / c.OW) * c.sh * Wp + (q % c.OW) * c.sw);
   const int64_t kcB = blockSize(P, ks.kc, 1);
-  claimItems(ex, chunks, chunks, [&](int64_t, int64_t chunk) {
-    float* pad = base + chunk * chunkN;
+  // items: a chunk of samples x a range of tap tiles (several when there are few chunks for the
+  // threads, e.g. batch 1); each writes its own rows of its chunk's partial
+  const int64_t tapTiles = (K + mr - 1) / mr;
+  const int64_t split = chunks >= 2 * T ? 1 : std::min(tapTiles, (2 * T + chunks - 1) / chunks);
+  float* parts = base + T * workFloats(c);
+  claimItems(ex, T, chunks * split, [&](int64_t wpart, int64_t item) {
+    const int64_t chunk = item / split, si = item % split;
+    const int64_t k0 = si * tapTiles / split * mr, k1 = std::min(K, (si + 1) * tapTiles / split * mr);
+    float* pad = base + wpart * workFloats(c);
     float* bp = pad + padN;
-    float* part = pad + partOff;
+    float* part = parts + chunk * partN;
     std::vector<const float*> rows((size_t)K);
     for (int64_t k = 0; k < K; k++) rows[(size_t)k] = pad + tapOff[(size_t)k];
     const int64_t n0 = chunk * c.N / chunks, n1 = (chunk + 1) * c.N / chunks;
@@ -105,8 +113,8 @@ void directBackwardWeight(const Exec& ex, const ConvGeom& g, const float* x, con
             const int nv = (nn + ks.w - 1) / ks.w;
             const int nLast = nn - (nv - 1) * ks.w;
             const float* bs = bp + (jr / nr) * P * nr + pc * nr;
-            for (int64_t ir = 0; ir < K; ir += mr) {
-              const int m = (int)std::min(mr, K - ir);
+            for (int64_t ir = k0; ir < k1; ir += mr) {
+              const int m = (int)std::min(mr, k1 - ir);
               ks.convT[m - 1][nv - 1](kc, rows.data() + ir, pixOff.data() + pc, bs, pg + ir * Og + jr, Og, beta, nLast);
             }
           }
@@ -115,12 +123,12 @@ void directBackwardWeight(const Exec& ex, const ConvGeom& g, const float* x, con
     }
   });
   // the partials added in chunk order into chunk 0's, then transposed: dw[gi][o][k] = part[gi][k][o]
-  float* part0 = base + partOff;
+  float* part0 = parts;
   const int64_t total = c.G * gPart;
   if (chunks > 1) {
     ex.pool().parallelFor(total, kGrainElementwise, [&](int64_t lo, int64_t hi) {
       for (int64_t ch = 1; ch < chunks; ch++) {
-        const float* p = part0 + ch * chunkN;
+        const float* p = part0 + ch * partN;
         for (int64_t i = lo; i < hi; i++) part0[i] += p[i];
       }
     });
