@@ -11,6 +11,7 @@
 #include "conv.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <type_traits>
@@ -21,10 +22,21 @@
 #include "conv_direct.h"
 #include "conv_gemm.h"
 #include "conv_im2col.h"
+#include "conv_winograd.h"
 
 namespace tf {
 
 namespace {
+
+// float32 3x3 / 5x5 stride-1 convolutions take Winograd (conv_winograd.cc) unless
+// TAPEFLOW_CONV_WINOGRAD=0 (read at load: the direct kernels, for comparison).
+bool useWinograd() {
+  static const bool on = [] {
+    const char* v = std::getenv("TAPEFLOW_CONV_WINOGRAD");
+    return !(v && std::strcmp(v, "0") == 0);
+  }();
+  return on;
+}
 
 bool isDepthwise(const ConvGeom& g) { return g.G > 1 && g.C == g.G; }
 bool isPointwise(const ConvGeom& g) {
@@ -156,6 +168,7 @@ void forwardTyped(const Exec& ex, const ConvGeom& g, const T* x, const T* w, con
   }
   if (isDepthwise(g)) return depthwiseForward(ex, g, x, w, bias, y);
   if constexpr (std::is_same<T, float>::value) {
+    if (useWinograd() && winogradForwardApplies(g)) return winogradForward(ex, g, x, w, bias, y, scratch);
     if (directForwardApplies(g)) return directForward(ex, g, x, w, bias, y, scratch);
   }
   gemmForward(ex, g, x, w, bias, y, scratch);
@@ -171,6 +184,7 @@ void backwardInputTyped(const Exec& ex, const ConvGeom& g, const T* gy, const T*
   }
   if (isDepthwise(g)) return depthwiseBackwardInput(ex, g, gy, w, dx);
   if constexpr (std::is_same<T, float>::value) {
+    if (useWinograd() && winogradBackwardInputApplies(g)) return winogradBackwardInput(ex, g, gy, w, dx, scratch);
     if (directBackwardInputApplies(g)) return directBackwardInput(ex, g, gy, w, dx, scratch);
   }
   gemmBackwardInput(ex, g, gy, w, dx, scratch);
@@ -208,6 +222,10 @@ int64_t convScratchElems(const Exec& ex, int kind, const ConvGeom& g) {
   int64_t direct = 0;
   if (kind == kConvForward && directForwardApplies(g)) direct = directForwardScratch(ex, g);
   if (kind == kConvBackwardInput && directBackwardInputApplies(g)) direct = directBackwardInputScratch(ex, g);
+  if (useWinograd() && kind == kConvForward && winogradForwardApplies(g))
+    direct = std::max(direct, winogradForwardScratch(ex, g));
+  if (useWinograd() && kind == kConvBackwardInput && winogradBackwardInputApplies(g))
+    direct = std::max(direct, winogradBackwardInputScratch(ex, g));
   return std::max(direct, sampleChunks(ex, g) * colElems(g));
 }
 

@@ -31,14 +31,6 @@ namespace tf {
 namespace {
 using namespace direct;
 
-Corr forwardCorr(const ConvGeom& g) {
-  return {g.N, g.G, g.C / g.G, g.H, g.W, g.O / g.G, g.OH, g.OW, g.KH, g.KW, g.dh, g.dw, g.ph, g.pw, g.sh, g.sw};
-}
-Corr inputCorr(const ConvGeom& g) {
-  return {g.N, g.G, g.O / g.G, g.OH, g.OW, g.C / g.G, g.H, g.W, g.KH, g.KW, g.dh, g.dw, (g.KH - 1) * g.dh - g.ph,
-          (g.KW - 1) * g.dw - g.pw, 1, 1};
-}
-
 constexpr int64_t kPixBlock = 768;  // output pixels per item in pixel mode (its C^T buffer: that x Co)
 int64_t tmpFloats(const Corr& c) { return round16(std::min(c.OH * c.OW, kPixBlock) + gemm::kMaxMR) * c.Co; }
 // packed weights of one group: A (Co x K, row mode) or B (K x Co, pixel mode), for any ISA's tile

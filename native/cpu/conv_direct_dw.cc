@@ -23,9 +23,7 @@ namespace tf {
 namespace {
 using namespace direct;
 
-Corr corrOf(const ConvGeom& g) {
-  return {g.N, g.G, g.C / g.G, g.H, g.W, g.O / g.G, g.OH, g.OW, g.KH, g.KW, g.dh, g.dw, g.ph, g.pw, g.sh, g.sw};
-}
+Corr corrOf(const ConvGeom& g) { return forwardCorr(g); }
 int64_t packFloats(const Corr& c) { return round16(c.OH * c.OW * roundUp(c.Co, 32)); }
 int64_t partFloats(const Corr& c) { return round16(c.G * roundUp(c.K(), gemm::kMaxMR) * c.Co); }
 int64_t workFloats(const Corr& c) { return padFloats(c) + packFloats(c); }

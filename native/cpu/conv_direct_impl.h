@@ -6,6 +6,7 @@
 
 #include "../core/exec.h"
 
+#include "../backend/conv.h"
 #include "conv_im2col.h"
 
 namespace tf {
@@ -23,6 +24,15 @@ struct Corr {
   int64_t Wp() const { return (OW - 1) * sw + (KW - 1) * dw + 1; }
   int64_t K() const { return Ci * KH * KW; }
 };
+
+// forward: x[n, gi] under w[gi]; input gradient: gy[n, gi] under the flipped, transposed weights
+inline Corr forwardCorr(const ConvGeom& g) {
+  return {g.N, g.G, g.C / g.G, g.H, g.W, g.O / g.G, g.OH, g.OW, g.KH, g.KW, g.dh, g.dw, g.ph, g.pw, g.sh, g.sw};
+}
+inline Corr inputCorr(const ConvGeom& g) {
+  return {g.N, g.G, g.O / g.G, g.OH, g.OW, g.C / g.G, g.H, g.W, g.KH, g.KW, g.dh, g.dw, (g.KH - 1) * g.dh - g.ph,
+          (g.KW - 1) * g.dw - g.pw, 1, 1};
+}
 
 constexpr int64_t kSlack = 64;  // floats past a padded image that a tail tile may load (>= any nr)
 inline int64_t round16(int64_t n) { return (n + 15) / 16 * 16; }
