@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 
 #include "conv_direct_impl.h"
 #include "gemm/gemm.h"
@@ -47,37 +48,38 @@ Wino makeWino(int r) {
   return w;
 }
 
-struct Lanes {
-  float v[kL];
-};
-// o = B^T z for six lane vectors z0..z5 (the sparse form of B^T's rows)
-inline void bt6(const Lanes* z, int64_t zs, Lanes* o, int64_t os) {
-  const Lanes &z0 = z[0], &z1 = z[zs], &z2 = z[2 * zs], &z3 = z[3 * zs], &z4 = z[4 * zs], &z5 = z[5 * zs];
-  for (int l = 0; l < kL; l++) {
-    const float a = z1.v[l], b = z2.v[l], c = z3.v[l], d = z4.v[l];
-    o[0].v[l] = 4 * z0.v[l] - 5 * b + d;
-    o[os].v[l] = -4 * a - 4 * b + c + d;
-    o[2 * os].v[l] = 4 * a - 4 * b - c + d;
-    o[3 * os].v[l] = -2 * a - b + 2 * c + d;
-    o[4 * os].v[l] = 2 * a - b - 2 * c + d;
-    o[5 * os].v[l] = 4 * a - 5 * c + z5.v[l];
-  }
+// kL lanes of floats (a GCC/Clang vector: one ymm with the build's AVX2, lowered elsewhere)
+typedef float V8 __attribute__((vector_size(kL * sizeof(float))));
+inline V8 load8(const float* p) {
+  V8 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+inline void store8(float* p, V8 v) { std::memcpy(p, &v, sizeof v); }
+
+// o[k * os] = (B^T z)[k] for z[k * zs], k < 6 (the sparse form of B^T's rows)
+inline void bt6(const V8* z, int zs, V8* o, int os) {
+  const V8 z0 = z[0], a = z[zs], b = z[2 * zs], c = z[3 * zs], d = z[4 * zs], z5 = z[5 * zs];
+  o[0] = 4 * z0 - 5 * b + d;
+  o[os] = -4 * a - 4 * b + c + d;
+  o[2 * os] = 4 * a - 4 * b - c + d;
+  o[3 * os] = -2 * a - b + 2 * c + d;
+  o[4 * os] = 2 * a - b - 2 * c + d;
+  o[5 * os] = 4 * a - 5 * c + z5;
 }
 
-// o = A^T z for six lane vectors (m = 4 or 2 outputs; the sparse form of A^T's rows)
+// o[k * os] = (A^T z)[k], k < m (4 or 2; the sparse form of A^T's rows)
 template <int m>
-inline void at6(const Lanes* z, int64_t zs, Lanes* o, int64_t os) {
-  const Lanes &z0 = z[0], &z1 = z[zs], &z2 = z[2 * zs], &z3 = z[3 * zs], &z4 = z[4 * zs], &z5 = z[5 * zs];
-  for (int l = 0; l < kL; l++) {
-    const float s12 = z1.v[l] + z2.v[l], d12 = z1.v[l] - z2.v[l], s34 = z3.v[l] + z4.v[l], d34 = z3.v[l] - z4.v[l];
-    o[0].v[l] = z0.v[l] + s12 + s34;
-    if (m == 2) {
-      o[os].v[l] = d12 + 2 * d34 + z5.v[l];
-    } else {
-      o[os].v[l] = d12 + 2 * d34;
-      o[2 * os].v[l] = s12 + 4 * s34;
-      o[3 * os].v[l] = d12 + 8 * d34 + z5.v[l];
-    }
+inline void at6(const V8* z, int zs, V8* o, int os) {
+  const V8 z1 = z[zs], z2 = z[2 * zs], z3 = z[3 * zs], z4 = z[4 * zs];
+  const V8 s12 = z1 + z2, d12 = z1 - z2, s34 = z3 + z4, d34 = z3 - z4;
+  o[0] = z[0] + s12 + s34;
+  if (m == 2) {
+    o[os] = d12 + 2 * d34 + z[5 * zs];
+  } else {
+    o[os] = d12 + 2 * d34;
+    o[2 * os] = s12 + 4 * s34;
+    o[3 * os] = d12 + 8 * d34 + z[5 * zs];
   }
 }
 
@@ -110,8 +112,10 @@ bool applies(const Corr& c) {
 }
 
 int64_t uStride(const Corr& c) { return round16(roundUp(c.Co, gemm::kMaxMR) * c.Ci); }
-int64_t vStride(const Corr& c) { return round16(roundUp(kTileBlock, 32) * c.Ci); }
-int64_t partFloats(const Corr& c) { return 36 * vStride(c) + 36 * round16(c.Co * kTileBlock); }
+// + 16: the 36 planes of V must not sit a multiple of 4 KiB apart (the data transform writes all 36
+// at once: same-set L1 conflicts and 4K aliasing)
+int64_t vStride(const Corr& c) { return round16(roundUp(kTileBlock, 32) * c.Ci) + 16; }
+int64_t partFloats(const Corr& c) { return 36 * vStride(c) + round16(36 * c.Co * kTileBlock); }
 int64_t scratchOf(const Exec& ex, const Corr& c) {
   const Plan p = planOf(c);
   return 16 + c.G * 36 * uStride(c) + c.N * c.G * padFloats(p.c) + std::max(1, ex.pool().numThreads()) * partFloats(c);
@@ -158,29 +162,36 @@ void transformInput(const Plan& p, const float* pads, int64_t gi, int64_t t0, in
       src[l] = pads + (n * c.G + gi) * padN + (tt / p.tilesW) * m * Wp + (tt % p.tilesW) * m;
       dstOff[l] = (j / nr) * c.Ci * nr + j % nr;
     }
+    bool contiguous = true;  // the kL lanes land in one run of a sliver row (nr a multiple of kL)
+    for (int l = 1; l < kL; l++) contiguous = contiguous && dstOff[l] == dstOff[0] + l;
     for (int64_t cc = 0; cc < c.Ci; cc++) {
-      Lanes d[6][6], t[6][6], v[6][6];
+      V8 d[6][6], t[6][6], v[6][6];
       const int64_t co = cc * Hp * Wp;
       for (int i = 0; i < 6; i++)
         for (int j = 0; j < 6; j++)
-          for (int l = 0; l < kL; l++) d[i][j].v[l] = src[l][co + i * Wp + j];
+          for (int l = 0; l < kL; l++) d[i][j][l] = src[l][co + i * Wp + j];
       for (int i = 0; i < 6; i++) bt6(&d[i][0], 1, &t[i][0], 1);  // along each row: d B
       for (int j = 0; j < 6; j++) bt6(&t[0][j], 6, &v[0][j], 6);  // down each column: B^T (d B)
       float* dst = V + cc * nr;
       for (int xi = 0; xi < 36; xi++) {
-        const Lanes& x = v[xi / 6][xi % 6];
-        for (int l = 0; l < kL; l++) dst[xi * vs + dstOff[l]] = x.v[l];
+        const V8 x = v[xi / 6][xi % 6];
+        if (contiguous) {
+          store8(dst + xi * vs + dstOff[0], x);
+        } else {
+          for (int l = 0; l < kL; l++) dst[xi * vs + dstOff[l]] = x[l];
+        }
       }
     }
   }
 }
 
-// out (+ bias) from M[xi] (Co x kTileBlock) for tiles [t0, t1) of group gi.
+// out (+ bias) from M (Co x 36 x kTileBlock: one output channel's 36 planes together) for tiles
+// [t0, t1) of group gi.
 template <int m>
 void transformOutput(const Plan& p, const float* M, int64_t gi, int64_t t0, int64_t t1, const float* bias,
                      float* out) {
   const Corr& c = p.c;
-  const int64_t ms = round16(c.Co * kTileBlock), P = p.OH * p.OW, nt = t1 - t0;
+  const int64_t P = p.OH * p.OW, nt = t1 - t0;
   // each tile's output corner (channel 0 of its image and group) and its rows / columns inside the output
   int64_t base[kTileBlock];
   int rows[kTileBlock], cols[kTileBlock];
@@ -194,17 +205,15 @@ void transformOutput(const Plan& p, const float* M, int64_t gi, int64_t t0, int6
     const float b = bias ? bias[o] : 0.0f;
     for (int64_t i0 = 0; i0 < nt; i0 += kL) {
       const int nl = (int)std::min<int64_t>(kL, nt - i0);
-      Lanes x[6][6], t[m][6], y[m][m];
-      for (int xi = 0; xi < 36; xi++) {
-        const float* s = M + xi * ms + o * kTileBlock + i0;  // lanes past nt read unused M columns
-        for (int l = 0; l < kL; l++) x[xi / 6][xi % 6].v[l] = s[l];
-      }
+      V8 x[6][6], t[m][6], y[m][m];
+      // lanes past nt read unused M columns
+      for (int xi = 0; xi < 36; xi++) x[xi / 6][xi % 6] = load8(M + (o * 36 + xi) * kTileBlock + i0);
       for (int j = 0; j < 6; j++) at6<m>(&x[0][j], 6, &t[0][j], 6);  // A^T M
       for (int a = 0; a < m; a++) at6<m>(&t[a][0], 1, &y[a][0], 1);   // (A^T M) A
       for (int l = 0; l < nl; l++) {
         float* dst = out + base[i0 + l] + o * P;
         for (int a = 0; a < rows[i0 + l]; a++)
-          for (int bb = 0; bb < cols[i0 + l]; bb++) dst[a * p.OW + bb] = y[a][bb].v[l] + b;
+          for (int bb = 0; bb < cols[i0 + l]; bb++) dst[a * p.OW + bb] = y[a][bb][l] + b;
       }
     }
   }
@@ -225,7 +234,7 @@ void run(const Exec& ex, const Corr& corr, W&& weight, const float* in, const fl
     for (int64_t img = lo; img < hi; img++)
       padImage(c, in + img * c.Ci * c.Hi * c.Wi, pads + img * padFloats(c));
   });
-  const int64_t blocks = (p.tiles + kTileBlock - 1) / kTileBlock, vs = vStride(c), ms = round16(c.Co * kTileBlock);
+  const int64_t blocks = (p.tiles + kTileBlock - 1) / kTileBlock, vs = vStride(c);
   claimItems(ex, std::max(1, ex.pool().numThreads()), c.G * blocks, [&](int64_t part, int64_t it) {
     const int64_t gi = it / blocks, t0 = (it % blocks) * kTileBlock, t1 = std::min(p.tiles, t0 + kTileBlock);
     float* V = work + part * partFloats(c);
@@ -234,7 +243,7 @@ void run(const Exec& ex, const Corr& corr, W&& weight, const float* in, const fl
     for (int xi = 0; xi < 36; xi++) {
       const gemm::PackedA A{U + (gi * 36 + xi) * uStride(c), c.Co, c.Ci, isa};
       const gemm::PackedB B{V + xi * vs, c.Ci, t1 - t0, isa};
-      sgemmSerial(A, B, 1.0f, 0.0f, M + xi * ms, kTileBlock);
+      sgemmSerial(A, B, 1.0f, 0.0f, M + xi * kTileBlock, 36 * kTileBlock);  // M[o][xi][tile]
     }
     const float* bg = bias ? bias + gi * c.Co : nullptr;
     if (p.w.m == 4) transformOutput<4>(p, M, gi, t0, t1, bg, out);
