@@ -1,6 +1,6 @@
 // Winograd convolution for float32, stride 1, dilation 1: F(4x4, 3x3) for 3x3 kernels and
 // F(2x2, 5x5) for 5x5 ones (both on 6 x 6 transformed tiles), forward and input gradient. See
-// conv_winograd.cc.
+// conv_winograd.cc. Taken where both channel counts (per group) are at least 32.
 #pragma once
 #include <cstdint>
 
