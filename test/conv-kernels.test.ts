@@ -50,6 +50,9 @@ const CASES: [string, number[], number[], Opts][] = [
   ['winograd 3x3, tile blocks spanning images', [3, 32, 20, 20], [32, 32, 3, 3], { padding: 1 }],
   ['winograd 3x3, 300 channels (two k blocks)', [1, 300, 6, 6], [32, 300, 3, 3], { padding: 1 }],
   ['winograd 5x5 unpadded', [2, 32, 12, 9], [40, 32, 5, 5], {}],
+  // as wide, but not Winograd's: stride 2 and dilation 2 (its input gradient is no stride-1 3x3)
+  ['3x3 stride 2, 32 channels', [2, 32, 9, 10], [32, 32, 3, 3], { stride: 2, padding: 1 }],
+  ['3x3 dilation 2, 32 channels', [2, 32, 9, 10], [32, 32, 3, 3], { dilation: 2, padding: 2 }],
 ];
 // the cases whose forward and input gradient take Winograd (native/cpu/conv_winograd.cc applies)
 function winograd(xs: number[], ws: number[], o: Opts): boolean {

@@ -255,7 +255,7 @@ void run(const Exec& ex, const Corr& corr, W&& weight, const float* in, const fl
 }  // namespace
 
 bool winogradForwardApplies(const ConvGeom& g) { return applies(forwardCorr(g)); }
-bool winogradBackwardInputApplies(const ConvGeom& g) { return applies(inputCorr(g)); }
+bool winogradBackwardInputApplies(const ConvGeom& g) { return g.sh == 1 && g.sw == 1 && applies(inputCorr(g)); }
 int64_t winogradForwardScratch(const Exec& ex, const ConvGeom& g) { return scratchOf(ex, forwardCorr(g)); }
 int64_t winogradBackwardInputScratch(const Exec& ex, const ConvGeom& g) { return scratchOf(ex, inputCorr(g)); }
 
