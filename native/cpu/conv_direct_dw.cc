@@ -60,7 +60,10 @@ bool directBackwardWeightApplies(const ConvGeom& g) {
   const Corr c = corrOf(g);
   const gemm::KernelSet& ks = gemm::kernelsFor(gemm::activeIsa());
   const double eff = c.Co / (double)roundUp(c.Co, ks.w) * (c.K() / (double)roundUp(c.K(), ks.mr));
-  return eff >= 0.5 && c.Ci * c.Hp() * c.Wp() + kSlack < INT32_MAX && c.OH * c.OW < INT32_MAX;
+  // a 1x1, stride-1, unpadded one is a plain GEMM on x itself (conv.cc): no padded copy, no indirection
+  const bool pointwise = c.KH == 1 && c.KW == 1 && c.sh == 1 && c.sw == 1 && c.ph == 0 && c.pw == 0 &&
+                         c.OH == c.Hi && c.OW == c.Wi;
+  return eff >= 0.5 && !pointwise && c.Ci * c.Hp() * c.Wp() + kSlack < INT32_MAX && c.OH * c.OW < INT32_MAX;
 }
 
 int64_t directBackwardWeightScratch(const Exec& ex, const ConvGeom& g) {
