@@ -168,7 +168,7 @@ void forwardTyped(const Exec& ex, const ConvGeom& g, const T* x, const T* w, con
   }
   if (isDepthwise(g)) return depthwiseForward(ex, g, x, w, bias, y);
   if constexpr (std::is_same<T, float>::value) {
-    if (useWinograd() && winogradForwardApplies(g)) return winogradForward(ex, g, x, w, bias, y, scratch);
+    if (useWinograd() && winogradForwardApplies(g) && winogradForward(ex, g, x, w, bias, y, scratch)) return;
     if (directForwardApplies(g)) return directForward(ex, g, x, w, bias, y, scratch);
   }
   gemmForward(ex, g, x, w, bias, y, scratch);
@@ -184,7 +184,7 @@ void backwardInputTyped(const Exec& ex, const ConvGeom& g, const T* gy, const T*
   }
   if (isDepthwise(g)) return depthwiseBackwardInput(ex, g, gy, w, dx);
   if constexpr (std::is_same<T, float>::value) {
-    if (useWinograd() && winogradBackwardInputApplies(g)) return winogradBackwardInput(ex, g, gy, w, dx, scratch);
+    if (useWinograd() && winogradBackwardInputApplies(g) && winogradBackwardInput(ex, g, gy, w, dx, scratch)) return;
     if (directBackwardInputApplies(g)) return directBackwardInput(ex, g, gy, w, dx, scratch);
   }
   gemmBackwardInput(ex, g, gy, w, dx, scratch);

@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <vector>
 
 #include "conv_direct_impl.h"
 #include "gemm/gemm.h"
@@ -220,9 +221,23 @@ void transformOutput(const Plan& p, const float* M, int64_t gi, int64_t t0, int6
   }
 }
 
+// Whether every float of p[0, n) is finite (an integer test on the exponent bits: vectorises).
+bool allFinite(const float* p, int64_t n) {
+  uint32_t bad = 0;
+  for (int64_t i = 0; i < n; i++) {
+    uint32_t b;
+    std::memcpy(&b, p + i, sizeof b);
+    bad |= (b & 0x7f800000u) == 0x7f800000u;
+  }
+  return bad == 0;
+}
+
+// false (nothing written) when the input or the weights hold an Inf or NaN: the transforms would
+// mix it into the whole tile (Inf - Inf), so the caller takes the direct kernels, which keep a NaN
+// only where the true sum has one.
 template <typename W>
-void run(const Exec& ex, const Corr& corr, W&& weight, const float* in, const float* bias, float* out,
-         float* scratch) {
+bool run(const Exec& ex, const Corr& corr, W&& weight, const float* w, int64_t wN, const float* in, const float* bias,
+         float* out, float* scratch) {
   const gemm::Isa isa = gemm::activeIsa();
   const gemm::KernelSet& ks = gemm::kernelsFor(isa);
   const Plan p = planOf(corr);
@@ -230,11 +245,16 @@ void run(const Exec& ex, const Corr& corr, W&& weight, const float* in, const fl
   float* U = scratch + ((16 - (reinterpret_cast<uintptr_t>(scratch) / sizeof(float)) % 16) % 16);
   float* pads = U + c.G * 36 * uStride(c);
   float* work = pads + c.N * c.G * padFloats(c);
-  transformWeights(ex, p, weight, ks.mr, U);
+  std::vector<char> finite((size_t)(c.N * c.G));
   ex.pool().parallelFor(c.N * c.G, 1, [&](int64_t lo, int64_t hi) {
-    for (int64_t img = lo; img < hi; img++)
-      padImage(c, in + img * c.Ci * c.Hi * c.Wi, pads + img * padFloats(c));
+    for (int64_t img = lo; img < hi; img++) {
+      const float* plane = in + img * c.Ci * c.Hi * c.Wi;
+      finite[(size_t)img] = allFinite(plane, c.Ci * c.Hi * c.Wi);
+      padImage(c, plane, pads + img * padFloats(c));
+    }
   });
+  if (!allFinite(w, wN) || std::find(finite.begin(), finite.end(), 0) != finite.end()) return false;
+  transformWeights(ex, p, weight, ks.mr, U);
   const int64_t blocks = (p.tiles + kTileBlock - 1) / kTileBlock, vs = vStride(c);
   claimItems(ex, std::max(1, ex.pool().numThreads()), c.G * blocks, [&](int64_t part, int64_t it) {
     const int64_t gi = it / blocks, t0 = (it % blocks) * kTileBlock, t1 = std::min(p.tiles, t0 + kTileBlock);
@@ -250,6 +270,7 @@ void run(const Exec& ex, const Corr& corr, W&& weight, const float* in, const fl
     if (p.w.m == 4) transformOutput<4>(p, M, gi, t0, t1, bg, out);
     else transformOutput<2>(p, M, gi, t0, t1, bg, out);
   });
+  return true;
 }
 
 }  // namespace
@@ -259,17 +280,17 @@ bool winogradBackwardInputApplies(const ConvGeom& g) { return g.sh == 1 && g.sw 
 int64_t winogradForwardScratch(const Exec& ex, const ConvGeom& g) { return scratchOf(ex, forwardCorr(g)); }
 int64_t winogradBackwardInputScratch(const Exec& ex, const ConvGeom& g) { return scratchOf(ex, inputCorr(g)); }
 
-void winogradForward(const Exec& ex, const ConvGeom& g, const float* x, const float* w, const float* bias, float* y,
+bool winogradForward(const Exec& ex, const ConvGeom& g, const float* x, const float* w, const float* bias, float* y,
                      float* scratch) {
   const Corr c = forwardCorr(g);
   const int64_t Cg = c.Ci, Og = c.Co, r = g.KH;
   auto weight = [&](int64_t gi, int64_t o, int64_t cc, int a, int b) {
     return (double)w[((gi * Og + o) * Cg + cc) * r * r + a * r + b];
   };
-  run(ex, c, weight, x, bias, y, scratch);
+  return run(ex, c, weight, w, g.O * Cg * r * r, x, bias, y, scratch);
 }
 
-void winogradBackwardInput(const Exec& ex, const ConvGeom& g, const float* gy, const float* w, float* dx,
+bool winogradBackwardInput(const Exec& ex, const ConvGeom& g, const float* gy, const float* w, float* dx,
                            float* scratch) {
   const Corr c = inputCorr(g);
   const int64_t Og = c.Ci, Cg = c.Co, r = g.KH;
@@ -277,7 +298,7 @@ void winogradBackwardInput(const Exec& ex, const ConvGeom& g, const float* gy, c
   auto weight = [&](int64_t gi, int64_t cc, int64_t o, int a, int b) {
     return (double)w[((gi * Og + o) * Cg + cc) * r * r + (r - 1 - a) * r + (r - 1 - b)];
   };
-  run(ex, c, weight, gy, nullptr, dx, scratch);
+  return run(ex, c, weight, w, g.O * Cg * r * r, gy, nullptr, dx, scratch);
 }
 
 }  // namespace tf

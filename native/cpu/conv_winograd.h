@@ -13,9 +13,10 @@ bool winogradForwardApplies(const ConvGeom& g);
 bool winogradBackwardInputApplies(const ConvGeom& g);
 int64_t winogradForwardScratch(const Exec& ex, const ConvGeom& g);
 int64_t winogradBackwardInputScratch(const Exec& ex, const ConvGeom& g);
-void winogradForward(const Exec& ex, const ConvGeom& g, const float* x, const float* w, const float* bias, float* y,
+// false (nothing written) when x / gy or w holds an Inf or NaN: then the caller runs another kernel
+bool winogradForward(const Exec& ex, const ConvGeom& g, const float* x, const float* w, const float* bias, float* y,
                      float* scratch);
-void winogradBackwardInput(const Exec& ex, const ConvGeom& g, const float* gy, const float* w, float* dx,
+bool winogradBackwardInput(const Exec& ex, const ConvGeom& g, const float* gy, const float* w, float* dx,
                            float* scratch);
 
 }  // namespace tf
