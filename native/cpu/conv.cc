@@ -11,18 +11,32 @@
 #include "conv.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <string>
+#include <type_traits>
 
 #include "../core/dtype.h"
 #include "../core/error.h"
 #include "conv_depthwise.h"
+#include "conv_direct.h"
 #include "conv_gemm.h"
 #include "conv_im2col.h"
+#include "conv_winograd.h"
 
 namespace tf {
 
 namespace {
+
+// float32 3x3 / 5x5 stride-1 convolutions take Winograd (conv_winograd.cc) unless
+// TAPEFLOW_CONV_WINOGRAD=0 (read at load: the direct kernels, for comparison).
+bool useWinograd() {
+  static const bool on = [] {
+    const char* v = std::getenv("TAPEFLOW_CONV_WINOGRAD");
+    return !(v && std::strcmp(v, "0") == 0);
+  }();
+  return on;
+}
 
 bool isDepthwise(const ConvGeom& g) { return g.G > 1 && g.C == g.G; }
 bool isPointwise(const ConvGeom& g) {
@@ -45,19 +59,21 @@ int64_t weightChunks(const ConvGeom& g) {
   return std::max<int64_t>(1, std::min<int64_t>({g.N, 8, byMem}));
 }
 
-// Runs body(chunk, sampleLo, sampleHi) for `chunks` contiguous chunks of the N samples,
-// concurrently (BLAS single-threaded) when chunks > 1 and the pool has threads.
-template <typename F>
+// Runs body(chunk, sampleLo, sampleHi, gemmEx) for `chunks` contiguous chunks of the N samples,
+// concurrently (BLAS single-threaded, gemmEx null) when chunks > 1 and the pool has threads;
+// otherwise one after another with gemmEx = &ex, so that each GEMM may use the threads itself.
+template <typename T, typename F>
 void forChunks(const Exec& ex, int64_t N, int64_t chunks, F&& body) {
   auto range = [&](int64_t c) { return std::make_pair(c * N / chunks, (c + 1) * N / chunks); };
   if (chunks > 1 && ex.pool().numThreads() > 1) {
     BlasSingleThread one;
     ex.pool().parallelFor(chunks, 1, [&](int64_t lo, int64_t hi) {
-      for (int64_t c = lo; c < hi; c++) body(c, range(c).first, range(c).second);
+      for (int64_t c = lo; c < hi; c++) body(c, range(c).first, range(c).second, (const Exec*)nullptr);
     });
   } else {
-    if (ex.pool().numThreads() > 1) ex.pool().park();  // OpenBLAS's threads take the cores now
-    for (int64_t c = 0; c < chunks; c++) body(c, range(c).first, range(c).second);
+    // float64's OpenBLAS brings its own threads: ours must not poll against them
+    if (ex.pool().numThreads() > 1 && !std::is_same<T, float>::value) ex.pool().park();
+    for (int64_t c = 0; c < chunks; c++) body(c, range(c).first, range(c).second, &ex);
   }
 }
 
@@ -65,7 +81,7 @@ template <typename T>
 void gemmForward(const Exec& ex, const ConvGeom& g, const T* x, const T* w, const T* bias, T* y, T* scratch) {
   const int64_t Cg = g.C / g.G, Og = g.O / g.G, K = Cg * g.KH * g.KW, P = g.OH * g.OW, HW = g.H * g.W;
   const int64_t colN = colElems(g);
-  forChunks(ex, g.N, sampleChunks(ex, g), [&](int64_t chunk, int64_t n0, int64_t n1) {
+  forChunks<T>(ex, g.N, sampleChunks(ex, g), [&](int64_t chunk, int64_t n0, int64_t n1, const Exec* gex) {
     T* col = scratch + chunk * colN;
     for (int64_t n = n0; n < n1; n++) {
       for (int64_t gi = 0; gi < g.G; gi++) {
@@ -81,7 +97,7 @@ void gemmForward(const Exec& ex, const ConvGeom& g, const T* x, const T* w, cons
           for (int64_t o = 0; o < Og; o++) std::fill(yg + o * P, yg + (o + 1) * P, bias[gi * Og + o]);
           beta = 1;
         }
-        convGemm(false, false, Og, P, K, w + gi * Og * K, K, B, P, beta, yg, P);
+        convGemm(gex, false, false, Og, P, K, w + gi * Og * K, K, B, P, beta, yg, P);
       }
     }
   });
@@ -91,7 +107,7 @@ template <typename T>
 void gemmBackwardInput(const Exec& ex, const ConvGeom& g, const T* gy, const T* w, T* dx, T* scratch) {
   const int64_t Cg = g.C / g.G, Og = g.O / g.G, K = Cg * g.KH * g.KW, P = g.OH * g.OW, HW = g.H * g.W;
   const int64_t colN = colElems(g);
-  forChunks(ex, g.N, sampleChunks(ex, g), [&](int64_t chunk, int64_t n0, int64_t n1) {
+  forChunks<T>(ex, g.N, sampleChunks(ex, g), [&](int64_t chunk, int64_t n0, int64_t n1, const Exec* gex) {
     T* col = scratch + chunk * colN;
     for (int64_t n = n0; n < n1; n++) {
       for (int64_t gi = 0; gi < g.G; gi++) {
@@ -99,10 +115,10 @@ void gemmBackwardInput(const Exec& ex, const ConvGeom& g, const T* gy, const T* 
         const T* wg = w + gi * Og * K;
         T* dxg = dx + (n * g.C + gi * Cg) * HW;
         if (!colN) {
-          convGemm(true, false, K, P, Og, wg, K, gyg, P, T(0), dxg, P);
+          convGemm(gex, true, false, K, P, Og, wg, K, gyg, P, T(0), dxg, P);
           continue;
         }
-        convGemm(true, false, K, P, Og, wg, K, gyg, P, T(0), col, P);
+        convGemm(gex, true, false, K, P, Og, wg, K, gyg, P, T(0), col, P);
         std::fill(dxg, dxg + Cg * HW, T(0));
         col2im(col, g, Cg, dxg);
       }
@@ -116,7 +132,7 @@ void gemmBackwardWeight(const Exec& ex, const ConvGeom& g, const T* x, const T* 
   const int64_t colN = colElems(g), wN = g.O * K, chunks = weightChunks(g);
   // scratch: chunks col buffers, then chunks - 1 partial weight gradients (chunk 0 writes dw)
   T* partials = scratch + chunks * colN;
-  forChunks(ex, g.N, chunks, [&](int64_t chunk, int64_t n0, int64_t n1) {
+  forChunks<T>(ex, g.N, chunks, [&](int64_t chunk, int64_t n0, int64_t n1, const Exec* gex) {
     T* col = scratch + chunk * colN;
     T* acc = chunk == 0 ? dw : partials + (chunk - 1) * wN;
     for (int64_t n = n0; n < n1; n++) {
@@ -127,7 +143,7 @@ void gemmBackwardWeight(const Exec& ex, const ConvGeom& g, const T* x, const T* 
           im2col(xg, g, Cg, col);
           B = col;
         }
-        convGemm(false, true, Og, K, P, gy + (n * g.O + gi * Og) * P, P, B, P, n == n0 ? T(0) : T(1), acc + gi * Og * K, K);
+        convGemm(gex, false, true, Og, K, P, gy + (n * g.O + gi * Og) * P, P, B, P, n == n0 ? T(0) : T(1), acc + gi * Og * K, K);
       }
     }
   });
@@ -151,6 +167,10 @@ void forwardTyped(const Exec& ex, const ConvGeom& g, const T* x, const T* w, con
     return;
   }
   if (isDepthwise(g)) return depthwiseForward(ex, g, x, w, bias, y);
+  if constexpr (std::is_same<T, float>::value) {
+    if (useWinograd() && winogradForwardApplies(g) && winogradForward(ex, g, x, w, bias, y, scratch)) return;
+    if (directForwardApplies(g)) return directForward(ex, g, x, w, bias, y, scratch);
+  }
   gemmForward(ex, g, x, w, bias, y, scratch);
 }
 
@@ -163,6 +183,10 @@ void backwardInputTyped(const Exec& ex, const ConvGeom& g, const T* gy, const T*
     return;
   }
   if (isDepthwise(g)) return depthwiseBackwardInput(ex, g, gy, w, dx);
+  if constexpr (std::is_same<T, float>::value) {
+    if (useWinograd() && winogradBackwardInputApplies(g) && winogradBackwardInput(ex, g, gy, w, dx, scratch)) return;
+    if (directBackwardInputApplies(g)) return directBackwardInput(ex, g, gy, w, dx, scratch);
+  }
   gemmBackwardInput(ex, g, gy, w, dx, scratch);
 }
 
@@ -175,6 +199,9 @@ void backwardWeightTyped(const Exec& ex, const ConvGeom& g, const T* x, const T*
     return;
   }
   if (isDepthwise(g)) return depthwiseBackwardWeight(ex, g, x, gy, dw);
+  if constexpr (std::is_same<T, float>::value) {
+    if (directBackwardWeightApplies(g)) return directBackwardWeight(ex, g, x, gy, dw, scratch);
+  }
   gemmBackwardWeight(ex, g, x, gy, dw, scratch);
 }
 
@@ -188,9 +215,18 @@ int64_t convScratchElems(const Exec& ex, int kind, const ConvGeom& g) {
   if (isDepthwise(g) || g.C == 0 || g.N == 0) return 0;
   if (kind == kConvBackwardWeight) {
     const int64_t chunks = weightChunks(g);
-    return chunks * colElems(g) + (chunks - 1) * g.O * (g.C / g.G) * g.KH * g.KW;
+    const int64_t direct = directBackwardWeightApplies(g) ? directBackwardWeightScratch(ex, g) : 0;
+    return std::max(direct, chunks * colElems(g) + (chunks - 1) * g.O * (g.C / g.G) * g.KH * g.KW);
   }
-  return sampleChunks(ex, g) * colElems(g);
+  // the dtype is not known here: room for float32's direct kernels and float64's im2col alike
+  int64_t direct = 0;
+  if (kind == kConvForward && directForwardApplies(g)) direct = directForwardScratch(ex, g);
+  if (kind == kConvBackwardInput && directBackwardInputApplies(g)) direct = directBackwardInputScratch(ex, g);
+  if (useWinograd() && kind == kConvForward && winogradForwardApplies(g))
+    direct = std::max(direct, winogradForwardScratch(ex, g));
+  if (useWinograd() && kind == kConvBackwardInput && winogradBackwardInputApplies(g))
+    direct = std::max(direct, winogradBackwardInputScratch(ex, g));
+  return std::max(direct, sampleChunks(ex, g) * colElems(g));
 }
 
 void convForward(const Exec& ex, int dtype, const ConvGeom& g, const void* x, const void* w, const void* bias, void* y,

@@ -263,4 +263,11 @@ void sgemmSerial(bool transA, int64_t M, float alpha, const float* A, int64_t ld
             OpB{B.data, 0, false, true}, beta, C, ldc);
 }
 
+void sgemmSerial(const gemm::PackedA& A, const gemm::PackedB& B, float alpha, float beta, float* C, int64_t ldc) {
+  gemm::checkDims(A.M, B.N, A.K, ldc);
+  if (A.K != B.K || A.isa != B.isa) gemm::badArg("packed operands of different K or ISA");
+  gemm::run(nullptr, gemm::kernelsFor(A.isa), A.M, B.N, A.K, alpha, OpA{A.data, 0, false, true},
+            OpB{B.data, 0, false, true}, beta, C, ldc);
+}
+
 }  // namespace tf

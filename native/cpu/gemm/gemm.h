@@ -71,6 +71,8 @@ void sgemmSerial(const gemm::PackedA& A, bool transB, int64_t N, float alpha, co
                  float* C, int64_t ldc);
 void sgemmSerial(bool transA, int64_t M, float alpha, const float* A, int64_t lda, const gemm::PackedB& B, float beta,
                  float* C, int64_t ldc);
+// Both operands packed beforehand (A.K == B.K).
+void sgemmSerial(const gemm::PackedA& A, const gemm::PackedB& B, float alpha, float beta, float* C, int64_t ldc);
 void sgemm(const Exec& ex, const gemm::PackedA& A, bool transB, int64_t N, float alpha, const float* B, int64_t ldb,
            float beta, float* C, int64_t ldc);
 void sgemm(const Exec& ex, bool transA, int64_t M, float alpha, const float* A, int64_t lda, const gemm::PackedB& B,

@@ -1,0 +1,28 @@
+// Direct float32 convolution for stride 1 (forward, and the input gradient, which is a stride-1
+// correlation of gy with the flipped, transposed weights): no im2col. See conv_direct.cc.
+#pragma once
+#include <cstdint>
+
+#include "../backend/conv.h"
+#include "../core/exec.h"
+
+namespace tf {
+
+// (conv_direct_dw.cc: the weight gradient, any stride, on the same microkernels.)
+// Whether the direct kernels take this geometry (float32, dense or grouped, not depthwise).
+bool directForwardApplies(const ConvGeom& g);
+bool directBackwardInputApplies(const ConvGeom& g);
+bool directBackwardWeightApplies(const ConvGeom& g);
+// Scratch floats they need (packed weights and one padded image per pool thread).
+int64_t directForwardScratch(const Exec& ex, const ConvGeom& g);
+int64_t directBackwardInputScratch(const Exec& ex, const ConvGeom& g);
+int64_t directBackwardWeightScratch(const Exec& ex, const ConvGeom& g);
+
+void directForward(const Exec& ex, const ConvGeom& g, const float* x, const float* w, const float* bias, float* y,
+                   float* scratch);
+void directBackwardInput(const Exec& ex, const ConvGeom& g, const float* gy, const float* w, float* dx,
+                         float* scratch);
+void directBackwardWeight(const Exec& ex, const ConvGeom& g, const float* x, const float* gy, float* dw,
+                          float* scratch);
+
+}  // namespace tf

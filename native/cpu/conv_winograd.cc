@@ -1,0 +1,304 @@
+// Winograd convolution (Lavin & Gray 2016), float32, stride 1, dilation 1, square 3x3 or 5x5
+// kernels: F(4x4, 3x3) (36 multiplies per 16 outputs instead of 144) and F(2x2, 5x5) (36 per 4
+// instead of 100). Both use the interpolation points 0, 1, -1, 2, -2, inf, so they share the 6 x 6
+// data transform B^T; G (6 x r) and A^T (m x 6) follow from the points.
+//   U[xi](o, c) = (G g[o][c] G^T)[xi]                      once per call, packed as GEMM A slivers
+//   V[xi](c, t) = (B^T d[c][t] B)[xi]                      d: the 6 x 6 input patch of tile t
+//   M[xi]       = U[xi] . V[xi]                            36 GEMMs (Co x Ci) . (Ci x tiles)
+//   y[o][t]     = A^T M[.](o, t) A                         an m x m output tile, cropped at the edges
+// The input gradient is the same correlation of gy with the flipped, transposed weights
+// (conv_direct_impl.h inputCorr). Tiles are processed kTileBlock at a time per pool part (their
+// V and M stay in L2), the data and output transforms 8 tiles at a time in vector lanes.
+// Each output is a fixed sum (the transforms, and the GEMM's k blocks fixed by C and the ISA),
+// so results do not depend on the thread count. Float32 error: up to 5.7e-6 of the largest value on
+// unit-scale data in test/conv-kernels.test.ts, ~10x the direct kernels (5e-7).
+#include "conv_winograd.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include "conv_direct_impl.h"
+#include "gemm/gemm.h"
+#include "gemm/kernels.h"
+
+namespace tf {
+
+namespace {
+using namespace direct;
+
+constexpr int kL = 8;                // tiles per transform (vector lanes)
+constexpr int64_t kTileBlock = 32;   // tiles per GEMM item (a multiple of every ISA's nr)
+constexpr int64_t kMaxPadded = 32 << 20;  // floats: all padded input planes are kept at once
+
+struct Wino {
+  int r, m;
+  double G[6][5];  // rows: points 0, 1, -1, 2, -2, inf (A^T: at6 below)
+};
+Wino makeWino(int r) {
+  static const double pts[5] = {0, 1, -1, 2, -2}, scale[5] = {1.0 / 4, -1.0 / 6, -1.0 / 6, 1.0 / 24, 1.0 / 24};
+  Wino w{};
+  w.r = r;
+  w.m = 7 - r;
+  for (int p = 0; p < 5; p++) {
+    double x = 1;
+    for (int j = 0; j < r; j++, x *= pts[p]) w.G[p][j] = scale[p] * x;
+  }
+  w.G[5][r - 1] = 1;
+  return w;
+}
+
+// kL lanes of floats (a GCC/Clang vector: one ymm with the build's AVX2, lowered elsewhere)
+typedef float V8 __attribute__((vector_size(kL * sizeof(float))));
+inline V8 load8(const float* p) {
+  V8 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+inline void store8(float* p, V8 v) { std::memcpy(p, &v, sizeof v); }
+
+// o[k * os] = (B^T z)[k] for z[k * zs], k < 6 (the sparse form of B^T's rows)
+inline void bt6(const V8* z, int zs, V8* o, int os) {
+  const V8 z0 = z[0], a = z[zs], b = z[2 * zs], c = z[3 * zs], d = z[4 * zs], z5 = z[5 * zs];
+  o[0] = 4 * z0 - 5 * b + d;
+  o[os] = -4 * a - 4 * b + c + d;
+  o[2 * os] = 4 * a - 4 * b - c + d;
+  o[3 * os] = -2 * a - b + 2 * c + d;
+  o[4 * os] = 2 * a - b - 2 * c + d;
+  o[5 * os] = 4 * a - 5 * c + z5;
+}
+
+// o[k * os] = (A^T z)[k], k < m (4 or 2; the sparse form of A^T's rows)
+template <int m>
+inline void at6(const V8* z, int zs, V8* o, int os) {
+  const V8 z1 = z[zs], z2 = z[2 * zs], z3 = z[3 * zs], z4 = z[4 * zs];
+  const V8 s12 = z1 + z2, d12 = z1 - z2, s34 = z3 + z4, d34 = z3 - z4;
+  o[0] = z[0] + s12 + s34;
+  if (m == 2) {
+    o[os] = d12 + 2 * d34 + z[5 * zs];
+  } else {
+    o[os] = d12 + 2 * d34;
+    o[2 * os] = s12 + 4 * s34;
+    o[3 * os] = d12 + 8 * d34 + z[5 * zs];
+  }
+}
+
+struct Plan {
+  Corr c;           // the padded plane covers whole tiles: c.OH, c.OW rounded up to m
+  int64_t OH, OW;   // the true output size
+  int64_t tilesW, Tn, tiles;  // per image, and over the batch (per group)
+  Wino w;
+};
+Plan planOf(Corr c) {
+  Plan p;
+  p.w = makeWino((int)c.KH);
+  const int64_t m = p.w.m;
+  p.OH = c.OH;
+  p.OW = c.OW;
+  p.tilesW = (c.OW + m - 1) / m;
+  p.Tn = (c.OH + m - 1) / m * p.tilesW;
+  p.tiles = c.N * p.Tn;
+  c.OH = (c.OH + m - 1) / m * m;
+  c.OW = p.tilesW * m;
+  p.c = c;
+  return p;
+}
+
+bool applies(const Corr& c) {
+  if (c.KH != c.KW || (c.KH != 3 && c.KH != 5) || c.dh != 1 || c.dw != 1 || c.sh != 1 || c.sw != 1) return false;
+  const Plan p = planOf(c);
+  // below 32 channels in or out the transforms outweigh the saving (measured on AVX2: 8 -> 8 channels
+  // 3x3 on 28x28 and 16 -> 16 5x5 were 10-35 % slower than the direct kernels, 64 -> 64 and more 2x faster)
+  return c.Ci >= 32 && c.Co >= 32 && c.N * c.G * padFloats(p.c) <= kMaxPadded && p.c.Ci * p.c.Hp() * p.c.Wp() < INT32_MAX;
+}
+
+int64_t uStride(const Corr& c) { return round16(roundUp(c.Co, gemm::kMaxMR) * c.Ci); }
+// + 16: the 36 planes of V must not sit a multiple of 4 KiB apart (the data transform writes all 36
+// at once: same-set L1 conflicts and 4K aliasing)
+int64_t vStride(const Corr& c) { return round16(roundUp(kTileBlock, 32) * c.Ci) + 16; }
+int64_t partFloats(const Corr& c) { return 36 * vStride(c) + round16(36 * c.Co * kTileBlock); }
+int64_t scratchOf(const Exec& ex, const Corr& c) {
+  const Plan p = planOf(c);
+  return 16 + c.G * 36 * uStride(c) + c.N * c.G * padFloats(p.c) + std::max(1, ex.pool().numThreads()) * partFloats(c);
+}
+
+// U[gi][xi] in packed A slivers (element (o, cc) at (o/mr)*Ci*mr + cc*mr + o%mr) from weight(gi, o, cc, ki, kj).
+template <typename W>
+void transformWeights(const Exec& ex, const Plan& p, W&& weight, int mr, float* U) {
+  const Corr& c = p.c;
+  const int r = p.w.r;
+  const int64_t us = uStride(c);
+  ex.pool().parallelFor(c.G * c.Co, 4, [&](int64_t lo, int64_t hi) {
+    for (int64_t go = lo; go < hi; go++) {
+      const int64_t gi = go / c.Co, o = go % c.Co;
+      for (int64_t cc = 0; cc < c.Ci; cc++) {
+        double t[6][5];  // G g
+        for (int i = 0; i < 6; i++)
+          for (int b = 0; b < r; b++) {
+            double s = 0;
+            for (int a = 0; a < r; a++) s += p.w.G[i][a] * weight(gi, o, cc, a, b);
+            t[i][b] = s;
+          }
+        for (int i = 0; i < 6; i++)
+          for (int j = 0; j < 6; j++) {
+            double s = 0;
+            for (int b = 0; b < r; b++) s += t[i][b] * p.w.G[j][b];
+            U[(gi * 36 + i * 6 + j) * us + (o / mr) * c.Ci * mr + cc * mr + o % mr] = (float)s;
+          }
+      }
+    }
+  });
+}
+
+// V[xi] (packed B: element (cc, j) at (j/nr)*Ci*nr + cc*nr + j%nr) for tiles [t0, t1) of group gi.
+void transformInput(const Plan& p, const float* pads, int64_t gi, int64_t t0, int64_t t1, int nr, float* V) {
+  const Corr& c = p.c;
+  const int64_t Hp = c.Hp(), Wp = c.Wp(), padN = padFloats(c), m = p.w.m, vs = vStride(c);
+  for (int64_t tg = t0; tg < t1; tg += kL) {
+    // lanes past t1 repeat tile t0: their columns are computed but never stored
+    const float* src[kL];
+    int64_t dstOff[kL];
+    for (int l = 0; l < kL; l++) {
+      const int64_t t = tg + l < t1 ? tg + l : t0, n = t / p.Tn, tt = t % p.Tn, j = tg - t0 + l;
+      src[l] = pads + (n * c.G + gi) * padN + (tt / p.tilesW) * m * Wp + (tt % p.tilesW) * m;
+      dstOff[l] = (j / nr) * c.Ci * nr + j % nr;
+    }
+    bool contiguous = true;  // the kL lanes land in one run of a sliver row (nr a multiple of kL)
+    for (int l = 1; l < kL; l++) contiguous = contiguous && dstOff[l] == dstOff[0] + l;
+    for (int64_t cc = 0; cc < c.Ci; cc++) {
+      V8 d[6][6], t[6][6], v[6][6];
+      const int64_t co = cc * Hp * Wp;
+      for (int i = 0; i < 6; i++)
+        for (int j = 0; j < 6; j++)
+          for (int l = 0; l < kL; l++) d[i][j][l] = src[l][co + i * Wp + j];
+      for (int i = 0; i < 6; i++) bt6(&d[i][0], 1, &t[i][0], 1);  // along each row: d B
+      for (int j = 0; j < 6; j++) bt6(&t[0][j], 6, &v[0][j], 6);  // down each column: B^T (d B)
+      float* dst = V + cc * nr;
+      for (int xi = 0; xi < 36; xi++) {
+        const V8 x = v[xi / 6][xi % 6];
+        if (contiguous) {
+          store8(dst + xi * vs + dstOff[0], x);
+        } else {
+          for (int l = 0; l < kL; l++) dst[xi * vs + dstOff[l]] = x[l];
+        }
+      }
+    }
+  }
+}
+
+// out (+ bias) from M (Co x 36 x kTileBlock: one output channel's 36 planes together) for tiles
+// [t0, t1) of group gi.
+template <int m>
+void transformOutput(const Plan& p, const float* M, int64_t gi, int64_t t0, int64_t t1, const float* bias,
+                     float* out) {
+  const Corr& c = p.c;
+  const int64_t P = p.OH * p.OW, nt = t1 - t0;
+  // each tile's output corner (channel 0 of its image and group) and its rows / columns inside the output
+  int64_t base[kTileBlock];
+  int rows[kTileBlock], cols[kTileBlock];
+  for (int64_t i = 0; i < nt; i++) {
+    const int64_t t = t0 + i, n = t / p.Tn, tt = t % p.Tn, oh0 = (tt / p.tilesW) * m, ow0 = (tt % p.tilesW) * m;
+    base[i] = (n * c.G + gi) * c.Co * P + oh0 * p.OW + ow0;
+    rows[i] = (int)std::min<int64_t>(m, p.OH - oh0);
+    cols[i] = (int)std::min<int64_t>(m, p.OW - ow0);
+  }
+  for (int64_t o = 0; o < c.Co; o++) {
+    const float b = bias ? bias[o] : 0.0f;
+    for (int64_t i0 = 0; i0 < nt; i0 += kL) {
+      const int nl = (int)std::min<int64_t>(kL, nt - i0);
+      V8 x[6][6], t[m][6], y[m][m];
+      // lanes past nt read unused M columns
+      for (int xi = 0; xi < 36; xi++) x[xi / 6][xi % 6] = load8(M + (o * 36 + xi) * kTileBlock + i0);
+      for (int j = 0; j < 6; j++) at6<m>(&x[0][j], 6, &t[0][j], 6);  // A^T M
+      for (int a = 0; a < m; a++) at6<m>(&t[a][0], 1, &y[a][0], 1);   // (A^T M) A
+      for (int l = 0; l < nl; l++) {
+        float* dst = out + base[i0 + l] + o * P;
+        for (int a = 0; a < rows[i0 + l]; a++)
+          for (int bb = 0; bb < cols[i0 + l]; bb++) dst[a * p.OW + bb] = y[a][bb][l] + b;
+      }
+    }
+  }
+}
+
+// Whether every float of p[0, n) is finite (an integer test on the exponent bits: vectorises).
+bool allFinite(const float* p, int64_t n) {
+  uint32_t bad = 0;
+  for (int64_t i = 0; i < n; i++) {
+    uint32_t b;
+    std::memcpy(&b, p + i, sizeof b);
+    bad |= (b & 0x7f800000u) == 0x7f800000u;
+  }
+  return bad == 0;
+}
+
+// false (nothing written) when the input or the weights hold an Inf or NaN: the transforms would
+// mix it into the whole tile (Inf - Inf), so the caller takes the direct kernels, which keep a NaN
+// only where the true sum has one.
+template <typename W>
+bool run(const Exec& ex, const Corr& corr, W&& weight, const float* w, int64_t wN, const float* in, const float* bias,
+         float* out, float* scratch) {
+  const gemm::Isa isa = gemm::activeIsa();
+  const gemm::KernelSet& ks = gemm::kernelsFor(isa);
+  const Plan p = planOf(corr);
+  const Corr& c = p.c;
+  float* U = scratch + ((16 - (reinterpret_cast<uintptr_t>(scratch) / sizeof(float)) % 16) % 16);
+  float* pads = U + c.G * 36 * uStride(c);
+  float* work = pads + c.N * c.G * padFloats(c);
+  std::vector<char> finite((size_t)(c.N * c.G));
+  ex.pool().parallelFor(c.N * c.G, 1, [&](int64_t lo, int64_t hi) {
+    for (int64_t img = lo; img < hi; img++) {
+      const float* plane = in + img * c.Ci * c.Hi * c.Wi;
+      finite[(size_t)img] = allFinite(plane, c.Ci * c.Hi * c.Wi);
+      padImage(c, plane, pads + img * padFloats(c));
+    }
+  });
+  if (!allFinite(w, wN) || std::find(finite.begin(), finite.end(), 0) != finite.end()) return false;
+  transformWeights(ex, p, weight, ks.mr, U);
+  const int64_t blocks = (p.tiles + kTileBlock - 1) / kTileBlock, vs = vStride(c);
+  claimItems(ex, std::max(1, ex.pool().numThreads()), c.G * blocks, [&](int64_t part, int64_t it) {
+    const int64_t gi = it / blocks, t0 = (it % blocks) * kTileBlock, t1 = std::min(p.tiles, t0 + kTileBlock);
+    float* V = work + part * partFloats(c);
+    float* M = V + 36 * vs;
+    transformInput(p, pads, gi, t0, t1, ks.nr, V);
+    for (int xi = 0; xi < 36; xi++) {
+      const gemm::PackedA A{U + (gi * 36 + xi) * uStride(c), c.Co, c.Ci, isa};
+      const gemm::PackedB B{V + xi * vs, c.Ci, t1 - t0, isa};
+      sgemmSerial(A, B, 1.0f, 0.0f, M + xi * kTileBlock, 36 * kTileBlock);  // M[o][xi][tile]
+    }
+    const float* bg = bias ? bias + gi * c.Co : nullptr;
+    if (p.w.m == 4) transformOutput<4>(p, M, gi, t0, t1, bg, out);
+    else transformOutput<2>(p, M, gi, t0, t1, bg, out);
+  });
+  return true;
+}
+
+}  // namespace
+
+bool winogradForwardApplies(const ConvGeom& g) { return applies(forwardCorr(g)); }
+bool winogradBackwardInputApplies(const ConvGeom& g) { return g.sh == 1 && g.sw == 1 && applies(inputCorr(g)); }
+int64_t winogradForwardScratch(const Exec& ex, const ConvGeom& g) { return scratchOf(ex, forwardCorr(g)); }
+int64_t winogradBackwardInputScratch(const Exec& ex, const ConvGeom& g) { return scratchOf(ex, inputCorr(g)); }
+
+bool winogradForward(const Exec& ex, const ConvGeom& g, const float* x, const float* w, const float* bias, float* y,
+                     float* scratch) {
+  const Corr c = forwardCorr(g);
+  const int64_t Cg = c.Ci, Og = c.Co, r = g.KH;
+  auto weight = [&](int64_t gi, int64_t o, int64_t cc, int a, int b) {
+    return (double)w[((gi * Og + o) * Cg + cc) * r * r + a * r + b];
+  };
+  return run(ex, c, weight, w, g.O * Cg * r * r, x, bias, y, scratch);
+}
+
+bool winogradBackwardInput(const Exec& ex, const ConvGeom& g, const float* gy, const float* w, float* dx,
+                           float* scratch) {
+  const Corr c = inputCorr(g);
+  const int64_t Og = c.Ci, Cg = c.Co, r = g.KH;
+  // dx's channel cc from gy's channel o: w[gi][o][cc] flipped
+  auto weight = [&](int64_t gi, int64_t cc, int64_t o, int a, int b) {
+    return (double)w[((gi * Og + o) * Cg + cc) * r * r + (r - 1 - a) * r + (r - 1 - b)];
+  };
+  return run(ex, c, weight, w, g.O * Cg * r * r, gy, nullptr, dx, scratch);
+}
+
+}  // namespace tf
