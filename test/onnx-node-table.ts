@@ -34,6 +34,7 @@ export const CLAIMED: Record<string, [string[], number, number]> = {
   GlobalAveragePool: [['globalaveragepool'], 0, 2],
   GlobalMaxPool: [['globalmaxpool'], 0, 2],
   Greater: [['greater'], 2, 2],
+  GRU: [['gru'], 4, 4],
   GreaterOrEqual: [['greater_equal'], 4, 4],
   HardSigmoid: [['hardsigmoid'], 0, 3],
   HardSwish: [['hardswish'], 2, 2],
@@ -44,6 +45,7 @@ export const CLAIMED: Record<string, [string[], number, number]> = {
   Less: [['less'], 2, 2],
   LessOrEqual: [['less_equal'], 4, 4],
   Log: [['log'], 2, 2],
+  LSTM: [['lstm'], 3, 4], // test_lstm_with_peepholes: input P is refused (ERR_UNSUPPORTED)
   LogSoftmax: [['logsoftmax'], 14, 14],
   MatMul: [['matmul'], 3, 3],
   Max: [['max'], 14, 14],
