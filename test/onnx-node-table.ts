@@ -45,7 +45,7 @@ export const CLAIMED: Record<string, [string[], number, number]> = {
   Less: [['less'], 2, 2],
   LessOrEqual: [['less_equal'], 4, 4],
   Log: [['log'], 2, 2],
-  LSTM: [['lstm'], 3, 4], // test_lstm_with_peepholes: input P is refused (ERR_UNSUPPORTED)
+  LSTM: [['lstm'], 4, 4],
   LogSoftmax: [['logsoftmax'], 14, 14],
   MatMul: [['matmul'], 3, 3],
   Max: [['max'], 14, 14],

@@ -2,7 +2,8 @@
 // ONNX stacks the gates in another order than torch (LSTM i,o,f,c vs i,f,g,o; GRU z,r,h vs
 // r,z,n), so the weight blocks are gathered into torch's order (differentiable: W, R, B stay
 // trainable). The fused GRU is torch's, ONNX linear_before_reset = 1; the ONNX default 0 (the
-// reset gate applied before the recurrent product) runs step by step with public ops.
+// reset gate applied before the recurrent product) and LSTM with peephole weights run step by
+// step with public ops.
 import { Tensor } from '../tensor';
 import { isFloat } from '../core/dtype';
 import { fmtShape } from '../core/errors';
@@ -82,6 +83,41 @@ function gruResetFirst(x: Tensor, h0: Tensor | null, W: Tensor, R: Tensor, Wb: T
   return [stack(ys, 0), h];
 }
 
+/** ONNX's LSTM with peephole weights P [3H] (i, o, f), one direction, gates in ONNX order i, o, f, c. */
+function lstmPeephole(x: Tensor, h0: Tensor | null, c0: Tensor | null, W: Tensor, R: Tensor, Wb: Tensor | null,
+  Rb: Tensor | null, P: Tensor, lens: Tensor | null, reverse: boolean): [Tensor, Tensor, Tensor] {
+  const [T, B, I] = x.shape;
+  const H = R.shape[1];
+  const cols = (t: Tensor, j: number): Tensor => slice(t, [0, j * H], [t.shape[0], H]);
+  const [pi, po, pf] = [0, 1, 2].map((k) => slice(P, [k * H], [H]));
+  let xp = matmul(reshape(x, [T * B, I]), transpose(W, 0, 1));
+  if (Wb) xp = add(xp, Wb);
+  if (Rb) xp = add(xp, Rb);
+  let h = h0 ?? zeros([B, H], { dtype: x.dtype });
+  let cs = c0 ?? zeros([B, H], { dtype: x.dtype });
+  const ys: Tensor[] = new Array(T);
+  for (let s = 0; s < T; s++) {
+    const t = reverse ? T - 1 - s : s;
+    const pre = add(slice(xp, [t * B, 0], [B, 4 * H]), matmul(h, transpose(R, 0, 1)));
+    const i = sigmoid(add(cols(pre, 0), mul(pi, cs)));
+    const f = sigmoid(add(cols(pre, 2), mul(pf, cs)));
+    const cNew = add(mul(f, cs), mul(i, tanh(cols(pre, 3))));
+    const o = sigmoid(add(cols(pre, 1), mul(po, cNew))); // the output gate peeks at the new cell
+    const hNew = mul(o, tanh(cNew));
+    if (lens) {
+      const m = reshape(cast(lt(t, lens), x.dtype), [B, 1]);
+      const keep = sub(1, m);
+      ys[t] = mul(hNew, m);
+      h = add(ys[t], mul(h, keep));
+      cs = add(mul(cNew, m), mul(cs, keep));
+    } else {
+      h = ys[t] = hNew;
+      cs = cNew;
+    }
+  }
+  return [stack(ys, 0), h, cs];
+}
+
 function recurrent(kind: Kind, x: (Tensor | null)[], c: OpContext): (Tensor | null)[] {
   const G = GATES[kind];
   const dir = c.attrs.string('direction', 'forward');
@@ -114,7 +150,7 @@ function recurrent(kind: Kind, x: (Tensor | null)[], c: OpContext): (Tensor | nu
   const stateShape = layout === 1 ? [B, D, H] : [D, B, H];
   if (h0) { expectShape(c, 'initial_h', h0, stateShape, X.dtype); if (layout === 1) h0 = transpose(h0, 0, 1); }
   if (c0) { expectShape(c, 'initial_c', c0, stateShape, X.dtype); if (layout === 1) c0 = transpose(c0, 0, 1); }
-  if (peep && peep.dataSync().some((v) => v !== 0)) nodeFail(c, 'peephole weights (input P) are not supported');
+  if (peep) expectShape(c, 'P', peep, [D, 3 * H], X.dtype);
   let lens: Tensor | null = null;
   if (seqLens) {
     const v = intsOf(seqLens, c, 'sequence_lens');
@@ -130,6 +166,13 @@ function recurrent(kind: Kind, x: (Tensor | null)[], c: OpContext): (Tensor | nu
     const Bd = bias ? select(bias, 0, d) : null;
     const Wb = Bd ? slice(Bd, [0], [G * H]) : null, Rb = Bd ? slice(Bd, [G * H], [G * H]) : null;
     const hd = h0 ? select(h0, 0, d) : null;
+    if (peep) {
+      const [y, h, cc] = lstmPeephole(X, hd, c0 ? select(c0, 0, d) : null, Wd, Rd, Wb, Rb, select(peep, 0, d), lens, reverse);
+      ys.push(y);
+      hN.push(h);
+      cN.push(cc);
+      continue;
+    }
     if (kind === 'gru' && lbr === 0) {
       const [y, h] = gruResetFirst(X, hd, Wd, Rd, Wb, Rb, lens, reverse);
       ys.push(y);
