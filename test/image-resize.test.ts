@@ -82,7 +82,14 @@ test('resize: bad arguments', () => {
   expectThrowsCode(() => tp.image.resize(x, [2, 2], { method: 'bicubic' as never }), 'ERR_ARGUMENT', /method/);
   expectThrowsCode(() => tp.image.resize(x, [2, 2], { alignCorners: true, halfPixelCenters: true }), 'ERR_ARGUMENT', /cannot both be true/);
   expectThrowsCode(() => tp.image.resize(x, [2, 2], { align: true } as never), 'ERR_ARGUMENT', /unknown option 'align'/);
-  expectThrowsCode(() => tp.image.resize(tp.zeros([0, 4, 3]), [2, 2]), 'ERR_SHAPE', /empty image/);
+  expectThrowsCode(() => tp.image.resize(tp.zeros([0, 4, 3]), [2, 2]), 'ERR_SHAPE', /an image of 0 x 4 pixels/);
+  // an empty batch or no channels: an empty result
+  const z0 = tp.zeros([0, 4, 4, 3]), z1 = tp.zeros([4, 4, 0], { dtype: 'int32' });
+  const e = tp.image.resize(z0, [2, 5]);
+  expect(e.shape).toEqual([0, 2, 5, 3]);
+  const e2 = tp.image.resize(z1, [2, 5]);
+  expect([e2.shape, e2.dtype]).toEqual([[2, 5, 0], 'float32']);
+  tp.dispose([e, e2, z0, z1]);
   x.dispose();
 });
 

@@ -11,7 +11,7 @@ import { interpolate } from '../ops/resample';
 import { gather } from '../ops/indexing';
 import { add, mul } from '../ops/binary';
 import { cast } from '../ops/cast';
-import { tensor } from '../ops/creation';
+import { tensor, zeros } from '../ops/creation';
 import { scoped } from '../ops/pool';
 import { isFloat } from '../core/dtype';
 
@@ -77,8 +77,11 @@ export function resize(x: Tensor, size: [number, number] | number[], options?: R
   const [OH, OW] = size;
   const batched = t.rank === 4;
   const [H, W] = batched ? t.shape.slice(1, 3) : t.shape.slice(0, 2);
-  if (H === 0 || W === 0 || t.size === 0) fail(op, `cannot resize an empty image of shape ${fmtShape(t.shape)}`, 'ERR_SHAPE');
+  if (H === 0 || W === 0) fail(op, `cannot resize an image of ${H} x ${W} pixels (shape ${fmtShape(t.shape)})`, 'ERR_SHAPE');
   const hA = batched ? 1 : 0;
+  const outShape = batched ? [t.shape[0], OH, OW, t.shape[3]] : [OH, OW, t.shape[2]];
+  // no images or no channels: an empty result of the output's shape and dtype
+  if (t.size === 0) return zeros(outShape, { dtype: method === 'nearest' || isFloat(t.dtype) ? t.dtype : 'float32', device: t.device });
   return scoped(t, () => {
     if (method === 'nearest') return contiguous(gather(gather(t, nearestIndex(H, OH, align, half), hA), nearestIndex(W, OW, align, half), hA + 1));
     const xf = isFloat(t.dtype) ? t : cast(t, 'float32');
