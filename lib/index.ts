@@ -147,3 +147,5 @@ export const { cosineSimilarity, normalize } = _similarity;
 export { SparseRows, isSparse } from './autograd/sparse';
 // issue 12: ONNX model import (lib/onnx): tp.onnx.load(path) → an nn.Module of Parameters
 export * as onnx from './onnx';
+// issue 12: images (lib/image): tp.image.decode (PNG / JPEG) → [H, W, C], resize, normalize
+export * as image from './image';

@@ -94,6 +94,12 @@ export class Attrs {
     return Buffer.from((a.s as Uint8Array) ?? new Uint8Array(0)).toString('utf8');
   }
 
+  strings(name: string, dflt?: string[]): string[] | undefined {
+    const a = this.get(name, STRINGS);
+    if (a === undefined) return dflt;
+    return ((a.strings as Uint8Array[]) ?? []).map((b) => Buffer.from(b).toString('utf8'));
+  }
+
   tensor(name: string): HostTensor | undefined {
     const a = this.get(name, TENSOR);
     return a === undefined ? undefined : readTensor((a.t as Raw) ?? {}, `${this.where}: attribute '${name}'`);

@@ -10,6 +10,7 @@ import './ops-shape';
 import './ops-conv';
 import './ops-linear';
 import './ops-resize';
+import './ops-rnn';
 
 export { OnnxModel } from './model';
 export type { OnnxLoadOptions } from './model';
