@@ -15,14 +15,6 @@ namespace tf {
 
 namespace {
 
-StridedLayout<1> flat(int64_t n) {
-  StridedLayout<1> L;
-  L.ndim = 1;
-  L.shape[0] = n;
-  L.strides[0][0] = 1;
-  L.numel = n;
-  return L;
-}
 
 [[noreturn]] void badGeom(const char* op, const std::string& what) { fail("ERR_ARGUMENT", std::string(op) + ": " + what); }
 
@@ -56,7 +48,7 @@ struct ConvCall {
     *s = argStorage(info, i, op);
     const int64_t off = argInt64(info, i + 1, op);
     checkDType(*s, dt, op, arg);
-    checkExtent(flat(n), 0, off, *s, op, arg);
+    checkExtent(flatRun(n), 0, off, *s, op, arg);
     return static_cast<const uint8_t*>((*s)->data) + off * (int64_t)dtypeSize(dt);
   }
   // Scratch from the caching allocator (no fresh pages per call), freed by the run callable.

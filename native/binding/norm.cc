@@ -17,14 +17,6 @@ namespace tf {
 
 namespace {
 
-StridedLayout<1> runOf(int64_t n) {
-  StridedLayout<1> L;
-  L.ndim = 1;
-  L.shape[0] = n;
-  L.strides[0][0] = 1;
-  L.numel = n;
-  return L;
-}
 
 // Reads the operands of one call, checking each against the call's dtype.
 struct Reader {
@@ -47,7 +39,7 @@ struct Reader {
     Storage* s = argStorage(info, i, op);
     const int64_t off = argInt64(info, i + 1, op);
     checkDType(s, dt, op, arg);
-    checkExtent(runOf(n), 0, off, s, op, arg);
+    checkExtent(flatRun(n), 0, off, s, op, arg);
     storages.push_back(s);
     return static_cast<uint8_t*>(s->data) + off * (int64_t)dtypeSize(dt);
   }

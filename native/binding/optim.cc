@@ -10,14 +10,6 @@
 
 namespace tf {
 
-static StridedLayout<1> flatLayout(int64_t n) {
-  StridedLayout<1> L;
-  L.ndim = 1;
-  L.shape[0] = n;
-  L.strides[0][0] = 1;
-  L.numel = n;
-  return L;
-}
 
 // The data pointer of operand (handle at i, offset off) after checking dtype, device and extent.
 // `device` < 0 takes the operand's device; otherwise it must match.
@@ -59,7 +51,7 @@ struct StepArgs {
   const void* g;
   StepArgs(const Napi::CallbackInfo& info, const char* op) : ed(envData(info)) {
     dt = paramDType(info, op, n);
-    L = flatLayout(n);
+    L = flatRun(n);
     p = operand(info, 1, argInt64(info, 2, op), L, dt, op, "param", device);
     g = operand(info, 3, argInt64(info, 4, op), L, dt, op, "grad", device);
   }

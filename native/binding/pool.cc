@@ -17,14 +17,6 @@ namespace tf {
 
 namespace {
 
-StridedLayout<1> flat(int64_t n) {
-  StridedLayout<1> L;
-  L.ndim = 1;
-  L.shape[0] = n;
-  L.strides[0][0] = 1;
-  L.numel = n;
-  return L;
-}
 
 // A size, kernel, stride, pad or dilation: an integer in [lo, 2^31).
 int64_t geomArg(const Napi::CallbackInfo& info, size_t i, const char* op, const char* name, int64_t lo) {
@@ -93,7 +85,7 @@ Napi::Value PoolForward(const Napi::CallbackInfo& info) {
   checkDType(xs, dt, op, "input");
   const int64_t inN = checkedMul(g.planes, checkedMul(g.H, g.W, op), op);
   const int64_t outN = checkedMul(g.planes, checkedMul(g.OH, g.OW, op), op);
-  checkExtent(flat(inN), 0, xOff, xs, op, "input");
+  checkExtent(flatRun(inN), 0, xOff, xs, op, "input");
   const Exec ex = execFor(ed, op, {xs});
   auto maxK = kind == 2 ? nullptr : need(ex.backend->pool.maxForward, ex, op);
   auto avgK = kind == 2 ? need(ex.backend->pool.avgForward, ex, op) : nullptr;
@@ -125,10 +117,10 @@ Napi::Value PoolBackward(const Napi::CallbackInfo& info) {
   checkDType(gs, dt, op, "grad");
   const int64_t inN = checkedMul(g.planes, checkedMul(g.H, g.W, op), op);
   const int64_t outN = checkedMul(g.planes, checkedMul(g.OH, g.OW, op), op);
-  checkExtent(flat(outN), 0, gOff, gs, op, "grad");
+  checkExtent(flatRun(outN), 0, gOff, gs, op, "grad");
   if (kind == 0) {
     checkDType(is, kI32, op, "indices");
-    checkExtent(flat(outN), 0, iOff, is, op, "indices");
+    checkExtent(flatRun(outN), 0, iOff, is, op, "indices");
   }
   const Exec ex = execFor(ed, op, {gs, kind == 0 ? is : nullptr});
   auto maxK = kind == 0 ? need(ex.backend->pool.maxBackward, ex, op) : nullptr;
@@ -173,7 +165,7 @@ Napi::Value Resample(const Napi::CallbackInfo& info) {
   checkDType(xs, dt, op, "input");
   const int64_t inN = checkedMul(g.planes, checkedMul(g.H, g.W, op), op);
   const int64_t outN = checkedMul(g.planes, checkedMul(g.OH, g.OW, op), op);
-  checkExtent(flat(backward ? outN : inN), 0, xOff, xs, op, "input");
+  checkExtent(flatRun(backward ? outN : inN), 0, xOff, xs, op, "input");
   const Exec ex = execFor(ed, op, {xs});
   auto kernel = need(backward ? ex.backend->pool.resampleBackward : ex.backend->pool.resampleForward, ex, op);
   Storage* out;

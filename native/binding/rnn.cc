@@ -16,14 +16,6 @@
 namespace tf {
 namespace {
 
-StridedLayout<1> flat(int64_t n) {
-  StridedLayout<1> L;
-  L.ndim = 1;
-  L.shape[0] = n;
-  L.strides[0][0] = 1;
-  L.numel = n;
-  return L;
-}
 
 struct RnnArgs {
   const Napi::CallbackInfo& info;
@@ -68,7 +60,7 @@ struct RnnArgs {
       Storage* s = argStorage(info, 24, op);
       const int64_t off = argInt64(info, 25, op);
       checkDType(s, kI32, op, "lengths");
-      checkExtent(flat(g.B), 0, off, s, op, "lengths");
+      checkExtent(flatRun(g.B), 0, off, s, op, "lengths");
       storages.push_back(s);
       lengths = static_cast<const int32_t*>(s->data) + off;
       for (int64_t b = 0; b < g.B; b++)  // re-checked: the kernel indexes steps by them
@@ -87,7 +79,7 @@ struct RnnArgs {
     Storage* s = argStorage(info, i, op);
     const int64_t off = argInt64(info, i + 1, op);
     checkDType(s, dt, op, arg);
-    checkExtent(flat(n), 0, off, s, op, arg);
+    checkExtent(flatRun(n), 0, off, s, op, arg);
     storages.push_back(s);
     return static_cast<uint8_t*>(s->data) + off * (int64_t)dtypeSize(dt);
   }

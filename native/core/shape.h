@@ -159,4 +159,14 @@ struct StridedLayout {
   }
 };
 
+// A contiguous run of n elements as a one-operand layout (the extent check of a flat operand).
+inline StridedLayout<1> flatRun(int64_t n) {
+  StridedLayout<1> L;
+  L.ndim = 1;
+  L.shape[0] = n;
+  L.strides[0][0] = 1;
+  L.numel = n;
+  return L;
+}
+
 }  // namespace tf
