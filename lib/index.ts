@@ -147,3 +147,5 @@ export const { cosineSimilarity, normalize } = _similarity;
 export { SparseRows, isSparse } from './autograd/sparse';
 // issue 12: ONNX model import (lib/onnx): tp.onnx.load(path) → an nn.Module of Parameters
 export * as onnx from './onnx';
+// issue 12: TF.js layers model import (lib/tfjs): tp.io.loadTfjsModel, tp.tfjs.supportedLayers()
+export * as tfjs from './tfjs';
