@@ -116,7 +116,7 @@ describe('loadTfjsModel: every layer against hand-written tapeflow ops', () => {
     fs.writeFileSync(path.join(dir, 'sub', 'b.bin'), bytes.subarray(100));
     fs.writeFileSync(path.join(dir, 'model.json'), JSON.stringify(j2));
     const x = input();
-    const ref = tp.io.loadTfjsModel(json, { weights: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) });
+    const ref = tp.io.loadTfjsModel(json, { weights: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer });
     const want = tp.noGrad(() => ref.forward(x)) as tp.Tensor;
     for (const m of [
       tp.io.loadTfjsModel(path.join(dir, 'model.json')),

@@ -145,16 +145,21 @@ layer<GlobalP>('GlobalMaxPooling2D', { prepare: readGlobal, weights: () => [], a
 layer<[number, number][]>('ZeroPadding2D', {
   prepare: (cfg, name) => {
     channelsLast(name, cfg);
-    const v = cfg.padding ?? 1;
+    const v0 = cfg.padding ?? 1;
+    const dense = (a: unknown): unknown => (Array.isArray(a) ? Array.from(a as unknown[], dense) : a);
+    const v = dense(v0);
     const ok = (d: unknown) => Number.isSafeInteger(d) && (d as number) >= 0 && (d as number) <= 2 ** 20;
     if (ok(v)) return [[v as number, v as number], [v as number, v as number]];
     if (Array.isArray(v) && v.length === 2 && v.every(ok)) return [[v[0], v[0]], [v[1], v[1]]];
     if (Array.isArray(v) && v.length === 2 && v.every((r) => Array.isArray(r) && r.length === 2 && r.every(ok))) return v as [number, number][];
-    return cfgFail(name, `padding must be n, [h, w] or [[top, bottom], [left, right]] of non-negative integers, got ${describe(v)}`);
+    return cfgFail(name, `padding must be n, [h, w] or [[top, bottom], [left, right]] of non-negative integers, got ${describe(v0)}`);
   },
   weights: () => [],
   apply: ([x], _w, p, ctx) => {
     need(ctx, x.rank === 4, `ZeroPadding2D takes a 4-D [N, H, W, C] input, got [${x.shape}]`);
+    // a hostile config must not ask for a huge tensor: the result is capped as weights are
+    const n = x.shape[0] * (x.shape[1] + p[0][0] + p[0][1]) * (x.shape[2] + p[1][0] + p[1][1]) * x.shape[3];
+    need(ctx, n <= 2 ** 31 - 1, `padding ${JSON.stringify(p)} of an input [${x.shape}] makes ${n} elements, over 2^31 - 1`);
     return pad(x, [[0, 0], p[0], p[1], [0, 0]], 0);
   },
 });

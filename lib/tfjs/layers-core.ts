@@ -105,7 +105,7 @@ layer<null>('Flatten', {
 
 layer<number[]>('Reshape', {
   prepare: (cfg, name) => {
-    const t = cfg.target_shape;
+    const t = Array.isArray(cfg.target_shape) ? Array.from(cfg.target_shape as unknown[]) : cfg.target_shape;
     if (!Array.isArray(t) || t.some((d) => !Number.isSafeInteger(d) || (d < 0 && d !== -1)) || t.filter((d) => d === -1).length > 1)
       cfgFail(name, `target_shape must be an array of non-negative integers with at most one -1, got ${describe(t)}`);
     return t as number[];
@@ -121,7 +121,7 @@ layer<number[]>('Reshape', {
 
 layer<number[]>('Permute', {
   prepare: (cfg, name) => {
-    const d = cfg.dims;
+    const d = Array.isArray(cfg.dims) ? Array.from(cfg.dims as unknown[]) : cfg.dims;
     if (!Array.isArray(d) || d.some((v) => !Number.isSafeInteger(v) || v < 1) || [...d].sort().some((v, i) => v !== i + 1))
       cfgFail(name, `dims must be a permutation of 1..n, got ${describe(d)}`);
     return d as number[];

@@ -40,7 +40,8 @@ export function cfgFail(name: string, msg: string, code = 'ERR_FORMAT'): never {
 /** A positive int, or a list of n of them (Keras accepts either for kernel sizes and strides). */
 export function ints(name: string, cfg: Config, key: string, n: number, dflt?: number, min = 1): number[] {
   const v = cfg[key] ?? dflt;
-  const list = typeof v === 'number' ? new Array<number>(n).fill(v) : v;
+  // Array.from reads holes of a sparse array as undefined (some / every would skip them)
+  const list = typeof v === 'number' ? new Array<number>(n).fill(v) : Array.isArray(v) ? Array.from(v as unknown[]) : v;
   if (!Array.isArray(list) || list.length !== n || list.some((d) => !Number.isSafeInteger(d) || d < min || d > 2 ** 20))
     return cfgFail(name, `${key} must be an integer ≥ ${min} or ${n} of them, got ${describe(v)}`);
   return list as number[];

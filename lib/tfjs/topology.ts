@@ -71,13 +71,13 @@ function refuseUnknown(layers: KerasLayer[]): void {
 function inputShape(l: KerasLayer): (number | null)[] | null {
   const s = l.config.batch_input_shape ?? l.config.batch_shape;
   if (!Array.isArray(s)) return null;
-  return s.map((d) => (Number.isSafeInteger(d) && d >= 0 ? (d as number) : null));
+  return Array.from(s as unknown[], (d) => (Number.isSafeInteger(d) && (d as number) >= 0 ? (d as number) : null));
 }
 
 function sequential(list: unknown): Topology {
   if (!Array.isArray(list) || list.length === 0) return bad(`a Sequential model needs a non-empty layers array, got ${describe(list)}`);
   const seen = new Set<string>();
-  const layers = list.map((l, i) => readLayer(l, i, seen));
+  const layers = Array.from(list, (l, i) => readLayer(l, i, seen)); // Array.from: holes are read as undefined, not skipped
   refuseUnknown(layers);
   const first = layers[0];
   const inputName = first.className === 'InputLayer' ? first.name : `${first.name}_input`;
@@ -114,7 +114,7 @@ function ioList(v: unknown, what: string): [string, number, number][] {
   if (!Array.isArray(v) || v.length === 0) return bad(`${what} must be a non-empty array of [layer, node, tensor], got ${describe(v)}`);
   // a single output may be written as one triple instead of a list of them
   const list = typeof v[0] === 'string' ? [v] : v;
-  return list.map((e) => {
+  return Array.from(list as unknown[], (e) => {
     if (!Array.isArray(e) || typeof e[0] !== 'string' || !Number.isSafeInteger(e[1]) || !Number.isSafeInteger(e[2]))
       return bad(`${what}: entry ${describe(e)} is not [layer, node, tensor]`);
     return [e[0], e[1], e[2]] as [string, number, number];
@@ -124,7 +124,7 @@ function ioList(v: unknown, what: string): [string, number, number][] {
 function functional(cfg: Record<string, unknown>): Topology {
   if (cfg === null || typeof cfg !== 'object' || !Array.isArray(cfg.layers)) return bad(`a functional model config needs a layers array, got ${describe(cfg?.layers)}`);
   const seen = new Set<string>();
-  const layers = (cfg.layers as unknown[]).map((l, i) => readLayer(l, i, seen));
+  const layers = Array.from(cfg.layers as unknown[], (l, i) => readLayer(l, i, seen));
   refuseUnknown(layers);
   const byName = new Map(layers.map((l) => [l.name, l]));
   const ref = (r: [string, number, number], who: string): string => {

@@ -31,6 +31,9 @@ export interface DecodedWeight {
 /** a weight's element count is capped (2^31 - 1, as tapeflow's tensors) */
 const MAX_ELEMENTS = 2 ** 31 - 1;
 
+/** a short rendering of a JSON value for messages */
+const show = (v: unknown): string => { const j = JSON.stringify(v); return j === undefined ? String(v) : j.length > 60 ? `${j.slice(0, 57)}...` : j; };
+
 const formatFail = (op: string, msg: string): never => { throw new TapeflowError(`${op}: ${msg}`, 'ERR_FORMAT'); };
 
 /** The manifest's weight specs in shard order with their byte ranges, and the shard paths. */
@@ -40,14 +43,14 @@ export function readManifest(op: string, manifest: unknown): { specs: WeightSpec
   const paths: string[] = [];
   const names = new Set<string>();
   let offset = 0;
-  manifest.forEach((g: unknown, gi: number) => {
+  Array.from(manifest as unknown[]).forEach((g: unknown, gi: number) => {
     if (g === null || typeof g !== 'object') formatFail(op, `weightsManifest[${gi}] must be an object, got ${describe(g)}`);
     const group = g as { paths?: unknown; weights?: unknown };
-    if (!Array.isArray(group.paths) || group.paths.some((p) => typeof p !== 'string'))
+    if (!Array.isArray(group.paths) || Array.from(group.paths as unknown[]).some((p) => typeof p !== 'string'))
       formatFail(op, `weightsManifest[${gi}].paths must be an array of strings, got ${describe(group.paths)}`);
     if (!Array.isArray(group.weights)) formatFail(op, `weightsManifest[${gi}].weights must be an array, got ${describe(group.weights)}`);
     paths.push(...(group.paths as string[]));
-    for (const w of group.weights as unknown[]) {
+    for (const w of Array.from(group.weights as unknown[])) {
       const s = readSpec(op, w, offset);
       if (names.has(s.name)) formatFail(op, `weight '${s.name}' is listed twice in weightsManifest`);
       names.add(s.name);
@@ -65,9 +68,9 @@ function readSpec(op: string, w: unknown, offset: number): WeightSpec {
   if (typeof e.name !== 'string' || e.name === '') return formatFail(op, `a weightsManifest entry has no name (got ${describe(e.name)})`);
   const name = e.name;
   const where = `weight '${name}'`;
-  if (!Array.isArray(e.shape) || e.shape.some((d) => !Number.isSafeInteger(d) || (d as number) < 0))
-    formatFail(op, `${where}: shape must be an array of non-negative integers, got ${describe(e.shape)}`);
-  const shape = (e.shape as number[]).slice();
+  if (!Array.isArray(e.shape) || Array.from(e.shape as unknown[]).some((d) => !Number.isSafeInteger(d) || (d as number) < 0))
+    formatFail(op, `${where}: shape must be an array of non-negative integers, got ${show(e.shape)}`);
+  const shape = Array.from(e.shape as number[]);
   if (shape.length > 8) formatFail(op, `${where}: shape [${shape}] has more than 8 dims`);
   let n = 1;
   for (const d of shape) {
