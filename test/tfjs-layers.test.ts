@@ -136,6 +136,7 @@ describe('loadTfjsModel: every layer against hand-written tapeflow ops', () => {
   test('fine-tuning: freeze, replace the head, train; train mode runs batch-norm statistics and dropout', () => {
     const m = tp.io.loadTfjsModel(json, { weights: bytes });
     m.freeze();
+    tp.manualSeed(5);
     const head = new tp.nn.Linear(16, 3);
     m.replace('d2', head);
     expect(m.parameters().filter((p) => p.requiresGrad).length).toBe(2);
@@ -220,6 +221,36 @@ describe('loadTfjsModel: Sequential and Keras 3 configs, the remaining layers', 
     const mx = av.map((a, i) => Math.max((a * bv[i] - bv[i] + a + bv[i]) / 3, a));
     expectClose(mn.dataSync(), mx.map((v, i) => Math.min(v, bv[i])), TOL);
     expectClose(rl.dataSync(), mx.map((v) => Math.min(v >= 0.5 ? v : 0.1 * (v - 0.5), 1.5)), TOL);
+    m.dispose();
+  });
+});
+
+describe('loadTfjsModel: weight names, replace, shared layers', () => {
+  test("scoped ('model/d/kernel') and ':0'-suffixed weight names; replace errors; a layer called twice shares its weights", () => {
+    const topo = {
+      class_name: 'Model',
+      config: {
+        name: 'm',
+        layers: [
+          { class_name: 'InputLayer', name: 'x', config: { name: 'x', batch_input_shape: [null, 3] }, inbound_nodes: [] },
+          { class_name: 'Dense', name: 'd', config: { name: 'd', units: 3, activation: 'tanh' }, inbound_nodes: [[['x', 0, 0, {}]], [['d', 0, 0, {}]]] },
+        ],
+        input_layers: [['x', 0, 0]],
+        output_layers: [['d', 1, 0]],
+      },
+    };
+    const k = rand('model/d/kernel:0', [3, 3], 31), b = rand('d/bias', [3], 32);
+    const { json, bytes } = build(topo, [k, b]);
+    const m = tp.io.loadTfjsModel(json, { weights: bytes });
+    expect(m.namedParameters().map(([n]) => n)).toEqual(['model/d/kernel:0', 'd/bias']);
+    const x = tp.tensor([[0.5, -1, 2]]);
+    const y = m.forward(x) as tp.Tensor;
+    const one = (v: tp.Tensor) => tp.tanh(tp.add(tp.matmul(v, t(k)), t(b)));
+    const want = one(one(x));
+    expectClose(y.dataSync(), want.dataSync(), TOL);
+    expect(() => m.replace('nope', new tp.nn.Linear(3, 3))).toThrow(/no layer named "nope"/);
+    expect(() => m.replace('d', {} as any)).toThrow(/must be a tp.nn.Module/);
+    tp.dispose([x, y, want]);
     m.dispose();
   });
 });

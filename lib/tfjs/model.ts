@@ -107,7 +107,7 @@ export class TfjsModel extends Module<unknown[], Tensor | Tensor[]> {
   replace(name: string, module: Module<any, any>): this { // eslint-disable-line @typescript-eslint/no-explicit-any
     const plan = PLAN.get(this)!;
     if (typeof name !== 'string' || !plan.calls.some((c) => c.layer.name === name))
-      throw new TapeflowError(`TfjsModel.replace: no layer named ${describe(name)} runs in this model (layers: ${this.layerNames.slice(-5).join(', ')}, …)`);
+      throw new TapeflowError(`TfjsModel.replace: no layer named ${describe(name)} runs in this model (layers: ${this.layerNames.length > 5 ? '…, ' : ''}${this.layerNames.slice(-5).join(', ')})`);
     if (!(module instanceof Module)) throw new TapeflowError(`TfjsModel.replace: module must be a tp.nn.Module, got ${describe(module)}`);
     const self = this as unknown as Record<string, unknown>;
     for (const key of Object.values(plan.keys.get(name) ?? {})) {
@@ -188,7 +188,7 @@ function findWeight(weights: Map<string, DecodedWeight>, layer: string, role: st
   if (exact !== undefined) return exact;
   // Keras nests scopes ('model/conv2d_1/kernel'); take the one name that ends with layer/role
   const tail = `/${layer}/${role}`;
-  const hits = [...weights.values()].filter((w) => w.name.endsWith(tail));
+  const hits = [...weights].filter(([k]) => k.endsWith(tail)).map(([, w]) => w);
   if (hits.length === 1) return hits[0];
   throw new TapeflowError(hits.length === 0
     ? `loadTfjsModel: layer '${layer}' needs weight '${layer}/${role}', which weightsManifest does not list`
