@@ -84,7 +84,7 @@ describe('loadTfjsModel: every layer against hand-written tapeflow ops', () => {
   const { json, bytes } = build(functional(ROWS, ['inp'], ['d2']), WEIGHTS);
 
   test('functional model: output, intermediates, parameter names, dequantised weights', () => {
-    const m = tp.io.loadTfjsModel(json, { weights: bytes });
+    const m = tp.io.loadTfjsModel(json, { weights: bytes }) as tp.io.TfjsModel;
     expect(m.inputs).toEqual([{ name: 'inp', shape: [null, 6, 6, 3] }]);
     expect(m.namedParameters().map(([n]) => n)).toEqual(['c1/kernel', 'c1/bias', 'bn/gamma', 'bn/beta', 'dw/depthwise_kernel', 'dw/bias', 'c2/kernel', 'd1/kernel', 'd1/bias', 'd2/kernel', 'd2/bias']);
     expect(m.namedBuffers().map(([n]) => n)).toEqual(['bn/moving_mean', 'bn/moving_variance']);
@@ -134,7 +134,7 @@ describe('loadTfjsModel: every layer against hand-written tapeflow ops', () => {
   });
 
   test('fine-tuning: freeze, replace the head, train; train mode runs batch-norm statistics and dropout', () => {
-    const m = tp.io.loadTfjsModel(json, { weights: bytes });
+    const m = tp.io.loadTfjsModel(json, { weights: bytes }) as tp.io.TfjsModel;
     m.freeze();
     tp.manualSeed(5);
     const head = new tp.nn.Linear(16, 3);
@@ -179,7 +179,7 @@ describe('loadTfjsModel: Sequential and Keras 3 configs, the remaining layers', 
     ];
     const ws = [rand('sc/depthwise_kernel', [3, 3, 2, 2], 21), rand('sc/pointwise_kernel', [1, 1, 4, 3], 22), rand('sc/bias', [3], 23), rand('dn/kernel', [3, 4], 24, -3, 3), rand('dn/bias', [4], 25)];
     const { json, bytes } = build({ class_name: 'Sequential', config: { name: 's', layers } }, ws);
-    const m = tp.io.loadTfjsModel(json, { weights: bytes });
+    const m = tp.io.loadTfjsModel(json, { weights: bytes }) as tp.io.TfjsModel;
     expect(m.inputs).toEqual([{ name: 'sc_input', shape: [null, 5, 5, 2] }]);
     const x = tp.tensor(Array.from({ length: 2 * 50 }, (_, i) => Math.cos(i * 0.3) * 3), { shape: [2, 5, 5, 2] });
     const y = tp.noGrad(() => m.forward(x)) as tp.Tensor;
@@ -241,7 +241,7 @@ describe('loadTfjsModel: weight names, replace, shared layers', () => {
     };
     const k = rand('model/d/kernel:0', [3, 3], 31), b = rand('d/bias', [3], 32);
     const { json, bytes } = build(topo, [k, b]);
-    const m = tp.io.loadTfjsModel(json, { weights: bytes });
+    const m = tp.io.loadTfjsModel(json, { weights: bytes }) as tp.io.TfjsModel;
     expect(m.namedParameters().map(([n]) => n)).toEqual(['model/d/kernel:0', 'd/bias']);
     const x = tp.tensor([[0.5, -1, 2]]);
     const y = m.forward(x) as tp.Tensor;

@@ -47,3 +47,31 @@ describe.each(['inception_v3', 'mobilenet_v2'])('nsfwjs %s against @tensorflow/t
     m.dispose();
   });
 });
+
+describe('nsfwjs mobilenet_v2_mid (a TF.js graph model) against @tensorflow/tfjs', () => {
+  const ref = REF.mobilenet_v2_mid;
+  test(`probabilities and ${ref?.featureNode?.split('/').pop()} features at batch ${ref?.batch}`, () => {
+    const { model, weights } = nsfwjsModel('mobilenet_v2_mid');
+    const m = tp.io.loadTfjsModel(model, { weights, outputs: [ref.featureNode, 'Identity'] }) as tp.io.TfjsGraphModel;
+    expect(m.inputs).toEqual([{ name: 'input', shape: [null, ref.size, ref.size, 3] }]);
+    const x = tp.tensor(tfjsInput(ref.batch, ref.size), { shape: [ref.batch, ref.size, ref.size, 3] });
+    const before = tp.memory().numTensors;
+    const [feat, probs] = tp.noGrad(() => m.forward(x)) as tp.Tensor[];
+    expect(tp.memory().numTensors).toBe(before + 2);
+    expect(feat.shape).toEqual([ref.batch, ref.featureDim]);
+    const p = probs.dataSync();
+    ref.probs.forEach((want: number, i: number) => expect(Math.abs(p[i] - want)).toBeLessThanOrEqual(1e-4));
+    const f = feat.dataSync();
+    let worst = 0;
+    let k = 0;
+    for (let b = 0; b < ref.batch; b++) {
+      let s = 0;
+      for (let i = 0; i < ref.featureDim; i++) s += f[b * ref.featureDim + i];
+      expect(Math.abs(s - ref.featureSums[b])).toBeLessThanOrEqual(1e-4 * Math.abs(ref.featureSums[b]));
+      for (let i = 0; i < ref.featureDim; i += ref.every) worst = Math.max(worst, Math.abs(f[b * ref.featureDim + i] - ref.features[k]) - 1e-3 * Math.abs(ref.features[k++]));
+    }
+    expect(worst).toBeLessThanOrEqual(1e-4);
+    tp.dispose([feat, probs, x]);
+    m.dispose();
+  });
+});

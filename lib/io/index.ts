@@ -12,4 +12,4 @@ export type { SaveFloatDType } from './dtypes';
 export { MAX_HEADER_BYTES } from './header';
 export { save, load } from './state';
 export type { HasStateDict } from './state';
-export { loadTfjsModel, TfjsModel } from '../tfjs'; // issue 12: TF.js layers models (lib/tfjs)
+export { loadTfjsModel, TfjsModel, TfjsGraphModel } from '../tfjs'; // issue 12: TF.js layers and graph models (lib/tfjs)

@@ -9,10 +9,13 @@ import { readTopology } from './topology';
 import { TfjsModel } from './model';
 import type { TfjsLoadOptions } from './model';
 import { LAYERS } from './registry';
+import { TfjsGraphModel } from './graph';
+import { GRAPH_OPS } from './graph-ops';
 import './layers-core';
 import './layers-conv';
 
 export { TfjsModel } from './model';
+export { TfjsGraphModel } from './graph';
 export type { TfjsLoadOptions } from './model';
 
 /** model.json files are capped (a topology is text; 256 MB is far beyond any real one). */
@@ -21,6 +24,11 @@ const MAX_JSON_BYTES = 256 * 2 ** 20;
 /** The Keras layer classes loadTfjsModel runs, sorted. */
 export function supportedLayers(): string[] {
   return [...LAYERS.keys()].sort();
+}
+
+/** The TensorFlow ops of graph models loadTfjsModel runs (with Placeholder and Const), sorted. */
+export function supportedGraphOps(): string[] {
+  return [...GRAPH_OPS.keys(), 'Placeholder', 'Const', 'NoOp'].sort();
 }
 
 const asBytes = (b: unknown, what: string): Uint8Array => {
@@ -42,9 +50,10 @@ function readFile(p: string, what: string): Buffer {
  * `options.weights` the weight bytes (the shards concatenated in manifest order, a list of
  * shards, or a function from a manifest path to its bytes); by default the shards are read from
  * beside model.json. Quantised weights (uint8, uint16: w = q·scale + min; float16) are
- * dequantised to float32. Returns a TfjsModel (a tp.nn.Module) in eval mode.
+ * dequantised to float32. Returns a TfjsModel (layers models) or a TfjsGraphModel (graph models),
+ * tp.nn.Modules in eval mode.
  */
-export function loadTfjsModel(modelJsonOrPath: string | object, options: TfjsLoadOptions = {}): TfjsModel {
+export function loadTfjsModel(modelJsonOrPath: string | object, options: TfjsLoadOptions = {}): TfjsModel | TfjsGraphModel {
   const op = 'loadTfjsModel';
   if (options === null || typeof options !== 'object') throw new TapeflowError(`${op}: options must be an object, got ${describe(options)}`);
   let json: unknown;
@@ -65,10 +74,9 @@ export function loadTfjsModel(modelJsonOrPath: string | object, options: TfjsLoa
   }
   const m = json as Record<string, unknown>;
   if (m === null || typeof m !== 'object' || Array.isArray(m)) throw new TapeflowError(`${op}: model.json must hold an object, got ${describe(m)}`, 'ERR_FORMAT');
-  if (m.format === 'graph-model' || (m.modelTopology as { node?: unknown } | undefined)?.node !== undefined)
-    throw new TapeflowError(`${op}: this is a TF.js graph model (a TensorFlow GraphDef); only layers models are supported — convert it to ONNX (tf2onnx) and use tp.onnx.load`, 'ERR_UNSUPPORTED');
-  if (m.modelTopology === undefined) throw new TapeflowError(`${op}: model.json has no modelTopology`, 'ERR_FORMAT');
-  const topo = readTopology(m.modelTopology);
+  if (m.modelTopology === undefined || m.modelTopology === null) throw new TapeflowError(`${op}: model.json has no modelTopology`, 'ERR_FORMAT');
+  const graph = m.format === 'graph-model' || (m.modelTopology as { node?: unknown }).node !== undefined;
+  const topo = graph ? null : readTopology(m.modelTopology);
   const { specs, paths, totalBytes } = readManifest(op, m.weightsManifest ?? []);
 
   let bytes: Uint8Array;
@@ -87,7 +95,7 @@ export function loadTfjsModel(modelJsonOrPath: string | object, options: TfjsLoa
   const decoded = decodeWeights(op, specs, totalBytes, bytes);
   const byName = new Map<string, DecodedWeight>();
   for (const d of decoded) byName.set(d.name.replace(/:0$/, ''), d);
-  return new TfjsModel(topo, byName, options);
+  return graph ? new TfjsGraphModel(m.modelTopology, byName, options) : new TfjsModel(topo!, byName, options);
 }
 
 /** A manifest path resolved inside the model's folder (no absolute paths, no '..' out of it). */
