@@ -6,7 +6,7 @@
 //   the same weights made by bench/export_inception_onnx.py (torch 1.13; it checks torch against
 //   tfjs first): extra.ortImagesPerSec, extra.vsOrt (ort time ÷ tapeflow time: > 1 is tapeflow faster);
 // - @tensorflow/tfjs's pure-JS cpu backend (no tfjs-node here: it needs a download; single-threaded,
-//   timed once): extra.tfjsImagesPerSec, extra.vsTfjs.
+//   timed once, at batch 1): extra.tfjsImagesPerSec, extra.vsTfjs. BENCH_NO_TFJS=1 skips it.
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
@@ -71,8 +71,9 @@ const cases = [1, 8].map((batch) => ({
     const file = onnxFile();
     const ort = file ? childSeconds(['ort', String(batch), String(reps), String(threads), file]) : null;
     if (ort !== null) Object.assign(extra, { ortImagesPerSec: batch / ort, vsOrt: ort / s });
-    // tfjs's pure-JS backend is single-threaded: timed once, shown on both rows
-    const tfs = process.env.BENCH_NO_TFJS ? null : childSeconds(['tfjs', String(batch), quick ? '1' : '2']);
+    // tfjs's pure-JS backend is single-threaded: timed once, at batch 1 only (about 25 s per image
+    // on the 2-core dev machine; batch 8 would add minutes), shown on both thread rows
+    const tfs = process.env.BENCH_NO_TFJS || batch !== 1 ? null : childSeconds(['tfjs', '1', quick ? '1' : '2']);
     if (tfs !== null) Object.assign(extra, { tfjsImagesPerSec: batch / tfs, vsTfjs: tfs / s });
     return { value: batch / s, extra };
   },
