@@ -79,3 +79,34 @@ describe('loadTfjsModel: graph models', () => {
     m.dispose();
   });
 });
+
+describe('loadTfjsModel: graph fuzz', () => {
+  test('800 mutated graph models load and run or fail with a TapeflowError', () => {
+    const { json, bytes } = model();
+    const { rng } = require('./helpers');
+    const r = rng(99);
+    const pick = <T>(a: T[]): T => a[Math.floor(r() * a.length)];
+    const values = [null, -1, 0, 3, 1e9, 'SAME', 'x', 'mm:1', '^x', [], ['x'], {}, { s: 'AAAA' }, { list: { i: ['-5', '1e40'] } }, { b: true }, true];
+    let ok = 0;
+    for (let i = 0; i < 800; i++) {
+      const j = JSON.parse(JSON.stringify(json));
+      const nodes: [any, string][] = [];
+      const walk = (v: any) => { if (v && typeof v === 'object') for (const k of Object.keys(v)) { nodes.push([v, k]); walk(v[k]); } };
+      walk(j);
+      for (let n = 1 + Math.floor(r() * 2); n > 0; n--) {
+        const [o, k] = pick(nodes);
+        if (r() < 0.2) delete o[k];
+        else o[k] = pick(values);
+      }
+      try {
+        const m = tp.io.loadTfjsModel(j, { weights: bytes });
+        tp.noGrad(() => tp.tidy(() => { try { m.forward(tp.ones([2, 7, 7, 2])); } catch (e) { if (!(e instanceof tp.TapeflowError)) throw e; } }));
+        m.dispose();
+        ok++;
+      } catch (e) {
+        if (!(e instanceof tp.TapeflowError)) throw new Error(`mutation ${i}: ${(e as Error).stack}`);
+      }
+    }
+    expect(ok).toBeGreaterThan(10);
+  });
+});

@@ -30,31 +30,43 @@ function nodeFail(n: GraphNode, msg: string, code = 'ERR_FORMAT'): never {
 }
 
 // ---- attributes (TF AttrValue as JSON: { i: "1" }, { s: base64 }, { list: { i: [...] } }, { b }, { f }) ----
+/** attr[key][field], or undefined where the attribute or its field is missing or not an object */
+function field(n: GraphNode, key: string, f: string): unknown {
+  const a = n.attr !== null && typeof n.attr === 'object' ? n.attr[key] : undefined;
+  return a !== null && typeof a === 'object' ? (a as Record<string, unknown>)[f] : undefined;
+}
+/** attr[key].list[f] as an array (undefined when absent) */
+function list(n: GraphNode, key: string, f: string): unknown[] | undefined {
+  const l = field(n, key, 'list');
+  const v = l !== null && typeof l === 'object' ? (l as Record<string, unknown>)[f] : undefined;
+  if (v === undefined) return undefined;
+  return Array.isArray(v) ? Array.from(v as unknown[]) : nodeFail(n, `attribute ${key} must hold a list`);
+}
 function ints(n: GraphNode, key: string, dflt?: number[]): number[] {
-  const a = n.attr[key];
-  const v = (a?.list as { i?: unknown[] } | undefined)?.i;
+  const v = list(n, key, 'i');
   if (v === undefined) {
     if (dflt !== undefined) return dflt;
     return nodeFail(n, `attribute ${key} is missing`);
   }
-  const out = Array.from(v, (s) => Number(s));
+  const out = v.map((s) => (typeof s === 'string' || typeof s === 'number' ? Number(s) : NaN));
   if (out.some((x) => !Number.isSafeInteger(x) || Math.abs(x) > 2 ** 30)) nodeFail(n, `attribute ${key} ${describe(v)} is not a list of integers`);
   return out;
 }
 function str(n: GraphNode, key: string, dflt: string): string {
-  const s = n.attr[key]?.s;
+  const s = field(n, key, 's');
   if (s === undefined) return dflt;
   if (typeof s !== 'string') return nodeFail(n, `attribute ${key} must be a string`);
   return Buffer.from(s, 'base64').toString('utf8');
 }
 function strs(n: GraphNode, key: string): string[] {
-  const v = (n.attr[key]?.list as { s?: unknown[] } | undefined)?.s ?? [];
-  return Array.from(v, (s) => (typeof s === 'string' ? Buffer.from(s, 'base64').toString('utf8') : nodeFail(n, `attribute ${key} must hold strings`)));
+  return (list(n, key, 's') ?? []).map((s) => (typeof s === 'string' ? Buffer.from(s, 'base64').toString('utf8') : nodeFail(n, `attribute ${key} must hold strings`)));
 }
-const flag = (n: GraphNode, key: string): boolean => n.attr[key]?.b === true;
+const flag = (n: GraphNode, key: string): boolean => field(n, key, 'b') === true;
 function float(n: GraphNode, key: string, dflt: number): number {
-  const v = n.attr[key]?.f;
-  return v === undefined ? dflt : Number(v);
+  const v = field(n, key, 'f');
+  if (v === undefined) return dflt;
+  const x = Number(v);
+  return Number.isFinite(x) ? x : nodeFail(n, `attribute ${key} must be a finite number, got ${describe(v)}`);
 }
 
 /** An integer input (a shape, axes) read from its tensor. */

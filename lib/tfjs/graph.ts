@@ -36,7 +36,7 @@ function readNodes(topo: unknown): GraphNode[] {
     const inputs = o.input === undefined ? [] : Array.isArray(o.input) ? Array.from(o.input as unknown[]) : null;
     if (inputs === null || inputs.some((s) => typeof s !== 'string')) return bad(`node '${o.name}': input must be an array of strings`);
     const attr = (o.attr ?? {}) as GraphNode['attr'];
-    if (typeof attr !== 'object' || attr === null) return bad(`node '${o.name}': attr must be an object`);
+    if (typeof attr !== 'object' || attr === null || Array.isArray(attr)) return bad(`node '${o.name}': attr must be an object`);
     // '^name' inputs are control dependencies (ordering only); 'name:0' is 'name'
     const data = (inputs as string[]).filter((s) => !s.startsWith('^')).map((s) => {
       const m = /^(.*):(\d+)$/.exec(s);
@@ -95,8 +95,10 @@ export class TfjsGraphModel extends Module<unknown[], Tensor | Tensor[]> {
     const hidden = (k: string, v: unknown): void => { Object.defineProperty(this, k, { value: v, enumerable: false }); };
     const placeholders = order.filter((n) => n.op === 'Placeholder');
     hidden('inputs', placeholders.map((n) => {
-      const dims = ((n.attr.shape?.shape as { dim?: { size?: unknown }[] } | undefined)?.dim);
-      return { name: n.name, shape: Array.isArray(dims) ? dims.map((d) => { const s = Number(d?.size ?? -1); return s >= 0 ? s : null; }) : null };
+      const sh = n.attr.shape;
+      const dims = sh !== null && typeof sh === 'object' ? (sh.shape as { dim?: unknown } | null)?.dim : undefined;
+      // unknown (-1) or unreadable dims are free
+      return { name: n.name, shape: Array.isArray(dims) ? Array.from(dims as unknown[], (d) => { const s = Number((d as { size?: unknown } | null)?.size ?? -1); return Number.isSafeInteger(s) && s >= 0 ? s : null; }) : null };
     }));
     hidden('outputNames', outputs);
     const consts = new Map<string, string>();
