@@ -6,7 +6,7 @@ import { maxPool, avgPool } from '../ops/pool';
 import { pad } from '../ops/join';
 import { reshape } from '../ops/views';
 import { add, sub, mul } from '../ops/binary';
-import { rsqrt, square } from '../ops/unary';
+import { rsqrt, square, neg } from '../ops/unary';
 import { mean, max } from '../ops/reduce';
 import { noGrad } from '../autograd/tape';
 import { copyInto } from '../nn/parameter';
@@ -119,11 +119,11 @@ layer<BnP>('BatchNormalization', {
         copyInto('BatchNormalization', w.moving_variance, add(mul(w.moving_variance, k), mul(reshape(va, [C]), (1 - k) * n / Math.max(n - 1, 1))));
       });
     }
+    // y = (x - m)·s + beta = x·s + (beta - m·s): two passes over x, the rest on [C] vectors
     let s = rsqrt(add(va, p.eps));
     if (w.gamma) s = mul(s, v(w.gamma));
-    let y = mul(sub(x, m), s);
-    if (w.beta) y = add(y, v(w.beta));
-    return y;
+    const shift = w.beta ? sub(v(w.beta), mul(m, s)) : mul(neg(m), s);
+    return add(mul(x, s), shift);
   },
 });
 
