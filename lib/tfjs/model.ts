@@ -6,13 +6,15 @@ import { Module } from '../nn/module';
 import { Parameter } from '../nn/parameter';
 import { registerBufferOn } from '../nn/buffers';
 import { tensor } from '../ops/creation';
-import { tidy } from '../core/memory';
+import { tidy, keep } from '../core/memory';
 import { isGradEnabled } from '../autograd/tape';
 import { to } from '../ops/device';
 import type { DeviceLike } from '../core/device';
 import type { DecodedWeight } from './weights';
 import { valueOf } from './topology';
+import { NCHW, ELEMENTWISE, ELEMENTWISE_ACTIVATIONS, toNchw, toNhwc } from './layout';
 import type { Topology, Call } from './topology';
+import type { LayerContext } from './registry';
 
 export interface TfjsLoadOptions {
   /** the weight bytes: the shards concatenated, a list of them in manifest order, or path → bytes */
@@ -33,6 +35,8 @@ interface Plan {
   frees: string[][];
 }
 const PLAN = new WeakMap<TfjsModel, Plan>();
+/** per model: weight → its derived form (channels-first kernels) and the weight version it was made from */
+const CACHE = new WeakMap<TfjsModel, Map<Tensor, { version: number; t: Tensor }>>();
 
 export class TfjsModel extends Module<unknown[], Tensor | Tensor[]> {
   /** the model inputs: InputLayer name and shape (null for the batch and free dims) */
@@ -97,6 +101,7 @@ export class TfjsModel extends Module<unknown[], Tensor | Tensor[]> {
     const inputValues = new Set(topo.inputs.map((i) => i.value));
     for (const [v, i] of last) if (!outputs.includes(v) && !inputValues.has(v)) frees[i].push(v);
     PLAN.set(this, { calls, keys, replaced: new Map(), outputs, frees });
+    CACHE.set(this, new Map());
     this.eval();
   }
 
@@ -113,6 +118,9 @@ export class TfjsModel extends Module<unknown[], Tensor | Tensor[]> {
     for (const key of Object.values(plan.keys.get(name) ?? {})) {
       const t = self[key];
       delete self[key];
+      const cached = CACHE.get(this)!.get(t as Tensor);
+      if (cached !== undefined && !cached.t.isDisposed) cached.t.dispose();
+      CACHE.get(this)!.delete(t as Tensor);
       if (t instanceof Tensor && !t.isDisposed) t.dispose();
     }
     plan.keys.set(name, {});
@@ -121,6 +129,13 @@ export class TfjsModel extends Module<unknown[], Tensor | Tensor[]> {
     Object.defineProperty(this, key, { value: module, enumerable: true, writable: true, configurable: true });
     plan.replaced.set(name, key);
     return this;
+  }
+
+  /** Frees the weights and the cached channels-first kernels. */
+  dispose(): void {
+    for (const { t } of CACHE.get(this)!.values()) if (!t.isDisposed) t.dispose();
+    CACHE.get(this)!.clear();
+    super.dispose();
   }
 
   /** forward(x), forward(x1, x2, …) in input order, or forward({ inputName: x }); one output or an array. */
@@ -146,6 +161,17 @@ export class TfjsModel extends Module<unknown[], Tensor | Tensor[]> {
       env.set(valueOf(v.name, 0), t);
     });
     const inputsT = new Set(env.values());
+    const cache = CACHE.get(this)!;
+    const cacheFn = (wt: Tensor, make: () => Tensor): Tensor => {
+      const hit = cache.get(wt);
+      if (hit !== undefined && hit.version === wt._version && !hit.t.isDisposed) return hit.t;
+      if (hit !== undefined && !hit.t.isDisposed) hit.t.dispose();
+      const t = keep(make());
+      cache.set(wt, { version: wt._version, t });
+      return t;
+    };
+    /** env tensors held channels-first (NCHW) — see layout.ts */
+    const first = new Set<Tensor>();
     const recording = isGradEnabled() && ([...inputsT].some((t) => t.requiresGrad) || this.parameters().some((p) => p.requiresGrad));
     const drop = (v: string): void => {
       const t = env.get(v);
@@ -158,11 +184,24 @@ export class TfjsModel extends Module<unknown[], Tensor | Tensor[]> {
       plan.calls.forEach((c, i) => {
         const xs = c.inputs.map((v) => env.get(v)!);
         const rep = plan.replaced.get(c.layer.name);
+        let outFirst = false;
         const runIt = (): Tensor => {
-          if (rep !== undefined) return (self[rep] as Module<Tensor[], Tensor>).forward(...xs);
+          const asLast = () => xs.map((x) => (first.has(x) ? toNhwc(x) : x));
+          if (rep !== undefined) return (self[rep] as Module<Tensor[], Tensor>).forward(...asLast());
           const w: Record<string, Tensor> = {};
           for (const [role, key] of Object.entries(plan.keys.get(c.layer.name)!)) w[role] = self[key] as Tensor;
-          return c.layer.def.apply(xs, w, c.layer.prepared, { name: c.layer.name, training: this.training });
+          const ctx: LayerContext = { name: c.layer.name, training: this.training, cache: recording ? undefined : cacheFn };
+          const mode = layoutOf(c);
+          if (mode !== 'nhwc' && xs.length > 0 && xs.every((x) => x.rank === 4)) {
+            if (mode === 'nchw') {
+              const y = NCHW.get(c.layer.className)!(xs.map((x) => (first.has(x) ? x : toNchw(x))), w, c.layer.prepared, ctx);
+              if (y !== null) { outFirst = y.rank === 4; return y; }
+            } else if (xs.every((x) => first.has(x))) {
+              outFirst = true;
+              return c.layer.def.apply(xs, w, c.layer.prepared, ctx);
+            }
+          }
+          return c.layer.def.apply(asLast(), w, c.layer.prepared, ctx);
         };
         let y: Tensor;
         try {
@@ -173,14 +212,38 @@ export class TfjsModel extends Module<unknown[], Tensor | Tensor[]> {
         }
         if (!(y instanceof Tensor)) throw new TapeflowError(`${op}: the module replacing layer '${c.layer.name}' returned ${describe(y)}, not a Tensor`);
         env.set(c.output, y);
+        if (outFirst) first.add(y);
         if (!recording) for (const v of plan.frees[i]) drop(v);
       });
     } catch (e) {
       if (!recording) for (const v of [...env.keys()]) drop(v);
       throw e;
     }
-    return plan.outputs.map((o) => env.get(o)!);
+    // channels-first values go back to Keras' NHWC (a copy when nothing records, so the
+    // channels-first storage can go)
+    return plan.outputs.map((o) => {
+      const y = env.get(o)!;
+      if (!first.has(y)) return y;
+      if (recording) return toNhwc(y);
+      const z = tidy(() => toNhwc(y).contiguous());
+      if (!inputsT.has(y) && !plan.outputs.some((u) => u !== o && env.get(u) === y)) y.dispose();
+      return z;
+    });
   }
+}
+
+/** How a layer call may run on channels-first values: its NCHW form, elementwise as is, or only NHWC. */
+function layoutOf(c: Call): 'nchw' | 'same' | 'nhwc' {
+  const cfg = c.layer.config;
+  const act = cfg.activation ?? 'linear';
+  const actName = typeof act === 'string' ? act : (act as { config?: { name?: unknown } } | null)?.config?.name;
+  const elementwiseAct = typeof actName === 'string' && ELEMENTWISE_ACTIVATIONS.has(actName);
+  if (NCHW.has(c.layer.className)) return elementwiseAct ? 'nchw' : 'nhwc';
+  if (ELEMENTWISE.has(c.layer.className) || (c.layer.className === 'Activation' && elementwiseAct)) {
+    // merges must not broadcast: equal shapes only (checked by the caller's rank test and here)
+    return 'same';
+  }
+  return 'nhwc';
 }
 
 function findWeight(weights: Map<string, DecodedWeight>, layer: string, role: string): DecodedWeight {

@@ -17,6 +17,11 @@ export interface WeightRole {
 export interface LayerContext {
   name: string;
   training: boolean;
+  /**
+   * When nothing records: a derived form of a weight (a transposed kernel), made once and reused
+   * until the weight changes; absent when the tape needs the derivation itself.
+   */
+  cache?: (weight: Tensor, make: () => Tensor) => Tensor;
 }
 
 export interface LayerDef<P = unknown> {
