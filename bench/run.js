@@ -17,6 +17,7 @@ cases.push(...gemmBench.cases);
 cases.push(...require('./cases-pool').cases); // issue 9: pooling rows
 cases.push(...require('./cases-embed').cases); // issue 10: skip-gram NCE row (bench/cases-embed.js)
 cases.push(...require('./cases-rnn').cases); // issue 10: recurrent rows
+cases.push(...require('./cases-pretrained').cases); // issue 12: Inception v3 (TF.js) forward vs @tensorflow/tfjs
 const { render, fmt } = require('./table');
 
 const PYTHON = '/usr/bin/python3';

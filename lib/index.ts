@@ -149,3 +149,5 @@ export { SparseRows, isSparse } from './autograd/sparse';
 export * as onnx from './onnx';
 // issue 12: images (lib/image): tp.image.decode (PNG / JPEG) → [H, W, C], resize, normalize
 export * as image from './image';
+// issue 12: TF.js layers model import (lib/tfjs): tp.io.loadTfjsModel, tp.tfjs.supportedLayers()
+export * as tfjs from './tfjs';

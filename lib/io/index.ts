@@ -12,3 +12,4 @@ export type { SaveFloatDType } from './dtypes';
 export { MAX_HEADER_BYTES } from './header';
 export { save, load } from './state';
 export type { HasStateDict } from './state';
+export { loadTfjsModel, TfjsModel, TfjsGraphModel } from '../tfjs'; // issue 12: TF.js layers and graph models (lib/tfjs)

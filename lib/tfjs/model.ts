@@ -1,0 +1,274 @@
+// A TF.js layers model as a tapeflow module: the Keras weights are Parameters (moving statistics
+// buffers) under their Keras names, and forward runs the layer calls in order, channels-last.
+import { Tensor } from '../tensor';
+import { TapeflowError, describe, fmtShape } from '../core/errors';
+import { Module } from '../nn/module';
+import { Parameter } from '../nn/parameter';
+import { registerBufferOn } from '../nn/buffers';
+import { tensor } from '../ops/creation';
+import { tidy, keep } from '../core/memory';
+import { isGradEnabled } from '../autograd/tape';
+import { to } from '../ops/device';
+import type { DeviceLike } from '../core/device';
+import type { DecodedWeight } from './weights';
+import { valueOf } from './topology';
+import { NCHW, ELEMENTWISE, ELEMENTWISE_ACTIVATIONS, toNchw, toNhwc } from './layout';
+import type { Topology, Call } from './topology';
+import type { LayerContext } from './registry';
+
+export interface TfjsLoadOptions {
+  /** the weight bytes: the shards concatenated, a list of them in manifest order, or path → bytes */
+  weights?: Uint8Array | ArrayBuffer | (Uint8Array | ArrayBuffer)[] | ((path: string) => Uint8Array | ArrayBuffer);
+  /** where the weights live (default: the CPU) */
+  device?: DeviceLike;
+  /** layer names whose outputs forward returns instead of the model's (features of a named layer) */
+  outputs?: string[];
+}
+
+interface Plan {
+  calls: Call[];
+  /** layer name → { Keras role → module property } */
+  keys: Map<string, Record<string, string>>;
+  /** layer name → the property of the module that replaces it */
+  replaced: Map<string, string>;
+  outputs: string[];
+  frees: string[][];
+}
+const PLAN = new WeakMap<TfjsModel, Plan>();
+/** per model: weight → its derived form (channels-first kernels) and the weight version it was made from */
+const CACHE = new WeakMap<TfjsModel, Map<Tensor, { version: number; t: Tensor }>>();
+
+export class TfjsModel extends Module<unknown[], Tensor | Tensor[]> {
+  /** the model inputs: InputLayer name and shape (null for the batch and free dims) */
+  declare readonly inputs: { name: string; shape: (number | null)[] | null }[];
+  /** the layer names forward returns */
+  declare readonly outputNames: string[];
+  /** every layer name, in config order */
+  declare readonly layerNames: string[];
+
+  constructor(topo: Topology, weights: Map<string, DecodedWeight>, options: TfjsLoadOptions = {}) {
+    super();
+    const hidden = (k: string, v: unknown): void => { Object.defineProperty(this, k, { value: v, enumerable: false }); };
+    const names = new Set(topo.layers.map((l) => l.name));
+    let outputs = topo.outputs;
+    if (options.outputs !== undefined) {
+      if (!Array.isArray(options.outputs) || options.outputs.length === 0 || options.outputs.some((o) => typeof o !== 'string'))
+        throw new TapeflowError(`loadTfjsModel: options.outputs must be a non-empty array of layer names, got ${describe(options.outputs)}`);
+      const missing = options.outputs.filter((o) => !names.has(o));
+      if (missing.length > 0) throw new TapeflowError(`loadTfjsModel: options.outputs names layers the model does not have: ${missing.join(', ')}`);
+      outputs = options.outputs.map((o) => valueOf(o, 0));
+    }
+    hidden('inputs', topo.inputs.map((i) => ({ name: i.name, shape: i.shape })));
+    hidden('outputNames', outputs.map((o) => o.slice(0, o.lastIndexOf(':'))));
+    hidden('layerNames', topo.layers.map((l) => l.name));
+
+    // only the calls the outputs need
+    const need = new Set(outputs);
+    const calls: Call[] = [];
+    for (let i = topo.calls.length - 1; i >= 0; i--) {
+      const c = topo.calls[i];
+      if (!need.has(c.output)) continue;
+      calls.push(c);
+      for (const v of c.inputs) need.add(v);
+    }
+    calls.reverse();
+    for (const o of outputs) if (!topo.inputs.some((i) => i.value === o) && !calls.some((c) => c.output === o))
+      throw new TapeflowError(`loadTfjsModel: output '${o}' is not computed by any layer call`, 'ERR_FORMAT');
+
+    const keys = new Map<string, Record<string, string>>();
+    const taken = new Set<string>();
+    for (const c of calls) {
+      const l = c.layer;
+      if (keys.has(l.name)) continue; // a shared layer: one set of weights
+      const roles: Record<string, string> = {};
+      for (const r of l.def.weights(l.prepared)) {
+        const w = findWeight(weights, l.name, r.role);
+        if (r.shape !== null && (w.shape.length !== r.shape.length || r.shape.some((d, k) => d !== null && d !== w.shape[k])))
+          throw new TapeflowError(`loadTfjsModel: layer '${l.name}' (${l.className}): weight '${w.name}' has shape [${w.shape}], the config needs [${r.shape.map((d) => d ?? '?')}]`, 'ERR_FORMAT');
+        if (w.dtype !== 'float32') throw new TapeflowError(`loadTfjsModel: layer '${l.name}': weight '${w.name}' is ${w.dtype}, not float32`, 'ERR_FORMAT');
+        const t0 = tensor(w.data as Float32Array, { dtype: 'float32', shape: w.shape });
+        const t = options.device !== undefined ? moveTo(t0, options.device) : t0;
+        const key = propertyName(this, w.name, !r.buffer, taken);
+        if (r.buffer) registerBufferOn(this, key, t);
+        else Object.defineProperty(this, key, { value: new Parameter(t), enumerable: true, writable: true, configurable: true });
+        roles[r.role] = key;
+      }
+      keys.set(l.name, roles);
+    }
+    const last = new Map<string, number>();
+    calls.forEach((c, i) => { for (const v of c.inputs) last.set(v, i); });
+    const frees: string[][] = calls.map(() => []);
+    const inputValues = new Set(topo.inputs.map((i) => i.value));
+    for (const [v, i] of last) if (!outputs.includes(v) && !inputValues.has(v)) frees[i].push(v);
+    PLAN.set(this, { calls, keys, replaced: new Map(), outputs, frees });
+    CACHE.set(this, new Map());
+    this.eval();
+  }
+
+  /**
+   * Replaces layer `name` by `module` (its forward gets the layer's inputs): its weights leave the
+   * model, the module's join it under the layer's name. Returns this.
+   */
+  replace(name: string, module: Module<any, any>): this { // eslint-disable-line @typescript-eslint/no-explicit-any
+    const plan = PLAN.get(this)!;
+    if (typeof name !== 'string' || !plan.calls.some((c) => c.layer.name === name))
+      throw new TapeflowError(`TfjsModel.replace: no layer named ${describe(name)} runs in this model (layers: ${this.layerNames.length > 5 ? '…, ' : ''}${this.layerNames.slice(-5).join(', ')})`);
+    if (!(module instanceof Module)) throw new TapeflowError(`TfjsModel.replace: module must be a tp.nn.Module, got ${describe(module)}`);
+    const self = this as unknown as Record<string, unknown>;
+    for (const key of Object.values(plan.keys.get(name) ?? {})) {
+      const t = self[key];
+      delete self[key];
+      const cached = CACHE.get(this)!.get(t as Tensor);
+      if (cached !== undefined && !cached.t.isDisposed) cached.t.dispose();
+      CACHE.get(this)!.delete(t as Tensor);
+      if (t instanceof Tensor && !t.isDisposed) t.dispose();
+    }
+    plan.keys.set(name, {});
+    const prev = plan.replaced.get(name);
+    const key = prev ?? propertyName(this, name, true, new Set());
+    Object.defineProperty(this, key, { value: module, enumerable: true, writable: true, configurable: true });
+    plan.replaced.set(name, key);
+    return this;
+  }
+
+  /** Frees the weights and the cached channels-first kernels. */
+  dispose(): void {
+    for (const { t } of CACHE.get(this)!.values()) if (!t.isDisposed) t.dispose();
+    CACHE.get(this)!.clear();
+    super.dispose();
+  }
+
+  /** forward(x), forward(x1, x2, …) in input order, or forward({ inputName: x }); one output or an array. */
+  forward(...args: unknown[]): Tensor | Tensor[] {
+    const out = this.run(...args);
+    return out.length === 1 ? out[0] : out;
+  }
+
+  private run(...args: unknown[]): Tensor[] {
+    const plan = PLAN.get(this)!;
+    const op = 'tfjs model';
+    const self = this as unknown as Record<string, unknown>;
+    const given = args.length === 1 && args[0] !== null && typeof args[0] === 'object' && !(args[0] instanceof Tensor) ? (args[0] as Record<string, unknown>) : null;
+    if (given === null && args.length !== this.inputs.length)
+      throw new TapeflowError(`${op}: forward takes ${this.inputs.length} input(s) (${this.inputs.map((v) => v.name).join(', ')}), got ${args.length}`);
+    const env = new Map<string, Tensor>();
+    this.inputs.forEach((v, i) => {
+      const t = given !== null ? given[v.name] : args[i];
+      if (!(t instanceof Tensor)) throw new TapeflowError(`${op}: input '${v.name}' must be a Tensor, got ${describe(t)}`);
+      t._live(op);
+      if (v.shape !== null && (t.rank !== v.shape.length || v.shape.some((d, k) => d !== null && d !== t.shape[k])))
+        throw new TapeflowError(`${op}: input '${v.name}' must have shape [${v.shape.map((d) => d ?? '?')}], got ${fmtShape(t.shape)}`, 'ERR_SHAPE');
+      env.set(valueOf(v.name, 0), t);
+    });
+    const inputsT = new Set(env.values());
+    const cache = CACHE.get(this)!;
+    const cacheFn = (wt: Tensor, make: () => Tensor): Tensor => {
+      const hit = cache.get(wt);
+      if (hit !== undefined && hit.version === wt._version && !hit.t.isDisposed) return hit.t;
+      if (hit !== undefined && !hit.t.isDisposed) hit.t.dispose();
+      const t = keep(make());
+      cache.set(wt, { version: wt._version, t });
+      return t;
+    };
+    /** env tensors held channels-first (NCHW) — see layout.ts */
+    const first = new Set<Tensor>();
+    const recording = isGradEnabled() && ([...inputsT].some((t) => t.requiresGrad) || this.parameters().some((p) => p.requiresGrad));
+    const drop = (v: string): void => {
+      const t = env.get(v);
+      env.delete(v);
+      if (t === undefined || inputsT.has(t) || t.isDisposed || [...env.values()].includes(t)) return;
+      if (Object.values(self).includes(t)) return; // a layer that returned a weight
+      t.dispose();
+    };
+    try {
+      plan.calls.forEach((c, i) => {
+        const xs = c.inputs.map((v) => env.get(v)!);
+        const rep = plan.replaced.get(c.layer.name);
+        let outFirst = false;
+        const runIt = (): Tensor => {
+          const asLast = () => xs.map((x) => (first.has(x) ? toNhwc(x) : x));
+          if (rep !== undefined) return (self[rep] as Module<Tensor[], Tensor>).forward(...asLast());
+          const w: Record<string, Tensor> = {};
+          for (const [role, key] of Object.entries(plan.keys.get(c.layer.name)!)) w[role] = self[key] as Tensor;
+          const ctx: LayerContext = { name: c.layer.name, training: this.training, cache: recording ? undefined : cacheFn };
+          const mode = layoutOf(c);
+          if (mode !== 'nhwc' && xs.length > 0 && xs.every((x) => x.rank === 4)) {
+            if (mode === 'nchw') {
+              const y = NCHW.get(c.layer.className)!(xs.map((x) => (first.has(x) ? x : toNchw(x))), w, c.layer.prepared, ctx);
+              if (y !== null) { outFirst = y.rank === 4; return y; }
+            } else if (xs.every((x) => first.has(x))) {
+              outFirst = true;
+              return c.layer.def.apply(xs, w, c.layer.prepared, ctx);
+            }
+          }
+          return c.layer.def.apply(asLast(), w, c.layer.prepared, ctx);
+        };
+        let y: Tensor;
+        try {
+          y = recording ? runIt() : tidy(runIt);
+        } catch (e) {
+          if (e instanceof TapeflowError && !e.message.startsWith('loadTfjsModel')) throw new TapeflowError(`${op}: layer '${c.layer.name}' (${c.layer.className}): ${e.message}`, e.code);
+          throw e;
+        }
+        if (!(y instanceof Tensor)) throw new TapeflowError(`${op}: the module replacing layer '${c.layer.name}' returned ${describe(y)}, not a Tensor`);
+        env.set(c.output, y);
+        if (outFirst) first.add(y);
+        if (!recording) for (const v of plan.frees[i]) drop(v);
+      });
+    } catch (e) {
+      if (!recording) for (const v of [...env.keys()]) drop(v);
+      throw e;
+    }
+    // channels-first values go back to Keras' NHWC (a copy when nothing records, so the
+    // channels-first storage can go)
+    return plan.outputs.map((o) => {
+      const y = env.get(o)!;
+      if (!first.has(y)) return y;
+      if (recording) return toNhwc(y);
+      const z = tidy(() => toNhwc(y).contiguous());
+      if (!inputsT.has(y) && !plan.outputs.some((u) => u !== o && env.get(u) === y)) y.dispose();
+      return z;
+    });
+  }
+}
+
+/** How a layer call may run on channels-first values: its NCHW form, elementwise as is, or only NHWC. */
+function layoutOf(c: Call): 'nchw' | 'same' | 'nhwc' {
+  const cfg = c.layer.config;
+  const act = cfg.activation ?? 'linear';
+  const actName = typeof act === 'string' ? act : (act as { config?: { name?: unknown } } | null)?.config?.name;
+  const elementwiseAct = typeof actName === 'string' && ELEMENTWISE_ACTIVATIONS.has(actName);
+  if (NCHW.has(c.layer.className)) return elementwiseAct ? 'nchw' : 'nhwc';
+  if (ELEMENTWISE.has(c.layer.className) || (c.layer.className === 'Activation' && elementwiseAct)) {
+    // merges must not broadcast: equal shapes only (checked by the caller's rank test and here)
+    return 'same';
+  }
+  return 'nhwc';
+}
+
+function findWeight(weights: Map<string, DecodedWeight>, layer: string, role: string): DecodedWeight {
+  const exact = weights.get(`${layer}/${role}`);
+  if (exact !== undefined) return exact;
+  // Keras nests scopes ('model/conv2d_1/kernel'); take the one name that ends with layer/role
+  const tail = `/${layer}/${role}`;
+  const hits = [...weights].filter(([k]) => k.endsWith(tail)).map(([, w]) => w);
+  if (hits.length === 1) return hits[0];
+  throw new TapeflowError(hits.length === 0
+    ? `loadTfjsModel: layer '${layer}' needs weight '${layer}/${role}', which weightsManifest does not list`
+    : `loadTfjsModel: layer '${layer}': several weights end with '${layer}/${role}': ${hits.map((w) => w.name).join(', ')}`, 'ERR_FORMAT');
+}
+
+function moveTo(t: Tensor, device: DeviceLike): Tensor {
+  const m = to(t, device);
+  if (m !== t) t.dispose();
+  return m;
+}
+
+/** As lib/onnx: a parameter keeps its Keras name ('conv2d_1/kernel'); a buffer's '.' become '_'; a clash gets '_'. */
+function propertyName(m: object, name: string, param: boolean, taken: Set<string>): string {
+  let k = param ? name : name.replace(/\./g, '_');
+  if (k === '') k = '_';
+  while (k in m || taken.has(k) || k === '__proto__') k += '_';
+  taken.add(k);
+  return k;
+}
