@@ -19,9 +19,14 @@ const cpuBest: Isa = (() => {
 const ISAS = ORDER.filter((i) => ORDER.indexOf(i) <= Math.max(ORDER.indexOf(cpuBest), cpuBest === 'avx2' ? 2 : 0));
 const n0 = tp.getNumThreads();
 
+// Winograd needs 4,096 output pixels per call by default (fewer do not pay for the weight
+// transform); these small shapes reach it with the threshold at 0
+const minPixels0 = native._convWinogradMinPixels(0);
+
 afterAll(() => {
   native._gemmIsa(initial.active);
   tp.setNumThreads(n0);
+  native._convWinogradMinPixels(minPixels0);
 });
 
 type Opts = Record<string, unknown>;
@@ -157,4 +162,27 @@ test.each([
     expect(nonFinite).toBeGreaterThan(0);
     expect(nonFinite).toBeLessThan(b[k].length / 2);
   }
+});
+
+test('Winograd is taken from the pixel threshold on: below it the direct kernels run', () => {
+  const xs = [1, 32, 8, 8], ws = [32, 32, 3, 3];
+  const forward = (minPixels: number): Float32Array => {
+    const old = native._convWinogradMinPixels(minPixels);
+    try {
+      const r = rng(seedOf('winograd-threshold'));
+      const x = tp.tensor(randArray(32 * 64, r, -1, 1), { shape: xs });
+      const w = tp.tensor(randArray(32 * 32 * 9, r, -1, 1), { shape: ws });
+      const y = tp.conv2d(x, w, { padding: 1 });
+      const v = y.dataSync() as Float32Array;
+      tp.dispose([x, w, y]);
+      return v;
+    } finally {
+      native._convWinogradMinPixels(old);
+    }
+  };
+  expect(minPixels0).toBe(4096);
+  const direct = forward(Number.MAX_SAFE_INTEGER);
+  expect(forward(64)).not.toEqual(direct); // 64 pixels: Winograd (its rounding differs)
+  expect(forward(65)).toEqual(direct); // one more than the call has: direct
+  expect(forward(minPixels0)).toEqual(direct);
 });

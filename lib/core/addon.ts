@@ -112,6 +112,8 @@ export interface NativeAddon {
   _sgemmTest(params: Float64Array, A: Float32Array, B: Float32Array, C: Float32Array): void;
   /** sets the active microkernels (capped by the CPU) and whether matmul may use them, when given */
   _gemmIsa(name?: 'avx512' | 'avx2' | 'avx512emu' | 'scalar', route?: boolean): { active: string; best: string; route: boolean };
+  /** conv.cc test hook: the fewest output pixels a conv needs to take Winograd (when given); returns the old value */
+  _convWinogradMinPixels(n?: number): number;
   /** 'avx512' | 'avx2': FMA GFLOP/s of one core; 'triad1' | 'triad': STREAM triad GB/s at 1 | the pool's threads */
   _gemmPeak(kind: 'avx512' | 'avx2' | 'triad1' | 'triad'): number;
   /** seconds per call of ours (cblas 0) or cblas_sgemm (cblas 1) on native random M x K, K x N */

@@ -9,6 +9,7 @@
 #include <climits>
 
 #include "../cpu/conv.h"
+#include "../cpu/conv_winograd.h"
 #include "device.h"
 
 namespace tf {
@@ -131,7 +132,22 @@ Napi::Value ConvBackwardWeight(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
+// _convWinogradMinPixels(n?): test hook; sets the Winograd pixel threshold, returns the old one.
+static Napi::Value ConvWinogradMinPixels(const Napi::CallbackInfo& info) {
+  int64_t old;
+  if (info.Length() > 0 && !info[0].IsUndefined()) {
+    const int64_t n = argInt64(info, 0, "_convWinogradMinPixels");
+    if (n < 0) fail("ERR_ARGUMENT", "_convWinogradMinPixels: n must be >= 0");
+    old = setWinogradMinPixels(n);
+  } else {
+    old = setWinogradMinPixels(0);
+    setWinogradMinPixels(old);
+  }
+  return Napi::Number::New(info.Env(), (double)old);
+}
+
 void registerConv(Napi::Env env, Napi::Object exports) {
+  TF_EXPORT(exports, "_convWinogradMinPixels", ConvWinogradMinPixels);
   TF_EXPORT(exports, "convForward", ConvForward);
   TF_EXPORT(exports, "convBackwardInput", ConvBackwardInput);
   TF_EXPORT(exports, "convBackwardWeight", ConvBackwardWeight);

@@ -15,6 +15,7 @@
 #include "conv_winograd.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <cstring>
 #include <vector>
@@ -105,12 +106,19 @@ Plan planOf(Corr c) {
   return p;
 }
 
+// output pixels per group and call (all samples); tests lower it to reach Winograd on small shapes
+std::atomic<int64_t> gMinPixels{4096};
+
 bool applies(const Corr& c) {
   if (c.KH != c.KW || (c.KH != 3 && c.KH != 5) || c.dh != 1 || c.dw != 1 || c.sh != 1 || c.sw != 1) return false;
   const Plan p = planOf(c);
   // below 32 channels in or out the transforms outweigh the saving (measured on AVX2: 8 -> 8 channels
   // 3x3 on 28x28 and 16 -> 16 5x5 were 10-35 % slower than the direct kernels, 64 -> 64 and more 2x faster)
-  return c.Ci >= 32 && c.Co >= 32 && c.N * c.G * padFloats(p.c) <= kMaxPadded && p.c.Ci * p.c.Hp() * p.c.Wp() < INT32_MAX;
+  // and the weights are transformed per call, so few output pixels do not pay for it: batch-1
+  // Inception v3 (AVX2, 2 threads) ran its 35x35 and 8x8 layers 1.5-5x slower in Winograd than
+  // direct (1,225 and 64 pixels), while 9,800 pixels (35x35 at batch 8) and more ran 1.5-1.8x faster
+  return c.Ci >= 32 && c.Co >= 32 && c.N * c.OH * c.OW >= gMinPixels.load(std::memory_order_relaxed) && c.N * c.G * padFloats(p.c) <= kMaxPadded &&
+         p.c.Ci * p.c.Hp() * p.c.Wp() < INT32_MAX;
 }
 
 int64_t uStride(const Corr& c) { return round16(roundUp(c.Co, gemm::kMaxMR) * c.Ci); }
@@ -300,5 +308,7 @@ bool winogradBackwardInput(const Exec& ex, const ConvGeom& g, const float* gy, c
   };
   return run(ex, c, weight, w, g.O * Cg * r * r, gy, nullptr, dx, scratch);
 }
+
+int64_t setWinogradMinPixels(int64_t n) { return gMinPixels.exchange(n); }
 
 }  // namespace tf

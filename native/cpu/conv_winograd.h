@@ -10,6 +10,8 @@
 namespace tf {
 
 bool winogradForwardApplies(const ConvGeom& g);
+// The fewest output pixels (N * OH * OW per group) a call needs to take Winograd; returns the old value.
+int64_t setWinogradMinPixels(int64_t n);
 bool winogradBackwardInputApplies(const ConvGeom& g);
 int64_t winogradForwardScratch(const Exec& ex, const ConvGeom& g);
 int64_t winogradBackwardInputScratch(const Exec& ex, const ConvGeom& g);
