@@ -100,6 +100,21 @@ export function expectTensor(t: tp.Tensor, shape: number[], dtype: string, expec
 }
 
 /**
+ * Frees what earlier work left to the GC, so a live-buffer count taken next cannot drop when a
+ * collection happens mid-test: collect, allocate past one tracking flush (small storages are
+ * tied to the GC in batches, split only at the next flush; lib/tensor.ts), collect again.
+ */
+export function settleGc(): void {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) return;
+  for (let round = 0; round < 2; round++) {
+    gc();
+    for (let i = 0; i < 600; i++) tp.zeros([1]).dispose();
+  }
+  gc();
+}
+
+/**
  * Runs fn and asserts that the native buffers and bytes are back to where they were
  * (after disposing what fn returns). Catches leaks of intermediates.
  */

@@ -4,7 +4,7 @@
 // pass on the image turned upside down checks the direction classifier's flip.
 import * as fs from 'fs';
 import * as path from 'path';
-import { tp } from './helpers';
+import { tp, settleGc } from './helpers';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { createOcr } = require('../examples/ocr.js');
@@ -14,7 +14,7 @@ const LINES = ['tapeflow reads text', 'PaddleOCR on ONNX 2026', 'Hello, world!']
 test('example:ocr reads the rendered lines', () => {
   const { ocr, dispose } = createOcr(tp);
   // earlier tests' garbage first (as expectNoLeak does), so a collection cannot lower the count
-  (globalThis as { gc?: () => void }).gc?.();
+  settleGc();
   const before = tp.memory().numTensors;
   const r = ocr(fs.readFileSync(SAMPLE));
   expect(tp.memory().numTensors).toBe(before);

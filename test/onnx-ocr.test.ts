@@ -5,7 +5,7 @@
 // 1e-3 relative; the recogniser's per-step argmax identical.
 import * as fs from 'fs';
 import * as path from 'path';
-import { tp } from './helpers';
+import { tp, settleGc } from './helpers';
 
 const ASSETS = path.join(__dirname, '..', 'node_modules', '@gutenye', 'ocr-models', 'assets');
 const REF = JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures', 'onnx', 'ocr.json'), 'utf8'));
@@ -31,6 +31,7 @@ describe.each(['det', 'rec', 'cls'])('PaddleOCR %s against onnxruntime-node', (k
     expect(m.opset).toBeGreaterThanOrEqual(9);
     expect(m.parameters().length).toBeGreaterThan(100);
     const x = tp.tensor(pattern(ref.input), { shape: ref.input });
+    settleGc();
     const before = tp.memory().numTensors;
     const y = tp.noGrad(() => m.forward(x)) as tp.Tensor;
     // every intermediate was freed as its last reader ran: only the output is new

@@ -6,7 +6,7 @@
 // / 1280 values, each path accumulating in its own order).
 import * as fs from 'fs';
 import * as path from 'path';
-import { tp } from './helpers';
+import { tp, settleGc } from './helpers';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { nsfwjsModel, tfjsInput } = require('./fixtures/tfjs-input');
 
@@ -20,6 +20,7 @@ describe.each(['inception_v3', 'mobilenet_v2'])('nsfwjs %s against @tensorflow/t
     expect(m.inputs).toEqual([{ name: 'input_1', shape: [null, ref.size, ref.size, 3] }]);
     expect(m.namedParameters().some(([n]) => n === 'dense_3/kernel')).toBe(true);
     const x = tp.tensor(tfjsInput(ref.batch, ref.size), { shape: [ref.batch, ref.size, ref.size, 3] });
+    settleGc();
     const before = tp.memory().numTensors;
     const [feat, probs] = tp.noGrad(() => m.forward(x)) as tp.Tensor[];
     // every intermediate was freed as its last reader ran: only the two outputs are new, and the
@@ -57,6 +58,7 @@ describe('nsfwjs mobilenet_v2_mid (a TF.js graph model) against @tensorflow/tfjs
     const m = tp.io.loadTfjsModel(model, { weights, outputs: [ref.featureNode, 'Identity'] }) as tp.io.TfjsGraphModel;
     expect(m.inputs).toEqual([{ name: 'input', shape: [null, ref.size, ref.size, 3] }]);
     const x = tp.tensor(tfjsInput(ref.batch, ref.size), { shape: [ref.batch, ref.size, ref.size, 3] });
+    settleGc();
     const before = tp.memory().numTensors;
     const [feat, probs] = tp.noGrad(() => m.forward(x)) as tp.Tensor[];
     expect(tp.memory().numTensors).toBe(before + 2);
