@@ -2,7 +2,7 @@
 // re-encoded with hostile dims, element types, names, op types and attribute values). Every
 // case must load and run, or throw a TapeflowError — no other error, no crash, no hang, and
 // no allocation beyond what the file holds. FUZZ_SEED / FUZZ_CASES explore further.
-import { tp, rng } from './helpers';
+import { tp, rng, settleGc } from './helpers';
 import { onnxTypes } from '../lib/onnx/schema';
 import { model, smallCnn, vi, F, INT64, attrInts, attrInt } from './onnx-build';
 
@@ -78,6 +78,7 @@ const mutators: ((b: Buffer, r: R) => Buffer)[] = [
 test(`tp.onnx.load survives ${CASES} mutated models`, () => {
   const valid = validModels();
   const r = rng(SEED);
+  settleGc(); // earlier test files' garbage, so a collection mid-fuzz cannot lower the count
   const before = tp.memory().numTensors;
   const inputs = INPUTS.map((s) => tp.randn(s));
   const stats = { loaded: 0, ran: 0, rejected: 0 };
