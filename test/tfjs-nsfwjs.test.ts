@@ -24,9 +24,10 @@ describe.each(['inception_v3', 'mobilenet_v2'])('nsfwjs %s against @tensorflow/t
     const before = tp.memory().numTensors;
     const [feat, probs] = tp.noGrad(() => m.forward(x)) as tp.Tensor[];
     // every intermediate was freed as its last reader ran: only the two outputs are new, and the
-    // channels-first copy of each convolution kernel the model keeps for later calls
-    const convs = model.modelTopology.model_config.config.layers.filter((l: { class_name: string }) => /^(Conv2D|DepthwiseConv2D)$/.test(l.class_name)).length;
-    expect(tp.memory().numTensors).toBe(before + 2 + convs);
+    // channels-first kernel of each convolution the model keeps for later calls, with the batch
+    // norm folded in, and the folded bias of each convolution a batch norm follows (every one here)
+    const count = (re: RegExp) => model.modelTopology.model_config.config.layers.filter((l: { class_name: string }) => re.test(l.class_name)).length;
+    expect(tp.memory().numTensors).toBe(before + 2 + count(/^(Conv2D|DepthwiseConv2D)$/) + count(/^BatchNormalization$/));
     expect(feat.shape).toEqual([ref.batch, ref.featureDim]);
     expect(probs.shape).toEqual([ref.batch, 5]);
     const p = probs.dataSync();

@@ -8,7 +8,7 @@ import { registerBufferOn } from '../nn/buffers';
 import { tensor } from '../ops/creation';
 import { tidy } from '../core/memory';
 import { isGradEnabled } from '../autograd/tape';
-import { to } from '../ops/device';
+import { moveTo, propertyName } from '../nn/imported';
 import type { DeviceLike } from '../core/device';
 import { OPS } from './registry';
 import type { OpContext } from './registry';
@@ -179,24 +179,4 @@ function release(env: Map<string, Tensor>, v: string, protectedT: Set<Tensor>): 
   if (t === undefined || protectedT.has(t) || t.isDisposed) return;
   for (const u of env.values()) if (u === t) return;
   t.dispose();
-}
-
-function moveTo(t: Tensor, device: DeviceLike): Tensor {
-  const m = to(t, device);
-  if (m !== t) t.dispose();
-  return m;
-}
-
-/**
- * The property a graph tensor is kept under. Parameters keep the graph's name as is (dots
- * included: the module scan reads own property names, so namedParameters() gives
- * 'conv1.weight'); buffers, whose registry forbids '.', get '_' for '.'; a name that
- * is already a member of the module ('forward', 'training', …) gets a trailing '_'.
- */
-function propertyName(m: object, name: string, param: boolean, taken: Set<string>): string {
-  let k = param ? name : name.replace(/\./g, '_');
-  if (k === '') k = '_';
-  while (k in m || taken.has(k) || k === '__proto__') k += '_';
-  taken.add(k);
-  return k;
 }

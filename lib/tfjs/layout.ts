@@ -26,7 +26,7 @@ function samePads(L: number, k: number, s: number, d: number): [number, number] 
 }
 
 /** conv2d on NCHW x with an OIHW filter and Keras' padding mode. */
-function convNchw(x: Tensor, w: Tensor, stride: number[], dilation: number[], mode: 'same' | 'valid', groups: number, bias: Tensor | null): Tensor {
+export function convNchw(x: Tensor, w: Tensor, stride: number[], dilation: number[], mode: 'same' | 'valid', groups: number, bias: Tensor | null): Tensor {
   let t = x;
   let padding: number[] = [0, 0];
   if (mode === 'same') {

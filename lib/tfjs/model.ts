@@ -8,8 +8,10 @@ import { registerBufferOn } from '../nn/buffers';
 import { tensor } from '../ops/creation';
 import { tidy, keep } from '../core/memory';
 import { isGradEnabled } from '../autograd/tape';
-import { to } from '../ops/device';
 import type { DeviceLike } from '../core/device';
+import { moveTo, propertyName } from '../nn/imported';
+import { findFusions, fusedCalls, runFusion, disposeFolds } from './fuse';
+import type { Fusion } from './fuse';
 import type { DecodedWeight } from './weights';
 import { valueOf } from './topology';
 import { NCHW, ELEMENTWISE, ELEMENTWISE_ACTIVATIONS, toNchw, toNhwc } from './layout';
@@ -33,6 +35,8 @@ interface Plan {
   replaced: Map<string, string>;
   outputs: string[];
   frees: string[][];
+  /** Conv → BatchNormalization → ReLU chains run as one convolution in inference (fuse.ts) */
+  fusions: Map<number, Fusion>;
 }
 const PLAN = new WeakMap<TfjsModel, Plan>();
 /** per model: weight → its derived form (channels-first kernels) and the weight version it was made from */
@@ -90,7 +94,7 @@ export class TfjsModel extends Module<unknown[], Tensor | Tensor[]> {
         const t = options.device !== undefined ? moveTo(t0, options.device) : t0;
         const key = propertyName(this, w.name, !r.buffer, taken);
         if (r.buffer) registerBufferOn(this, key, t);
-        else Object.defineProperty(this, key, { value: new Parameter(t), enumerable: true, writable: true, configurable: true });
+        else Object.defineProperty(this, key, { value: new Parameter(t, l.config.trainable !== false), enumerable: true, writable: true, configurable: true });
         roles[r.role] = key;
       }
       keys.set(l.name, roles);
@@ -100,7 +104,7 @@ export class TfjsModel extends Module<unknown[], Tensor | Tensor[]> {
     const frees: string[][] = calls.map(() => []);
     const inputValues = new Set(topo.inputs.map((i) => i.value));
     for (const [v, i] of last) if (!outputs.includes(v) && !inputValues.has(v)) frees[i].push(v);
-    PLAN.set(this, { calls, keys, replaced: new Map(), outputs, frees });
+    PLAN.set(this, { calls, keys, replaced: new Map(), outputs, frees, fusions: findFusions(calls, outputs) });
     CACHE.set(this, new Map());
     this.eval();
   }
@@ -135,6 +139,7 @@ export class TfjsModel extends Module<unknown[], Tensor | Tensor[]> {
   dispose(): void {
     for (const { t } of CACHE.get(this)!.values()) if (!t.isDisposed) t.dispose();
     CACHE.get(this)!.clear();
+    disposeFolds(this);
     super.dispose();
   }
 
@@ -173,23 +178,47 @@ export class TfjsModel extends Module<unknown[], Tensor | Tensor[]> {
     /** env tensors held channels-first (NCHW) — see layout.ts */
     const first = new Set<Tensor>();
     const recording = isGradEnabled() && ([...inputsT].some((t) => t.requiresGrad) || this.parameters().some((p) => p.requiresGrad));
+    let weightsT: Set<unknown> | null = null; // made on first use: most forwards never need it
     const drop = (v: string): void => {
       const t = env.get(v);
       env.delete(v);
-      if (t === undefined || inputsT.has(t) || t.isDisposed || [...env.values()].includes(t)) return;
-      if (Object.values(self).includes(t)) return; // a layer that returned a weight
+      if (t === undefined || inputsT.has(t) || t.isDisposed) return;
+      for (const u of env.values()) if (u === t) return;
+      weightsT ??= new Set(Object.values(self));
+      if (weightsT.has(t)) return; // a layer that returned a weight
       t.dispose();
     };
+    const weightsOf = (c: Call): Record<string, Tensor> => {
+      const w: Record<string, Tensor> = {};
+      for (const [role, key] of Object.entries(plan.keys.get(c.layer.name)!)) w[role] = self[key] as Tensor;
+      return w;
+    };
+    /** calls a fused chain has already run */
+    const done = new Set<number>();
     try {
       plan.calls.forEach((c, i) => {
+        if (done.has(i)) {
+          if (!recording) for (const v of plan.frees[i]) drop(v);
+          return;
+        }
         const xs = c.inputs.map((v) => env.get(v)!);
+        const fz = recording || this.training ? undefined : plan.fusions.get(i);
+        if (fz !== undefined && fusedCalls(fz).every((j) => !plan.replaced.has(plan.calls[j].layer.name))) {
+          const y = tidy(() => runFusion(this, fz, plan.calls, xs[0], first.has(xs[0]), weightsOf));
+          if (y !== null) {
+            for (const j of fusedCalls(fz)) done.add(j);
+            env.set(plan.calls[fz.end].output, y);
+            first.add(y);
+            for (const v of plan.frees[i]) drop(v);
+            return;
+          }
+        }
         const rep = plan.replaced.get(c.layer.name);
         let outFirst = false;
         const runIt = (): Tensor => {
           const asLast = () => xs.map((x) => (first.has(x) ? toNhwc(x) : x));
           if (rep !== undefined) return (self[rep] as Module<Tensor[], Tensor>).forward(...asLast());
-          const w: Record<string, Tensor> = {};
-          for (const [role, key] of Object.entries(plan.keys.get(c.layer.name)!)) w[role] = self[key] as Tensor;
+          const w = weightsOf(c);
           const ctx: LayerContext = { name: c.layer.name, training: this.training, cache: recording ? undefined : cacheFn };
           const mode = layoutOf(c);
           if (mode !== 'nhwc' && xs.length > 0 && xs.every((x) => x.rank === 4)) {
@@ -256,19 +285,4 @@ function findWeight(weights: Map<string, DecodedWeight>, layer: string, role: st
   throw new TapeflowError(hits.length === 0
     ? `loadTfjsModel: layer '${layer}' needs weight '${layer}/${role}', which weightsManifest does not list`
     : `loadTfjsModel: layer '${layer}': several weights end with '${layer}/${role}': ${hits.map((w) => w.name).join(', ')}`, 'ERR_FORMAT');
-}
-
-function moveTo(t: Tensor, device: DeviceLike): Tensor {
-  const m = to(t, device);
-  if (m !== t) t.dispose();
-  return m;
-}
-
-/** As lib/onnx: a parameter keeps its Keras name ('conv2d_1/kernel'); a buffer's '.' become '_'; a clash gets '_'. */
-function propertyName(m: object, name: string, param: boolean, taken: Set<string>): string {
-  let k = param ? name : name.replace(/\./g, '_');
-  if (k === '') k = '_';
-  while (k in m || taken.has(k) || k === '__proto__') k += '_';
-  taken.add(k);
-  return k;
 }

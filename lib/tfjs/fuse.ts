@@ -1,0 +1,129 @@
+// Inference-time fusion of Conv2D / DepthwiseConv2D → BatchNormalization → ReLU chains, the
+// backbone of every Keras CNN. With the moving statistics fixed, the batch norm is an affine map
+// per output channel, so it folds into the convolution's kernel and bias (W' = W·s,
+// b' = (b − mean)·s + beta, s = gamma / sqrt(var + eps)), and the ReLU runs in the convolution's
+// epilogue: one pass over the activations instead of four. Used only when nothing records and
+// the model is in eval mode; the folded kernel is cached until any of its weights changes.
+import { Tensor } from '../tensor';
+import { noGrad } from '../autograd/tape';
+import { keep } from '../core/memory';
+import { reshape, permute } from '../ops/views';
+import { add, sub, mul } from '../ops/binary';
+import { rsqrt, relu } from '../ops/unary';
+import { convNchw, toNchw } from './layout';
+import type { Call } from './topology';
+
+/** A chain of calls run as one convolution: indices into the plan's calls. */
+export interface Fusion {
+  conv: number;
+  bn: number | null;
+  /** the ReLU call after them, if any */
+  act: number | null;
+  /** the conv layer's own activation is ReLU (no batch norm or activation call follows) */
+  convRelu: boolean;
+  /** the call whose output the chain defines */
+  end: number;
+}
+
+interface ConvP { strides: number[]; dilation: number[]; padding: 'same' | 'valid'; groups: number; act: (x: Tensor) => Tensor }
+interface BnP { axis: number; eps: number }
+
+const isRelu = (c: Call): boolean => {
+  if (c.layer.className === 'Activation') return c.layer.prepared === relu;
+  if (c.layer.className !== 'ReLU') return false;
+  const p = c.layer.prepared as { max: number | null; slope: number; threshold: number };
+  return p.max === null && p.slope === 0 && p.threshold === 0;
+};
+const isConv = (c: Call): boolean => c.layer.className === 'Conv2D' || c.layer.className === 'DepthwiseConv2D';
+const linear = (c: Call): boolean => {
+  const a = c.layer.config.activation ?? 'linear';
+  return a === 'linear' || (a as { config?: { name?: unknown } } | null)?.config?.name === 'linear';
+};
+
+/** The fusable chains of a plan, by the index of their convolution. */
+export function findFusions(calls: Call[], outputs: string[]): Map<number, Fusion> {
+  const readers = new Map<string, number[]>();
+  calls.forEach((c, i) => { for (const v of c.inputs) readers.set(v, [...(readers.get(v) ?? []), i]); });
+  /** the one call that reads value v, when v is not also a model output */
+  const soleReader = (v: string): number | null => {
+    const r = readers.get(v);
+    return r !== undefined && r.length === 1 && !outputs.includes(v) && calls[r[0]].inputs.length === 1 ? r[0] : null;
+  };
+  const found = new Map<number, Fusion>();
+  calls.forEach((c, i) => {
+    if (!isConv(c)) return;
+    const f: Fusion = { conv: i, bn: null, act: null, convRelu: false, end: i };
+    if (linear(c)) {
+      const b = soleReader(c.output);
+      if (b !== null && calls[b].layer.className === 'BatchNormalization') {
+        const p = calls[b].layer.prepared as BnP;
+        if (p.axis === 3 || p.axis === -1) { f.bn = b; f.end = b; }
+      }
+      const a = soleReader(calls[f.end].output);
+      if (a !== null && isRelu(calls[a])) { f.act = a; f.end = a; }
+    } else if ((c.layer.prepared as ConvP).act === relu) {
+      f.convRelu = true;
+    }
+    if (f.end !== i || f.convRelu) found.set(i, f);
+  });
+  return found;
+}
+
+/** The calls a fusion covers, its convolution first. */
+export const fusedCalls = (f: Fusion): number[] => [f.conv, ...(f.bn !== null ? [f.bn] : []), ...(f.act !== null ? [f.act] : [])];
+
+interface Folded { deps: [Tensor, number][]; w: Tensor; b: Tensor | null }
+const FOLDS = new WeakMap<object, Map<number, Folded>>();
+
+/** Frees a model's folded kernels. */
+export function disposeFolds(owner: object): void {
+  const m = FOLDS.get(owner);
+  if (m === undefined) return;
+  for (const f of m.values()) { f.w.dispose(); f.b?.dispose(); }
+  m.clear();
+}
+
+/**
+ * Runs fusion f on NCHW (first) or NHWC x; null when the shapes do not fit (the caller then runs
+ * the layers one by one). weightsOf gives a call's weights by Keras role.
+ */
+export function runFusion(owner: object, f: Fusion, calls: Call[], x: Tensor, xFirst: boolean,
+  weightsOf: (c: Call) => Record<string, Tensor>): Tensor | null {
+  if (x.rank !== 4) return null;
+  const c = calls[f.conv];
+  const p = c.layer.prepared as ConvP;
+  const w = weightsOf(c);
+  const depthwise = c.layer.className === 'DepthwiseConv2D';
+  const k = depthwise ? w.depthwise_kernel : w.kernel;
+  const C = xFirst ? x.shape[1] : x.shape[3];
+  const groups = depthwise ? k.shape[2] : p.groups;
+  if (k.shape[2] * (depthwise ? 1 : groups) !== C) return null;
+  const O = depthwise ? k.shape[2] * k.shape[3] : k.shape[3];
+  const bn = f.bn !== null ? weightsOf(calls[f.bn]) : null;
+  if (bn !== null && bn.moving_mean.size !== O) return null;
+  const deps: Tensor[] = [k, ...(bn ? [...(w.bias ? [w.bias] : []), ...Object.values(bn)] : [])];
+  let cache = FOLDS.get(owner);
+  if (cache === undefined) FOLDS.set(owner, (cache = new Map()));
+  let fold = cache.get(f.conv);
+  if (fold === undefined || fold.deps.length !== deps.length || fold.deps.some(([t, v], i) => t !== deps[i] || v !== t._version)) {
+    if (fold !== undefined) { fold.w.dispose(); fold.b?.dispose(); }
+    const made = noGrad(() => fuseWeights(k, depthwise, w.bias ?? null, bn, bn ? (calls[f.bn!].layer.prepared as BnP).eps : 0));
+    fold = { deps: deps.map((t) => [t, t._version]), w: keep(made.w), b: made.b ? keep(made.b) : null };
+    cache.set(f.conv, fold);
+  }
+  const y = convNchw(xFirst ? x : toNchw(x), fold.w, p.strides, p.dilation, p.padding, groups, bn !== null ? fold.b : w.bias ?? null);
+  return f.act !== null || f.convRelu ? relu(y) : y;
+}
+
+/** The OIHW kernel and bias of the convolution with the batch norm folded in. */
+function fuseWeights(k: Tensor, depthwise: boolean, bias: Tensor | null, bn: Record<string, Tensor> | null, eps: number): { w: Tensor; b: Tensor | null } {
+  // Keras HWIO [kh, kw, C, O] → OIHW; depthwise [kh, kw, C, m] → [C·m, 1, kh, kw]
+  const oihw = depthwise ? permute(reshape(k, [k.shape[0], k.shape[1], 1, k.shape[2] * k.shape[3]]), [3, 2, 0, 1]) : permute(k, [3, 2, 0, 1]);
+  if (bn === null) return { w: oihw.contiguous(), b: null }; // the layer's own bias is used as is
+  let s = rsqrt(add(bn.moving_variance, eps));
+  if (bn.gamma) s = mul(s, bn.gamma);
+  const O = s.size;
+  const shifted = bias ? sub(bias, bn.moving_mean) : mul(bn.moving_mean, -1);
+  const b = mul(shifted, s);
+  return { w: mul(oihw, reshape(s, [O, 1, 1, 1])).contiguous(), b: bn.beta ? add(b, bn.beta) : b };
+}
