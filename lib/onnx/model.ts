@@ -11,6 +11,8 @@ import { isGradEnabled } from '../autograd/tape';
 import { moveTo, propertyName } from '../nn/imported';
 import type { DeviceLike } from '../core/device';
 import { OPS } from './registry';
+import { findFusions, fusedNodes, runFusion, disposeFolds } from './fuse';
+import type { Fusion } from './fuse';
 import type { OpContext } from './registry';
 import type { ParsedModel, ValueInfo, OnnxNode } from './graph';
 
@@ -30,6 +32,8 @@ interface Plan {
   /** for each node, the values whose last reader it is */
   frees: string[][];
   outputNames: string[];
+  /** Conv → BatchNormalization (→ Relu) chains run as one convolution in inference (fuse.ts) */
+  fusions: Map<number, Fusion>;
 }
 
 const PLAN = new WeakMap<OnnxModel, Plan>();
@@ -97,8 +101,14 @@ export class OnnxModel extends Module<unknown[], Tensor | Tensor[]> {
     const frees: string[][] = kept.map(() => []);
     const keepAlive = new Set(outputs.map((o) => o.name));
     for (const [v, i] of last) if (!constants.has(v) && !keepAlive.has(v) && !m.inputs.some((x) => x.name === v)) frees[i].push(v);
-    PLAN.set(this, { file: m.file, opset: m.opset, nodes: kept, constants, frees, outputNames: outputs.map((o) => o.name) });
+    PLAN.set(this, { file: m.file, opset: m.opset, nodes: kept, constants, frees, outputNames: outputs.map((o) => o.name), fusions: findFusions(kept, constants, outputs.map((o) => o.name)) });
     this.eval();
+  }
+
+  /** Frees the weights and the folded convolution weights. */
+  dispose(): void {
+    disposeFolds(this);
+    super.dispose();
   }
 
   /**
@@ -139,10 +149,33 @@ export class OnnxModel extends Module<unknown[], Tensor | Tensor[]> {
     // intermediates are freed after their last reader, unless the tape may still need them
     const recording = isGradEnabled() && ([...env.values()].some((t) => t.requiresGrad));
     const protectedT = new Set(env.values());
+    const ctx = (n: OnnxNode): OpContext => ({ opset: plan.opset, node: n, attrs: n.attrs, file: plan.file });
+    /** nodes a fused chain has already run */
+    const done = new Set<number>();
     try {
       plan.nodes.forEach((n, i) => {
-        const c: OpContext = { opset: plan.opset, node: n, attrs: n.attrs, file: plan.file };
+        if (done.has(i)) {
+          if (!recording) for (const v of plan.frees[i]) release(env, v, protectedT);
+          return;
+        }
+        const c = ctx(n);
         const xs = n.inputs.map((v) => (v === '' ? null : env.get(v) ?? null));
+        const fz = recording ? undefined : plan.fusions.get(i);
+        if (fz !== undefined && xs[0] !== null) {
+          let y: Tensor | null;
+          try {
+            y = tidy(() => runFusion(this, fz, plan.nodes, xs[0]!, (name) => env.get(name)!, ctx));
+          } catch (e) {
+            if (e instanceof TapeflowError && !e.message.startsWith('onnx')) throw new TapeflowError(`onnx (${plan.file}): ${n.label}: ${e.message}`, e.code);
+            throw e;
+          }
+          if (y !== null) {
+            for (const j of fusedNodes(fz)) done.add(j);
+            env.set(plan.nodes[fz.end].outputs[0], y);
+            for (const v of plan.frees[i]) release(env, v, protectedT);
+            return;
+          }
+        }
         let ys: Tensor | (Tensor | null)[];
         try {
           const impl = OPS.get(n.opType)!;

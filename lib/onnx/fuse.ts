@@ -1,0 +1,79 @@
+// Inference-time fusion of Conv → BatchNormalization (→ Relu) in ONNX graphs, as lib/tfjs/fuse.ts
+// does for Keras models: with constant statistics the batch norm is an affine map per output
+// channel and folds into the convolution's weight and bias (W' = W·s, B' = (B − mean)·s + bias,
+// s = scale / sqrt(var + eps)). Only when nothing records; the folded tensors are cached until
+// one of the constants they came from changes.
+import { Tensor } from '../tensor';
+import { noGrad } from '../autograd/tape';
+import { keep } from '../core/memory';
+import { reshape } from '../ops/views';
+import { add, sub, mul } from '../ops/binary';
+import { rsqrt, relu } from '../ops/unary';
+import { OPS } from './registry';
+import type { OpContext } from './registry';
+import type { OnnxNode } from './graph';
+
+export interface Fusion { conv: number; bn: number; act: number | null; end: number }
+
+/** The Conv → BatchNormalization chains of a plan whose weights are all constants. */
+export function findFusions(nodes: OnnxNode[], constants: Map<string, string>, outputs: string[]): Map<number, Fusion> {
+  const readers = new Map<string, number[]>();
+  nodes.forEach((n, i) => { for (const v of n.inputs) if (v !== '') readers.set(v, [...(readers.get(v) ?? []), i]); });
+  const sole = (v: string): number | null => {
+    const r = readers.get(v);
+    return r !== undefined && r.length === 1 && !outputs.includes(v) ? r[0] : null;
+  };
+  const found = new Map<number, Fusion>();
+  nodes.forEach((n, i) => {
+    if (n.opType !== 'Conv' || n.domain !== '' || n.outputs.length !== 1 || !n.inputs.slice(1).every((v) => v === '' || constants.has(v))) return;
+    const b = sole(n.outputs[0]);
+    if (b === null) return;
+    const bn = nodes[b];
+    if (bn.opType !== 'BatchNormalization' || bn.domain !== '' || bn.inputs[0] !== n.outputs[0] || bn.inputs.length !== 5 || !bn.inputs.slice(1).every((v) => constants.has(v))) return;
+    if (bn.outputs.filter((o) => o !== '').length !== 1 || bn.attrs.int('training_mode', 0) !== 0 || bn.attrs.int('spatial', 1) !== 1) return;
+    const f: Fusion = { conv: i, bn: b, act: null, end: b };
+    const a = sole(bn.outputs[0]);
+    if (a !== null && nodes[a].opType === 'Relu' && nodes[a].domain === '') { f.act = a; f.end = a; }
+    found.set(i, f);
+  });
+  return found;
+}
+
+export const fusedNodes = (f: Fusion): number[] => [f.conv, f.bn, ...(f.act !== null ? [f.act] : [])];
+
+interface Folded { deps: [Tensor, number][]; w: Tensor; b: Tensor }
+const FOLDS = new WeakMap<object, Map<number, Folded>>();
+
+export function disposeFolds(owner: object): void {
+  const m = FOLDS.get(owner);
+  if (m === undefined) return;
+  for (const f of m.values()) { f.w.dispose(); f.b.dispose(); }
+  m.clear();
+}
+
+/** Runs fusion f: the Conv op on x with the folded weight and bias, then the Relu; null when the shapes do not fit. */
+export function runFusion(owner: object, f: Fusion, nodes: OnnxNode[], x: Tensor, constant: (name: string) => Tensor, ctx: (n: OnnxNode) => OpContext): Tensor | null {
+  const conv = nodes[f.conv], bn = nodes[f.bn];
+  const w = constant(conv.inputs[1]);
+  const bias = conv.inputs.length > 2 && conv.inputs[2] !== '' ? constant(conv.inputs[2]) : null;
+  const [scale, beta, m, v] = bn.inputs.slice(1).map(constant);
+  const O = w.shape[0];
+  if (w.rank < 3 || !w.dtype.startsWith('float') || [scale, beta, m, v, ...(bias ? [bias] : [])].some((t) => t.rank !== 1 || t.size !== O || t.dtype !== w.dtype)) return null;
+  const deps = [w, scale, beta, m, v, ...(bias ? [bias] : [])];
+  let cache = FOLDS.get(owner);
+  if (cache === undefined) FOLDS.set(owner, (cache = new Map()));
+  let fold = cache.get(f.conv);
+  if (fold === undefined || fold.deps.some(([t, ver], i) => t !== deps[i] || ver !== t._version)) {
+    if (fold !== undefined) { fold.w.dispose(); fold.b.dispose(); }
+    const eps = bn.attrs.float('epsilon', 1e-5);
+    const made = noGrad(() => {
+      const s = mul(rsqrt(add(v, eps)), scale);
+      const shifted = bias ? sub(bias, m) : mul(m, -1);
+      return { w: mul(w, reshape(s, [O, ...new Array<number>(w.rank - 1).fill(1)])).contiguous(), b: add(mul(shifted, s), beta) };
+    });
+    fold = { deps: deps.map((t) => [t, t._version]), w: keep(made.w), b: keep(made.b) };
+    cache.set(f.conv, fold);
+  }
+  const y = OPS.get('Conv')!([x, fold.w, fold.b], ctx(conv)) as Tensor;
+  return f.act !== null ? relu(y) : y;
+}
