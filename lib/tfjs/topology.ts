@@ -36,14 +36,27 @@ export function readTopology(topo: unknown): Topology {
   const t = topo as Record<string, unknown>;
   const mc = (t.model_config ?? t) as Record<string, unknown>;
   if (mc === null || typeof mc !== 'object') return bad(`model_config must be an object, got ${describe(mc)}`);
-  const cls = mc.class_name;
-  const cfg = mc.config as Record<string, unknown> | unknown[];
-  if (cls === 'Sequential') return sequential(Array.isArray(cfg) ? cfg : (cfg as Record<string, unknown>)?.layers);
-  if (cls === 'Model' || cls === 'Functional') return functional(cfg as Record<string, unknown>);
+  return readModel(mc.class_name, mc.config, 0);
+}
+
+/** Keras classes of a model used as a layer of another (a pre-trained base inside a fine-tuned model). */
+const NESTED = new Set(['Sequential', 'Model', 'Functional']);
+const MAX_NESTING = 8;
+
+function readModel(cls: unknown, cfg: unknown, depth: number): Topology {
+  if (cls === 'Sequential') return sequential(Array.isArray(cfg) ? cfg : (cfg as Record<string, unknown>)?.layers, depth);
+  if (cls === 'Model' || cls === 'Functional') return functional(cfg as Record<string, unknown>, depth);
   return bad(`model class ${describe(cls)} is not supported (Sequential, Model / Functional)`, 'ERR_UNSUPPORTED');
 }
 
-function readLayer(l: unknown, i: number, seen: Set<string>): KerasLayer & { raw: Record<string, unknown> } {
+// A nested model is a layer whose calls are inlined where it is called: its def never applies.
+const NESTED_DEF: LayerDef<unknown> = {
+  prepare: () => null,
+  weights: () => [],
+  apply: () => bad('a nested model runs through its own layers'),
+};
+
+function readLayer(l: unknown, i: number, seen: Set<string>, depth: number): KerasLayer & { raw: Record<string, unknown> } {
   if (l === null || typeof l !== 'object') return bad(`layers[${i}] must be an object, got ${describe(l)}`);
   const raw = l as Record<string, unknown>;
   const config = (raw.config ?? {}) as Config;
@@ -54,9 +67,50 @@ function readLayer(l: unknown, i: number, seen: Set<string>): KerasLayer & { raw
   seen.add(name);
   const className = raw.class_name;
   if (typeof className !== 'string') return bad(`layer '${name}' has no class_name`);
+  if (NESTED.has(className)) {
+    if (depth >= MAX_NESTING) bad(`layer '${name}': models nested more than ${MAX_NESTING} deep`, 'ERR_UNSUPPORTED');
+    const sub = readModel(className, config, depth + 1);
+    if (sub.outputs.length !== 1) bad(`layer '${name}' is a nested model with ${sub.outputs.length} outputs; nested models with one output are supported`, 'ERR_UNSUPPORTED');
+    // Keras: a model marked trainable: false freezes every layer in it
+    if (config.trainable === false) for (const s of sub.layers) s.config = { ...s.config, trainable: false };
+    return { name, className, config, def: NESTED_DEF, prepared: sub, raw };
+  }
   const def = LAYERS.get(className);
   if (def === undefined) return { name, className, config, def: null as unknown as LayerDef<unknown>, prepared: null, raw };
   return { name, className, config, def, prepared: def.prepare(config, name), raw };
+}
+
+/**
+ * The calls of nested model l called on values ins (its node k): the nested inputs read ins, its
+ * output defines the outer value 'l:k', and its other values keep their names at node 0 (so
+ * outputs: ['inner_layer'] reaches them) and get an 'l:k/' prefix at later nodes.
+ */
+function inline(l: KerasLayer, k: number, ins: string[]): Call[] {
+  const sub = l.prepared as Topology;
+  if (ins.length !== sub.inputs.length) bad(`layer '${l.name}' (a nested model) takes ${sub.inputs.length} input(s); its node ${k} gives ${ins.length}`);
+  const rename = new Map<string, string>();
+  sub.inputs.forEach((inp, j) => rename.set(inp.value, ins[j]));
+  if (rename.has(sub.outputs[0])) bad(`layer '${l.name}' is a nested model that returns its input`, 'ERR_UNSUPPORTED');
+  rename.set(sub.outputs[0], valueOf(l.name, k));
+  const name = (v: string): string => rename.get(v) ?? (k === 0 ? v : `${l.name}:${k}/${v}`);
+  return sub.calls.map((c) => ({ layer: c.layer, output: name(c.output), inputs: c.inputs.map(name) }));
+}
+
+/** The layers of a model and of the models nested in it (their InputLayers left out); names must not clash. */
+function allLayers(layers: KerasLayer[]): KerasLayer[] {
+  const out: KerasLayer[] = [];
+  const names = new Set<string>();
+  const walk = (ls: KerasLayer[], top: boolean): void => {
+    for (const l of ls) {
+      if (!top && l.className === 'InputLayer') continue;
+      if (names.has(l.name)) bad(`two layers are named '${l.name}' (one inside a nested model)`);
+      names.add(l.name);
+      out.push(l);
+      if (l.def === NESTED_DEF) walk((l.prepared as Topology).layers, false);
+    }
+  };
+  walk(layers, true);
+  return out;
 }
 
 /** Every unsupported layer class at once, as tp.onnx.load names every unsupported op. */
@@ -74,10 +128,10 @@ function inputShape(l: KerasLayer): (number | null)[] | null {
   return Array.from(s as unknown[], (d) => (Number.isSafeInteger(d) && (d as number) >= 0 ? (d as number) : null));
 }
 
-function sequential(list: unknown): Topology {
+function sequential(list: unknown, depth: number): Topology {
   if (!Array.isArray(list) || list.length === 0) return bad(`a Sequential model needs a non-empty layers array, got ${describe(list)}`);
   const seen = new Set<string>();
-  const layers = Array.from(list, (l, i) => readLayer(l, i, seen)); // Array.from: holes are read as undefined, not skipped
+  const layers = Array.from(list, (l, i) => readLayer(l, i, seen, depth)); // Array.from: holes are read as undefined, not skipped
   refuseUnknown(layers);
   const first = layers[0];
   const inputName = first.className === 'InputLayer' ? first.name : `${first.name}_input`;
@@ -87,10 +141,11 @@ function sequential(list: unknown): Topology {
   for (const l of layers) {
     if (l.className === 'InputLayer') continue;
     const out = valueOf(l.name, 0);
-    calls.push({ layer: l, output: out, inputs: [prev] });
+    if (l.def === NESTED_DEF) calls.push(...inline(l, 0, [prev]));
+    else calls.push({ layer: l, output: out, inputs: [prev] });
     prev = out;
   }
-  return { layers, calls, inputs: [{ name: inputName, value: valueOf(inputName, 0), shape }], outputs: [prev] };
+  return { layers: allLayers(layers), calls, inputs: [{ name: inputName, value: valueOf(inputName, 0), shape }], outputs: [prev] };
 }
 
 /** [layer, node, tensor] triples of one inbound node, in either Keras spelling. */
@@ -121,10 +176,10 @@ function ioList(v: unknown, what: string): [string, number, number][] {
   });
 }
 
-function functional(cfg: Record<string, unknown>): Topology {
+function functional(cfg: Record<string, unknown>, depth: number): Topology {
   if (cfg === null || typeof cfg !== 'object' || !Array.isArray(cfg.layers)) return bad(`a functional model config needs a layers array, got ${describe(cfg?.layers)}`);
   const seen = new Set<string>();
-  const layers = Array.from(cfg.layers as unknown[], (l, i) => readLayer(l, i, seen));
+  const layers = Array.from(cfg.layers as unknown[], (l, i) => readLayer(l, i, seen, depth));
   refuseUnknown(layers);
   const byName = new Map(layers.map((l) => [l.name, l]));
   const ref = (r: [string, number, number], who: string): string => {
@@ -139,7 +194,11 @@ function functional(cfg: Record<string, unknown>): Topology {
     const nodes = l.raw.inbound_nodes ?? [];
     if (!Array.isArray(nodes)) bad(`layer '${l.name}': inbound_nodes must be an array`);
     if (l.className === 'InputLayer') continue;
-    (nodes as unknown[]).forEach((n, k) => pending.push({ layer: l, output: valueOf(l.name, k), inputs: refs(n, l.name).map((r) => ref(r, `layer '${l.name}'`)) }));
+    (nodes as unknown[]).forEach((n, k) => {
+      const ins = refs(n, l.name).map((r) => ref(r, `layer '${l.name}'`));
+      if (l.def === NESTED_DEF) pending.push(...inline(l, k, ins));
+      else pending.push({ layer: l, output: valueOf(l.name, k), inputs: ins });
+    });
   }
   for (const r of ioList(cfg.input_layers, 'input_layers')) {
     const l = byName.get(r[0]);
@@ -161,5 +220,5 @@ function functional(cfg: Record<string, unknown>): Topology {
     rest = rest.filter((c) => !defined.has(c.output));
   }
   for (const o of outputs) if (!defined.has(o)) bad(`output '${o}' is never computed`);
-  return { layers, calls, inputs, outputs };
+  return { layers: allLayers(layers), calls, inputs, outputs };
 }
