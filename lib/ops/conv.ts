@@ -115,8 +115,9 @@ function forwardGeom(op: string, x: Tensor, w: Tensor, xs: number[], ws: number[
   const [N, C] = xs;
   const [O, Cg] = ws;
   const G = checkGroups(op, o.groups);
-  const fx = fmtShape(x.shape);
-  const fw = fmtShape(w.shape);
+  // message text only: made when a check fails
+  const fx = { toString: () => fmtShape(x.shape) };
+  const fw = { toString: () => fmtShape(w.shape) };
   if (C % G !== 0) fail(op, `groups ${G} does not divide the ${C} input channels of input ${fx}`, 'ERR_SHAPE');
   if (O % G !== 0) fail(op, `groups ${G} does not divide the ${O} output channels of weight ${fw}`, 'ERR_SHAPE');
   if (Cg * G !== C)
