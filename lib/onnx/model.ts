@@ -7,7 +7,7 @@ import { Parameter } from '../nn/parameter';
 import { registerBufferOn } from '../nn/buffers';
 import { tensor } from '../ops/creation';
 import { tidy } from '../core/memory';
-import { isGradEnabled } from '../autograd/tape';
+import { isGradEnabled, tracked } from '../autograd/tape';
 import { moveTo, propertyName } from '../nn/imported';
 import type { DeviceLike } from '../core/device';
 import { OPS } from './registry';
@@ -147,7 +147,7 @@ export class OnnxModel extends Module<unknown[], Tensor | Tensor[]> {
       env.set(v.name, t);
     });
     // intermediates are freed after their last reader, unless the tape may still need them
-    const recording = isGradEnabled() && ([...env.values()].some((t) => t.requiresGrad));
+    const recording = isGradEnabled() && ([...env.values()].some(tracked));
     const protectedT = new Set(env.values());
     const ctx = (n: OnnxNode): OpContext => ({ opset: plan.opset, node: n, attrs: n.attrs, file: plan.file });
     /** nodes a fused chain has already run */

@@ -8,7 +8,7 @@ import { Parameter } from '../nn/parameter';
 import { registerBufferOn } from '../nn/buffers';
 import { tensor } from '../ops/creation';
 import { tidy } from '../core/memory';
-import { isGradEnabled } from '../autograd/tape';
+import { isGradEnabled, tracked } from '../autograd/tape';
 import { GRAPH_OPS } from './graph-ops';
 import type { GraphNode } from './graph-ops';
 import type { DecodedWeight } from './weights';
@@ -141,7 +141,7 @@ export class TfjsGraphModel extends Module<unknown[], Tensor | Tensor[]> {
       env.set(v.name, t);
     });
     const kept = new Set(env.values());
-    const recording = isGradEnabled() && [...kept].some((t) => t.requiresGrad);
+    const recording = isGradEnabled() && [...kept].some(tracked);
     const drop = (v: string): void => {
       const t = env.get(v);
       env.delete(v);

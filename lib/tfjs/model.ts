@@ -7,7 +7,7 @@ import { Parameter } from '../nn/parameter';
 import { registerBufferOn } from '../nn/buffers';
 import { tensor } from '../ops/creation';
 import { tidy, keep } from '../core/memory';
-import { isGradEnabled } from '../autograd/tape';
+import { isGradEnabled, tracked } from '../autograd/tape';
 import type { DeviceLike } from '../core/device';
 import { moveTo, propertyName } from '../nn/imported';
 import { findFusions, fusedCalls, runFusion, disposeFolds } from './fuse';
@@ -177,7 +177,7 @@ export class TfjsModel extends Module<unknown[], Tensor | Tensor[]> {
     };
     /** env tensors held channels-first (NCHW) — see layout.ts */
     const first = new Set<Tensor>();
-    const recording = isGradEnabled() && ([...inputsT].some((t) => t.requiresGrad) || this.parameters().some((p) => p.requiresGrad));
+    const recording = isGradEnabled() && ([...inputsT].some(tracked) || this.parameters().some((p) => p.requiresGrad));
     let weightsT: Set<unknown> | null = null; // made on first use: most forwards never need it
     const drop = (v: string): void => {
       const t = env.get(v);
