@@ -12,10 +12,18 @@ import { clamp } from '../ops/clip';
 import { dropout } from '../ops/dropout';
 import { where, greaterEqual } from '../ops/logical';
 import { describe } from '../core/errors';
-import { layer, ints, num, cfgFail, need } from './registry';
+import { layer, ints, num, bool, cfgFail, need } from './registry';
 import type { Config } from './registry';
 
 export type Activation = (x: Tensor) => Tensor;
+
+/**
+ * Keras' `trainable` of a layer config (default true): a layer saved with trainable false
+ * (frozen for fine-tuning) loads with its weights' requiresGrad false.
+ */
+export function trainableOf(cfg: Config, name: string): boolean {
+  return bool(name, cfg, 'trainable', true);
+}
 
 // selu's fixed constants (Klambauer et al. 2017), as Keras writes them
 const SELU_ALPHA = 1.6732632423543772848170429916717;
