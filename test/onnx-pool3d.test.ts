@@ -1,5 +1,6 @@
-// ONNX MaxPool / AveragePool over 3 spatial dims and ConvTranspose 3-D (lib/onnx/ops-pool.ts,
-// ops-conv.ts; plus 2-D MaxPool Indices with uneven / large pads), which tapeflow composes from its 2-D kernels: outputs, MaxPool's Indices and the
+// ONNX MaxPool / AveragePool over 3 spatial dims, Conv and ConvTranspose 3-D (lib/onnx/ops-pool.ts,
+// ops-conv.ts; plus 2-D MaxPool Indices with uneven / large pads), which tapeflow composes from
+// its 2-D kernels: outputs, MaxPool's Indices and the
 // gradients of every input against torch (test/fixtures/gen_onnx_pool3d.py → onnx_pool3d.json:
 // uneven and large pads, strides, dilations, ceil_mode, count_include_pad, storage_order, groups,
 // output_padding, output_shape), gradchecks of the compositions, and the errors.
@@ -41,7 +42,7 @@ function oneNode(op: string, attrs: Record<string, number | number[]>, shapes: n
 
 const label = (c: Case): string => `${c.op} ${JSON.stringify(c.attrs)} on [${c.inputs[0].shape}]`;
 
-describe('3-D pooling and ConvTranspose against torch', () => {
+describe('3-D pooling, Conv and ConvTranspose against torch', () => {
   for (const c of FIX.cases) {
     test(label(c), () => {
       const m = tp.onnx.load(oneNode(c.op, c.attrs, c.inputs.map((a) => a.shape), c.indices !== undefined));
@@ -101,6 +102,9 @@ describe('gradcheck of the 3-D compositions (float64, central differences)', () 
     check('AveragePool', { kernel_shape: [2, 3, 2], strides: [2, 2, 1], pads: [1, 1, 0, 0, 1, 1], ceil_mode: 1 }, [[1, 2, 3, 4, 3]]);
     check('AveragePool', { kernel_shape: [3, 2, 2], pads: [1, 1, 1, 1, 1, 1], count_include_pad: 1 }, [[1, 1, 3, 3, 3]]);
   });
+  test('Conv: strides, dilations, groups, uneven pads, bias', () => {
+    check('Conv', { strides: [2, 1, 1], dilations: [1, 1, 2], pads: [1, 0, 1, 0, 1, 0], group: 2 }, [[1, 2, 3, 3, 4], [2, 1, 2, 2, 2], [2]]);
+  });
   test('ConvTranspose: strides, dilations, groups, pads, output_padding, bias', () => {
     check('ConvTranspose', { strides: [2, 1, 2], dilations: [1, 2, 1], pads: [1, 0, 0, 0, 1, 1], output_padding: [1, 0, 1], group: 2 }, [[1, 2, 2, 2, 2], [2, 1, 2, 2, 2], [2]]);
   });
@@ -125,6 +129,7 @@ describe('errors', () => {
     fails('MaxPool', { kernel_shape: [1, 1, 1, 1] }, [[1, 1, 2, 2, 2, 2]], 'ERR_UNSUPPORTED', /MaxPool of a rank-6 input \[1,1,2,2,2,2\] is not supported/);
     fails('AveragePool', { kernel_shape: [1, 1, 1, 1] }, [[1, 1, 2, 2, 2, 2]], 'ERR_UNSUPPORTED', /AveragePool of a rank-6/);
     fails('ConvTranspose', {}, [[1, 1, 2, 2, 2, 2], [1, 1, 1, 1, 1, 1]], 'ERR_UNSUPPORTED', /ConvTranspose of a rank-6/);
+    fails('Conv', {}, [[1, 1, 2, 2, 2, 2], [1, 1, 1, 1, 1, 1]], 'ERR_UNSUPPORTED', /Conv with 4 spatial dims is not supported \(1, 2 or 3 are\)/);
   });
   test('attributes that do not fit the input', () => {
     fails('MaxPool', { kernel_shape: [2, 2] }, [[1, 1, 3, 3, 3]], 'ERR_FORMAT', /kernel_shape \[2,2\].*3 values/);
@@ -134,5 +139,9 @@ describe('errors', () => {
     fails('ConvTranspose', { strides: [1, 1] }, [[1, 1, 2, 2, 2], [1, 1, 3, 3, 3]], 'ERR_FORMAT', /3 values/);
     fails('ConvTranspose', { pads: [3, 3, 3, 3, 3, 3] }, [[1, 1, 2, 2, 2], [1, 1, 3, 3, 3]], 'ERR_FORMAT', /leave no output/);
     fails('ConvTranspose', {}, [[1, 2, 2, 2, 2], [1, 1, 3, 3, 3]], 'ERR_SHAPE', /channels/);
+    fails('Conv', {}, [[1, 1, 2, 2, 2], [1, 1, 3, 3]], 'ERR_FORMAT', /kernel_shape \[3,3\], strides \[1,1,1\] and dilations \[1,1,1\] must each have 3 values/);
+    fails('Conv', { kernel_shape: [2, 2, 2] }, [[1, 1, 3, 3, 3], [1, 1, 3, 3, 3]], 'ERR_FORMAT', /kernel_shape \[2,2,2\] does not match weight/);
+    fails('Conv', {}, [[1, 1, 2, 4, 4], [1, 1, 3, 3, 3]], 'ERR_SHAPE', /input \[1,1,2,4,4\] is too small/);
+    fails('Conv', {}, [[1, 2, 3, 3, 3], [1, 1, 3, 3, 3]], 'ERR_SHAPE', /channels/);
   });
 });

@@ -1,6 +1,6 @@
 // Convolutions (Conv, ConvTranspose); the pooling ops are in ops-pool.ts, the window geometry
-// both share in ops-window.ts. 1-D ops run as 2-D ones over a height of 1; a 3-D ConvTranspose
-// is a sum over the depth taps of 2-D transposed convolutions, each placed at its depths.
+// both share in ops-window.ts. 1-D ops run as 2-D ones over a height of 1; 3-D ones as sums over
+// the depth taps of 2-D (transposed) convolutions, composed of differentiable ops.
 import { Tensor } from '../tensor';
 import { conv2d, convTranspose2d } from '../ops/conv';
 import { pad } from '../ops/join';
@@ -9,18 +9,49 @@ import { stridedSlice } from '../ops/strided-slice';
 import { add } from '../ops/binary';
 import { def, need, nodeFail } from './registry';
 import type { OpContext } from './registry';
-import { geometry, as2d, lift2d, evenUp } from './ops-window';
+import { geometry, as2d, lift2d, evenUp, padPairs } from './ops-window';
+import type { Geom } from './ops-window';
 import './ops-pool';
 
+/**
+ * Conv over x [N, C, D, H, W] with w [Co, C/groups, KD, KH, KW]: the sum over the depth taps kd of
+ * 2-D convolutions of the input depths od * sd + kd * dd (pads applied), output depth od.
+ */
+function conv3d(c: OpContext, t: Tensor, w: Tensor, bias: Tensor | null, g: Geom, groups: number): Tensor {
+  // depth pads always by hand; (H, W) ones too where the two ends differ
+  const hwEven = g.begin.slice(1).every((b, i) => b === g.end[i + 1]);
+  const p = padPairs(g).map((q, i): [number, number] => (i === 2 || (i > 2 && !hwEven) ? q : [0, 0]));
+  const xp = p.some(([b, e]) => b > 0 || e > 0) ? pad(t, p, 0) : t;
+  const [N, C, Dp, Hp, Wp] = xp.shape;
+  const [KD, sd, dd] = [g.kernel[0], g.strides[0], g.dilations[0]];
+  const OD = Math.floor((Dp - (KD - 1) * dd - 1) / sd) + 1;
+  if (!(OD >= 1)) nodeFail(c, `input [${t.shape}] is too small for kernel_shape [${g.kernel}], dilations [${g.dilations}] and pads [${g.begin}, ${g.end}]`, 'ERR_SHAPE');
+  let acc: Tensor | null = null;
+  for (let kd = 0; kd < KD; kd++) {
+    const at = stridedSlice(xp, [0, 0, kd * dd, 0, 0], [N, C, kd * dd + (OD - 1) * sd + 1, Hp, Wp], [1, 1, sd, 1, 1]);
+    const y2 = conv2d(reshape(permute(at, [0, 2, 1, 3, 4]), [N * OD, C, Hp, Wp]), select(w, 2, kd), {
+      stride: g.strides.slice(1), dilation: g.dilations.slice(1), padding: hwEven ? g.begin.slice(1) : [0, 0], groups,
+    });
+    acc = acc === null ? y2 : add(acc, y2);
+  }
+  const [Co, OH, OW] = acc!.shape.slice(1);
+  const y = permute(reshape(acc!, [N, OD, Co, OH, OW]), [0, 2, 1, 3, 4]);
+  return bias === null ? y : add(y, reshape(bias, [1, bias.size, 1, 1, 1]));
+}
+
 def('Conv', (x, c) => {
-  const [t, one] = as2d(c, need(x, 0, c), 'Conv');
+  const t0 = need(x, 0, c);
   const w0 = need(x, 1, c);
-  const w = one ? unsqueeze(w0, 2) : w0;
   const kernel = c.attrs.ints('kernel_shape') ?? w0.shape.slice(2);
+  if (kernel.join() !== w0.shape.slice(2).join()) nodeFail(c, `kernel_shape [${kernel}] does not match weight [${w0.shape}]`, 'ERR_FORMAT');
+  const groups = c.attrs.int('group', 1);
+  if (t0.rank === 5) return conv3d(c, t0, w0, x[2] ?? null, geometry(c, t0.shape.slice(2), kernel), groups);
+  const [t, one] = as2d(c, t0, 'Conv');
+  const w = one ? unsqueeze(w0, 2) : w0;
   const g0 = geometry(c, t.shape.slice(one ? 3 : 2), kernel);
   const g = one ? lift2d(g0) : g0;
   const [xp, padding] = evenUp(t, g, 0);
-  const y = conv2d(xp, w, { bias: x[2] ?? null, stride: g.strides, dilation: g.dilations, padding, groups: c.attrs.int('group', 1) });
+  const y = conv2d(xp, w, { bias: x[2] ?? null, stride: g.strides, dilation: g.dilations, padding, groups });
   return one ? squeeze(y, 2) : y;
 });
 

@@ -59,7 +59,7 @@ export function lift2d(g: Geom): Geom {
 export function as2d(c: OpContext, x: Tensor, what: string): [Tensor, boolean] {
   if (x.rank === 3) return [unsqueeze(x, 2), true];
   if (x.rank === 4) return [x, false];
-  return nodeFail(c, `${what} with ${x.rank - 2} spatial dims is not supported (1-D and 2-D are)`);
+  return nodeFail(c, `${what} with ${x.rank - 2} spatial dims is not supported (1, 2 or 3 are)`);
 }
 
 /** The [before, after] pads of every dim of an [N, C, ...spatial] tensor. */
