@@ -86,12 +86,22 @@ describe('3-D pooling, Conv and ConvTranspose against torch', () => {
   });
 });
 
-describe('gradcheck of the 3-D compositions (float64, central differences)', () => {
+describe('gradcheck of the 3-D compositions, first and second order (float64, central differences)', () => {
   const data = (shape: number[], seed: number) => tp.tensor(randArray(shape.reduce((a, b) => a * b, 1), rng(seed)), { shape, dtype: 'float64' });
   const check = (op: string, attrs: Record<string, number | number[]>, shapes: number[][]) => {
     const m = tp.onnx.load(oneNode(op, attrs, shapes));
     const xs = shapes.map((s, i) => data(s, 7 + i));
-    expect(tp.gradcheck((...t) => m.forward(...t) as tp.Tensor, xs)).toBe(true);
+    const f = (...t: tp.Tensor[]) => m.forward(...t) as tp.Tensor;
+    expect(tp.gradcheck(f, xs)).toBe(true);
+    // second order: gradchecks of the first gradients (of a squared, position-weighted output, so
+    // that they depend on every input) check the backward ops' own gradients
+    const weighted = (y: tp.Tensor): tp.Tensor => y.mul(tp.arange(y.size).reshape(y.shape).cast('float64').mul(0.1).add(1)).sum();
+    const first = tp.grad((...t: tp.Tensor[]) => weighted(f(...t).square()), { createGraph: true });
+    xs.forEach((_, i) => {
+      const gi = (...t: tp.Tensor[]) => { const r = first(...t); return weighted(Array.isArray(r) ? r[i] : r); };
+      expect(tp.gradcheck(gi, xs)).toBe(true);
+    });
+    tp.dispose(xs);
     m.dispose();
   };
   test('MaxPool: uneven and large pads, strides, dilations, ceil_mode', () => {
