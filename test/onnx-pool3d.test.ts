@@ -8,6 +8,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { tp, rng, randArray, expectTensor, expectClose, expectNoLeak } from './helpers';
 import { model, vi, attrInts, attrInt, INT64 } from './onnx-build';
+import { OPS } from '../lib/onnx/registry';
+import type { OpContext } from '../lib/onnx/registry';
+import { Attrs } from '../lib/onnx/attrs';
 
 const DOUBLE = 11;
 
@@ -26,7 +29,7 @@ const FIX: { cases: Case[] } = JSON.parse(fs.readFileSync(path.join(__dirname, '
 const NAMES = ['x', 'w', 'b'];
 
 /** A one-node model over float64 graph inputs (so the gradients reach them). */
-function oneNode(op: string, attrs: Record<string, number | number[]>, shapes: number[][], withIdx = false): Buffer {
+function oneNode(op: string, attrs: Record<string, number | number[]>, shapes: (number | string)[][], withIdx = false): Buffer {
   const ins = shapes.map((_, i) => NAMES[i]);
   const outs = withIdx ? ['y', 'idx'] : ['y'];
   return model({
@@ -86,15 +89,54 @@ describe('3-D pooling, Conv and ConvTranspose against torch', () => {
   });
 });
 
+describe('dtypes and empty batches', () => {
+  test('an integer input max-pools in its own dtype, with Indices', () => {
+    const m = tp.onnx.load(model({
+      nodes: [{ op_type: 'MaxPool', input: ['x'], output: ['y', 'i'], attribute: [attrInts('kernel_shape', [2, 2, 2])] }],
+      inputs: [vi('x', 6, [1, 1, 3, 3, 3])],
+      outputs: [vi('y', 6, []), vi('i', INT64, [])],
+    }));
+    // x = arange(27): each window's maximum is its far corner, whose value is also its index
+    const [y, i] = m.forward(tp.arange(27, { dtype: 'int32' }).reshape([1, 1, 3, 3, 3])) as tp.Tensor[];
+    const want = [0, 1].flatMap((d) => [0, 1].flatMap((h) => [0, 1].map((w) => 13 + 9 * d + 3 * h + w)));
+    expect(y.dtype).toBe('int32');
+    expect(y.shape).toEqual([1, 1, 2, 2, 2]);
+    expect(Array.from(y.dataSync())).toEqual(want);
+    expect(Array.from(i.dataSync())).toEqual(want);
+    m.dispose();
+  });
+  test('an empty batch gives an empty batch', () => {
+    for (const c of FIX.cases) {
+      const m = tp.onnx.load(oneNode(c.op, c.attrs, c.inputs.map((a, k) => (k === 0 ? ['N', ...a.shape.slice(1)] : a.shape)), c.indices !== undefined));
+      const xs = c.inputs.map((a, k) => (k === 0 ? tp.zeros([0, ...a.shape.slice(1)], { dtype: 'float64' }) : tp.tensor(a.data, { shape: a.shape, dtype: 'float64' })));
+      const out = m.forward(...xs);
+      for (const t of Array.isArray(out) ? out : [out]) expect(t.shape).toEqual([0, ...c.y.shape.slice(1)]);
+      m.dispose();
+    }
+  });
+});
+
+/** The registered op implementation itself, on a one-node context. */
+function direct(op: string, attrs: Record<string, number | number[]>, nIn: number): (...xs: tp.Tensor[]) => tp.Tensor {
+  const list = Object.entries(attrs).map(([k, v]) => (Array.isArray(v) ? attrInts(k, v) : attrInt(k, v)));
+  const a = new Attrs(list as never[], 'test');
+  const inputs = NAMES.slice(0, nIn);
+  const c: OpContext = { opset: 13, attrs: a, file: 'test', node: { name: 'n', opType: op, domain: '', inputs, outputs: ['y'], attrs: a, label: `node 'n' (${op})` } };
+  const impl = OPS.get(op)!;
+  return (...xs) => impl(xs, c) as tp.Tensor;
+}
+
 describe('gradcheck of the 3-D compositions, first and second order (float64, central differences)', () => {
   const data = (shape: number[], seed: number) => tp.tensor(randArray(shape.reduce((a, b) => a * b, 1), rng(seed)), { shape, dtype: 'float64' });
   const check = (op: string, attrs: Record<string, number | number[]>, shapes: number[][]) => {
     const m = tp.onnx.load(oneNode(op, attrs, shapes));
     const xs = shapes.map((s, i) => data(s, 7 + i));
-    const f = (...t: tp.Tensor[]) => m.forward(...t) as tp.Tensor;
-    expect(tp.gradcheck(f, xs)).toBe(true);
+    expect(tp.gradcheck((...t) => m.forward(...t) as tp.Tensor, xs)).toBe(true);
     // second order: gradchecks of the first gradients (of a squared, position-weighted output, so
-    // that they depend on every input) check the backward ops' own gradients
+    // that they depend on every input) check the backward ops' own gradients. The op runs
+    // directly (grad of grad hands it non-leaf tensors, which the model itself must record too:
+    // test/onnx-tracked-input.test.ts)
+    const f = direct(op, attrs, shapes.length);
     const weighted = (y: tp.Tensor): tp.Tensor => y.mul(tp.arange(y.size).reshape(y.shape).cast('float64').mul(0.1).add(1)).sum();
     const first = tp.grad((...t: tp.Tensor[]) => weighted(f(...t).square()), { createGraph: true });
     xs.forEach((_, i) => {
