@@ -195,5 +195,8 @@ describe('errors', () => {
     fails('Conv', { kernel_shape: [2, 2, 2] }, [[1, 1, 3, 3, 3], [1, 1, 3, 3, 3]], 'ERR_FORMAT', /kernel_shape \[2,2,2\] does not match weight/);
     fails('Conv', {}, [[1, 1, 2, 4, 4], [1, 1, 3, 3, 3]], 'ERR_SHAPE', /input \[1,1,2,4,4\] is too small/);
     fails('Conv', {}, [[1, 2, 3, 3, 3], [1, 1, 3, 3, 3]], 'ERR_SHAPE', /channels/);
+    fails('Conv', {}, [[1, 1, 3, 3, 3], [2, 1, 3, 3, 3], [3]], 'ERR_SHAPE', /bias \[3\] must be 1-D with the 2 output channels/);
+    fails('ConvTranspose', {}, [[1, 1, 3, 3, 3], [1, 2, 3, 3, 3], [3]], 'ERR_SHAPE', /bias \[3\] must be 1-D with the 2 output channels/);
+    fails('ConvTranspose', {}, [[1, 1, 3, 3], [1, 2, 3, 3], [1, 2]], 'ERR_SHAPE', /bias \[1,2\] must be 1-D with the 2 output channels/);
   });
 });

@@ -36,7 +36,14 @@ function conv3d(c: OpContext, t: Tensor, w: Tensor, bias: Tensor | null, g: Geom
   }
   const [Co, OH, OW] = acc!.shape.slice(1);
   const y = permute(reshape(acc!, [N, OD, Co, OH, OW]), [0, 2, 1, 3, 4]);
-  return bias === null ? y : add(y, reshape(bias, [1, bias.size, 1, 1, 1]));
+  return withBias(c, y, bias);
+}
+
+/** y [N, Co, ...] plus a bias [Co] over the channels. */
+function withBias(c: OpContext, y: Tensor, bias: Tensor | null): Tensor {
+  if (bias === null) return y;
+  if (bias.rank !== 1 || bias.size !== y.shape[1]) nodeFail(c, `bias [${bias.shape}] must be 1-D with the ${y.shape[1]} output channels`, 'ERR_SHAPE');
+  return add(y, reshape(bias, [1, bias.size, ...y.shape.slice(2).map(() => 1)]));
 }
 
 def('Conv', (x, c) => {
@@ -137,7 +144,5 @@ def('ConvTranspose', (x, c) => {
   if (b.some((v) => v > 0) || e.some((v) => v > 0))
     cut = stridedSlice(cut, b.map((v) => Math.max(v, 0)), y.shape.map((d, i) => d - Math.max(e[i], 0)));
   if (b.some((v) => v < 0) || e.some((v) => v < 0)) cut = pad(cut, b.map((v, i): [number, number] => [Math.max(-v, 0), Math.max(-e[i], 0)]), 0);
-  const bias = x[2];
-  if (bias instanceof Tensor) cut = add(cut, reshape(bias, [1, bias.size, ...cut.shape.slice(2).map(() => 1)]));
-  return cut;
+  return withBias(c, cut, x[2] ?? null);
 });
