@@ -3,8 +3,7 @@
 // outputs (|got - want| <= 1e-4 + 1e-3 |want|). The pass / attempted counts per operator are
 // kept in test/onnx-node-table.ts; fewer passes than recorded fails. The tests that do not
 // pass are outside what tapeflow reads: opsets below 7 (test_elu, test_softplus, test_not_*,
-// test_hardsigmoid, test_global*pool: opset 1 or 6; run re-stamped below), 3-D pooling and
-// ConvTranspose, training-mode Dropout with ratio > 0 (its random draws differ), STRING and
+// test_hardsigmoid, test_global*pool: opset 1 or 6; run re-stamped below), training-mode Dropout with ratio > 0 (its random draws differ), STRING and
 // BFLOAT16 casts, sequence / optional values (test_identity_opt / _sequence), Loop (Range's
 // expanded tests).
 import * as fs from 'fs';

@@ -1,5 +1,5 @@
-// Keras core layers: activations, Dense, Dropout, Flatten, Reshape, Permute, InputLayer and the
-// merge layers (Concatenate, Add, …).
+// Keras core layers: activations, Dense, the dropout and noise layers, Flatten, Reshape, Permute,
+// InputLayer and the merge layers (Concatenate, Add, …).
 import { Tensor } from '../tensor';
 import { matmul } from '../ops/matmul';
 import { reshape, permute } from '../ops/views';
@@ -11,11 +11,21 @@ import { softmax, logSoftmax } from '../ops/softmax';
 import { clamp } from '../ops/clip';
 import { dropout } from '../ops/dropout';
 import { where, greaterEqual } from '../ops/logical';
+import { cast } from '../ops/cast';
+import { rand, randn } from '../ops/random';
 import { describe } from '../core/errors';
-import { layer, ints, num, cfgFail, need } from './registry';
+import { layer, ints, num, bool, cfgFail, need } from './registry';
 import type { Config } from './registry';
 
 export type Activation = (x: Tensor) => Tensor;
+
+/**
+ * Keras' `trainable` of a layer config (default true): a layer saved with trainable false
+ * (frozen for fine-tuning) loads with its weights' requiresGrad false.
+ */
+export function trainableOf(cfg: Config, name: string): boolean {
+  return bool(name, cfg, 'trainable', true);
+}
 
 // selu's fixed constants (Klambauer et al. 2017), as Keras writes them
 const SELU_ALPHA = 1.6732632423543772848170429916717;
@@ -89,13 +99,78 @@ layer<DenseP>('Dense', {
   },
 });
 
-layer<number>(['Dropout', 'SpatialDropout2D', 'AlphaDropout', 'GaussianDropout'], {
-  prepare: (cfg, name) => { const r = num(name, cfg, 'rate', 0.5); if (!(r >= 0 && r < 1)) cfgFail(name, `rate must be in [0, 1), got ${r}`); return r; },
+const rateOf = (cfg: Config, name: string): number => {
+  const r = num(name, cfg, 'rate', 0.5);
+  if (!(r >= 0 && r < 1)) cfgFail(name, `rate must be in [0, 1), got ${r}`);
+  return r;
+};
+
+interface DropoutP { rate: number; noiseShape: boolean }
+layer<DropoutP>('Dropout', {
+  prepare: (cfg, name) => ({ rate: rateOf(cfg, name), noiseShape: cfg.noise_shape !== undefined && cfg.noise_shape !== null }),
   weights: () => [],
-  // element dropout in training for every variant (SpatialDropout2D's per-channel masks included: an approximation)
-  apply: ([x], _w, r, ctx) => dropout(x, { p: r, training: ctx.training }),
+  apply: ([x], _w, p, ctx) => {
+    // a shared mask over noise_shape's 1-dims would need the Keras layout, which elementwise layers may not get
+    if (ctx.training && p.noiseShape && p.rate > 0) cfgFail(ctx.name, 'noise_shape in training mode is not supported', 'ERR_UNSUPPORTED');
+    return dropout(x, { p: p.rate, training: ctx.training });
+  },
 });
-layer<null>(['InputLayer', 'GaussianNoise'], { prepare: () => null, weights: () => [], apply: ([x]) => x });
+
+/** x times a keep mask of the given shape (broadcast over x), kept values scaled by 1 / (1 - rate) as Keras does. */
+function maskedBy(x: Tensor, shape: number[], rate: number): Tensor {
+  return mul(x, mul(cast(greaterEqual(rand(shape, { dtype: x.dtype, device: x.device }), rate), x.dtype), 1 / (1 - rate)));
+}
+
+// SpatialDropout1D/2D/3D drop whole feature maps: one mask value per (sample, channel)
+interface SpatialP { rate: number; channelsFirst: boolean }
+for (const [cls, rank] of [['SpatialDropout1D', 3], ['SpatialDropout2D', 4], ['SpatialDropout3D', 5]] as const) {
+  layer<SpatialP>(cls, {
+    prepare: (cfg, name) => {
+      const f = cfg.data_format ?? 'channels_last';
+      if ((f !== 'channels_last' && f !== 'channels_first') || (rank === 3 && f !== 'channels_last'))
+        cfgFail(name, `data_format must be ${rank === 3 ? "'channels_last'" : "'channels_last' or 'channels_first'"}, got ${describe(f)}`);
+      return { rate: rateOf(cfg, name), channelsFirst: f === 'channels_first' };
+    },
+    weights: () => [],
+    apply: ([x], _w, p, ctx) => {
+      need(ctx, x.rank === rank, `${cls} takes a rank-${rank} input, got shape [${x.shape}]`);
+      if (!ctx.training || p.rate === 0) return x;
+      const c = p.channelsFirst ? 1 : rank - 1;
+      return maskedBy(x, x.shape.map((d, i) => (i === 0 || i === c ? d : 1)), p.rate);
+    },
+  });
+}
+
+// Keras GaussianDropout: x · (1 + sqrt(rate / (1 − rate)) · N(0, 1)) in training
+layer<number>('GaussianDropout', {
+  prepare: (cfg, name) => rateOf(cfg, name),
+  weights: () => [],
+  apply: ([x], _w, r, ctx) => (ctx.training && r > 0 ? mul(x, add(mul(randn(x.shape, { dtype: x.dtype, device: x.device }), Math.sqrt(r / (1 - r))), 1)) : x),
+});
+
+// Keras GaussianNoise: x + stddev · N(0, 1) in training
+layer<number>('GaussianNoise', {
+  prepare: (cfg, name) => { const s = num(name, cfg, 'stddev', 0); if (!(s >= 0)) cfgFail(name, `stddev must be ≥ 0, got ${s}`); return s; },
+  weights: () => [],
+  apply: ([x], _w, s, ctx) => (ctx.training && s > 0 ? add(x, mul(randn(x.shape, { dtype: x.dtype, device: x.device }), s)) : x),
+});
+
+// Keras AlphaDropout (for selu nets): dropped values set to selu's negative saturation −αλ, then
+// an affine map a·x + b that keeps zero mean and unit variance
+layer<number>('AlphaDropout', {
+  prepare: (cfg, name) => rateOf(cfg, name),
+  weights: () => [],
+  apply: ([x], _w, r, ctx) => {
+    if (!ctx.training || r === 0) return x;
+    const alphaP = -SELU_ALPHA * SELU_SCALE;
+    const keep = cast(greaterEqual(rand(x.shape, { dtype: x.dtype, device: x.device }), r), x.dtype);
+    const a = ((1 - r) * (1 + r * alphaP * alphaP)) ** -0.5;
+    const b = -a * alphaP * r;
+    // x·keep + αp·(1 − keep) = keep·(x − αp) + αp
+    return add(mul(add(mul(keep, sub(x, alphaP)), alphaP), a), b);
+  },
+});
+layer<null>('InputLayer', { prepare: () => null, weights: () => [], apply: ([x]) => x });
 
 layer<null>('Flatten', {
   prepare: (cfg, name) => { if ((cfg.data_format ?? 'channels_last') !== 'channels_last') cfgFail(name, `data_format ${describe(cfg.data_format)} is not supported`, 'ERR_UNSUPPORTED'); return null; },
