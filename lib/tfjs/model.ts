@@ -10,6 +10,7 @@ import { tidy, keep } from '../core/memory';
 import { isGradEnabled, tracked } from '../autograd/tape';
 import type { DeviceLike } from '../core/device';
 import { moveTo, propertyName } from '../nn/imported';
+import { trainableOf } from './layers-core';
 import { findFusions, fusedCalls, runFusion, disposeFolds } from './fuse';
 import type { Fusion } from './fuse';
 import type { DecodedWeight } from './weights';
@@ -94,7 +95,7 @@ export class TfjsModel extends Module<unknown[], Tensor | Tensor[]> {
         const t = options.device !== undefined ? moveTo(t0, options.device) : t0;
         const key = propertyName(this, w.name, !r.buffer, taken);
         if (r.buffer) registerBufferOn(this, key, t);
-        else Object.defineProperty(this, key, { value: new Parameter(t, l.config.trainable !== false), enumerable: true, writable: true, configurable: true });
+        else Object.defineProperty(this, key, { value: new Parameter(t, trainableOf(l.config, l.name)), enumerable: true, writable: true, configurable: true });
         roles[r.role] = key;
       }
       keys.set(l.name, roles);
