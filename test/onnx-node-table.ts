@@ -11,7 +11,8 @@ export const CLAIMED: Record<string, [string[], number, number]> = {
   And: [['and'], 8, 8],
   AveragePool: [['averagepool'], 13, 13],
   BatchNormalization: [['batchnorm'], 4, 4],
-  Cast: [['cast'], 6, 10],
+  // STRING casts: no string dtype; FLOAT_to_BFLOAT16: this data truncates (onnx < 1.14), tapeflow rounds to nearest even as torch and numpy do
+  Cast: [['cast'], 7, 10],
   Ceil: [['ceil'], 2, 2],
   Clip: [['clip'], 11, 11],
   Concat: [['concat'], 12, 12],

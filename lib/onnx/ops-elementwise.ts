@@ -14,6 +14,9 @@ import { isFloat } from '../core/dtype';
 import { def, need, nodeFail, scalarOf, axisOf } from './registry';
 import type { OpContext } from './registry';
 import { dtypeOf } from './tensor';
+import { native } from '../core/native';
+import { emptyTensor } from '../ops/creation';
+import { isGradEnabled, tracked } from '../autograd/tape';
 
 type T = Tensor;
 const bin = (f: (a: T, b: T) => T) => (x: (T | null)[], c: OpContext): T => f(need(x, 0, c), need(x, 1, c));
@@ -94,10 +97,29 @@ def('Cast', (x, c) => {
   if (to === undefined) nodeFail(c, "attribute 'to' is required", 'ERR_FORMAT');
   const t = need(x, 0, c);
   const d = dtypeOf(to, () => `onnx (${c.file}): ${c.node.label}`);
+  if ((to === FLOAT16 || to === BFLOAT16) && isFloat(t.dtype)) return toHalfPrecision(t, to === FLOAT16 ? IO_F16 : IO_BF16, c);
   // float → int truncates toward zero in ONNX
   if (isFloat(t.dtype) && d === 'int32') return cast(L.where(L.lt(t, 0), U.ceil(t), U.floor(t)), d);
   return t.dtype === d ? t : cast(t, d);
 });
+const FLOAT16 = 10, BFLOAT16 = 16;
+// file-dtype codes of native ioEncode / ioDecode (native/binding/io.cc)
+const IO_F16 = 2, IO_BF16 = 3;
+/**
+ * FLOAT16 / BFLOAT16 values are held as float32 (as the loader reads them): a cast to either
+ * rounds to that precision (to nearest even, as onnxruntime and numpy do), through the
+ * checkpoint writer's own half-precision encoder. The gradient passes straight through.
+ */
+function toHalfPrecision(t: T, kind: number, c: OpContext): T {
+  if (t.device !== 'cpu') nodeFail(c, `a cast to ${kind === IO_F16 ? 'FLOAT16' : 'BFLOAT16'} runs on the cpu; the input is on ${t.device}`, 'ERR_DEVICE');
+  const x = t.dtype === 'float32' ? t.contiguous() : cast(t, 'float32');
+  const bytes = new Uint8Array(2 * x.size);
+  native.ioEncode(x._h, x._offset, x.size, bytes, 0, kind);
+  const r = emptyTensor(x.shape, 'float32');
+  native.ioDecode(r._h, r._offset, r.size, bytes, 0, kind);
+  if (!isGradEnabled() || !tracked(x)) return r;
+  return B.add(x, B.sub(r, x).detach());
+}
 def('Identity', (x, c) => need(x, 0, c));
 // inference: the identity and a mask of all true; training mode (opset 12+: its third input
 // true) drops with tapeflow's generator, so its draws differ from other runtimes'
