@@ -1,4 +1,4 @@
-// Inference fusion of Conv -> BatchNormalization (-> Relu) in ONNX graphs (lib/onnx/fuse.ts): with
+// Inference fusion of Conv (-> BatchNormalization) (-> Relu) in ONNX graphs (lib/onnx/fuse.ts): with
 // nothing recording the folded convolution runs; with the tape on every node runs on its own.
 // Both must agree, and the folded weights must follow changes to any constant they came from.
 import { tp, expectClose, rng, randArray } from './helpers';
@@ -26,12 +26,17 @@ const file = model({
     { op_type: 'Conv', input: ['r1', 'c3.w'], output: ['c3'], attribute: [attrInts('kernel_shape', [1, 1])], name: 'c3' },
     bnNode('bn3', 'c3', 'b3'),
     { op_type: 'Add', input: ['b3', 'c3'], output: ['a3'], name: 'add' },
-    { op_type: 'Add', input: ['a3', 'b2'], output: ['y'], name: 'sum' },
+    // conv -> relu without a batch norm: the relu runs in the kernel
+    { op_type: 'Conv', input: ['r1', 'c4.w', 'c4.b'], output: ['c4'], attribute: [attrInts('kernel_shape', [1, 1])], name: 'c4' },
+    { op_type: 'Relu', input: ['c4'], output: ['r4'], name: 'relu4' },
+    { op_type: 'Add', input: ['a3', 'b2'], output: ['s'], name: 'sum' },
+    { op_type: 'Add', input: ['s', 'r4'], output: ['y'], name: 'sum2' },
   ],
   inits: [
     { name: 'c1.w', dims: [4, 3, 3, 3], float_data: rnd(108) }, { name: 'c1.b', dims: [4], float_data: rnd(4) }, ...bnInits('bn1', 4),
     { name: 'c2.w', dims: [4, 2, 3, 3], float_data: rnd(72) }, ...bnInits('bn2', 4),
     { name: 'c3.w', dims: [4, 4, 1, 1], float_data: rnd(16) }, ...bnInits('bn3', 4),
+    { name: 'c4.w', dims: [4, 4, 1, 1], float_data: rnd(16) }, { name: 'c4.b', dims: [4], float_data: rnd(4) },
   ],
   inputs: [vi('x', F, ['N', 3, 9, 9])],
   outputs: [vi('y', F, ['N', 4, 5, 5]), vi('b2', F, ['N', 4, 5, 5])],

@@ -1,21 +1,21 @@
-// Inference-time fusion of Conv → BatchNormalization (→ Relu) in ONNX graphs, as lib/tfjs/fuse.ts
+// Inference-time fusion of Conv (→ BatchNormalization) (→ Relu) in ONNX graphs, as lib/tfjs/fuse.ts
 // does for Keras models: with constant statistics the batch norm is an affine map per output
 // channel and folds into the convolution's weight and bias (W' = W·s, B' = (B − mean)·s + bias,
-// s = scale / sqrt(var + eps)). Only when nothing records; the folded tensors are cached until
-// one of the constants they came from changes.
+// s = scale / sqrt(var + eps)), and the relu runs in the convolution's epilogue. Only when
+// nothing records; the folded tensors are cached until one of the constants they came from changes.
 import { Tensor } from '../tensor';
 import { noGrad } from '../autograd/tape';
 import { keep } from '../core/memory';
 import { reshape } from '../ops/views';
 import { add, sub, mul } from '../ops/binary';
-import { rsqrt, relu } from '../ops/unary';
-import { OPS } from './registry';
+import { rsqrt } from '../ops/unary';
+import { convNode } from './ops-conv';
 import type { OpContext } from './registry';
 import type { OnnxNode } from './graph';
 
-export interface Fusion { conv: number; bn: number; act: number | null; end: number }
+export interface Fusion { conv: number; bn: number | null; act: number | null; end: number }
 
-/** The Conv → BatchNormalization chains of a plan whose weights are all constants. */
+/** The Conv (→ BatchNormalization with constant weights) (→ Relu) chains of a plan. */
 export function findFusions(nodes: OnnxNode[], constants: Map<string, string>, outputs: string[]): Map<number, Fusion> {
   const readers = new Map<string, number[]>();
   nodes.forEach((n, i) => { for (const v of n.inputs) if (v !== '') readers.set(v, [...(readers.get(v) ?? []), i]); });
@@ -25,21 +25,24 @@ export function findFusions(nodes: OnnxNode[], constants: Map<string, string>, o
   };
   const found = new Map<number, Fusion>();
   nodes.forEach((n, i) => {
-    if (n.opType !== 'Conv' || n.domain !== '' || n.outputs.length !== 1 || !n.inputs.slice(1).every((v) => v === '' || constants.has(v))) return;
+    if (n.opType !== 'Conv' || n.domain !== '' || n.outputs.length !== 1) return;
+    const f: Fusion = { conv: i, bn: null, act: null, end: i };
     const b = sole(n.outputs[0]);
-    if (b === null) return;
-    const bn = nodes[b];
-    if (bn.opType !== 'BatchNormalization' || bn.domain !== '' || bn.inputs[0] !== n.outputs[0] || bn.inputs.length !== 5 || !bn.inputs.slice(1).every((v) => constants.has(v))) return;
-    if (bn.outputs.filter((o) => o !== '').length !== 1 || bn.attrs.int('training_mode', 0) !== 0 || bn.attrs.int('spatial', 1) !== 1) return;
-    const f: Fusion = { conv: i, bn: b, act: null, end: b };
-    const a = sole(bn.outputs[0]);
+    const bn = b !== null ? nodes[b] : null;
+    if (bn !== null && bn.opType === 'BatchNormalization' && bn.domain === '' && bn.inputs[0] === n.outputs[0] && bn.inputs.length === 5
+      && n.inputs.slice(1).every((v) => v === '' || constants.has(v)) && bn.inputs.slice(1).every((v) => constants.has(v))
+      && bn.outputs.filter((o) => o !== '').length === 1 && bn.attrs.int('training_mode', 0) === 0 && bn.attrs.int('spatial', 1) === 1) {
+      f.bn = b;
+      f.end = b!;
+    }
+    const a = sole(nodes[f.end].outputs[0]);
     if (a !== null && nodes[a].opType === 'Relu' && nodes[a].domain === '') { f.act = a; f.end = a; }
-    found.set(i, f);
+    if (f.end !== i) found.set(i, f);
   });
   return found;
 }
 
-export const fusedNodes = (f: Fusion): number[] => [f.conv, f.bn, ...(f.act !== null ? [f.act] : [])];
+export const fusedNodes = (f: Fusion): number[] => [f.conv, ...(f.bn !== null ? [f.bn] : []), ...(f.act !== null ? [f.act] : [])];
 
 interface Folded { deps: [Tensor, number][]; w: Tensor; b: Tensor }
 const FOLDS = new WeakMap<object, Map<number, Folded>>();
@@ -51,19 +54,23 @@ export function disposeFolds(owner: object): void {
   m.clear();
 }
 
-/** Runs fusion f: the Conv op on x with the folded weight and bias, then the Relu; null when the shapes do not fit. */
-export function runFusion(owner: object, f: Fusion, nodes: OnnxNode[], x: Tensor, constant: (name: string) => Tensor, ctx: (n: OnnxNode) => OpContext): Tensor | null {
-  const conv = nodes[f.conv], bn = nodes[f.bn];
-  const w = constant(conv.inputs[1]);
-  const bias = conv.inputs.length > 2 && conv.inputs[2] !== '' ? constant(conv.inputs[2]) : null;
-  const [scale, beta, m, v] = bn.inputs.slice(1).map(constant);
+/** Runs fusion f: the Conv op on x with the folded weight and bias, its relu in the kernel; null when the shapes do not fit. */
+export function runFusion(owner: object, f: Fusion, nodes: OnnxNode[], x: Tensor, constant: (name: string) => Tensor | undefined, ctx: (n: OnnxNode) => OpContext): Tensor | null {
+  const conv = nodes[f.conv];
+  const inputs = conv.inputs.map((v) => (v === '' ? null : constant(v) ?? null));
+  if (f.bn === null) return convNode([x, ...inputs.slice(1)], ctx(conv), f.act !== null);
+  const bn = nodes[f.bn];
+  const w = inputs[1];
+  const bias = inputs[2] ?? null;
+  const [scale, beta, m, v] = bn.inputs.slice(1).map((n) => constant(n));
+  if (w === null || scale === undefined || beta === undefined || m === undefined || v === undefined) return null;
   const O = w.shape[0];
   if (w.rank < 3 || !w.dtype.startsWith('float') || [scale, beta, m, v, ...(bias ? [bias] : [])].some((t) => t.rank !== 1 || t.size !== O || t.dtype !== w.dtype)) return null;
   const deps = [w, scale, beta, m, v, ...(bias ? [bias] : [])];
   let cache = FOLDS.get(owner);
   if (cache === undefined) FOLDS.set(owner, (cache = new Map()));
   let fold = cache.get(f.conv);
-  if (fold === undefined || fold.deps.some(([t, ver], i) => t !== deps[i] || ver !== t._version)) {
+  if (fold === undefined || fold.deps.length !== deps.length || fold.deps.some(([t, ver], i) => t !== deps[i] || ver !== t._version)) {
     if (fold !== undefined) { fold.w.dispose(); fold.b.dispose(); }
     const eps = bn.attrs.float('epsilon', 1e-5);
     const made = noGrad(() => {
@@ -74,6 +81,5 @@ export function runFusion(owner: object, f: Fusion, nodes: OnnxNode[], x: Tensor
     fold = { deps: deps.map((t) => [t, t._version]), w: keep(made.w), b: keep(made.b) };
     cache.set(f.conv, fold);
   }
-  const y = OPS.get('Conv')!([x, fold.w, fold.b], ctx(conv)) as Tensor;
-  return f.act !== null ? relu(y) : y;
+  return convNode([x, fold.w, fold.b], ctx(conv), f.act !== null);
 }

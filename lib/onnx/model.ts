@@ -164,7 +164,7 @@ export class OnnxModel extends Module<unknown[], Tensor | Tensor[]> {
         if (fz !== undefined && xs[0] !== null) {
           let y: Tensor | null;
           try {
-            y = tidy(() => runFusion(this, fz, plan.nodes, xs[0]!, (name) => env.get(name)!, ctx));
+            y = tidy(() => runFusion(this, fz, plan.nodes, xs[0]!, (name) => env.get(name), ctx));
           } catch (e) {
             if (e instanceof TapeflowError && !e.message.startsWith('onnx')) throw new TapeflowError(`onnx (${plan.file}): ${n.label}: ${e.message}`, e.code);
             throw e;

@@ -2,7 +2,8 @@
 // both share in ops-window.ts. 1-D ops run as 2-D ones over a height of 1; 3-D ones as sums over
 // the depth taps of 2-D (transposed) convolutions, composed of differentiable ops.
 import { Tensor } from '../tensor';
-import { conv2d, convTranspose2d } from '../ops/conv';
+import { conv2d, conv2dRelu, convTranspose2d } from '../ops/conv';
+import { relu } from '../ops/unary';
 import { pad } from '../ops/join';
 import { unsqueeze, squeeze, reshape, permute, select, slice } from '../ops/views';
 import { stridedSlice } from '../ops/strided-slice';
@@ -46,21 +47,26 @@ function withBias(c: OpContext, y: Tensor, bias: Tensor | null): Tensor {
   return add(y, reshape(bias, [1, bias.size, ...y.shape.slice(2).map(() => 1)]));
 }
 
-def('Conv', (x, c) => {
+/** The Conv node's op, its output through a relu when withRelu (fused in the kernel when nothing records). */
+export function convNode(x: (Tensor | null)[], c: OpContext, withRelu = false): Tensor {
   const t0 = need(x, 0, c);
   const w0 = need(x, 1, c);
   const kernel = c.attrs.ints('kernel_shape') ?? w0.shape.slice(2);
   if (kernel.join() !== w0.shape.slice(2).join()) nodeFail(c, `kernel_shape [${kernel}] does not match weight [${w0.shape}]`, 'ERR_FORMAT');
   const groups = c.attrs.int('group', 1);
-  if (t0.rank === 5) return conv3d(c, t0, w0, x[2] ?? null, geometry(c, t0.shape.slice(2), kernel), groups);
+  if (t0.rank === 5) {
+    const y3 = conv3d(c, t0, w0, x[2] ?? null, geometry(c, t0.shape.slice(2), kernel), groups);
+    return withRelu ? relu(y3) : y3;
+  }
   const [t, one] = as2d(c, t0, 'Conv');
   const w = one ? unsqueeze(w0, 2) : w0;
   const g0 = geometry(c, t.shape.slice(one ? 3 : 2), kernel);
   const g = one ? lift2d(g0) : g0;
   const [xp, padding] = evenUp(t, g, 0);
-  const y = conv2d(xp, w, { bias: x[2] ?? null, stride: g.strides, dilation: g.dilations, padding, groups });
+  const y = (withRelu ? conv2dRelu : conv2d)(xp, w, { bias: x[2] ?? null, stride: g.strides, dilation: g.dilations, padding, groups });
   return one ? squeeze(y, 2) : y;
-});
+}
+def('Conv', (x, c) => convNode(x, c));
 
 /**
  * The full 3-D transposed convolution of x [N, Ci, D, H, W] by w [Ci, Co/groups, KD, KH, KW] (no

@@ -14,6 +14,7 @@ import { record, tracked } from '../autograd/tape';
 import { tape } from '../autograd/state';
 import { reshape, permute, unsqueeze, squeeze } from './views';
 import { add } from './binary';
+import { relu } from './unary';
 import { sum } from './reduce';
 import {
   ConvGeom, ConvOptions, ConvTransposeOptions, geomArgs, readOptions, channelsLast, spatialInts, resolvePadding,
@@ -160,6 +161,14 @@ export function conv2d(x: Tensor, weight: Tensor, options?: ConvOptions): Tensor
   const xn = permute(xt, [0, 3, 1, 2]);
   const wn = permute(wt, [3, 2, 0, 1]);
   return dropViews(toLast(convForwardCore(xn, wn, bias, g), [0, 2, 3, 1]), xn, wn);
+}
+
+/**
+ * @internal relu(conv2d(x, weight, options)) over NCHW x: one pass when nothing records (the
+ * relu runs in the kernel's epilogue), the two ops otherwise. For the model importers' fusions.
+ */
+export function conv2dRelu(x: Tensor, weight: Tensor, options?: ConvOptions): Tensor {
+  return relu(conv2d(x, weight, options));
 }
 
 /**

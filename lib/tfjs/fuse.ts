@@ -111,8 +111,7 @@ export function runFusion(owner: object, f: Fusion, calls: Call[], x: Tensor, xF
     fold = { deps: deps.map((t) => [t, t._version]), w: keep(made.w), b: made.b ? keep(made.b) : null };
     cache.set(f.conv, fold);
   }
-  const y = convNchw(xFirst ? x : toNchw(x), fold.w, p.strides, p.dilation, p.padding, groups, bn !== null ? fold.b : w.bias ?? null);
-  return f.act !== null || f.convRelu ? relu(y) : y;
+  return convNchw(xFirst ? x : toNchw(x), fold.w, p.strides, p.dilation, p.padding, groups, bn !== null ? fold.b : w.bias ?? null, f.act !== null || f.convRelu);
 }
 
 /** The OIHW kernel and bias of the convolution with the batch norm folded in. */
