@@ -1,5 +1,5 @@
-// Keras sequence layers in tp.io.loadTfjsModel: Embedding, LSTM, GRU, SimpleRNN, Bidirectional,
-// TimeDistributed. Reference outputs: test/fixtures/gen_tfjs_rnn.js (small models run in
+// Keras sequence layers in tp.io.loadTfjsModel: Embedding, LSTM, GRU, SimpleRNN, RNN over cells,
+// Bidirectional, TimeDistributed. Reference outputs: test/fixtures/gen_tfjs_rnn.js (small models run in
 // @tensorflow/tfjs; GRU reset_after = true, which TF.js lacks, against Keras' formula in tf ops).
 // Tolerance: float32, 1e-5 absolute + 1e-4 relative. The layers' own math (the fused path and the
 // step-by-step one) is gradchecked in float64 through the layer registry.
@@ -139,6 +139,16 @@ describe('the recurrent layers: fused and step-by-step paths', () => {
     tp.dispose(ws);
   });
 
+  test.each(CASES.filter(([l]) => l === 'LSTM go_backwards (fused)' || l === 'GRU reset_after false (steps)'))('%s: second order (the input gradient, recorded, gradchecked)', (_l, cls, cfg, G) => {
+    const f = layerFn(cls, cfg);
+    const [x, k, rk, b] = weights(cfg, G, 2, 'float64', 6);
+    // (x, kernel) → d/dx sum(f^3): gradcheck differentiates the recorded backward (enableGrad: it evaluates under noGrad)
+    const g = (xx: tp.Tensor, kk: tp.Tensor) => tp.enableGrad(() =>
+      tp.grad((u: tp.Tensor) => tp.sum(tp.pow(f(u, kk, rk, b), 3)), { createGraph: true })(xx) as tp.Tensor);
+    expect(tp.gradcheck(g, [x, k])).toBe(true);
+    tp.dispose([x, k, rk, b]);
+  });
+
   test.each(CASES.filter(([l]) => l.includes('fused')))('%s agrees with the step-by-step cells (output and gradients)', (_l, cls, cfg, G) => {
     // recurrent_dropout ≈ 0 in training runs the step-by-step path with masks of ones
     const fused = layerFn(cls, cfg);
@@ -235,6 +245,9 @@ describe('loadTfjsModel: sequence layer errors name the layer', () => {
     expectThrowsCode(() => load(bi, (ls) => { ls[0].config.merge_mode = null; }), 'ERR_UNSUPPORTED', /layer 'bidirectional_Bidirectional1': merge_mode null/);
     expectThrowsCode(() => load(bi, (ls) => { ls[0].config.layer = { class_name: 'Dense', config: { units: 2 } }; }), 'ERR_UNSUPPORTED', /Bidirectional wraps LSTM, GRU or SimpleRNN here, not "Dense"/);
     expectThrowsCode(() => load(bi, (ls) => { (ls[1].config.layer as { config: Record<string, unknown> }).config.stateful = true; }), 'ERR_UNSUPPORTED', /layer 'bidirectional_Bidirectional2': GRU with stateful/);
+    const cells = fixture('rnn_cells');
+    expectThrowsCode(() => load(cells, (ls) => { ls[1].config.cell = { class_name: 'StackedRNNCells', config: { cells: [{ class_name: 'ConvLSTM2DCell', config: {} }] } }; }), 'ERR_UNSUPPORTED', /layer 'rnn_RNN2': an RNN over a "ConvLSTM2DCell" cell is not supported/);
+    expectThrowsCode(() => load(cells, (ls) => { ls[0].config.stateful = true; }), 'ERR_UNSUPPORTED', /layer 'rnn_RNN1': LSTM with stateful: true/);
     const td = fixture('bidirectional_merge');
     expectThrowsCode(() => load(td, (ls) => { ls[ls.length - 1].config.layer = { class_name: 'Lambda', config: {} }; }), 'ERR_UNSUPPORTED', /TimeDistributed of "Lambda" is not supported/);
   });

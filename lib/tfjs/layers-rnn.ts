@@ -1,5 +1,5 @@
-// Keras sequence layers: Embedding, the recurrent LSTM / GRU / SimpleRNN (rnn-run.ts), the
-// Bidirectional wrapper and TimeDistributed. Inputs are batch-major [N, T, F] as in Keras. What
+// Keras sequence layers: Embedding, the recurrent LSTM / GRU / SimpleRNN (rnn-run.ts) and the
+// generic RNN over their cells, the Bidirectional wrapper and TimeDistributed. Inputs are batch-major [N, T, F] as in Keras. What
 // the single-output layer model here cannot express is refused at load time with ERR_UNSUPPORTED
 // naming the layer: stateful layers, return_state, masks (mask_zero), merge_mode null.
 import { Tensor } from '../tensor';
@@ -75,6 +75,37 @@ function inner(name: string, v: unknown, key: string): { cls: string; cfg: Confi
     return cfgFail(name, `${key} must be { class_name, config } of a layer, got ${describe(v)}`);
   return { cls: o.class_name, cfg: o.config as Config };
 }
+
+const CELL_KIND: Record<string, Kind> = { LSTMCell: 'lstm', GRUCell: 'gru', SimpleRNNCell: 'simple' };
+const MAX_CELLS = 64;
+interface StackP { cells: { p: RnnP; prefix: string }[] }
+
+// Keras' generic RNN layer over a cell, or over StackedRNNCells (TF.js names their weights
+// 'rnn/RNNCell_0/kernel', …). Stacked cells stepping together equal the cells run one after
+// the other over whole sequences: the first reads the input (backwards with go_backwards), the
+// others its outputs in processing order; only the last may drop the sequence.
+layer<StackP>('RNN', {
+  prepare: (cfg, name) => {
+    const c = inner(name, cfg.cell, 'cell');
+    let list = [c];
+    if (c.cls === 'StackedRNNCells') {
+      const cs = c.cfg.cells;
+      if (!Array.isArray(cs) || cs.length === 0 || cs.length > MAX_CELLS) cfgFail(name, `StackedRNNCells needs 1 to ${MAX_CELLS} cells, got ${describe(cs)}`);
+      list = Array.from(cs as unknown[], (v, i) => inner(name, v, `cell.config.cells[${i}]`));
+    }
+    const seq = bool(name, cfg, 'return_sequences', false);
+    const back = bool(name, cfg, 'go_backwards', false);
+    const cells = list.map(({ cls, cfg: cc }, i) => {
+      const kind = CELL_KIND[cls];
+      if (kind === undefined) return cfgFail(name, `an RNN over a ${describe(cls)} cell is not supported (LSTMCell, GRUCell, SimpleRNNCell, StackedRNNCells of them)`, 'ERR_UNSUPPORTED');
+      const own = { stateful: cfg.stateful, return_state: cfg.return_state, time_major: cfg.time_major, return_sequences: i < list.length - 1 || seq, go_backwards: i === 0 && back };
+      return { p: readRnn({ ...cc, ...own }, name, kind), prefix: list.length > 1 ? `RNNCell_${i}/` : '' };
+    });
+    return { cells };
+  },
+  weights: (q) => q.cells.flatMap((c) => rnnWeightRoles(c.p, c.prefix)),
+  apply: ([x], w, q, ctx) => q.cells.reduce((y, c) => runRnn(y, weightsOf(w, c.prefix), c.p, ctx), x),
+});
 
 type Merge = 'concat' | 'sum' | 'mul' | 'ave';
 interface BiP { fwd: RnnP; bwd: RnnP; fwdPrefix: string; bwdPrefix: string; merge: Merge }
