@@ -70,6 +70,21 @@ describe('loadTfjsModel: recurrent models against tfjs', () => {
     m.dispose();
   });
 
+  test('TimeDistributed(TimeDistributed(Dense)) on [N, T, S, F] is Dense on the last axis', () => {
+    const dense = { class_name: 'Dense', config: { name: 'd', units: 3, activation: 'relu' } };
+    const rows = functional([['InputLayer', 'in', {}, []], ['TimeDistributed', 'td', { layer: { class_name: 'TimeDistributed', config: { name: 'td_in', layer: dense } } }, ['in']]], ['in'], ['td']);
+    const k = rand('td/kernel', [4, 3], 8), b = rand('td/bias', [3], 9);
+    const { json, bytes } = build(rows, [k, b]);
+    const m = tp.io.loadTfjsModel(json, { weights: bytes }) as tp.io.TfjsModel;
+    const x = tp.tensor(randArray(2 * 3 * 5 * 4, rng(10)), { shape: [2, 3, 5, 4] });
+    const y = tp.noGrad(() => m.forward(x)) as tp.Tensor;
+    const ref = tp.relu(tp.add(tp.matmul(x, tp.tensor(k.data, { shape: k.shape })), tp.tensor(b.data)));
+    expect(y.shape).toEqual([2, 3, 5, 3]);
+    expectClose(values(y), values(ref), TOL);
+    tp.dispose([x, y, ref]);
+    m.dispose();
+  });
+
   test('the cached derived layouts follow weight updates (an SGD step, then a forward without the tape)', () => {
     const f = fixture('gru_reset_after');
     const m = load(f);
@@ -165,13 +180,17 @@ describe('the recurrent layers: fused and step-by-step paths', () => {
     tp.dispose(ws);
   });
 
-  test('use_bias false, a float64 input to a float32 layer, a batch of 0', () => {
+  test('use_bias false (LSTM, GRU reset_after), a float64 input to a float32 layer, a batch of 0', () => {
     const f = layerFn('LSTM', { units: 2, recurrent_activation: 'sigmoid', use_bias: false, return_sequences: true });
     const [x, k, rk] = weights({ units: 2 }, 4, 3, 'float32', 5);
     const y = f(tp.cast(x, 'float64'), k, rk);
     expect([y.dtype, y.shape]).toEqual(['float32', [2, 4, 2]]);
     expect(f(tp.zeros([0, 4, 3]), k, rk).shape).toEqual([0, 4, 2]);
-    tp.dispose([x, k, rk, y]);
+    // GRU reset_after without biases: fused against step by step
+    const gcfg = { units: 2, recurrent_activation: 'sigmoid', reset_after: true, use_bias: false, return_sequences: true };
+    const [, gk, grk] = weights(gcfg, 3, 3, 'float32', 6);
+    expectClose(values(layerFn('GRU', gcfg)(x, gk, grk)), values(layerFn('GRU', { ...gcfg, recurrent_dropout: 1e-12 }, true)(x, gk, grk)), { atol: 1e-6, rtol: 1e-5 });
+    tp.dispose([x, k, rk, y, gk, grk]);
   });
 });
 
@@ -249,6 +268,9 @@ describe('loadTfjsModel: sequence layer errors name the layer', () => {
     expectThrowsCode(() => load(cells, (ls) => { ls[1].config.cell = { class_name: 'StackedRNNCells', config: { cells: [{ class_name: 'ConvLSTM2DCell', config: {} }] } }; }), 'ERR_UNSUPPORTED', /layer 'rnn_RNN2': an RNN over a "ConvLSTM2DCell" cell is not supported/);
     expectThrowsCode(() => load(cells, (ls) => { ls[0].config.stateful = true; }), 'ERR_UNSUPPORTED', /layer 'rnn_RNN1': LSTM with stateful: true/);
     const td = fixture('bidirectional_merge');
+    let deep: Record<string, unknown> = { class_name: 'Dense', config: { units: 2 } };
+    for (let i = 0; i < 20; i++) deep = { class_name: 'TimeDistributed', config: { layer: deep } };
+    expectThrowsCode(() => load(td, (ls) => { ls[ls.length - 1].config.layer = deep; }), 'ERR_UNSUPPORTED', /TimeDistributed nested more than 8 deep/);
     expectThrowsCode(() => load(td, (ls) => { ls[ls.length - 1].config.layer = { class_name: 'Lambda', config: {} }; }), 'ERR_UNSUPPORTED', /TimeDistributed of "Lambda" is not supported/);
   });
 

@@ -144,13 +144,22 @@ layer<BiP>('Bidirectional', {
 
 interface TdP { cls: string; def: LayerDef<unknown>; p: unknown }
 const NOT_PER_STEP = new Set(['Sequential', 'Model', 'Functional', 'InputLayer']);
+const MAX_TD_DEPTH = 8;
+let tdDepth = 0;
 
 layer<TdP>('TimeDistributed', {
   prepare: (cfg, name) => {
     const { cls, cfg: c } = inner(name, cfg.layer, 'layer');
     const def = LAYERS.get(cls);
     if (def === undefined || NOT_PER_STEP.has(cls)) return cfgFail(name, `TimeDistributed of ${describe(cls)} is not supported`, 'ERR_UNSUPPORTED');
-    return { cls, def, p: def.prepare(c, name) };
+    // TimeDistributed(TimeDistributed(…)) is legal; a hostile config must not nest it without end
+    if (tdDepth >= MAX_TD_DEPTH) return cfgFail(name, `TimeDistributed nested more than ${MAX_TD_DEPTH} deep`, 'ERR_UNSUPPORTED');
+    tdDepth++;
+    try {
+      return { cls, def, p: def.prepare(c, name) };
+    } finally {
+      tdDepth--;
+    }
   },
   // Keras names the wrapped layer's weights after the wrapper ('time_distributed/kernel')
   weights: (q) => q.def.weights(q.p),
