@@ -13,6 +13,7 @@ import { TfjsGraphModel } from './graph';
 import { GRAPH_OPS } from './graph-ops';
 import './layers-core';
 import './layers-conv';
+import './layers-rnn';
 
 export { TfjsModel } from './model';
 export { TfjsGraphModel } from './graph';
