@@ -290,3 +290,16 @@ describe('loadTfjsModel: sequence layer errors name the layer', () => {
     e.dispose();
   });
 });
+
+test('weights named after the cell, as Python Keras writes them (lstm/lstm_cell/kernel), are found', () => {
+  const f = FX[0];
+  const cellName = (n: string) => { const t = n.split('/'); const k = t.length - 2; return /^(lstm|gru|simple_rnn)/.test(t[k]) ? [...t.slice(0, -1), `${t[k]}_cell`, t[t.length - 1]].join('/') : n; };
+  const renamed = { ...f, weightSpecs: f.weightSpecs.map((s) => ({ ...s, name: cellName(s.name) })) };
+  expect(renamed.weightSpecs.some((s) => /_cell\//.test(s.name))).toBe(true);
+  const m = load(renamed);
+  const x = inputOf(f);
+  const y = tp.noGrad(() => m.forward(x)) as tp.Tensor;
+  expectClose(values(y), f.output.data, TOL, 'renamed weights');
+  tp.dispose([x, y]);
+  m.dispose();
+});

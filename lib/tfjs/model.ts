@@ -281,8 +281,15 @@ function findWeight(weights: Map<string, DecodedWeight>, layer: string, role: st
   if (exact !== undefined) return exact;
   // Keras nests scopes ('model/conv2d_1/kernel'); take the one name that ends with layer/role
   const tail = `/${layer}/${role}`;
-  const hits = [...weights].filter(([k]) => k.endsWith(tail)).map(([, w]) => w);
+  let hits = [...weights].filter(([k]) => k.endsWith(tail)).map(([, w]) => w);
   if (hits.length === 1) return hits[0];
+  if (hits.length === 0) {
+    // Keras in Python (TF >= 2.2) names a recurrent layer's weights after its cell
+    // ('lstm/lstm_cell/kernel'): as tfjs, read them without the second-to-last name part
+    const cut = (k: string): string => { const t = k.split('/'); return t.length >= 3 ? [...t.slice(0, -2), t[t.length - 1]].join('/') : k; };
+    hits = [...weights].filter(([k]) => { const c = cut(k); return c === `${layer}/${role}` || c.endsWith(tail); }).map(([, w]) => w);
+    if (hits.length === 1) return hits[0];
+  }
   throw new TapeflowError(hits.length === 0
     ? `loadTfjsModel: layer '${layer}' needs weight '${layer}/${role}', which weightsManifest does not list`
     : `loadTfjsModel: layer '${layer}': several weights end with '${layer}/${role}': ${hits.map((w) => w.name).join(', ')}`, 'ERR_FORMAT');
