@@ -34,6 +34,10 @@ bool maxPool2x2BackPlane(const float* g, const int32_t* idx, int64_t H, int64_t 
 // all-padding window, the 2x2 stride-2 max, or no AVX2.
 bool poolSepF32(const Exec& ex, const PoolGeom& g, bool isMax, const float* x, float* out);
 
+// The same for a pool whose output plane is the input's size (stride 1, SAME padding), with
+// the axes' windows (pool_flat.cc); false where the geometry is another.
+bool poolSameF32(const Exec& ex, const PoolGeom& g, bool isMax, const PoolAxis& ah, const PoolAxis& aw, const float* x, float* out);
+
 // An average pool whose one window is the whole plane (global average pooling, plain or
 // adaptive): a mean per plane, 16 inputs per step. False where the geometry is another.
 bool poolGlobalAvgF32(const Exec& ex, const PoolGeom& g, const float* x, float* out);

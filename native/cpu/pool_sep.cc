@@ -18,33 +18,13 @@
 #include "../core/threadpool.h"
 #include "pool.h"
 
-#ifdef __AVX2__
-#include <immintrin.h>
-#endif
+#include "pool_sep.h"
 
 namespace tf {
 
 #ifdef __AVX2__
 namespace {
-
-// mask(n): the first n (0..8) lanes set
-alignas(32) const int32_t kMaskTable[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
-inline __m256i mask(int64_t n) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kMaskTable + 8 - n)); }
-
-struct MaxOp {
-  static __m256 pad() { return _mm256_set1_ps(-std::numeric_limits<float>::infinity()); }
-  // torch's rule: v replaces m only when greater (so the first of -0, +0 stays); a NaN in v sets
-  // every bit (a NaN), and max_ps(v, NaN) keeps the NaN in m.
-  static __m256 comb(__m256 m, __m256 v) {
-    return _mm256_or_ps(_mm256_max_ps(v, m), _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
-  }
-  static __m256 fix(__m256 v, __m256i valid) { return _mm256_blendv_ps(pad(), v, _mm256_castsi256_ps(valid)); }
-};
-struct SumOp {
-  static __m256 pad() { return _mm256_setzero_ps(); }  // x + 0 == x: a padded tap adds nothing
-  static __m256 comb(__m256 m, __m256 v) { return _mm256_add_ps(m, v); }
-  static __m256 fix(__m256 v, __m256i) { return v; }  // a masked load's lanes are 0 already
-};
+using namespace poolsep;
 
 struct Plan {
   int64_t OWr = 0, nb = 0;
@@ -59,13 +39,6 @@ struct Plan {
   std::vector<int32_t> masks;
   std::vector<char> full;
 };
-
-template <class Op>
-inline __m256 tapLoad(const float* p, const int32_t* m, bool full) {
-  if (full) return _mm256_loadu_ps(p);
-  const __m256i mk = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(m));
-  return Op::fix(_mm256_maskload_ps(p, mk), mk);
-}
 
 // What a task reads, copied into it by value: a vector store may alias anything, so fields read
 // through a reference would be loaded again after every store.
@@ -124,21 +97,8 @@ inline void vpass(const Consts& c, const float* hs, int64_t oh, float* orow, flo
       v = _mm256_load_ps(r0 + ow);
       for (int64_t i = 1; i < nh; i++) v = Op::comb(v, _mm256_load_ps(r0 + i * stride + ow));
     }
-    if (Avg) {
-      // + 0: a sum of -0 is +0, as torch's sum from 0. Then sum / d rounded as a division, at
-      // the cost of a multiply and two FMAs: q = sum * (1/d) is within an ulp, and one Newton
-      // step on the exact remainder (sum - q*d, by FMA) rounds it correctly (Markstein); an
-      // infinite or NaN sum keeps q (its remainder is NaN)
-      v = _mm256_add_ps(v, _mm256_setzero_ps());
-      const __m256 d = _mm256_loadu_ps(dr + ow), r = _mm256_loadu_ps(rr + ow);
-      const __m256 q = _mm256_mul_ps(v, r), rem = _mm256_fnmadd_ps(q, d, v);
-      v = _mm256_blendv_ps(q, _mm256_fmadd_ps(rem, r, q), _mm256_cmp_ps(rem, rem, _CMP_ORD_Q));
-    }
-    // whole blocks: lanes past the row land on the next rows' starts, which are written after
-    // (in order); only the task's last stores are cut at its end
-    float* dst = orow + ow;
-    if (end - dst >= 8) _mm256_storeu_ps(dst, v);
-    else _mm256_maskstore_ps(dst, mask(end - dst), v);
+    if (Avg) v = avgDivide(v, _mm256_loadu_ps(dr + ow), _mm256_loadu_ps(rr + ow));
+    storeUpTo(orow + ow, end, v);
   }
 }
 
@@ -176,6 +136,7 @@ bool poolSepF32(const Exec& ex, const PoolGeom& g, bool isMax, const float* x, f
   if (isMax && g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && g.ph == 0 && g.pw == 0 && g.dh == 1 && g.dw == 1)
     return false;
   const PoolAxis ah = poolAxis(g, true), aw = poolAxis(g, false);
+  if (poolSameF32(ex, g, isMax, ah, aw, x, out)) return true;
   Plan pl;
   pl.OWr = (g.OW + 7) / 8 * 8;
   pl.nb = pl.OWr / 8;
@@ -234,44 +195,8 @@ bool poolSepF32(const Exec& ex, const PoolGeom& g, bool isMax, const float* x, f
   return true;
 }
 
-bool poolGlobalAvgF32(const Exec& ex, const PoolGeom& g, const float* x, float* out) {
-  if (g.OH != 1 || g.OW != 1 || g.H == 0 || g.W == 0) return false;
-  if (!g.adaptive && (g.dh != 1 || g.dw != 1)) return false;
-  const PoolAxis ah = poolAxis(g, true), aw = poolAxis(g, false);
-  if (ah.lo[0] != 0 || ah.cnt[0] != g.H || aw.lo[0] != 0 || aw.cnt[0] != g.W) return false;
-  const int64_t d = g.divisor != 0 ? g.divisor : ah.div[0] * aw.div[0];
-  if (d == 0) return false;
-  const float div = (float)d;
-  const int64_t n = g.H * g.W;
-  ex.pool().parallelFor(g.planes, planeGrain(n), [&](int64_t p0, int64_t p1) {
-    for (int64_t p = p0; p < p1; p++) {
-      const float* xp = x + p * n;
-      // fixed order: two 8-lane accumulators over 16-element steps, one more step of 8, the lanes
-      // pairwise, then the tail
-      __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
-      int64_t i = 0;
-      for (; i + 16 <= n; i += 16) {
-        a0 = _mm256_add_ps(a0, _mm256_loadu_ps(xp + i));
-        a1 = _mm256_add_ps(a1, _mm256_loadu_ps(xp + i + 8));
-      }
-      if (i + 8 <= n) {
-        a0 = _mm256_add_ps(a0, _mm256_loadu_ps(xp + i));
-        i += 8;
-      }
-      a0 = _mm256_add_ps(a0, a1);
-      __m128 s4 = _mm_add_ps(_mm256_castps256_ps128(a0), _mm256_extractf128_ps(a0, 1));
-      s4 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
-      s4 = _mm_add_ss(s4, _mm_shuffle_ps(s4, s4, 1));
-      float s = _mm_cvtss_f32(s4);
-      for (; i < n; i++) s += xp[i];
-      out[p] = (s + 0.0f) / div;
-    }
-  });
-  return true;
-}
 #else
 bool poolSepF32(const Exec&, const PoolGeom&, bool, const float*, float*) { return false; }
-bool poolGlobalAvgF32(const Exec&, const PoolGeom&, const float*, float*) { return false; }
 #endif
 
 }  // namespace tf
