@@ -37,7 +37,7 @@ struct Plan {
   // load, two loads at stride 2), and whether all are: a partial load is masked, so nothing
   // outside the row is read and padding lanes get the pad value
   std::vector<int32_t> masks;
-  std::vector<char> full;
+  std::vector<char> full, bfull;  // bfull: every tap of block b is full
 };
 
 // What a task reads, copied into it by value: a vector store may alias anything, so fields read
@@ -45,27 +45,40 @@ struct Plan {
 struct Consts {
   int64_t H, W, OH, OW, pw, kw, dw, nb, ld, step;
   const int64_t *lo, *cnt, *divRow;
-  const char *need, *full;
+  const char *need, *full, *bfull;
   const int32_t* masks;
   const float *divRows, *recips;
 };
 
-// The horizontal pass of one row: nb blocks of 8 outputs into dst, p at the row's column -pw.
-// KW: the kernel width when known at compile time (3), else 0.
-template <class Op, int S, int KW>
+// The horizontal pass of one row: nb blocks of 8 outputs into dst, p at the row's column -pw. At
+// stride 2 a block is stored with its lanes in the order 0 1 4 5 2 3 6 7 (the even lanes of 16
+// inputs as two in-lane shuffles give them), put back in order by the vertical pass. K3: a
+// 3-tap window without dilation, its blocks inside the row read without masks.
+template <class Op, int S, bool K3>
 inline void hpass(const Consts& c, const float* p, float* dst) {
-  const int64_t kw = KW ? KW : c.kw, dw = c.dw;
+  const int64_t kw = K3 ? 3 : c.kw, dw = K3 ? 1 : c.dw;
   for (int64_t b = 0; b < c.nb; b++) {
     const float* q = p + S * 8 * b;
+    __m256 acc;
+    if (K3 && c.bfull[b]) {
+      if (S == 1) {
+        acc = Op::comb(Op::comb(_mm256_loadu_ps(q), _mm256_loadu_ps(q + 1)), _mm256_loadu_ps(q + 2));
+      } else {
+        const __m256 a = _mm256_loadu_ps(q), e = _mm256_loadu_ps(q + 8);
+        const __m256 a2 = _mm256_loadu_ps(q + 2), e2 = _mm256_loadu_ps(q + 10);
+        acc = Op::comb(Op::comb(_mm256_shuffle_ps(a, e, 0x88), _mm256_shuffle_ps(a, e, 0xDD)), _mm256_shuffle_ps(a2, e2, 0x88));
+      }
+      _mm256_store_ps(dst + 8 * b, acc);
+      continue;
+    }
     const int32_t* m = c.masks + b * kw * 16;
     const char* f = c.full + b * kw;
-    __m256 acc = _mm256_setzero_ps();
     if (S == 1) {
       acc = tapLoad<Op>(q, m, f[0]);
       for (int64_t j = 1; j < kw; j++) acc = Op::comb(acc, tapLoad<Op>(q + j * dw, m + 16 * j, f[j]));
     } else {
-      // the even lanes of 16 inputs, in the order 0 1 4 5 2 3 6 7 until the permute at the end;
-      // with dw = 1 the odd lanes of the same loads are the next tap
+      // with dw = 1 the odd lanes of a tap's loads are the next tap
+      acc = _mm256_setzero_ps();
       for (int64_t j = 0; j < kw;) {
         const __m256 a = tapLoad<Op>(q + j * dw, m + 16 * j, f[j]), e = tapLoad<Op>(q + j * dw + 8, m + 16 * j + 8, f[j]);
         const __m256 ev = _mm256_shuffle_ps(a, e, 0x88);
@@ -77,7 +90,6 @@ inline void hpass(const Consts& c, const float* p, float* dst) {
           j++;
         }
       }
-      acc = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(acc), 0xD8));
     }
     _mm256_store_ps(dst + 8 * b, acc);
   }
@@ -85,7 +97,7 @@ inline void hpass(const Consts& c, const float* p, float* dst) {
 
 // One output row from the row table hs: rows h0, h0 + step, ... (nh of them) combined, for avg
 // divided, stored as whole blocks up to `end`.
-template <class Op, bool Avg, int KH>
+template <class Op, int S, bool Avg, int KH>
 inline void vpass(const Consts& c, const float* hs, int64_t oh, float* orow, float* end) {
   const int64_t h0 = c.lo[oh], nh = KH ? KH : c.cnt[oh], ld = c.ld, stride = c.step * ld;
   const float* r0 = hs + h0 * ld;
@@ -96,6 +108,7 @@ inline void vpass(const Consts& c, const float* hs, int64_t oh, float* orow, flo
     if (nh > 0) {
       v = _mm256_load_ps(r0 + ow);
       for (int64_t i = 1; i < nh; i++) v = Op::comb(v, _mm256_load_ps(r0 + i * stride + ow));
+      if (S == 2) v = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(v), 0xD8));  // lanes in order
     }
     if (Avg) v = avgDivide(v, _mm256_loadu_ps(dr + ow), _mm256_loadu_ps(rr + ow));
     storeUpTo(orow + ow, end, v);
@@ -117,10 +130,10 @@ void planes(const Exec& ex, int64_t nPlanes, const Consts& consts, const float* 
       int64_t next = 0;  // rows below this are in hs (windows move down monotonically)
       for (int64_t oh = 0; oh < c.OH; oh++) {
         for (const int64_t last = c.lo[oh] + (c.cnt[oh] - 1) * c.step; next <= last; next++)
-          if (c.need[next]) hpass<Op, S, K>(c, xp + next * c.W - c.pw, hs + next * c.ld);
+          if (c.need[next]) hpass<Op, S, K == 3>(c, xp + next * c.W - c.pw, hs + next * c.ld);
         // a 3-row window: the interior rows have all 3 (only edge rows of padded windows fewer)
-        if (K && c.cnt[oh] == K) vpass<Op, Avg, K>(c, hs, oh, op + oh * c.OW, end);
-        else vpass<Op, Avg, 0>(c, hs, oh, op + oh * c.OW, end);
+        if (K && c.cnt[oh] == K) vpass<Op, S, Avg, K>(c, hs, oh, op + oh * c.OW, end);
+        else vpass<Op, S, Avg, 0>(c, hs, oh, op + oh * c.OW, end);
       }
     }
   });
@@ -178,13 +191,16 @@ bool poolSepF32(const Exec& ex, const PoolGeom& g, bool isMax, const float* x, f
         pl.masks[(b * g.kw + j) * 16 + e] = in ? -1 : 0;
         if (!in) pl.full[b * g.kw + j] = 0;
       }
+  pl.bfull.assign(pl.nb, 1);
+  for (int64_t b = 0; b < pl.nb; b++)
+    for (int64_t j = 0; j < g.kw; j++) pl.bfull[b] &= pl.full[b * g.kw + j];
   pl.need.assign(g.H, 0);
   for (int64_t o = 0; o < g.OH; o++)
     for (int64_t i = 0; i < ah.cnt[o]; i++) pl.need[ah.lo[o] + i * ah.step] = 1;
   Consts c{g.H, g.W, g.OH, g.OW, g.pw, g.kw, g.dw, pl.nb, pl.OWr, ah.step, ah.lo.data(), ah.cnt.data(),
-           pl.divRow.data(), pl.need.data(), pl.full.data(), pl.masks.data(), pl.divRows.data(), pl.recips.data()};
-  // 3x3 (the common window) with its loop counts known to the compiler
-  const bool k3 = g.kw == 3 && g.kh == 3;
+           pl.divRow.data(), pl.need.data(), pl.full.data(), pl.bfull.data(), pl.masks.data(), pl.divRows.data(), pl.recips.data()};
+  // 3x3 without dilation (the common window) with its loop counts known to the compiler
+  const bool k3 = g.kw == 3 && g.kh == 3 && g.dw == 1 && g.dh == 1;
   if (isMax) {
     if (g.sw == 1) k3 ? planes<MaxOp, 1, false, 3>(ex, g.planes, c, x, out) : planes<MaxOp, 1, false, 0>(ex, g.planes, c, x, out);
     else k3 ? planes<MaxOp, 2, false, 3>(ex, g.planes, c, x, out) : planes<MaxOp, 2, false, 0>(ex, g.planes, c, x, out);
