@@ -52,9 +52,10 @@ function refAvg(x: Float32Array, planes: number, H: number, W: number, g: Geom, 
     for (let oh = 0; oh < OH; oh++)
       for (let ow = 0; ow < OW; ow++) {
         const h0 = oh * g.sh - g.ph, w0 = ow * g.sw - g.pw;
-        let s = 0, n = 0;
-        for (let h = Math.max(h0, 0); h < Math.min(h0 + g.kh, H); h++)
-          for (let w = Math.max(w0, 0); w < Math.min(w0 + g.kw, W); w++) { s += x[p * H * W + h * W + w]; n++; }
+        const ha = Math.max(h0, 0), hb = Math.min(h0 + g.kh, H), wa = Math.max(w0, 0), wb = Math.min(w0 + g.kw, W);
+        let s = 0;
+        for (let h = ha; h < hb; h++) for (let w = wa; w < wb; w++) s += x[p * H * W + h * W + w];
+        const n = (hb - ha) * (wb - wa);
         const padded = (Math.min(h0 + g.kh, H + g.ph) - h0) * (Math.min(w0 + g.kw, W + g.pw) - w0);
         out.push(s / (div ?? (cip ? padded : n)));
       }

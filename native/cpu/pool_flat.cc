@@ -20,6 +20,7 @@ using namespace poolsep;
 // Per call, read by each task by value (a vector store may alias anything).
 struct Flat {
   int64_t HW, HWr, nbk, kw, kh, dw, pw, top, hsLen;
+  int64_t kLo, kHi;      // the blocks whose taps all read inside the plane
   const int32_t* masks;  // kw x HWr: tap j at position i inside the row (and i < HW)
   const char* full;      // kw x nbk: all 8 positions of block k are
   const int64_t* voff;   // kh: the offset (t*dh - ph)*W of vertical tap t
@@ -41,15 +42,27 @@ void flatPlanes(const Exec& ex, int64_t nPlanes, const Flat& f0, const float* x,
     for (int64_t p = p0; p < p1; p++) {
       const float* xp = x + p * f.HW - f.pw;
       for (int64_t k = 0, i = 0; k < f.nbk; k++, i += 8) {
-        __m256 acc = tapLoad<Op>(xp + i, f.masks + i, f.full[k]);
-        for (int64_t j = 1; j < kw; j++)
-          acc = Op::comb(acc, tapLoad<Op>(xp + i + j * f.dw, f.masks + j * f.HWr + i, f.full[j * f.nbk + k]));
+        __m256 acc;
+        if (k >= f.kLo && k < f.kHi) {
+          // every tap's 8 inputs inside the plane: plain loads, the taps off their row masked
+          // after (no branch per tap)
+          acc = Op::keep(_mm256_loadu_ps(xp + i), maskAt(f.masks + i));
+          for (int64_t j = 1; j < kw; j++)
+            acc = Op::comb(acc, Op::keep(_mm256_loadu_ps(xp + i + j * f.dw), maskAt(f.masks + j * f.HWr + i)));
+        } else {
+          acc = tapLoad<Op>(xp + i, f.masks + i, f.full[k]);
+          for (int64_t j = 1; j < kw; j++)
+            acc = Op::comb(acc, tapLoad<Op>(xp + i + j * f.dw, f.masks + j * f.HWr + i, f.full[j * f.nbk + k]));
+        }
         _mm256_store_ps(hs + i, acc);
       }
       float* op = out + p * f.HW;
+      int64_t vo[KH ? KH : 1];
+      if (KH) for (int64_t t = 0; t < KH; t++) vo[t] = f.voff[t];
+      const int64_t* voff = KH ? vo : f.voff;
       for (int64_t i = 0; i < f.HWr; i += 8) {
-        __m256 v = _mm256_loadu_ps(hs + i + f.voff[0]);
-        for (int64_t t = 1; t < kh; t++) v = Op::comb(v, _mm256_loadu_ps(hs + i + f.voff[t]));
+        __m256 v = _mm256_loadu_ps(hs + i + voff[0]);
+        for (int64_t t = 1; t < kh; t++) v = Op::comb(v, _mm256_loadu_ps(hs + i + voff[t]));
         if (Avg) v = avgDivide(v, _mm256_loadu_ps(f.d + i), _mm256_loadu_ps(f.r + i));
         storeUpTo(op + i, end, v);
       }
@@ -98,7 +111,10 @@ bool poolSameF32(const Exec& ex, const PoolGeom& g, bool isMax, const PoolAxis& 
     hi = std::max(hi, voff[t]);
   }
   const int64_t top = (-lo + 7) / 8 * 8;
-  Flat f{HW, HWr, HWr / 8, g.kw, g.kh, g.dw, g.pw, top, top + HWr + hi + 8, masks.data(), full.data(), voff.data(),
+  // block k reads [8k - pw, 8k - pw + (kw-1)*dw + 8) of the plane
+  const int64_t kLo = (g.pw + 7) / 8, span = HW + g.pw - (g.kw - 1) * g.dw - 8;
+  const int64_t kHi = span < 0 ? kLo : std::max(kLo, span / 8 + 1);
+  Flat f{HW, HWr, HWr / 8, g.kw, g.kh, g.dw, g.pw, top, top + HWr + hi + 8, kLo, kHi, masks.data(), full.data(), voff.data(),
          d.data(), r.data()};
   if (isMax) flatDispatch<MaxOp, false>(ex, g, f, x, out);
   else flatDispatch<SumOp, true>(ex, g, f, x, out);

@@ -21,12 +21,16 @@ struct MaxOp {
     return _mm256_or_ps(_mm256_max_ps(v, m), _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
   }
   static __m256 fix(__m256 v, __m256i valid) { return _mm256_blendv_ps(pad(), v, _mm256_castsi256_ps(valid)); }
+  static __m256 keep(__m256 v, __m256i valid) { return fix(v, valid); }  // v where valid, else the pad
 };
 struct SumOp {
   static __m256 pad() { return _mm256_setzero_ps(); }  // x + 0 == x: a padded tap adds nothing
   static __m256 comb(__m256 m, __m256 v) { return _mm256_add_ps(m, v); }
   static __m256 fix(__m256 v, __m256i) { return v; }  // a masked load's lanes are 0 already
+  static __m256 keep(__m256 v, __m256i valid) { return _mm256_and_ps(v, _mm256_castsi256_ps(valid)); }
 };
+
+inline __m256i maskAt(const int32_t* m) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(m)); }
 
 template <class Op>
 inline __m256 tapLoad(const float* p, const int32_t* m, bool full) {
