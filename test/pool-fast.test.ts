@@ -158,6 +158,28 @@ describe('float32 pool fast paths against a plain-JS reference', () => {
     x.dispose();
   });
 
+  test('planes past the flat path (over 16384 positions, or kernels over 16 wide) on the row-wise path', () => {
+    const H = 131, W = 133;
+    const xv = values(2 * H * W, 'bigplane', true);
+    const x = tp.tensor(Array.from(xv), { shape: [2, 1, H, W], dtype: 'float32' });
+    const g3: Geom = { kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, dh: 1, dw: 1, ceil: false };
+    const g5: Geom = { kh: 5, kw: 5, sh: 2, sw: 2, ph: 2, pw: 2, dh: 1, dw: 1, ceil: true };
+    const a = tp.maxPool2d(x, 3, { stride: 1, padding: 1 }), b = tp.maxPool2d(x, 5, { stride: 2, padding: 2, ceilMode: true });
+    expectSame(a.dataSync(), refMax(xv, 2, H, W, g3).out, 'max 3x3 s1');
+    expectSame(b.dataSync(), refMax(xv, 2, H, W, g5).out, 'max 5x5 s2');
+    const yv = values(2 * H * W, 'bigplaneavg', false);
+    const y = tp.tensor(Array.from(yv), { shape: [2, 1, H, W], dtype: 'float32' });
+    const c = tp.avgPool2d(y, 3, { stride: 1, padding: 1, countIncludePad: false });
+    expectClose(c.dataSync(), refAvg(yv, 2, H, W, g3, false), { rtol: 1e-5, atol: 2e-6 }, 'avg 3x3 s1');
+    const wv = values(3 * 2 * 41, 'widekernel', false);
+    const w = tp.tensor(Array.from(wv), { shape: [3, 1, 2, 41], dtype: 'float32' });
+    const gw: Geom = { kh: 1, kw: 17, sh: 1, sw: 1, ph: 0, pw: 8, dh: 1, dw: 1, ceil: false };
+    const d = tp.avgPool2d(w, [1, 17], { stride: 1, padding: [0, 8] }), e = tp.maxPool2d(w, [1, 17], { stride: 1, padding: [0, 8] });
+    expectClose(d.dataSync(), refAvg(wv, 3, 2, 41, gw, true), { rtol: 1e-5, atol: 2e-6 }, 'avg 1x17');
+    expectSame(e.dataSync(), refMax(wv, 3, 2, 41, gw).out, 'max 1x17');
+    tp.dispose([x, a, b, y, c, w, d, e]);
+  });
+
   test('global average pooling (kernel = plane, adaptive to 1x1, divisorOverride) on plane sizes around the 8 and 16 steps', () => {
     for (const [H, W] of [[1, 1], [1, 7], [2, 4], [3, 5], [4, 4], [5, 5], [8, 8], [17, 17], [1, 33]]) {
       const planes = 5;

@@ -43,7 +43,7 @@ struct Plan {
 // What a task reads, copied into it by value: a vector store may alias anything, so fields read
 // through a reference would be loaded again after every store.
 struct Consts {
-  int64_t H, W, OH, OW, pw, kw, dw, nb, ld, step;
+  int64_t H, W, OH, OW, pw, kw, kh, dw, nb, ld, step, ring;
   const int64_t *lo, *cnt, *divRow;
   const char *need, *full, *bfull;
   const int32_t* masks;
@@ -95,19 +95,18 @@ inline void hpass(const Consts& c, const float* p, float* dst) {
   }
 }
 
-// One output row from the row table hs: rows h0, h0 + step, ... (nh of them) combined, for avg
-// divided, stored as whole blocks up to `end`.
+// One output row from the rows rp[0 .. nh) of horizontal results combined, for avg divided,
+// stored as whole blocks up to `end`.
 template <class Op, int S, bool Avg, int KH>
-inline void vpass(const Consts& c, const float* hs, int64_t oh, float* orow, float* end) {
-  const int64_t h0 = c.lo[oh], nh = KH ? KH : c.cnt[oh], ld = c.ld, stride = c.step * ld;
-  const float* r0 = hs + h0 * ld;
-  const int64_t at = Avg ? c.divRow[oh] * ld : 0;
+inline void vpass(const Consts& c, const float* const* rp, int64_t oh, float* orow, float* end) {
+  const int64_t nh = KH ? KH : c.cnt[oh];
+  const int64_t at = Avg ? c.divRow[oh] * c.ld : 0;
   const float *dr = c.divRows + at, *rr = c.recips + at;
   for (int64_t ow = 0; ow < c.OW; ow += 8) {
     __m256 v = Op::pad();
     if (nh > 0) {
-      v = _mm256_load_ps(r0 + ow);
-      for (int64_t i = 1; i < nh; i++) v = Op::comb(v, _mm256_load_ps(r0 + i * stride + ow));
+      v = _mm256_load_ps(rp[0] + ow);
+      for (int64_t i = 1; i < nh; i++) v = Op::comb(v, _mm256_load_ps(rp[i] + ow));
       if (S == 2) v = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(v), 0xD8));  // lanes in order
     }
     if (Avg) v = avgDivide(v, _mm256_loadu_ps(dr + ow), _mm256_loadu_ps(rr + ow));
@@ -120,9 +119,11 @@ void planes(const Exec& ex, int64_t nPlanes, const Consts& consts, const float* 
   const int64_t HW = consts.H * consts.W, OHW = consts.OH * consts.OW;
   ex.pool().parallelFor(nPlanes, planeGrain(HW + OHW), [&](int64_t p0, int64_t p1) {
     const Consts c = consts;
-    // the row table, 32-byte aligned: its blocks are stored and loaded whole (store forwarding)
-    std::vector<float> hsv(c.H * c.ld + 8);
+    // the rows of horizontal results a window spans, a ring (row r in slot r % ring), 32-byte
+    // aligned: its blocks are stored and loaded whole (store forwarding)
+    std::vector<float> hsv(c.ring * c.ld + 8);
     float* hs = reinterpret_cast<float*>((reinterpret_cast<uintptr_t>(hsv.data()) + 31) & ~uintptr_t(31));
+    std::vector<const float*> rp(c.kh);
     float* const end = out + p1 * OHW;
     for (int64_t p = p0; p < p1; p++) {
       const float* xp = x + p * HW;
@@ -130,10 +131,11 @@ void planes(const Exec& ex, int64_t nPlanes, const Consts& consts, const float* 
       int64_t next = 0;  // rows below this are in hs (windows move down monotonically)
       for (int64_t oh = 0; oh < c.OH; oh++) {
         for (const int64_t last = c.lo[oh] + (c.cnt[oh] - 1) * c.step; next <= last; next++)
-          if (c.need[next]) hpass<Op, S, K == 3>(c, xp + next * c.W - c.pw, hs + next * c.ld);
+          if (c.need[next]) hpass<Op, S, K == 3>(c, xp + next * c.W - c.pw, hs + next % c.ring * c.ld);
+        for (int64_t i = 0; i < c.cnt[oh]; i++) rp[i] = hs + (c.lo[oh] + i * c.step) % c.ring * c.ld;
         // a 3-row window: the interior rows have all 3 (only edge rows of padded windows fewer)
-        if (K && c.cnt[oh] == K) vpass<Op, S, Avg, K>(c, hs, oh, op + oh * c.OW, end);
-        else vpass<Op, S, Avg, 0>(c, hs, oh, op + oh * c.OW, end);
+        if (K && c.cnt[oh] == K) vpass<Op, S, Avg, K>(c, rp.data(), oh, op + oh * c.OW, end);
+        else vpass<Op, S, Avg, 0>(c, rp.data(), oh, op + oh * c.OW, end);
       }
     }
   });
@@ -153,6 +155,9 @@ bool poolSepF32(const Exec& ex, const PoolGeom& g, bool isMax, const float* x, f
   Plan pl;
   pl.OWr = (g.OW + 7) / 8 * 8;
   pl.nb = pl.OWr / 8;
+  // per call tables of (blocks x kernel width) masks, a ring of (window height x width) rows per
+  // task: a wide kernel over a wide row, or a tall one, is left to the generic loop
+  if (pl.nb * g.kw > (1 << 16) || ((g.kh - 1) * g.dh + 1) * pl.OWr > (1 << 22)) return false;
   if (!isMax) {
     // a window wholly in the padding (torch gives +0) or a divisor beyond float's exact integers:
     // left to the generic loop
@@ -197,7 +202,7 @@ bool poolSepF32(const Exec& ex, const PoolGeom& g, bool isMax, const float* x, f
   pl.need.assign(g.H, 0);
   for (int64_t o = 0; o < g.OH; o++)
     for (int64_t i = 0; i < ah.cnt[o]; i++) pl.need[ah.lo[o] + i * ah.step] = 1;
-  Consts c{g.H, g.W, g.OH, g.OW, g.pw, g.kw, g.dw, pl.nb, pl.OWr, ah.step, ah.lo.data(), ah.cnt.data(),
+  Consts c{g.H, g.W, g.OH, g.OW, g.pw, g.kw, g.kh, g.dw, pl.nb, pl.OWr, ah.step, (g.kh - 1) * g.dh + 1, ah.lo.data(), ah.cnt.data(),
            pl.divRow.data(), pl.need.data(), pl.full.data(), pl.bfull.data(), pl.masks.data(), pl.divRows.data(), pl.recips.data()};
   // 3x3 without dilation (the common window) with its loop counts known to the compiler
   const bool k3 = g.kw == 3 && g.kh == 3 && g.dw == 1 && g.dh == 1;
