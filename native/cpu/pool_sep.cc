@@ -114,7 +114,8 @@ inline void vpass(const Consts& c, const float* const* rp, int64_t oh, float* or
   }
 }
 
-template <class Op, int S, bool Avg, int K>
+// KW3: a 3-tap row without dilation; KH: the window height when 3 without dilation, else 0.
+template <class Op, int S, bool Avg, bool KW3, int KH>
 void planes(const Exec& ex, int64_t nPlanes, const Consts& consts, const float* x, float* out) {
   const int64_t HW = consts.H * consts.W, OHW = consts.OH * consts.OW;
   ex.pool().parallelFor(nPlanes, planeGrain(HW + OHW), [&](int64_t p0, int64_t p1) {
@@ -131,14 +132,27 @@ void planes(const Exec& ex, int64_t nPlanes, const Consts& consts, const float* 
       int64_t next = 0;  // rows below this are in hs (windows move down monotonically)
       for (int64_t oh = 0; oh < c.OH; oh++) {
         for (const int64_t last = c.lo[oh] + (c.cnt[oh] - 1) * c.step; next <= last; next++)
-          if (c.need[next]) hpass<Op, S, K == 3>(c, xp + next * c.W - c.pw, hs + next % c.ring * c.ld);
+          if (c.need[next]) hpass<Op, S, KW3>(c, xp + next * c.W - c.pw, hs + next % c.ring * c.ld);
         for (int64_t i = 0; i < c.cnt[oh]; i++) rp[i] = hs + (c.lo[oh] + i * c.step) % c.ring * c.ld;
         // a 3-row window: the interior rows have all 3 (only edge rows of padded windows fewer)
-        if (K && c.cnt[oh] == K) vpass<Op, S, Avg, K>(c, rp.data(), oh, op + oh * c.OW, end);
+        if (KH && c.cnt[oh] == KH) vpass<Op, S, Avg, KH>(c, rp.data(), oh, op + oh * c.OW, end);
         else vpass<Op, S, Avg, 0>(c, rp.data(), oh, op + oh * c.OW, end);
       }
     }
   });
+}
+
+// 3 taps without dilation (the common window) with the loop counts known to the compiler.
+template <class Op, bool Avg>
+void dispatch(const Exec& ex, const PoolGeom& g, const Consts& c, const float* x, float* out) {
+  const bool w3 = g.kw == 3 && g.dw == 1, h3 = g.kh == 3 && g.dh == 1;
+  if (g.sw == 1) {
+    if (w3) h3 ? planes<Op, 1, Avg, true, 3>(ex, g.planes, c, x, out) : planes<Op, 1, Avg, true, 0>(ex, g.planes, c, x, out);
+    else h3 ? planes<Op, 1, Avg, false, 3>(ex, g.planes, c, x, out) : planes<Op, 1, Avg, false, 0>(ex, g.planes, c, x, out);
+  } else {
+    if (w3) h3 ? planes<Op, 2, Avg, true, 3>(ex, g.planes, c, x, out) : planes<Op, 2, Avg, true, 0>(ex, g.planes, c, x, out);
+    else h3 ? planes<Op, 2, Avg, false, 3>(ex, g.planes, c, x, out) : planes<Op, 2, Avg, false, 0>(ex, g.planes, c, x, out);
+  }
 }
 
 }  // namespace
@@ -147,9 +161,9 @@ bool poolSepF32(const Exec& ex, const PoolGeom& g, bool isMax, const float* x, f
   if (g.adaptive || g.H == 0 || g.W == 0 || g.OH == 0 || g.OW == 0) return false;
   if (g.sw != 1 && g.sw != 2) return false;
   if (!isMax && (g.dh != 1 || g.dw != 1)) return false;
-  // the 2x2 stride-2 kernel of pool_fast.cc already runs at the speed of its loads
-  if (isMax && g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && g.ph == 0 && g.pw == 0 && g.dh == 1 && g.dw == 1)
-    return false;
+  // windows that do not overlap (2x2 stride 2 and the like) share no work between outputs: the
+  // vectorised rows of pool.cc (and pool_fast.cc's 2x2) do as well
+  if ((g.kh - 1) * g.dh + 1 <= g.sh && (g.kw - 1) * g.dw + 1 <= g.sw) return false;
   const PoolAxis ah = poolAxis(g, true), aw = poolAxis(g, false);
   if (poolSameF32(ex, g, isMax, ah, aw, x, out)) return true;
   Plan pl;
@@ -204,15 +218,8 @@ bool poolSepF32(const Exec& ex, const PoolGeom& g, bool isMax, const float* x, f
     for (int64_t i = 0; i < ah.cnt[o]; i++) pl.need[ah.lo[o] + i * ah.step] = 1;
   Consts c{g.H, g.W, g.OH, g.OW, g.pw, g.kw, g.kh, g.dw, pl.nb, pl.OWr, ah.step, (g.kh - 1) * g.dh + 1, ah.lo.data(), ah.cnt.data(),
            pl.divRow.data(), pl.need.data(), pl.full.data(), pl.bfull.data(), pl.masks.data(), pl.divRows.data(), pl.recips.data()};
-  // 3x3 without dilation (the common window) with its loop counts known to the compiler
-  const bool k3 = g.kw == 3 && g.kh == 3 && g.dw == 1 && g.dh == 1;
-  if (isMax) {
-    if (g.sw == 1) k3 ? planes<MaxOp, 1, false, 3>(ex, g.planes, c, x, out) : planes<MaxOp, 1, false, 0>(ex, g.planes, c, x, out);
-    else k3 ? planes<MaxOp, 2, false, 3>(ex, g.planes, c, x, out) : planes<MaxOp, 2, false, 0>(ex, g.planes, c, x, out);
-  } else {
-    if (g.sw == 1) k3 ? planes<SumOp, 1, true, 3>(ex, g.planes, c, x, out) : planes<SumOp, 1, true, 0>(ex, g.planes, c, x, out);
-    else k3 ? planes<SumOp, 2, true, 3>(ex, g.planes, c, x, out) : planes<SumOp, 2, true, 0>(ex, g.planes, c, x, out);
-  }
+  if (isMax) dispatch<MaxOp, false>(ex, g, c, x, out);
+  else dispatch<SumOp, true>(ex, g, c, x, out);
   return true;
 }
 
