@@ -31,7 +31,8 @@ bool maxPool2x2BackPlane(const float* g, const int32_t* idx, int64_t H, int64_t 
 // Separable float32 forward of a max pool without indices (isMax) or an average pool, over
 // every plane (pool_sep.cc); false (nothing written) where the geometry is not one it covers:
 // adaptive windows, a stride other than 1 or 2 along the width, avg with dilation or an
-// all-padding window, the 2x2 stride-2 max, or no AVX2.
+// all-padding window, windows that do not overlap (2x2 stride 2), tables past their caps
+// (very wide or tall kernels), or no AVX2.
 bool poolSepF32(const Exec& ex, const PoolGeom& g, bool isMax, const float* x, float* out);
 
 // The same for a pool whose output plane is the input's size (stride 1, SAME padding), with

@@ -82,9 +82,9 @@ bool poolSameF32(const Exec& ex, const PoolGeom& g, bool isMax, const PoolAxis& 
   if (g.adaptive || g.sh != 1 || g.sw != 1 || g.OH != g.H || g.OW != g.W || g.H == 0 || g.W == 0) return false;
   if (!isMax && (g.dh != 1 || g.dw != 1)) return false;
   const int64_t H = g.H, W = g.W, HW = H * W, HWr = (HW + 7) / 8 * 8;
-  // tables of a plane's size (kw masks, divisors): small planes only (bigger ones have wide
-  // enough rows for the row-wise path of pool_sep.cc)
-  if (HW > 16384 || g.kw > 16) return false;
+  // tables of a plane's size (kw masks, divisors, the padded row sums): small planes and
+  // kernels only (bigger planes have rows wide enough for the row-wise path of pool_sep.cc)
+  if (HW > 16384 || g.kw > 16 || g.kh > 16) return false;
   std::vector<float> d, r;
   if (!isMax) {
     d.assign(HWr, 1.0f);

@@ -4,7 +4,7 @@
 // lanes of 16 inputs), then each output row combines kh of those rows (the vertical pass).
 // A 3x3 window costs 2 + 2 combines per output instead of 8, and nothing per plane is set up
 // beyond one row buffer: the small planes of Inception-style nets (8x8 .. 35x35) run many per
-// task at the speed of their loads.
+// task at the speed of their loads. Same-size stride-1 planes go to pool_flat.cc.
 //
 // Results: a max is a max whatever the order (the first of equal values kept, so -0 and +0 as
 // torch; any NaN in a window gives NaN). An average sums in float32 in a fixed order per output
@@ -171,7 +171,7 @@ bool poolSepF32(const Exec& ex, const PoolGeom& g, bool isMax, const float* x, f
   pl.nb = pl.OWr / 8;
   // per call tables of (blocks x kernel width) masks, a ring of (window height x width) rows per
   // task: a wide kernel over a wide row, or a tall one, is left to the generic loop
-  if (pl.nb * g.kw > (1 << 16) || ((g.kh - 1) * g.dh + 1) * pl.OWr > (1 << 22)) return false;
+  if (pl.nb * g.kw > (1 << 16) || ((g.kh - 1) * g.dh + 1) * pl.OWr > (1 << 20)) return false;
   if (!isMax) {
     // a window wholly in the padding (torch gives +0) or a divisor beyond float's exact integers:
     // left to the generic loop
