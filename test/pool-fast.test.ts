@@ -128,12 +128,12 @@ describe('float32 pool fast paths against a plain-JS reference', () => {
       const x = tp.tensor(Array.from(xv), { shape: [1, planes, H, W], dtype: 'float32' });
       for (const g of geoms(H, W, false))
         for (const [cip, div] of [[false, undefined], [true, undefined], [false, 3]] as [boolean, number | undefined][]) {
-            const o = { stride: [g.sh, g.sw], padding: [g.ph, g.pw], ceilMode: g.ceil, countIncludePad: cip, divisorOverride: div };
-            const v = tp.avgPool2d(x, [g.kh, g.kw], o);
-            // float32 sums of up to 25 values in [-2, 2) in another order than float64's
-            expectClose(v.dataSync(), refAvg(xv, planes, H, W, g, cip, div), { rtol: 1e-5, atol: 2e-6 }, `${H}x${W} ${JSON.stringify({ k: [g.kh, g.kw], ...o })}`);
-            v.dispose();
-          }
+          const o = { stride: [g.sh, g.sw], padding: [g.ph, g.pw], ceilMode: g.ceil, countIncludePad: cip, divisorOverride: div };
+          const v = tp.avgPool2d(x, [g.kh, g.kw], o);
+          // float32 sums of up to 25 values in [-2, 2) in another order than float64's
+          expectClose(v.dataSync(), refAvg(xv, planes, H, W, g, cip, div), { rtol: 1e-5, atol: 2e-6 }, `${H}x${W} ${JSON.stringify({ k: [g.kh, g.kw], ...o })}`);
+          v.dispose();
+        }
       x.dispose();
     });
   }
