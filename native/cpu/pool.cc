@@ -87,6 +87,8 @@ void maxInterior(const T* xp, const PoolGeom& g, const PoolAxis& ah, int64_t oh,
 
 template <typename T>
 void maxPlanes(const Exec& ex, const PoolGeom& g, const T* x, T* out, int32_t* idx) {
+  if constexpr (std::is_same<T, float>::value)
+    if (!idx && poolSepF32(ex, g, true, x, out)) return;
   const PoolAxis ah = poolAxis(g, true), aw = poolAxis(g, false);
   const int64_t H = g.H, W = g.W, OH = g.OH, OW = g.OW;
   const bool fast2x2 = std::is_same<T, float>::value && !g.adaptive && g.kh == 2 && g.kw == 2 && g.sh == 2 &&
@@ -167,6 +169,8 @@ void avgInterior(const T* xp, const PoolGeom& g, int64_t h0, int64_t nh, int64_t
 // Sums in T, in torch's tap order (its opmath type for float is float).
 template <typename T>
 void avgPlanes(const Exec& ex, const PoolGeom& g, const T* x, T* out) {
+  if constexpr (std::is_same<T, float>::value)
+    if (poolGlobalAvgF32(ex, g, x, out) || poolSepF32(ex, g, false, x, out)) return;
   const PoolAxis ah = poolAxis(g, true), aw = poolAxis(g, false);
   const int64_t H = g.H, W = g.W, OH = g.OH, OW = g.OW;
   int64_t a = 0, b = 0;

@@ -28,6 +28,21 @@ bool maxPool2x2Plane(const float* x, int64_t H, int64_t W, int64_t OH, int64_t O
 // Its backward for one plane (OH = H/2, OW = W/2; else false): dx written whole, without a scatter.
 bool maxPool2x2BackPlane(const float* g, const int32_t* idx, int64_t H, int64_t W, int64_t OH, int64_t OW, float* dx);
 
+// Separable float32 forward of a max pool without indices (isMax) or an average pool, over
+// every plane (pool_sep.cc); false (nothing written) where the geometry is not one it covers:
+// adaptive windows, a stride other than 1 or 2 along the width, avg with dilation or an
+// all-padding window, windows that do not overlap (2x2 stride 2), tables past their caps
+// (very wide or tall kernels), or no AVX2.
+bool poolSepF32(const Exec& ex, const PoolGeom& g, bool isMax, const float* x, float* out);
+
+// The same for a pool whose output plane is the input's size (stride 1, SAME padding), with
+// the axes' windows (pool_flat.cc); false where the geometry is another.
+bool poolSameF32(const Exec& ex, const PoolGeom& g, bool isMax, const PoolAxis& ah, const PoolAxis& aw, const float* x, float* out);
+
+// An average pool whose one window is the whole plane (global average pooling, plain or
+// adaptive): a mean per plane, 16 inputs per step. False where the geometry is another.
+bool poolGlobalAvgF32(const Exec& ex, const PoolGeom& g, const float* x, float* out);
+
 void resampleForward(const Exec& ex, int dtype, const ResampleGeom& g, const void* x, void* out);
 void resampleBackward(const Exec& ex, int dtype, const ResampleGeom& g, const void* gout, void* dx);
 
