@@ -47,6 +47,10 @@ const CASES: [string, number[], number[], Opts][] = [
   ['unpadded valid 5x5', [2, 7, 13, 11], [9, 7, 5, 5], {}],
   ['1x1 (pointwise)', [2, 16, 5, 7], [16, 16, 1, 1], {}],
   ['big K, channels past one tile', [2, 20, 6, 9], [40, 20, 3, 5], { padding: [1, 2] }],
+  ['flat row mode (7x1: rows exactly OW wide), 2 k blocks', [2, 40, 9, 11], [10, 40, 7, 1], { padding: [3, 0] }],
+  ['flat row mode, dilation 2, asymmetric rows', [1, 6, 12, 7], [14, 6, 3, 1], { dilation: 2, padding: [2, 0], bias: true }],
+  ['batch 1, pixel mode split by output channels', [1, 20, 6, 6], [70, 20, 3, 3], { padding: 1, bias: true }],
+  ['batch 1, row mode split by output channels', [1, 8, 5, 40], [30, 8, 3, 3], { padding: 1 }],
   // Winograd (3x3 and 5x5, stride 1, dilation 1, >= 32 channels in and out per group)
   ['winograd 3x3, odd size, 33 outputs, bias', [2, 32, 13, 11], [33, 32, 3, 3], { padding: 1, bias: true }],
   ['winograd 3x3 unpadded, batch 1', [1, 36, 10, 7], [32, 36, 3, 3], {}],

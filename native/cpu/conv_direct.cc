@@ -40,12 +40,16 @@ int64_t scratchOf(const Exec& ex, const Corr& c) {
   return 16 + c.G * packStride(c) + chunksOf(ex) * (padFloats(c) + tmpFloats(c));
 }
 
-// Row mode: a tile is mr output channels x nr columns of one output row (lanes = pixels).
+// Row mode: a tile is mr output channels x nr columns of one output row (lanes = pixels); flat
+// row mode (stride 1, one kernel column, no column padding: then the padded rows are exactly
+// OW wide) runs its tiles over the whole plane as one row, no lane lost at row ends.
 // Pixel mode: a tile is mr output pixels anywhere in the image x nr output channels (lanes =
 // channels), summed into a pixel-major buffer and transposed out. Each mode's share of useful
 // lanes and tile rows; geometry and ISA alone decide.
+bool flatRows(const Corr& c) { return c.sh == 1 && c.sw == 1 && c.KW == 1 && c.pw == 0; }
 double rowEfficiency(const gemm::KernelSet& ks, const Corr& c) {
-  return c.OW / (double)roundUp(c.OW, ks.w) * (c.Co / (double)roundUp(c.Co, ks.mr));
+  const int64_t run = flatRows(c) ? c.OH * c.OW : c.OW;
+  return run / (double)roundUp(run, ks.w) * (c.Co / (double)roundUp(c.Co, ks.mr));
 }
 double pixelEfficiency(const gemm::KernelSet& ks, const Corr& c) {
   const int64_t P = c.OH * c.OW;
@@ -60,40 +64,59 @@ bool pixelMode(const gemm::KernelSet& ks, const Corr& c) {
   return K / pixelEfficiency(ks, c) + kTransposeCost < K / rowEfficiency(ks, c);
 }
 
+bool isPointwise(const Corr& c) { return c.KH == 1 && c.KW == 1 && c.ph == 0 && c.pw == 0 && c.OH == c.Hi && c.OW == c.Wi; }
+// 1x1 stays on the GEMM path (conv.cc): its packed B beats reading B rows in place here
 bool applies(const Corr& c) {
   const gemm::KernelSet& ks = gemm::kernelsFor(gemm::activeIsa());
-  const bool pointwise = c.KH == 1 && c.KW == 1 && c.ph == 0 && c.pw == 0 && c.OH == c.Hi && c.OW == c.Wi;
   // below half the lanes busy (a few output channels and short rows), im2col + GEMM does better
   const bool dense = std::max(c.sw == 1 ? rowEfficiency(ks, c) : 0.0, pixelEfficiency(ks, c)) >= 0.5;
-  return !pointwise && dense && c.Co >= 1 && c.Ci * c.Hp() * c.Wp() + kSlack < INT32_MAX && c.K() < INT32_MAX;
+  return !isPointwise(c) && dense && c.Co >= 1 && c.Ci * c.Hp() * c.Wp() + kSlack < INT32_MAX &&
+         c.K() < INT32_MAX;
 }
 
-// Row mode, output rows [oh0, oh1) of one (sample, group): out (+ bias) = A . pad.
-void rowTiles(const gemm::KernelSet& ks, const Corr& c, const float* A, const int32_t* off, const float* pad,
-              const float* bias, float* out, int64_t oh0, int64_t oh1) {
+// y = max(y, 0) over n floats from p with row stride ld, m rows (NaN stays NaN, as relu).
+inline void reluRows(float* p, int64_t ld, int64_t m, int64_t n) {
+  for (int64_t r = 0; r < m; r++)
+    for (int64_t j = 0; j < n; j++) p[r * ld + j] = p[r * ld + j] < 0.0f ? 0.0f : p[r * ld + j];
+}
+
+// What one item computes: output channels [o0, o1) at output pixels [q0, q1) of one (sample,
+// group) (row mode: whole output rows).
+struct Span {
+  int64_t o0, o1, q0, q1;
+};
+
+// Row mode: out (+ bias) = A . pad over the span; act 1 applies relu to each tile after its last k block.
+void rowTiles(const gemm::KernelSet& ks, const Corr& c, bool flat, const float* A, const int32_t* off, const float* pad,
+              const float* bias, int act, float* out, Span sp) {
   const int64_t K = c.K(), P = c.OH * c.OW, Wp = c.Wp(), mr = ks.mr, nr = ks.nr;
   float beta0 = 0.0f;
   if (bias) {  // the first k block adds onto the bias
-    for (int64_t o = 0; o < c.Co; o++) std::fill(out + o * P + oh0 * c.OW, out + o * P + oh1 * c.OW, bias[o]);
+    for (int64_t o = sp.o0; o < sp.o1; o++) std::fill(out + o * P + sp.q0, out + o * P + sp.q1, bias[o]);
     beta0 = 1.0f;
   }
-  const int64_t kcB = blockSize(K, ks.kc, 1), mcB = blockSize(c.Co, ks.mc, mr);
+  // runs of output pixels whose pad inputs are consecutive: one per output row, or the whole span when flat
+  const int64_t run = flat ? sp.q1 - sp.q0 : c.OW;
+  const int64_t kcB = blockSize(K, ks.kc, 1), mcB = blockSize(sp.o1 - sp.o0, ks.mc, mr);
   for (int64_t pc = 0; pc < K; pc += kcB) {
     const int64_t kc = std::min(kcB, K - pc);
     const float beta = pc == 0 ? beta0 : 1.0f;
-    for (int64_t ic = 0; ic < c.Co; ic += mcB) {
-      const int64_t mc = std::min(mcB, c.Co - ic);
-      for (int64_t oh = oh0; oh < oh1; oh++) {
-        for (int64_t ow0 = 0; ow0 < c.OW; ow0 += nr) {
-          const int n = (int)std::min(nr, c.OW - ow0);
+    const bool last = pc + kc == K;
+    for (int64_t ic = sp.o0; ic < sp.o1; ic += mcB) {
+      const int64_t mc = std::min(mcB, sp.o1 - ic);
+      for (int64_t r0 = sp.q0; r0 < sp.q1; r0 += run) {
+        const float* prow = pad + (flat ? r0 : (r0 / c.OW) * c.sh * Wp);
+        for (int64_t s0 = 0; s0 < run; s0 += nr) {
+          const int n = (int)std::min(nr, run - s0);
           const int nv = (n + ks.w - 1) / ks.w;
           const int nLast = n - (nv - 1) * ks.w;
-          const float* b = pad + oh * c.sh * Wp + ow0;
+          const float* b = prow + s0;
           for (int64_t ir = 0; ir < mc; ir += mr) {
             const int m = (int)std::min(mr, mc - ir);
             const int64_t i = ic + ir;
-            ks.conv[m - 1][nv - 1](kc, A + (i / mr) * K * mr + pc * mr, b, off + pc, out + i * P + oh * c.OW + ow0, P,
-                                   beta, nLast);
+            float* ct = out + i * P + r0 + s0;
+            ks.conv[m - 1][nv - 1](kc, A + (i / mr) * K * mr + pc * mr, b, off + pc, ct, P, beta, nLast);
+            if (act && last) reluRows(ct, P, m, n);
           }
         }
       }
@@ -101,19 +124,19 @@ void rowTiles(const gemm::KernelSet& ks, const Corr& c, const float* A, const in
   }
 }
 
-// Pixel mode, output pixels [q0, q1) of one (sample, group): tmp (pixels x Co) = pad^T . B, then
-// out[o][q] = tmp[q][o] (+ bias[o]).
+// Pixel mode over the span: tmp (pixels x Co, its columns [o0, o1)) = pad^T . B, then
+// out[o][q] = tmp[q][o] (+ bias[o]) (relu'd when act is 1).
 void pixelTiles(const gemm::KernelSet& ks, const Corr& c, const float* B, const int32_t* off, const float* pad,
-                const float* bias, float* out, int64_t q0, int64_t q1, float* tmp, std::vector<const float*>& rows) {
-  const int64_t K = c.K(), Co = c.Co, P = c.OH * c.OW, Wp = c.Wp(), mr = ks.mr, nr = ks.nr, nq = q1 - q0;
+                const float* bias, int act, float* out, Span sp, float* tmp, std::vector<const float*>& rows) {
+  const int64_t K = c.K(), Co = c.Co, P = c.OH * c.OW, Wp = c.Wp(), mr = ks.mr, nr = ks.nr, nq = sp.q1 - sp.q0;
   rows.resize((size_t)nq);
-  for (int64_t q = q0; q < q1; q++) rows[(size_t)(q - q0)] = pad + (q / c.OW) * c.sh * Wp + (q % c.OW) * c.sw;
+  for (int64_t q = sp.q0; q < sp.q1; q++) rows[(size_t)(q - sp.q0)] = pad + (q / c.OW) * c.sh * Wp + (q % c.OW) * c.sw;
   const int64_t kcB = blockSize(K, ks.kc, 1);
   for (int64_t pc = 0; pc < K; pc += kcB) {
     const int64_t kc = std::min(kcB, K - pc);
     const float beta = pc == 0 ? 0.0f : 1.0f;
-    for (int64_t jr = 0; jr < Co; jr += nr) {
-      const int n = (int)std::min(nr, Co - jr);
+    for (int64_t jr = sp.o0; jr < sp.o1; jr += nr) {
+      const int n = (int)std::min(nr, sp.o1 - jr);
       const int nv = (n + ks.w - 1) / ks.w;
       const int nLast = n - (nv - 1) * ks.w;
       const float* bs = B + (jr / nr) * K * nr + pc * nr;
@@ -124,47 +147,77 @@ void pixelTiles(const gemm::KernelSet& ks, const Corr& c, const float* B, const 
     }
   }
   // 8 x 8 blocks: each tmp line read serves 8 outputs
-  for (int64_t o0 = 0; o0 < Co; o0 += 8) {
-    const int64_t o1 = std::min(Co, o0 + 8);
+  for (int64_t o0 = sp.o0; o0 < sp.o1; o0 += 8) {
+    const int64_t o1 = std::min(sp.o1, o0 + 8);
     for (int64_t i0 = 0; i0 < nq; i0 += 8) {
       const int64_t i1 = std::min(nq, i0 + 8);
       for (int64_t o = o0; o < o1; o++) {
-        float* d = out + o * P + q0;
+        float* d = out + o * P + sp.q0;
         const float b = bias ? bias[o] : 0.0f;
-        if (bias) {
-          for (int64_t i = i0; i < i1; i++) d[i] = tmp[i * Co + o] + b;
-        } else {
-          for (int64_t i = i0; i < i1; i++) d[i] = tmp[i * Co + o];
+        for (int64_t i = i0; i < i1; i++) {
+          const float v = bias ? tmp[i * Co + o] + b : tmp[i * Co + o];
+          d[i] = act && v < 0.0f ? 0.0f : v;
         }
       }
     }
   }
 }
 
-// Packs every group's weights with pack(gi, dst, pixelMode, ks), then runs the tiles of all
-// (sample, group, block) items over the pool (claimItems), each part with its own padded image
-// and C^T buffer.
+// How run() splits the work: each (sample, group) image into pb pixel blocks x cb channel
+// blocks of whole units (pixel units: output rows, nr-pixel runs when flat, mr-pixel tiles in
+// pixel mode; channel units: register tiles of output channels).
+struct Plan {
+  bool pix, flat;
+  int64_t pu, cu, pb, cb;
+};
+Plan planOf(const gemm::KernelSet& ks, const Corr& c, int64_t T) {
+  Plan p;
+  p.pix = pixelMode(ks, c);
+  p.flat = !p.pix && flatRows(c);
+  const int64_t P = c.OH * c.OW, images = c.N * c.G;
+  p.pu = p.pix ? (P + ks.mr - 1) / ks.mr : p.flat ? (P + ks.nr - 1) / ks.nr : c.OH;
+  p.cu = p.pix ? (c.Co + ks.nr - 1) / ks.nr : (c.Co + ks.mr - 1) / ks.mr;
+  p.pb = p.pix ? (P + kPixBlock - 1) / kPixBlock : 1;  // pixel mode: its C^T buffer holds kPixBlock pixels
+  p.cb = 1;
+  // Few images for the threads: split each into ~4T items (claimed one at a time, so a busy
+  // core does not hold the others up), by output channels first: every pixel block re-reads
+  // all the weights, every channel block only its own (the image stays in L2 either way).
+  const int64_t want = 4 * T;
+  if (T > 1 && images * p.pb < want) {
+    p.cb = std::min(p.cu, (want + images * p.pb - 1) / (images * p.pb));
+    if (images * p.pb * p.cb < want) p.pb = std::max(p.pb, (want + images * p.cb - 1) / (images * p.cb));
+  }
+  p.pb = std::min(p.pb, p.pu);
+  return p;
+}
+
+// Packs every group's weights with pack(gi, s0, s1, dst, pixelMode, ks) (register slivers
+// [s0, s1) of the group, over the pool), then runs the spans of all (sample, group, pixel
+// block, channel block) items over the pool (claimItems), each part with its own padded
+// image and C^T buffer.
 template <typename Pack>
-void run(const Exec& ex, const Corr& c, Pack&& pack, const float* in, const float* bias, float* out, float* scratch) {
+void run(const Exec& ex, const Corr& c, Pack&& pack, const float* in, const float* bias, int act, float* out,
+         float* scratch) {
   const gemm::KernelSet& ks = gemm::kernelsFor(gemm::activeIsa());
-  const bool pix = pixelMode(ks, c);
+  const int64_t T = chunksOf(ex);
+  const Plan pl = planOf(ks, c, T);
   float* base = scratch + ((16 - (reinterpret_cast<uintptr_t>(scratch) / sizeof(float)) % 16) % 16);
   const int64_t K = c.K(), pstride = packStride(c), padN = padFloats(c), tmpN = tmpFloats(c), P = c.OH * c.OW;
-  for (int64_t gi = 0; gi < c.G; gi++) pack(gi, base + gi * pstride, pix, ks);
+  const int64_t cw = pl.pix ? ks.nr : ks.mr;  // channels per channel unit
+  ex.pool().parallelFor(c.G * pl.cu, std::max<int64_t>(1, 4096 / std::max<int64_t>(1, K)), [&](int64_t lo, int64_t hi) {
+    for (int64_t gi = lo / pl.cu; gi * pl.cu < hi; gi++) {
+      const int64_t s0 = std::max(lo - gi * pl.cu, int64_t(0)), s1 = std::min(hi - gi * pl.cu, pl.cu);
+      pack(gi, s0 * cw, std::min(c.Co, s1 * cw), base + gi * pstride + s0 * cw * K, pl.pix, ks);
+    }
+  });
   std::vector<int32_t> off((size_t)K);
   const int64_t Hp = c.Hp(), Wp = c.Wp(), KHW = c.KH * c.KW;
   for (int64_t k = 0; k < K; k++) {
     const int64_t ci = k / KHW, ki = (k % KHW) / c.KW, kj = k % c.KW;
     off[(size_t)k] = (int32_t)(ci * Hp * Wp + ki * c.dh * Wp + kj * c.dw);
   }
-  const int64_t T = chunksOf(ex), images = c.N * c.G;
-  // blocks of output rows (row mode) or pixels (pixel mode) per image; more when there are few
-  // images for the threads
-  const int64_t units = pix ? (P + ks.mr - 1) / ks.mr : c.OH;
-  int64_t blocks = pix ? (P + kPixBlock - 1) / kPixBlock : 1;
-  if (images * blocks < 4 * T) blocks = std::max(blocks, (4 * T + images - 1) / images);
-  blocks = std::min(blocks, units);
-  const int64_t items = images * blocks;
+  const int64_t blocks = pl.pb * pl.cb, items = c.N * c.G * blocks;
+  const int64_t qu = pl.pix ? ks.mr : pl.flat ? ks.nr : c.OW;  // output pixels per pixel unit
   float* work = base + c.G * pstride;
   struct Part {
     int64_t img = -1;  // the image now in this part's padded buffer
@@ -175,15 +228,20 @@ void run(const Exec& ex, const Corr& c, Pack&& pack, const float* in, const floa
     float* pad = work + part * (padN + tmpN);
     float* tmp = pad + padN;
     Part& pt = parts[(size_t)part];
-    const int64_t img = it / blocks, bi = it % blocks, gi = img % c.G;
+    const int64_t img = it / blocks, bp = (it % blocks) / pl.cb, bc = it % pl.cb, gi = img % c.G;
     if (img != pt.img) padImage(c, in + img * c.Ci * c.Hi * c.Wi, pad);
     pt.img = img;
     const float* wp = base + gi * pstride;
-    const float* bp = bias ? bias + gi * c.Co : nullptr;
+    const float* bsp = bias ? bias + gi * c.Co : nullptr;
     float* o = out + img * c.Co * P;
-    const int64_t u0 = bi * units / blocks, u1 = (bi + 1) * units / blocks;
-    if (pix) pixelTiles(ks, c, wp, off.data(), pad, bp, o, u0 * ks.mr, std::min(P, u1 * ks.mr), tmp, pt.rows);
-    else rowTiles(ks, c, wp, off.data(), pad, bp, o, u0, u1);
+    Span sp;
+    sp.q0 = std::min(P, bp * pl.pu / pl.pb * qu);
+    sp.q1 = std::min(P, (bp + 1) * pl.pu / pl.pb * qu);
+    sp.o0 = std::min(c.Co, bc * pl.cu / pl.cb * cw);
+    sp.o1 = std::min(c.Co, (bc + 1) * pl.cu / pl.cb * cw);
+    if (sp.q0 >= sp.q1 || sp.o0 >= sp.o1) return;
+    if (pl.pix) pixelTiles(ks, c, wp, off.data(), pad, bsp, act, o, sp, tmp, pt.rows);
+    else rowTiles(ks, c, pl.flat, wp, off.data(), pad, bsp, act, o, sp);
   });
 }
 
@@ -194,15 +252,17 @@ bool directBackwardInputApplies(const ConvGeom& g) { return g.sh == 1 && g.sw ==
 int64_t directForwardScratch(const Exec& ex, const ConvGeom& g) { return scratchOf(ex, forwardCorr(g)); }
 int64_t directBackwardInputScratch(const Exec& ex, const ConvGeom& g) { return scratchOf(ex, inputCorr(g)); }
 
-void directForward(const Exec& ex, const ConvGeom& g, const float* x, const float* w, const float* bias, float* y,
-                   float* scratch) {
+void directForward(const Exec& ex, const ConvGeom& g, const float* x, const float* w, const float* bias, int act,
+                   float* y, float* scratch) {
   const Corr c = forwardCorr(g);
   const int64_t K = c.K();
-  auto pack = [&](int64_t gi, float* dst, bool pix, const gemm::KernelSet&) {
-    if (pix) gemm::packB(true, K, c.Co, w + gi * c.Co * K, K, dst);  // W[gi]^T, K x Og
-    else gemm::packA(false, c.Co, K, w + gi * c.Co * K, K, dst);
+  // output channels [c0, c1) of group gi (c0 a multiple of the tile) into dst
+  auto pack = [&](int64_t gi, int64_t c0, int64_t c1, float* dst, bool pix, const gemm::KernelSet&) {
+    const float* wg = w + (gi * c.Co + c0) * K;
+    if (pix) gemm::packB(true, K, c1 - c0, wg, K, dst);  // W[gi]^T, K x Og
+    else gemm::packA(false, c1 - c0, K, wg, K, dst);
   };
-  run(ex, c, pack, x, bias, y, scratch);
+  run(ex, c, pack, x, bias, act, y, scratch);
 }
 
 void directBackwardInput(const Exec& ex, const ConvGeom& g, const float* gy, const float* w, float* dx,
@@ -211,20 +271,24 @@ void directBackwardInput(const Exec& ex, const ConvGeom& g, const float* gy, con
   const int64_t K = c.K(), Og = c.Ci, Cg = c.Co, KHW = g.KH * g.KW;
   // the weight of output channel cc (of dx) at k = (o, t): w[gi][o][cc] at kernel tap KHW-1-t (flipped)
   auto at = [&](int64_t gi, int64_t cc, int64_t k) { return w[((gi * Og + k / KHW) * Cg + cc) * KHW + KHW - 1 - k % KHW]; };
-  auto pack = [&](int64_t gi, float* dst, bool pix, const gemm::KernelSet& ks) {
+  // channels [c0, c1) into dst, laid out as the slivers from c0 on
+  auto pack = [&](int64_t gi, int64_t c0, int64_t c1, float* dst, bool pix, const gemm::KernelSet& ks) {
     if (pix) {  // B (K x Cg): sliver s = channels [s*nr, s*nr + nr) at s*K*nr, row k at + k*nr, zero past Cg
       const int64_t nr = ks.nr;
-      for (int64_t s = 0; s * nr < Cg; s++)
+      for (int64_t s = 0; c0 + s * nr < c1; s++)
         for (int64_t k = 0; k < K; k++)
-          for (int64_t l = 0; l < nr; l++) dst[(s * K + k) * nr + l] = s * nr + l < Cg ? at(gi, s * nr + l, k) : 0.0f;
+          for (int64_t l = 0; l < nr; l++) {
+            const int64_t cc = c0 + s * nr + l;
+            dst[(s * K + k) * nr + l] = cc < c1 ? at(gi, cc, k) : 0.0f;
+          }
     } else {  // A (Cg x K): sliver s = channels [s*mr, s*mr + mr) at s*K*mr, element (r, k) at + k*mr + r
       const int64_t mr = ks.mr;
-      for (int64_t s = 0; s * mr < Cg; s++)
+      for (int64_t s = 0; c0 + s * mr < c1; s++)
         for (int64_t k = 0; k < K; k++)
-          for (int64_t r = 0; r < std::min(mr, Cg - s * mr); r++) dst[(s * K + k) * mr + r] = at(gi, s * mr + r, k);
+          for (int64_t r = 0; r < std::min(mr, c1 - c0 - s * mr); r++) dst[(s * K + k) * mr + r] = at(gi, c0 + s * mr + r, k);
     }
   };
-  run(ex, c, pack, gy, nullptr, dx, scratch);
+  run(ex, c, pack, gy, nullptr, 0, dx, scratch);
 }
 
 }  // namespace tf
