@@ -71,7 +71,7 @@ export function convForwardFused(x: Tensor, w: Tensor, bias: Tensor | null, g: C
   if (act !== 0 && act !== 1) fail('convForwardFused', `act must be 0 (none) or 1 (relu), got ${String(act)}`);
   if (tape.on && (tracked(x) || tracked(w) || (bias !== null && tracked(bias))))
     fail('convForwardFused', 'records no gradient: call it under noGrad or on inputs that do not require grad');
-  const same = (t: Tensor, want: number[]) => t.shape.length === want.length && t.shape.every((v, i) => v === want[i]);
+  const same = (t: Tensor, want: readonly number[]) => t.shape.length === want.length && t.shape.every((v, i) => v === want[i]);
   for (const [name, t, want] of [['input', x, xShape(g)], ['weight', w, wShape(g)], ['bias', bias, [g.O]]] as const) {
     if (t === null) continue;
     if (!same(t, want)) fail('convForwardFused', `${name} ${fmtShape(t.shape)} does not match the geometry (${fmtShape(want)})`, 'ERR_SHAPE');
