@@ -34,6 +34,10 @@ using namespace direct;
 constexpr int64_t kPixBlock = 768;  // output pixels per item in pixel mode (its C^T buffer: that x Co)
 int64_t tmpFloats(const Corr& c) { return round16(std::min(c.OH * c.OW, kPixBlock) + gemm::kMaxMR) * c.Co; }
 // packed weights of one group: A (Co x K, row mode) or B (K x Co, pixel mode), for any ISA's tile
+// Packed weights are k-blocked: k block [pc, pc + kc) of every register sliver lies at
+// pc * (channels rounded up to the sliver) + sliver * kc * width, so each k block's weights are
+// one contiguous run (streamed from L3 in order when they do not fit L2, as for 8x8 layers).
+int64_t kBlock(const gemm::KernelSet& ks, int64_t K) { return blockSize(K, ks.kc, 1); }
 int64_t packStride(const Corr& c) { return round16(std::max(roundUp(c.Co, gemm::kMaxMR), roundUp(c.Co, 32)) * c.K()); }
 int64_t chunksOf(const Exec& ex) { return std::max(1, ex.pool().numThreads()); }
 int64_t scratchOf(const Exec& ex, const Corr& c) {
@@ -47,9 +51,12 @@ int64_t scratchOf(const Exec& ex, const Corr& c) {
 // channels), summed into a pixel-major buffer and transposed out. Each mode's share of useful
 // lanes and tile rows; geometry and ISA alone decide.
 bool flatRows(const Corr& c) { return c.sh == 1 && c.sw == 1 && c.KW == 1 && c.pw == 0; }
+// A row tile narrower than nr (one vector of an 8-wide row: 8x8 layers) is bound by its mr
+// broadcasts, not its multiply-adds: it takes about as long as a full tile (measured on AVX2:
+// 8x8 layers ran at 55% of peak in row mode), so rows count in whole tiles below nr.
 double rowEfficiency(const gemm::KernelSet& ks, const Corr& c) {
   const int64_t run = flatRows(c) ? c.OH * c.OW : c.OW;
-  return run / (double)roundUp(run, ks.w) * (c.Co / (double)roundUp(c.Co, ks.mr));
+  return run / (double)roundUp(run, run < ks.nr ? ks.nr : ks.w) * (c.Co / (double)roundUp(c.Co, ks.mr));
 }
 double pixelEfficiency(const gemm::KernelSet& ks, const Corr& c) {
   const int64_t P = c.OH * c.OW;
@@ -97,7 +104,7 @@ void rowTiles(const gemm::KernelSet& ks, const Corr& c, bool flat, const float* 
   }
   // runs of output pixels whose pad inputs are consecutive: one per output row, or the whole span when flat
   const int64_t run = flat ? sp.q1 - sp.q0 : c.OW;
-  const int64_t kcB = blockSize(K, ks.kc, 1), mcB = blockSize(sp.o1 - sp.o0, ks.mc, mr);
+  const int64_t kcB = kBlock(ks, K), mcB = blockSize(sp.o1 - sp.o0, ks.mc, mr), coPad = roundUp(c.Co, mr);
   for (int64_t pc = 0; pc < K; pc += kcB) {
     const int64_t kc = std::min(kcB, K - pc);
     const float beta = pc == 0 ? beta0 : 1.0f;
@@ -115,7 +122,7 @@ void rowTiles(const gemm::KernelSet& ks, const Corr& c, bool flat, const float* 
             const int m = (int)std::min(mr, mc - ir);
             const int64_t i = ic + ir;
             float* ct = out + i * P + r0 + s0;
-            ks.conv[m - 1][nv - 1](kc, A + (i / mr) * K * mr + pc * mr, b, off + pc, ct, P, beta, nLast);
+            ks.conv[m - 1][nv - 1](kc, A + pc * coPad + (i / mr) * kc * mr, b, off + pc, ct, P, beta, nLast);
             if (act && last) reluRows(ct, P, m, n);
           }
         }
@@ -131,7 +138,7 @@ void pixelTiles(const gemm::KernelSet& ks, const Corr& c, const float* B, const 
   const int64_t K = c.K(), Co = c.Co, P = c.OH * c.OW, Wp = c.Wp(), mr = ks.mr, nr = ks.nr, nq = sp.q1 - sp.q0;
   rows.resize((size_t)nq);
   for (int64_t q = sp.q0; q < sp.q1; q++) rows[(size_t)(q - sp.q0)] = pad + (q / c.OW) * c.sh * Wp + (q % c.OW) * c.sw;
-  const int64_t kcB = blockSize(K, ks.kc, 1);
+  const int64_t kcB = kBlock(ks, K), coPad = roundUp(Co, nr);
   for (int64_t pc = 0; pc < K; pc += kcB) {
     const int64_t kc = std::min(kcB, K - pc);
     const float beta = pc == 0 ? 0.0f : 1.0f;
@@ -139,9 +146,15 @@ void pixelTiles(const gemm::KernelSet& ks, const Corr& c, const float* B, const 
       const int n = (int)std::min(nr, sp.o1 - jr);
       const int nv = (n + ks.w - 1) / ks.w;
       const int nLast = n - (nv - 1) * ks.w;
-      const float* bs = B + (jr / nr) * K * nr + pc * nr;
+      const float* bs = B + pc * coPad + (jr / nr) * kc * nr;
+      // the weights this loop reads next (k-blocked: they follow bs), into L1 a slice per tile:
+      // with few pixels (8x8 layers: 11 tiles) a chunk's first tile would otherwise wait on L3
+      const char* next = reinterpret_cast<const char*>(bs + kc * nr);
+      const int64_t lines = kc * nr * (int64_t)sizeof(float) / 64, tiles = (nq + mr - 1) / mr;
       for (int64_t ir = 0; ir < nq; ir += mr) {
         const int m = (int)std::min(mr, nq - ir);
+        const int64_t t = ir / mr;
+        for (int64_t l = t * lines / tiles; l < (t + 1) * lines / tiles; l++) __builtin_prefetch(next + l * 64, 0, 3);
         ks.convT[m - 1][nv - 1](kc, rows.data() + ir, off + pc, bs, tmp + ir * Co + jr, Co, beta, nLast);
       }
     }
@@ -191,8 +204,9 @@ Plan planOf(const gemm::KernelSet& ks, const Corr& c, int64_t T) {
   return p;
 }
 
-// Packs every group's weights with pack(gi, s0, s1, dst, pixelMode, ks) (register slivers
-// [s0, s1) of the group, over the pool), then runs the spans of all (sample, group, pixel
+// Packs every group's weights, one register sliver and k block at a time over the pool, with
+// pack(gi, c0, c1, k0, kc, dst, pixelMode, ks) (output channels [c0, c1) x k [k0, k0 + kc) as
+// slivers from c0 on, kc long), then runs the spans of all (sample, group, pixel
 // block, channel block) items over the pool (claimItems), each part with its own padded
 // image and C^T buffer.
 template <typename Pack>
@@ -204,10 +218,12 @@ void run(const Exec& ex, const Corr& c, Pack&& pack, const float* in, const floa
   float* base = scratch + ((16 - (reinterpret_cast<uintptr_t>(scratch) / sizeof(float)) % 16) % 16);
   const int64_t K = c.K(), pstride = packStride(c), padN = padFloats(c), tmpN = tmpFloats(c), P = c.OH * c.OW;
   const int64_t cw = pl.pix ? ks.nr : ks.mr;  // channels per channel unit
-  ex.pool().parallelFor(c.G * pl.cu, std::max<int64_t>(1, 4096 / std::max<int64_t>(1, K)), [&](int64_t lo, int64_t hi) {
-    for (int64_t gi = lo / pl.cu; gi * pl.cu < hi; gi++) {
-      const int64_t s0 = std::max(lo - gi * pl.cu, int64_t(0)), s1 = std::min(hi - gi * pl.cu, pl.cu);
-      pack(gi, s0 * cw, std::min(c.Co, s1 * cw), base + gi * pstride + s0 * cw * K, pl.pix, ks);
+  const int64_t kcB = kBlock(ks, K), nkb = (K + kcB - 1) / kcB, coPad = roundUp(c.Co, cw);
+  ex.pool().parallelFor(c.G * nkb * pl.cu, std::max<int64_t>(1, 16384 / (kcB * cw)), [&](int64_t lo, int64_t hi) {
+    for (int64_t u = lo; u < hi; u++) {
+      const int64_t gi = u / (nkb * pl.cu), k0 = (u / pl.cu) % nkb * kcB, sl = u % pl.cu;
+      const int64_t kc = std::min(kcB, K - k0);
+      pack(gi, sl * cw, std::min(c.Co, sl * cw + cw), k0, kc, base + gi * pstride + k0 * coPad + sl * cw * kc, pl.pix, ks);
     }
   });
   std::vector<int32_t> off((size_t)K);
@@ -256,11 +272,11 @@ void directForward(const Exec& ex, const ConvGeom& g, const float* x, const floa
                    float* y, float* scratch) {
   const Corr c = forwardCorr(g);
   const int64_t K = c.K();
-  // output channels [c0, c1) of group gi (c0 a multiple of the tile) into dst
-  auto pack = [&](int64_t gi, int64_t c0, int64_t c1, float* dst, bool pix, const gemm::KernelSet&) {
-    const float* wg = w + (gi * c.Co + c0) * K;
-    if (pix) gemm::packB(true, K, c1 - c0, wg, K, dst);  // W[gi]^T, K x Og
-    else gemm::packA(false, c1 - c0, K, wg, K, dst);
+  auto pack = [&](int64_t gi, int64_t c0, int64_t c1, int64_t k0, int64_t kc, float* dst, bool pix,
+                  const gemm::KernelSet&) {
+    const float* wg = w + (gi * c.Co + c0) * K + k0;
+    if (pix) gemm::packB(true, kc, c1 - c0, wg, K, dst);  // W[gi]^T, K x Og
+    else gemm::packA(false, c1 - c0, kc, wg, K, dst);
   };
   run(ex, c, pack, x, bias, act, y, scratch);
 }
@@ -271,21 +287,23 @@ void directBackwardInput(const Exec& ex, const ConvGeom& g, const float* gy, con
   const int64_t K = c.K(), Og = c.Ci, Cg = c.Co, KHW = g.KH * g.KW;
   // the weight of output channel cc (of dx) at k = (o, t): w[gi][o][cc] at kernel tap KHW-1-t (flipped)
   auto at = [&](int64_t gi, int64_t cc, int64_t k) { return w[((gi * Og + k / KHW) * Cg + cc) * KHW + KHW - 1 - k % KHW]; };
-  // channels [c0, c1) into dst, laid out as the slivers from c0 on
-  auto pack = [&](int64_t gi, int64_t c0, int64_t c1, float* dst, bool pix, const gemm::KernelSet& ks) {
-    if (pix) {  // B (K x Cg): sliver s = channels [s*nr, s*nr + nr) at s*K*nr, row k at + k*nr, zero past Cg
+  // channels [c0, c1) x k [k0, k0 + kc) into dst, laid out as the slivers from c0 on, kc long
+  auto pack = [&](int64_t gi, int64_t c0, int64_t c1, int64_t k0, int64_t kc, float* dst, bool pix,
+                  const gemm::KernelSet& ks) {
+    if (pix) {  // B: sliver s = channels [s*nr, s*nr + nr) at s*kc*nr, row k at + k*nr, zero past c1
       const int64_t nr = ks.nr;
       for (int64_t s = 0; c0 + s * nr < c1; s++)
-        for (int64_t k = 0; k < K; k++)
+        for (int64_t k = 0; k < kc; k++)
           for (int64_t l = 0; l < nr; l++) {
             const int64_t cc = c0 + s * nr + l;
-            dst[(s * K + k) * nr + l] = cc < c1 ? at(gi, cc, k) : 0.0f;
+            dst[(s * kc + k) * nr + l] = cc < c1 ? at(gi, cc, k0 + k) : 0.0f;
           }
-    } else {  // A (Cg x K): sliver s = channels [s*mr, s*mr + mr) at s*K*mr, element (r, k) at + k*mr + r
+    } else {  // A: sliver s = channels [s*mr, s*mr + mr) at s*kc*mr, element (r, k) at + k*mr + r
       const int64_t mr = ks.mr;
       for (int64_t s = 0; c0 + s * mr < c1; s++)
-        for (int64_t k = 0; k < K; k++)
-          for (int64_t r = 0; r < std::min(mr, c1 - c0 - s * mr); r++) dst[(s * K + k) * mr + r] = at(gi, c0 + s * mr + r, k);
+        for (int64_t k = 0; k < kc; k++)
+          for (int64_t r = 0; r < std::min(mr, c1 - c0 - s * mr); r++)
+            dst[(s * kc + k) * mr + r] = at(gi, c0 + s * mr + r, k0 + k);
     }
   };
   run(ex, c, pack, gy, nullptr, 0, dx, scratch);
