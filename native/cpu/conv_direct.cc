@@ -32,7 +32,6 @@ namespace {
 using namespace direct;
 
 constexpr int64_t kPixBlock = 768;  // output pixels per item in pixel mode (its C^T buffer: that x Co)
-int64_t tmpFloats(const Corr& c) { return round16(std::min(c.OH * c.OW, kPixBlock) + gemm::kMaxMR) * c.Co; }
 // packed weights of one group: A (Co x K, row mode) or B (K x Co, pixel mode), for any ISA's tile
 // Packed weights are k-blocked: k block [pc, pc + kc) of every register sliver lies at
 // pc * (channels rounded up to the sliver) + sliver * kc * width, so each k block's weights are
@@ -40,8 +39,20 @@ int64_t tmpFloats(const Corr& c) { return round16(std::min(c.OH * c.OW, kPixBloc
 int64_t kBlock(const gemm::KernelSet& ks, int64_t K) { return blockSize(K, ks.kc, 1); }
 int64_t packStride(const Corr& c) { return round16(std::max(roundUp(c.Co, gemm::kMaxMR), roundUp(c.Co, 32)) * c.K()); }
 int64_t chunksOf(const Exec& ex) { return std::max(1, ex.pool().numThreads()); }
+// Pixel mode with few pixels an image (8x8 layers) runs up to this many pixels of several
+// samples per item, so that each packed weight chunk brought into L1 serves as many tiles as a
+// 17x17 image gives (one image's 64 pixels: 11 tiles of 6, each chunk then waits on L3).
+constexpr int64_t kGroupPixels = 288;
+// images per item in pixel mode: samples of the one group (G == 1), up to kGroupPixels pixels
+int64_t imageGroup(const Corr& c) {
+  return c.G == 1 ? std::max<int64_t>(1, std::min(c.N, kGroupPixels / std::max<int64_t>(1, c.OH * c.OW))) : 1;
+}
+int64_t tmpFloats(const Corr& c) {
+  const int64_t P = c.OH * c.OW;
+  return round16(std::max(std::min(P, kPixBlock), imageGroup(c) * P) + gemm::kMaxMR) * c.Co;
+}
 int64_t scratchOf(const Exec& ex, const Corr& c) {
-  return 16 + c.G * packStride(c) + chunksOf(ex) * (padFloats(c) + tmpFloats(c));
+  return 16 + c.G * packStride(c) + chunksOf(ex) * (imageGroup(c) * padFloats(c) + tmpFloats(c));
 }
 
 // Row mode: a tile is mr output channels x nr columns of one output row (lanes = pixels); flat
@@ -133,11 +144,17 @@ void rowTiles(const gemm::KernelSet& ks, const Corr& c, bool flat, const float* 
 
 // Pixel mode over the span: tmp (pixels x Co, its columns [o0, o1)) = pad^T . B, then
 // out[o][q] = tmp[q][o] (+ bias[o]) (relu'd when act is 1).
+// nImg > 1: the span's pixels of nImg consecutive images (padded at pad + j * padN, output at
+// out + j * Co * P), all in one tile sequence.
 void pixelTiles(const gemm::KernelSet& ks, const Corr& c, const float* B, const int32_t* off, const float* pad,
-                const float* bias, int act, float* out, Span sp, float* tmp, std::vector<const float*>& rows) {
-  const int64_t K = c.K(), Co = c.Co, P = c.OH * c.OW, Wp = c.Wp(), mr = ks.mr, nr = ks.nr, nq = sp.q1 - sp.q0;
+                int64_t padN, int64_t nImg, const float* bias, int act, float* out, Span sp, float* tmp,
+                std::vector<const float*>& rows) {
+  const int64_t K = c.K(), Co = c.Co, P = c.OH * c.OW, Wp = c.Wp(), mr = ks.mr, nr = ks.nr, span = sp.q1 - sp.q0;
+  const int64_t nq = nImg * span;
   rows.resize((size_t)nq);
-  for (int64_t q = sp.q0; q < sp.q1; q++) rows[(size_t)(q - sp.q0)] = pad + (q / c.OW) * c.sh * Wp + (q % c.OW) * c.sw;
+  for (int64_t j = 0; j < nImg; j++)
+    for (int64_t q = sp.q0; q < sp.q1; q++)
+      rows[(size_t)(j * span + q - sp.q0)] = pad + j * padN + (q / c.OW) * c.sh * Wp + (q % c.OW) * c.sw;
   const int64_t kcB = kBlock(ks, K), coPad = roundUp(Co, nr);
   for (int64_t pc = 0; pc < K; pc += kcB) {
     const int64_t kc = std::min(kcB, K - pc);
@@ -160,16 +177,19 @@ void pixelTiles(const gemm::KernelSet& ks, const Corr& c, const float* B, const 
     }
   }
   // 8 x 8 blocks: each tmp line read serves 8 outputs
-  for (int64_t o0 = sp.o0; o0 < sp.o1; o0 += 8) {
-    const int64_t o1 = std::min(sp.o1, o0 + 8);
-    for (int64_t i0 = 0; i0 < nq; i0 += 8) {
-      const int64_t i1 = std::min(nq, i0 + 8);
-      for (int64_t o = o0; o < o1; o++) {
-        float* d = out + o * P + sp.q0;
-        const float b = bias ? bias[o] : 0.0f;
-        for (int64_t i = i0; i < i1; i++) {
-          const float v = bias ? tmp[i * Co + o] + b : tmp[i * Co + o];
-          d[i] = act && v < 0.0f ? 0.0f : v;
+  for (int64_t j = 0; j < nImg; j++) {
+    const float* tj = tmp + j * span * Co;
+    for (int64_t o0 = sp.o0; o0 < sp.o1; o0 += 8) {
+      const int64_t o1 = std::min(sp.o1, o0 + 8);
+      for (int64_t i0 = 0; i0 < span; i0 += 8) {
+        const int64_t i1 = std::min(span, i0 + 8);
+        for (int64_t o = o0; o < o1; o++) {
+          float* d = out + j * Co * P + o * P + sp.q0;
+          const float b = bias ? bias[o] : 0.0f;
+          for (int64_t i = i0; i < i1; i++) {
+            const float v = bias ? tj[i * Co + o] + b : tj[i * Co + o];
+            d[i] = act && v < 0.0f ? 0.0f : v;
+          }
         }
       }
     }
@@ -182,12 +202,14 @@ void pixelTiles(const gemm::KernelSet& ks, const Corr& c, const float* B, const 
 struct Plan {
   bool pix, flat;
   int64_t pu, cu, pb, cb;
+  int64_t ig;  // images an item covers (pixel mode, imageGroup), its pixel block then the whole image
 };
 Plan planOf(const gemm::KernelSet& ks, const Corr& c, int64_t T) {
   Plan p;
   p.pix = pixelMode(ks, c);
   p.flat = !p.pix && flatRows(c);
-  const int64_t P = c.OH * c.OW, images = c.N * c.G;
+  p.ig = p.pix ? imageGroup(c) : 1;
+  const int64_t P = c.OH * c.OW, images = (c.N * c.G + p.ig - 1) / p.ig;
   p.pu = p.pix ? (P + ks.mr - 1) / ks.mr : p.flat ? (P + ks.nr - 1) / ks.nr : c.OH;
   p.cu = p.pix ? (c.Co + ks.nr - 1) / ks.nr : (c.Co + ks.mr - 1) / ks.mr;
   p.pb = p.pix ? (P + kPixBlock - 1) / kPixBlock : 1;  // pixel mode: its C^T buffer holds kPixBlock pixels
@@ -198,7 +220,7 @@ Plan planOf(const gemm::KernelSet& ks, const Corr& c, int64_t T) {
   const int64_t want = 4 * T;
   if (T > 1 && images * p.pb < want) {
     p.cb = std::min(p.cu, (want + images * p.pb - 1) / (images * p.pb));
-    if (images * p.pb * p.cb < want) p.pb = std::max(p.pb, (want + images * p.cb - 1) / (images * p.cb));
+    if (images * p.pb * p.cb < want && p.ig == 1) p.pb = std::max(p.pb, (want + images * p.cb - 1) / (images * p.cb));
   }
   p.pb = std::min(p.pb, p.pu);
   return p;
@@ -232,20 +254,22 @@ void run(const Exec& ex, const Corr& c, Pack&& pack, const float* in, const floa
     const int64_t ci = k / KHW, ki = (k % KHW) / c.KW, kj = k % c.KW;
     off[(size_t)k] = (int32_t)(ci * Hp * Wp + ki * c.dh * Wp + kj * c.dw);
   }
-  const int64_t blocks = pl.pb * pl.cb, items = c.N * c.G * blocks;
+  const int64_t images = c.N * c.G, blocks = pl.pb * pl.cb, items = (images + pl.ig - 1) / pl.ig * blocks;
   const int64_t qu = pl.pix ? ks.mr : pl.flat ? ks.nr : c.OW;  // output pixels per pixel unit
   float* work = base + c.G * pstride;
   struct Part {
-    int64_t img = -1;  // the image now in this part's padded buffer
+    int64_t img = -1;  // the first image now in this part's padded buffers
     std::vector<const float*> rows;
   };
   std::vector<Part> parts((size_t)std::min(T, items));
   claimItems(ex, T, items, [&](int64_t part, int64_t it) {
-    float* pad = work + part * (padN + tmpN);
-    float* tmp = pad + padN;
+    float* pad = work + part * (pl.ig * padN + tmpN);
+    float* tmp = pad + pl.ig * padN;
     Part& pt = parts[(size_t)part];
-    const int64_t img = it / blocks, bp = (it % blocks) / pl.cb, bc = it % pl.cb, gi = img % c.G;
-    if (img != pt.img) padImage(c, in + img * c.Ci * c.Hi * c.Wi, pad);
+    const int64_t img = it / blocks * pl.ig, nImg = std::min(pl.ig, images - img);
+    const int64_t bp = (it % blocks) / pl.cb, bc = it % pl.cb, gi = img % c.G;
+    if (img != pt.img)
+      for (int64_t j = 0; j < nImg; j++) padImage(c, in + (img + j) * c.Ci * c.Hi * c.Wi, pad + j * padN);
     pt.img = img;
     const float* wp = base + gi * pstride;
     const float* bsp = bias ? bias + gi * c.Co : nullptr;
@@ -256,7 +280,7 @@ void run(const Exec& ex, const Corr& c, Pack&& pack, const float* in, const floa
     sp.o0 = std::min(c.Co, bc * pl.cu / pl.cb * cw);
     sp.o1 = std::min(c.Co, (bc + 1) * pl.cu / pl.cb * cw);
     if (sp.q0 >= sp.q1 || sp.o0 >= sp.o1) return;
-    if (pl.pix) pixelTiles(ks, c, wp, off.data(), pad, bsp, act, o, sp, tmp, pt.rows);
+    if (pl.pix) pixelTiles(ks, c, wp, off.data(), pad, padN, nImg, bsp, act, o, sp, tmp, pt.rows);
     else rowTiles(ks, c, pl.flat, wp, off.data(), pad, bsp, act, o, sp);
   });
 }
