@@ -15,6 +15,7 @@
 #include <cstring>
 #include <string>
 #include <type_traits>
+#include <vector>
 
 #include "../core/dtype.h"
 #include "../core/error.h"
@@ -23,6 +24,8 @@
 #include "conv_gemm.h"
 #include "conv_im2col.h"
 #include "conv_winograd.h"
+#include "gemm/gemm.h"
+#include "gemm/kernels.h"
 
 namespace tf {
 
@@ -83,10 +86,26 @@ void reluInPlace(T* y, int64_t n) {
   for (int64_t i = 0; i < n; i++) y[i] = y[i] < T(0) ? T(0) : y[i];
 }
 
+// float32 forward packs each group's weights once for all samples (sgemm would pack them per
+// sample): room for G packed A operands of any ISA's tile, 64-byte aligned.
+int64_t packedWeightElems(const ConvGeom& g) {
+  const int64_t Og = g.O / g.G, K = (g.C / g.G) * g.KH * g.KW;
+  return 16 + g.G * ((Og + gemm::kMaxMR - 1) / gemm::kMaxMR * gemm::kMaxMR * K + 16);
+}
+
 template <typename T>
 void gemmForward(const Exec& ex, const ConvGeom& g, const T* x, const T* w, const T* bias, int act, T* y, T* scratch) {
   const int64_t Cg = g.C / g.G, Og = g.O / g.G, K = Cg * g.KH * g.KW, P = g.OH * g.OW, HW = g.H * g.W;
   const int64_t colN = colElems(g);
+  std::vector<gemm::PackedA> packed;
+  if constexpr (std::is_same<T, float>::value) {
+    T* at = scratch + sampleChunks(ex, g) * colN;
+    for (int64_t gi = 0; gi < g.G; gi++) {
+      at += (16 - (reinterpret_cast<uintptr_t>(at) / sizeof(float)) % 16) % 16;
+      packed.push_back(gemm::packA(false, Og, K, w + gi * Og * K, K, at));
+      at += gemm::packedAFloats(Og, K);
+    }
+  }
   forChunks<T>(ex, g.N, sampleChunks(ex, g), [&](int64_t chunk, int64_t n0, int64_t n1, const Exec* gex) {
     T* col = scratch + chunk * colN;
     for (int64_t n = n0; n < n1; n++) {
@@ -103,7 +122,12 @@ void gemmForward(const Exec& ex, const ConvGeom& g, const T* x, const T* w, cons
           for (int64_t o = 0; o < Og; o++) std::fill(yg + o * P, yg + (o + 1) * P, bias[gi * Og + o]);
           beta = 1;
         }
-        convGemm(gex, false, false, Og, P, K, w + gi * Og * K, K, B, P, beta, yg, P);
+        if constexpr (std::is_same<T, float>::value) {
+          if (gex) sgemm(*gex, packed[(size_t)gi], false, P, 1.0f, B, P, beta, yg, P);
+          else sgemmSerial(packed[(size_t)gi], false, P, 1.0f, B, P, beta, yg, P);
+        } else {
+          convGemm(gex, false, false, Og, P, K, w + gi * Og * K, K, B, P, beta, yg, P);
+        }
         if (act) reluInPlace(yg, Og * P);  // while this sample's output is still in cache
       }
     }
@@ -245,7 +269,8 @@ int64_t convScratchElems(const Exec& ex, int kind, const ConvGeom& g) {
     direct = std::max(direct, winogradForwardScratch(ex, g));
   if (useWinograd() && kind == kConvBackwardInput && winogradBackwardInputApplies(g))
     direct = std::max(direct, winogradBackwardInputScratch(ex, g));
-  return std::max(direct, sampleChunks(ex, g) * colElems(g));
+  const int64_t packedW = kind == kConvForward ? packedWeightElems(g) : 0;
+  return std::max(direct, sampleChunks(ex, g) * colElems(g) + packedW);
 }
 
 void convForward(const Exec& ex, int dtype, const ConvGeom& g, const void* x, const void* w, const void* bias, int act,
