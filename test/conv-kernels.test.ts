@@ -51,7 +51,8 @@ const CASES: [string, number[], number[], Opts][] = [
   ['flat row mode, dilation 2, asymmetric rows', [1, 6, 12, 7], [14, 6, 3, 1], { dilation: 2, padding: [2, 0], bias: true }],
   ['batch 1, pixel mode split by output channels', [1, 20, 6, 6], [70, 20, 3, 3], { padding: 1, bias: true }],
   ['batch 1, row mode split by output channels', [1, 8, 5, 40], [30, 8, 3, 3], { padding: 1 }],
-  ['pixel mode, 5 samples per item (8x8), last item short', [7, 12, 8, 8], [20, 12, 3, 3], { padding: 1, bias: true }],
+  ['groups 2 of 224 output channels (228 rows of 6 packed), row mode', [1, 8, 4, 40], [448, 4, 3, 3], { padding: 1, groups: 2 }],
+  ['pixel mode, 4 samples per item (8x8), last item short', [7, 12, 8, 8], [20, 12, 3, 3], { padding: 1, bias: true }],
   // Winograd (3x3 and 5x5, stride 1, dilation 1, >= 32 channels in and out per group)
   ['winograd 3x3, odd size, 33 outputs, bias', [2, 32, 13, 11], [33, 32, 3, 3], { padding: 1, bias: true }],
   ['winograd 3x3 unpadded, batch 1', [1, 36, 10, 7], [32, 36, 3, 3], {}],

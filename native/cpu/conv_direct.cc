@@ -32,12 +32,16 @@ namespace {
 using namespace direct;
 
 constexpr int64_t kPixBlock = 768;  // output pixels per item in pixel mode (its C^T buffer: that x Co)
-// packed weights of one group: A (Co x K, row mode) or B (K x Co, pixel mode), for any ISA's tile
-// Packed weights are k-blocked: k block [pc, pc + kc) of every register sliver lies at
+// Packed weights of one group: A (Co x K, row mode) or B (K x Co, pixel mode), for any ISA's
+// tile, k-blocked: k block [pc, pc + kc) of every register sliver lies at
 // pc * (channels rounded up to the sliver) + sliver * kc * width, so each k block's weights are
 // one contiguous run (streamed from L3 in order when they do not fit L2, as for 8x8 layers).
 int64_t kBlock(const gemm::KernelSet& ks, int64_t K) { return blockSize(K, ks.kc, 1); }
-int64_t packStride(const Corr& c) { return round16(std::max(roundUp(c.Co, gemm::kMaxMR), roundUp(c.Co, 32)) * c.K()); }
+// (K x the channels rounded up to any ISA's sliver: mr 4, 6 or 14, nr 4, 16 or 32; 224 channels
+// take 228 rows of 6)
+int64_t packStride(const Corr& c) {
+  return round16(std::max({roundUp(c.Co, 6), roundUp(c.Co, gemm::kMaxMR), roundUp(c.Co, 32)}) * c.K());
+}
 int64_t chunksOf(const Exec& ex) { return std::max(1, ex.pool().numThreads()); }
 // Pixel mode with few pixels an image (8x8 layers) runs up to this many pixels of several
 // samples per item, so that each packed weight chunk brought into L1 serves as many tiles as a
@@ -308,7 +312,7 @@ void directForward(const Exec& ex, const ConvGeom& g, const float* x, const floa
 void directBackwardInput(const Exec& ex, const ConvGeom& g, const float* gy, const float* w, float* dx,
                          float* scratch) {
   const Corr c = inputCorr(g);
-  const int64_t K = c.K(), Og = c.Ci, Cg = c.Co, KHW = g.KH * g.KW;
+  const int64_t Og = c.Ci, Cg = c.Co, KHW = g.KH * g.KW;
   // the weight of output channel cc (of dx) at k = (o, t): w[gi][o][cc] at kernel tap KHW-1-t (flipped)
   auto at = [&](int64_t gi, int64_t cc, int64_t k) { return w[((gi * Og + k / KHW) * Cg + cc) * KHW + KHW - 1 - k % KHW]; };
   // channels [c0, c1) x k [k0, k0 + kc) into dst, laid out as the slivers from c0 on, kc long
