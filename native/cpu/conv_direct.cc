@@ -13,7 +13,11 @@
 // backwardInput:  A(c, (o, ki, kj)) = w[gi][o][c][KH-1-ki][KW-1-kj], pad = gy[n, gi] padded by
 //                 ((KH-1)*dh - ph, (KW-1)*dw - pw) (negative: cropped); out = dx[n, gi], H x W.
 // Each output element is summed over k in kc blocks fixed by K and the ISA (gemm.h), so the
-// result does not depend on the thread count or on how rows are split.
+// result does not depend on the thread count or on how pixels and channels are split.
+// Work items (planOf): whole images while there are enough for the threads, else images cut
+// by output channels first (each block reads only its own weights), then by pixels; small
+// images in pixel mode go several to an item. The forward's act (relu) is applied to each
+// tile or transposed block as its last k block lands, while it is still in cache.
 #include "conv_direct.h"
 
 #include <algorithm>
