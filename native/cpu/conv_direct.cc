@@ -23,6 +23,7 @@
 #include <algorithm>
 #include <climits>
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "conv_im2col.h"
@@ -35,6 +36,9 @@ namespace tf {
 namespace {
 using namespace direct;
 
+// the largest chunk of any ISA: an mc x kc block of A (row mode; AVX-512 168 x 192, AVX2
+// 120 x 256, scalar 64 x 256) or a kc x nr sliver of B (pixel mode)
+constexpr int64_t kLocalFloats = 168 * 256;
 constexpr int64_t kPixBlock = 768;  // output pixels per item in pixel mode (its C^T buffer: that x Co)
 // Packed weights of one group: A (Co x K, row mode) or B (K x Co, pixel mode), for any ISA's
 // tile, k-blocked: k block [pc, pc + kc) of every register sliver lies at
@@ -60,7 +64,7 @@ int64_t tmpFloats(const Corr& c) {
   return round16(std::max(std::min(P, kPixBlock), imageGroup(c) * P) + gemm::kMaxMR) * c.Co;
 }
 int64_t scratchOf(const Exec& ex, const Corr& c) {
-  return 16 + c.G * packStride(c) + chunksOf(ex) * (imageGroup(c) * padFloats(c) + tmpFloats(c));
+  return 16 + c.G * packStride(c) + chunksOf(ex) * (imageGroup(c) * padFloats(c) + tmpFloats(c) + kLocalFloats);
 }
 
 // Row mode: a tile is mr output channels x nr columns of one output row (lanes = pixels); flat
@@ -106,6 +110,22 @@ inline void reluRows(float* p, int64_t ld, int64_t m, int64_t n) {
     for (int64_t j = 0; j < n; j++) p[r * ld + j] = p[r * ld + j] < 0.0f ? 0.0f : p[r * ld + j];
 }
 
+// Where a tile loop finds its packed weights: the group's, packed up front (pre), or, when
+// each weight chunk is read by one item only (one image per group, no pixel blocks), packed a
+// chunk at a time by pack(c0, c1, k0, kc, dst) into the part's own buffer just before use:
+// no pass over the whole packed copy, which for large weights runs at memory speed.
+struct Weights {
+  const float* pre;  // k-blocked (kBlock), or null
+  float* local;      // kLocalFloats of the part's, when pre is null
+  const std::function<void(int64_t, int64_t, int64_t, int64_t, float*)>* pack;
+  // channels [c0, c1) (c0 a multiple of the sliver width w) at k block [k0, k0 + kc)
+  const float* chunk(int64_t c0, int64_t c1, int64_t k0, int64_t kc, int64_t coPad, int64_t w) const {
+    if (pre) return pre + k0 * coPad + (c0 / w) * kc * w;
+    (*pack)(c0, c1, k0, kc, local);
+    return local;
+  }
+};
+
 // What one item computes: output channels [o0, o1) at output pixels [q0, q1) of one (sample,
 // group) (row mode: whole output rows).
 struct Span {
@@ -113,8 +133,8 @@ struct Span {
 };
 
 // Row mode: out (+ bias) = A . pad over the span; act 1 applies relu to each tile after its last k block.
-void rowTiles(const gemm::KernelSet& ks, const Corr& c, bool flat, const float* A, const int32_t* off, const float* pad,
-              const float* bias, int act, float* out, Span sp) {
+void rowTiles(const gemm::KernelSet& ks, const Corr& c, bool flat, const Weights& A, const int32_t* off,
+              const float* pad, const float* bias, int act, float* out, Span sp) {
   const int64_t K = c.K(), P = c.OH * c.OW, Wp = c.Wp(), mr = ks.mr, nr = ks.nr;
   float beta0 = 0.0f;
   if (bias) {  // the first k block adds onto the bias
@@ -130,6 +150,7 @@ void rowTiles(const gemm::KernelSet& ks, const Corr& c, bool flat, const float* 
     const bool last = pc + kc == K;
     for (int64_t ic = sp.o0; ic < sp.o1; ic += mcB) {
       const int64_t mc = std::min(mcB, sp.o1 - ic);
+      const float* Ab = A.chunk(ic, ic + mc, pc, kc, coPad, mr);
       for (int64_t r0 = sp.q0; r0 < sp.q1; r0 += run) {
         const float* prow = pad + (flat ? r0 : (r0 / c.OW) * c.sh * Wp);
         for (int64_t s0 = 0; s0 < run; s0 += nr) {
@@ -141,7 +162,7 @@ void rowTiles(const gemm::KernelSet& ks, const Corr& c, bool flat, const float* 
             const int m = (int)std::min(mr, mc - ir);
             const int64_t i = ic + ir;
             float* ct = out + i * P + r0 + s0;
-            ks.conv[m - 1][nv - 1](kc, A + pc * coPad + (i / mr) * kc * mr, b, off + pc, ct, P, beta, nLast);
+            ks.conv[m - 1][nv - 1](kc, Ab + (ir / mr) * kc * mr, b, off + pc, ct, P, beta, nLast);
             if (act && last) reluRows(ct, P, m, n);
           }
         }
@@ -154,7 +175,7 @@ void rowTiles(const gemm::KernelSet& ks, const Corr& c, bool flat, const float* 
 // out[o][q] = tmp[q][o] (+ bias[o]) (relu'd when act is 1).
 // nImg > 1: the span's pixels of nImg consecutive images (padded at pad + j * padN, output at
 // out + j * Co * P), all in one tile sequence.
-void pixelTiles(const gemm::KernelSet& ks, const Corr& c, const float* B, const int32_t* off, const float* pad,
+void pixelTiles(const gemm::KernelSet& ks, const Corr& c, const Weights& B, const int32_t* off, const float* pad,
                 int64_t padN, int64_t nImg, const float* bias, int act, float* out, Span sp, float* tmp,
                 std::vector<const float*>& rows) {
   const int64_t K = c.K(), Co = c.Co, P = c.OH * c.OW, Wp = c.Wp(), mr = ks.mr, nr = ks.nr, span = sp.q1 - sp.q0;
@@ -171,11 +192,12 @@ void pixelTiles(const gemm::KernelSet& ks, const Corr& c, const float* B, const 
       const int n = (int)std::min(nr, sp.o1 - jr);
       const int nv = (n + ks.w - 1) / ks.w;
       const int nLast = n - (nv - 1) * ks.w;
-      const float* bs = B + pc * coPad + (jr / nr) * kc * nr;
-      // the weights this loop reads next (k-blocked: they follow bs), into L1 a slice per tile:
-      // with few pixels (8x8 layers: 11 tiles) a chunk's first tile would otherwise wait on L3
+      const float* bs = B.chunk(jr, std::min(Co, jr + nr), pc, kc, coPad, nr);
+      // the prepacked weights this loop reads next (k-blocked: they follow bs), into L1 a slice
+      // per tile: with few pixels (8x8 layers: 11 tiles) a chunk's first tile would otherwise
+      // wait on L3 (packed here, a chunk is in L1 already)
       const char* next = reinterpret_cast<const char*>(bs + kc * nr);
-      const int64_t lines = kc * nr * (int64_t)sizeof(float) / 64, tiles = (nq + mr - 1) / mr;
+      const int64_t lines = B.pre ? kc * nr * (int64_t)sizeof(float) / 64 : 0, tiles = (nq + mr - 1) / mr;
       for (int64_t ir = 0; ir < nq; ir += mr) {
         const int m = (int)std::min(mr, nq - ir);
         const int64_t t = ir / mr;
@@ -249,13 +271,17 @@ void run(const Exec& ex, const Corr& c, Pack&& pack, const float* in, const floa
   const int64_t K = c.K(), pstride = packStride(c), padN = padFloats(c), tmpN = tmpFloats(c), P = c.OH * c.OW;
   const int64_t cw = pl.pix ? ks.nr : ks.mr;  // channels per channel unit
   const int64_t kcB = kBlock(ks, K), nkb = (K + kcB - 1) / kcB, coPad = roundUp(c.Co, cw);
-  ex.pool().parallelFor(c.G * nkb * pl.cu, std::max<int64_t>(1, 16384 / (kcB * cw)), [&](int64_t lo, int64_t hi) {
-    for (int64_t u = lo; u < hi; u++) {
-      const int64_t gi = u / (nkb * pl.cu), k0 = (u / pl.cu) % nkb * kcB, sl = u % pl.cu;
-      const int64_t kc = std::min(kcB, K - k0);
-      pack(gi, sl * cw, std::min(c.Co, sl * cw + cw), k0, kc, base + gi * pstride + k0 * coPad + sl * cw * kc, pl.pix, ks);
-    }
-  });
+  // each weight chunk read by one item only (one image unit per group, one pixel block): packed as used
+  const int64_t unitsPerGroup = c.G == 1 ? (c.N + pl.ig - 1) / pl.ig : c.N;
+  const bool packAsUsed = unitsPerGroup * pl.pb == 1;
+  if (!packAsUsed)
+    ex.pool().parallelFor(c.G * nkb * pl.cu, std::max<int64_t>(1, 16384 / (kcB * cw)), [&](int64_t lo, int64_t hi) {
+      for (int64_t u = lo; u < hi; u++) {
+        const int64_t gi = u / (nkb * pl.cu), k0 = (u / pl.cu) % nkb * kcB, sl = u % pl.cu;
+        const int64_t kc = std::min(kcB, K - k0);
+        pack(gi, sl * cw, std::min(c.Co, sl * cw + cw), k0, kc, base + gi * pstride + k0 * coPad + sl * cw * kc, pl.pix, ks);
+      }
+    });
   std::vector<int32_t> off((size_t)K);
   const int64_t Hp = c.Hp(), Wp = c.Wp(), KHW = c.KH * c.KW;
   for (int64_t k = 0; k < K; k++) {
@@ -271,7 +297,7 @@ void run(const Exec& ex, const Corr& c, Pack&& pack, const float* in, const floa
   };
   std::vector<Part> parts((size_t)std::min(T, items));
   claimItems(ex, T, items, [&](int64_t part, int64_t it) {
-    float* pad = work + part * (pl.ig * padN + tmpN);
+    float* pad = work + part * (pl.ig * padN + tmpN + kLocalFloats);
     float* tmp = pad + pl.ig * padN;
     Part& pt = parts[(size_t)part];
     const int64_t img = it / blocks * pl.ig, nImg = std::min(pl.ig, images - img);
@@ -279,7 +305,9 @@ void run(const Exec& ex, const Corr& c, Pack&& pack, const float* in, const floa
     if (img != pt.img)
       for (int64_t j = 0; j < nImg; j++) padImage(c, in + (img + j) * c.Ci * c.Hi * c.Wi, pad + j * padN);
     pt.img = img;
-    const float* wp = base + gi * pstride;
+    const std::function<void(int64_t, int64_t, int64_t, int64_t, float*)> packChunk =
+        [&](int64_t c0, int64_t c1, int64_t k0, int64_t kc, float* dst) { pack(gi, c0, c1, k0, kc, dst, pl.pix, ks); };
+    const Weights wp{packAsUsed ? nullptr : base + gi * pstride, tmp + tmpN, &packChunk};
     const float* bsp = bias ? bias + gi * c.Co : nullptr;
     float* o = out + img * c.Co * P;
     Span sp;
