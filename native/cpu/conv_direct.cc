@@ -195,9 +195,10 @@ void pixelTiles(const gemm::KernelSet& ks, const Corr& c, const Weights& B, cons
       const float* bs = B.chunk(jr, std::min(Co, jr + nr), pc, kc, coPad, nr);
       // the prepacked weights this loop reads next (k-blocked: they follow bs), into L1 a slice
       // per tile: with few pixels (8x8 layers: 11 tiles) a chunk's first tile would otherwise
-      // wait on L3 (packed here, a chunk is in L1 already)
+      // wait on L3 (packed here, a chunk is in L1 already; with many tiles the hardware keeps up)
       const char* next = reinterpret_cast<const char*>(bs + kc * nr);
-      const int64_t lines = B.pre ? kc * nr * (int64_t)sizeof(float) / 64 : 0, tiles = (nq + mr - 1) / mr;
+      const int64_t tiles = (nq + mr - 1) / mr;
+      const int64_t lines = B.pre && tiles < 64 ? kc * nr * (int64_t)sizeof(float) / 64 : 0;
       for (int64_t ir = 0; ir < nq; ir += mr) {
         const int m = (int)std::min(mr, nq - ir);
         const int64_t t = ir / mr;
