@@ -198,7 +198,7 @@ void pixelTiles(const gemm::KernelSet& ks, const Corr& c, const Weights& B, cons
       // wait on L3 (packed here, a chunk is in L1 already; with many tiles the hardware keeps up)
       const char* next = reinterpret_cast<const char*>(bs + kc * nr);
       const int64_t tiles = (nq + mr - 1) / mr;
-      const int64_t lines = B.pre && tiles < 64 ? kc * nr * (int64_t)sizeof(float) / 64 : 0;
+      const int64_t lines = B.pre && tiles < 48 ? kc * nr * (int64_t)sizeof(float) / 64 : 0;
       for (int64_t ir = 0; ir < nq; ir += mr) {
         const int m = (int)std::min(mr, nq - ir);
         const int64_t t = ir / mr;
