@@ -46,6 +46,7 @@ const CASES: [string, number[], number[], Opts][] = [
   ['C = 1, 5x5 (the MNIST first layer)', [3, 1, 12, 12], [32, 1, 5, 5], { padding: 2, bias: true }],
   ['unpadded valid 5x5', [2, 7, 13, 11], [9, 7, 5, 5], {}],
   ['1x1 (pointwise)', [2, 16, 5, 7], [16, 16, 1, 1], {}],
+  ['1x1, 28 outputs (GEMM path: weights packed once as 30 rows of 6)', [3, 40, 5, 7], [28, 40, 1, 1], { bias: true }],
   ['big K, channels past one tile', [2, 20, 6, 9], [40, 20, 3, 5], { padding: [1, 2] }],
   ['flat row mode (7x1: rows exactly OW wide), 2 k blocks', [2, 40, 9, 11], [10, 40, 7, 1], { padding: [3, 0] }],
   ['flat row mode, dilation 2, asymmetric rows', [1, 6, 12, 7], [14, 6, 3, 1], { dilation: 2, padding: [2, 0], bias: true }],
