@@ -23,7 +23,7 @@ import {
 
 export type { ConvOptions, ConvTransposeOptions, PaddingMode } from './conv-args';
 
-function rawConv(kind: 0 | 1 | 2, g: ConvGeom, a: Tensor, b: Tensor, bias: Tensor | null, outShape: number[]): Tensor {
+function rawConv(kind: 0 | 1 | 2, g: ConvGeom, a: Tensor, b: Tensor, bias: Tensor | null, outShape: number[], act: 0 | 1 = 0): Tensor {
   const ac = a.contiguous();
   const bc = b.contiguous();
   const dt = DTYPE_CODE[a.dtype];
@@ -32,7 +32,7 @@ function rawConv(kind: 0 | 1 | 2, g: ConvGeom, a: Tensor, b: Tensor, bias: Tenso
   try {
     if (kind === 0) {
       const biasc = bias ? bias.contiguous() : null;
-      h = native.convForward(dt, ...args, ac._h, ac._offset, bc._h, bc._offset, biasc ? biasc._h : -1, biasc ? biasc._offset : 0);
+      h = native.convForward(dt, ...args, ac._h, ac._offset, bc._h, bc._offset, biasc ? biasc._h : -1, biasc ? biasc._offset : 0, act);
       if (biasc && biasc !== bias) biasc.dispose();
     } else if (kind === 1) {
       h = native.convBackwardInput(dt, ...args, ac._h, ac._offset, bc._h, bc._offset);
@@ -62,6 +62,23 @@ export function convForwardCore(x: Tensor, w: Tensor, bias: Tensor | null, g: Co
     ]);
   }
   return y;
+}
+
+/**
+ * @internal relu(conv(x, w) + bias) in one native pass (the relu applied as each output is
+ * finished): for inference only, so it refuses to run where the tape would record.
+ */
+export function convForwardFused(x: Tensor, w: Tensor, bias: Tensor | null, g: ConvGeom, act: 0 | 1): Tensor {
+  if (act !== 0 && act !== 1) fail('convForwardFused', `act must be 0 (none) or 1 (relu), got ${String(act)}`);
+  if (tape.on && (tracked(x) || tracked(w) || (bias !== null && tracked(bias))))
+    fail('convForwardFused', 'records no gradient: call it under noGrad or on inputs that do not require grad');
+  const same = (t: Tensor, want: readonly number[]) => t.shape.length === want.length && t.shape.every((v, i) => v === want[i]);
+  for (const [name, t, want] of [['input', x, xShape(g)], ['weight', w, wShape(g)], ['bias', bias, [g.O]]] as const) {
+    if (t === null) continue;
+    if (!same(t, want)) fail('convForwardFused', `${name} ${fmtShape(t.shape)} does not match the geometry (${fmtShape(want)})`, 'ERR_SHAPE');
+    if (t.dtype !== x.dtype) fail('convForwardFused', `${name} is ${t.dtype} but input is ${x.dtype}`, 'ERR_DTYPE');
+  }
+  return rawConv(0, g, x, w, bias, yShape(g), act);
 }
 
 /**

@@ -26,9 +26,9 @@ enum ConvKind { kConvForward = 0, kConvBackwardInput = 1, kConvBackwardWeight = 
 struct ConvOps {
   // Scratch (elements of dtype) the kernel of `kind` needs for this geometry and pool.
   int64_t (*scratchElems)(const Exec&, int kind, const ConvGeom&);
-  // y[N, O, OH, OW] = conv(x[N, C, H, W], w) (+ bias[O] when bias is not null)
-  void (*forward)(const Exec&, int dtype, const ConvGeom&, const void* x, const void* w, const void* bias, void* y,
-                  void* scratch);
+  // y[N, O, OH, OW] = act(conv(x[N, C, H, W], w) (+ bias[O] when bias is not null)); act 0: none, 1: relu
+  void (*forward)(const Exec&, int dtype, const ConvGeom&, const void* x, const void* w, const void* bias, int act,
+                  void* y, void* scratch);
   // dx[N, C, H, W] from gy[N, O, OH, OW] and w (the adjoint of forward in x)
   void (*backwardInput)(const Exec&, int dtype, const ConvGeom&, const void* gy, const void* w, void* dx, void* scratch);
   // dw[O, C/G, KH, KW] from x and gy (the adjoint of forward in w); independent of the thread count

@@ -1,6 +1,6 @@
 // Entry points of the conv family (issue 9): prepare on the JS thread, run through ex.run.
 //   convForward(dtype, N, C, H, W, O, KH, KW, OH, OW, sh, sw, ph, pw, dh, dw, G, x, xOff, w, wOff, bias, biasOff)
-//     -> handle of y [N, O, OH, OW]; bias = -1 for none
+//     [, act] -> handle of y [N, O, OH, OW]; bias = -1 for none; act 0 (default): none, 1: relu after the bias
 //   convBackwardInput(dtype, <geometry as above>, gy, gyOff, w, wOff) -> handle of dx [N, C, H, W]
 //   convBackwardWeight(dtype, <geometry as above>, x, xOff, gy, gyOff) -> handle of dw [O, C/G, KH, KW]
 // Every operand is contiguous (x NCHW, w OIHW, gy [N, O, OH, OW]); ph/pw are the top/left
@@ -82,6 +82,12 @@ Napi::Value ConvForward(const Napi::CallbackInfo& info) {
   const void* w = c.operand(info, 19, c.wN, op, "weight", &ws);
   const void* b = nullptr;
   if (argInt64(info, 21, op) != -1) b = c.operand(info, 21, c.g.O, op, "bias", &bs);
+  int act = 0;
+  if (info.Length() > 23 && !info[23].IsUndefined()) {
+    const int64_t a = argInt64(info, 23, op);
+    if (a != 0 && a != 1) badGeom(op, "act must be 0 (none) or 1 (relu), got " + std::to_string(a));
+    act = (int)a;
+  }
   const Exec ex = execFor(c.ed, op, {xs, ws, bs});
   auto kernel = need(ex.backend->conv.forward, ex, op);
   Storage* out;
@@ -90,7 +96,7 @@ Napi::Value ConvForward(const Napi::CallbackInfo& info) {
   const ConvGeom g = c.g;
   const int dt = c.dt;
   void* y = out->data;
-  runWithScratch(ex, s, [=](void* sp) { kernel(ex, dt, g, x, w, b, y, sp); });
+  runWithScratch(ex, s, [=](void* sp) { kernel(ex, dt, g, x, w, b, act, y, sp); });
   return h;
 }
 

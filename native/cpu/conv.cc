@@ -15,6 +15,7 @@
 #include <cstring>
 #include <string>
 #include <type_traits>
+#include <vector>
 
 #include "../core/dtype.h"
 #include "../core/error.h"
@@ -23,6 +24,8 @@
 #include "conv_gemm.h"
 #include "conv_im2col.h"
 #include "conv_winograd.h"
+#include "gemm/gemm.h"
+#include "gemm/kernels.h"
 
 namespace tf {
 
@@ -77,10 +80,33 @@ void forChunks(const Exec& ex, int64_t N, int64_t chunks, F&& body) {
   }
 }
 
+// y = max(y, 0) over n elements; NaN stays NaN (as relu)
 template <typename T>
-void gemmForward(const Exec& ex, const ConvGeom& g, const T* x, const T* w, const T* bias, T* y, T* scratch) {
+void reluInPlace(T* y, int64_t n) {
+  for (int64_t i = 0; i < n; i++) y[i] = y[i] < T(0) ? T(0) : y[i];
+}
+
+// float32 forward packs each group's weights once for all samples (sgemm would pack them per
+// sample): room for G packed A operands of any ISA's tile (Og rounded up to 4, 6 or 14 rows:
+// at most Og + 13), each 64-byte aligned.
+int64_t packedWeightElems(const ConvGeom& g) {
+  const int64_t Og = g.O / g.G, K = (g.C / g.G) * g.KH * g.KW;
+  return 16 + g.G * ((Og + gemm::kMaxMR) * K + 16);
+}
+
+template <typename T>
+void gemmForward(const Exec& ex, const ConvGeom& g, const T* x, const T* w, const T* bias, int act, T* y, T* scratch) {
   const int64_t Cg = g.C / g.G, Og = g.O / g.G, K = Cg * g.KH * g.KW, P = g.OH * g.OW, HW = g.H * g.W;
   const int64_t colN = colElems(g);
+  std::vector<gemm::PackedA> packed;
+  if constexpr (std::is_same<T, float>::value) {
+    T* at = scratch + sampleChunks(ex, g) * colN;
+    for (int64_t gi = 0; gi < g.G; gi++) {
+      at += (16 - (reinterpret_cast<uintptr_t>(at) / sizeof(float)) % 16) % 16;
+      packed.push_back(gemm::packA(false, Og, K, w + gi * Og * K, K, at));
+      at += gemm::packedAFloats(Og, K);
+    }
+  }
   forChunks<T>(ex, g.N, sampleChunks(ex, g), [&](int64_t chunk, int64_t n0, int64_t n1, const Exec* gex) {
     T* col = scratch + chunk * colN;
     for (int64_t n = n0; n < n1; n++) {
@@ -97,7 +123,13 @@ void gemmForward(const Exec& ex, const ConvGeom& g, const T* x, const T* w, cons
           for (int64_t o = 0; o < Og; o++) std::fill(yg + o * P, yg + (o + 1) * P, bias[gi * Og + o]);
           beta = 1;
         }
-        convGemm(gex, false, false, Og, P, K, w + gi * Og * K, K, B, P, beta, yg, P);
+        if constexpr (std::is_same<T, float>::value) {
+          if (gex) sgemm(*gex, packed[(size_t)gi], false, P, 1.0f, B, P, beta, yg, P);
+          else sgemmSerial(packed[(size_t)gi], false, P, 1.0f, B, P, beta, yg, P);
+        } else {
+          convGemm(gex, false, false, Og, P, K, w + gi * Og * K, K, B, P, beta, yg, P);
+        }
+        if (act) reluInPlace(yg, Og * P);  // while this sample's output is still in cache
       }
     }
   });
@@ -157,21 +189,33 @@ void gemmBackwardWeight(const Exec& ex, const ConvGeom& g, const T* x, const T* 
   }
 }
 
+// act over all of y, for the kernels that do not apply it as they go
 template <typename T>
-void forwardTyped(const Exec& ex, const ConvGeom& g, const T* x, const T* w, const T* bias, T* y, T* scratch) {
+void actPass(const Exec& ex, int act, T* y, int64_t n) {
+  if (act)
+    ex.pool().parallelFor(n, kGrainElementwise, [&](int64_t lo, int64_t hi) { reluInPlace(y + lo, hi - lo); });
+}
+
+template <typename T>
+void forwardTyped(const Exec& ex, const ConvGeom& g, const T* x, const T* w, const T* bias, int act, T* y,
+                  T* scratch) {
   const int64_t outN = g.N * g.O * g.OH * g.OW;
   if (outN == 0) return;
   if (g.C == 0) {  // no input channels: the bias alone
     const int64_t P = g.OH * g.OW;
     for (int64_t i = 0; i < g.N * g.O; i++) std::fill(y + i * P, y + (i + 1) * P, bias ? bias[i % g.O] : T(0));
-    return;
+    return actPass(ex, act, y, outN);
   }
-  if (isDepthwise(g)) return depthwiseForward(ex, g, x, w, bias, y);
+  if (isDepthwise(g)) {
+    depthwiseForward(ex, g, x, w, bias, y);
+    return actPass(ex, act, y, outN);
+  }
   if constexpr (std::is_same<T, float>::value) {
-    if (useWinograd() && winogradForwardApplies(g) && winogradForward(ex, g, x, w, bias, y, scratch)) return;
-    if (directForwardApplies(g)) return directForward(ex, g, x, w, bias, y, scratch);
+    if (useWinograd() && winogradForwardApplies(g) && winogradForward(ex, g, x, w, bias, y, scratch))
+      return actPass(ex, act, y, outN);
+    if (directForwardApplies(g)) return directForward(ex, g, x, w, bias, act, y, scratch);
   }
-  gemmForward(ex, g, x, w, bias, y, scratch);
+  gemmForward(ex, g, x, w, bias, act, y, scratch);
 }
 
 template <typename T>
@@ -226,15 +270,18 @@ int64_t convScratchElems(const Exec& ex, int kind, const ConvGeom& g) {
     direct = std::max(direct, winogradForwardScratch(ex, g));
   if (useWinograd() && kind == kConvBackwardInput && winogradBackwardInputApplies(g))
     direct = std::max(direct, winogradBackwardInputScratch(ex, g));
-  return std::max(direct, sampleChunks(ex, g) * colElems(g));
+  const int64_t packedW = kind == kConvForward ? packedWeightElems(g) : 0;
+  return std::max(direct, sampleChunks(ex, g) * colElems(g) + packedW);
 }
 
-void convForward(const Exec& ex, int dtype, const ConvGeom& g, const void* x, const void* w, const void* bias, void* y,
-                 void* scratch) {
+void convForward(const Exec& ex, int dtype, const ConvGeom& g, const void* x, const void* w, const void* bias, int act,
+                 void* y, void* scratch) {
+  if (act != 0 && act != 1) fail("ERR_ARGUMENT", "conv2d: act must be 0 (none) or 1 (relu), got " + std::to_string(act));
   if (dtype == kF32)
-    return forwardTyped(ex, g, (const float*)x, (const float*)w, (const float*)bias, (float*)y, (float*)scratch);
+    return forwardTyped(ex, g, (const float*)x, (const float*)w, (const float*)bias, act, (float*)y, (float*)scratch);
   if (dtype == kF64)
-    return forwardTyped(ex, g, (const double*)x, (const double*)w, (const double*)bias, (double*)y, (double*)scratch);
+    return forwardTyped(ex, g, (const double*)x, (const double*)w, (const double*)bias, act, (double*)y,
+                        (double*)scratch);
   badDtype("conv2d", dtype);
 }
 

@@ -18,8 +18,9 @@ int64_t directForwardScratch(const Exec& ex, const ConvGeom& g);
 int64_t directBackwardInputScratch(const Exec& ex, const ConvGeom& g);
 int64_t directBackwardWeightScratch(const Exec& ex, const ConvGeom& g);
 
-void directForward(const Exec& ex, const ConvGeom& g, const float* x, const float* w, const float* bias, float* y,
-                   float* scratch);
+// act 1: relu on each output (after the bias) as it is finished
+void directForward(const Exec& ex, const ConvGeom& g, const float* x, const float* w, const float* bias, int act,
+                   float* y, float* scratch);
 void directBackwardInput(const Exec& ex, const ConvGeom& g, const float* gy, const float* w, float* dx,
                          float* scratch);
 void directBackwardWeight(const Exec& ex, const ConvGeom& g, const float* x, const float* gy, float* dw,

@@ -45,30 +45,6 @@ void packASliver(const float* A, int64_t ars, int64_t aks, int64_t kc, float* d)
 
 }  // namespace
 
-void packASlivers(bool transA, const float* A, int64_t lda, int64_t i0, int64_t mc, int64_t k0, int64_t kc, int mr,
-                  float* dst, int64_t sliverStride) {
-  for (int64_t s = 0; s * mr < mc; s++) {
-    const int64_t i = i0 + s * mr;
-    const int m = (int)std::min<int64_t>(mr, i0 + mc - i);
-    float* d = dst + s * sliverStride;
-    if (m == mr && (mr == 6 || mr == 14)) {
-      const float* src = transA ? A + k0 * lda + i : A + i * lda + k0;
-      const int64_t ars = transA ? 1 : lda, aks = transA ? lda : 1;
-      if (mr == 6) packASliver<6>(src, ars, aks, kc, d);
-      else packASliver<14>(src, ars, aks, kc, d);
-    } else if (transA) {
-      // element (i, k) at A[k*lda + i]: each k is a contiguous run of m floats
-      for (int64_t k = 0; k < kc; k++) std::memcpy(d + k * mr, A + (k0 + k) * lda + i, sizeof(float) * (size_t)m);
-    } else {
-      // element (i, k) at A[i*lda + k]: m row streams read in step, the sliver written in order
-      const float* rows[32];
-      for (int r = 0; r < m; r++) rows[r] = A + (i + r) * lda + k0;
-      for (int64_t k = 0; k < kc; k++)
-        for (int r = 0; r < m; r++) d[k * mr + r] = rows[r][k];
-    }
-  }
-}
-
 #ifdef TF_GEMM_X86
 namespace {
 
@@ -102,8 +78,72 @@ __attribute__((target("avx2"))) void transpose8x8(const float* src, int64_t lds,
   _mm256_storeu_ps(d + 7 * ldd, _mm256_permute2f128_ps(u3, u7, 0x31));
 }
 
+// A full 6-row sliver of a row-major A (element (r, k) at A[r*lda + k]), 8 k at a time: the
+// six row segments transposed in registers, each k's 6 values stored at once (never past the
+// sliver: the next one may be another thread's). AVX2 masked stores are slow on AMD.
+__attribute__((target("avx2"))) void packA6Rows(const float* A, int64_t lda, int64_t kc, float* d) {
+  int64_t k = 0;
+  for (; k + 8 <= kc; k += 8) {
+    const __m256 r0 = _mm256_loadu_ps(A + 0 * lda + k), r1 = _mm256_loadu_ps(A + 1 * lda + k);
+    const __m256 r2 = _mm256_loadu_ps(A + 2 * lda + k), r3 = _mm256_loadu_ps(A + 3 * lda + k);
+    const __m256 r4 = _mm256_loadu_ps(A + 4 * lda + k), r5 = _mm256_loadu_ps(A + 5 * lda + k);
+    const __m256 z = _mm256_setzero_ps();
+    __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+    __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+    __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+    __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+    __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+    __m256 u4 = _mm256_shuffle_ps(t4, z, 0x44), u5 = _mm256_shuffle_ps(t4, z, 0xEE);
+    __m256 u6 = _mm256_shuffle_ps(t5, z, 0x44), u7 = _mm256_shuffle_ps(t5, z, 0xEE);
+    // 8-float stores, each one's 2 extra floats overwritten by the next; the last k's as 4 + 2
+    _mm256_storeu_ps(d + (k + 0) * 6, _mm256_permute2f128_ps(u0, u4, 0x20));
+    _mm256_storeu_ps(d + (k + 1) * 6, _mm256_permute2f128_ps(u1, u5, 0x20));
+    _mm256_storeu_ps(d + (k + 2) * 6, _mm256_permute2f128_ps(u2, u6, 0x20));
+    _mm256_storeu_ps(d + (k + 3) * 6, _mm256_permute2f128_ps(u3, u7, 0x20));
+    _mm256_storeu_ps(d + (k + 4) * 6, _mm256_permute2f128_ps(u0, u4, 0x31));
+    _mm256_storeu_ps(d + (k + 5) * 6, _mm256_permute2f128_ps(u1, u5, 0x31));
+    _mm256_storeu_ps(d + (k + 6) * 6, _mm256_permute2f128_ps(u2, u6, 0x31));
+    const __m256 last = _mm256_permute2f128_ps(u3, u7, 0x31);
+    _mm_storeu_ps(d + (k + 7) * 6, _mm256_castps256_ps128(last));
+    _mm_storel_pi(reinterpret_cast<__m64*>(d + (k + 7) * 6 + 4), _mm256_extractf128_ps(last, 1));
+  }
+  for (; k < kc; k++)
+    for (int r = 0; r < 6; r++) d[k * 6 + r] = A[r * lda + k];
+}
+
 }  // namespace
 #endif
+
+void packASlivers(bool transA, const float* A, int64_t lda, int64_t i0, int64_t mc, int64_t k0, int64_t kc, int mr,
+                  float* dst, int64_t sliverStride) {
+  for (int64_t s = 0; s * mr < mc; s++) {
+    const int64_t i = i0 + s * mr;
+    const int m = (int)std::min<int64_t>(mr, i0 + mc - i);
+    float* d = dst + s * sliverStride;
+    if (m == mr && (mr == 6 || mr == 14)) {
+      const float* src = transA ? A + k0 * lda + i : A + i * lda + k0;
+      const int64_t ars = transA ? 1 : lda, aks = transA ? lda : 1;
+#ifdef TF_GEMM_X86
+      if (mr == 6 && !transA && haveAvx2()) {  // the AVX2 tile's A: conv weights, Linear's x
+        packA6Rows(src, lda, kc, d);
+        continue;
+      }
+#endif
+      if (mr == 6) packASliver<6>(src, ars, aks, kc, d);
+      else packASliver<14>(src, ars, aks, kc, d);
+    } else if (transA) {
+      // element (i, k) at A[k*lda + i]: each k is a contiguous run of m floats
+      for (int64_t k = 0; k < kc; k++) std::memcpy(d + k * mr, A + (k0 + k) * lda + i, sizeof(float) * (size_t)m);
+    } else {
+      // element (i, k) at A[i*lda + k]: m row streams read in step, the sliver written in order
+      const float* rows[32];
+      for (int r = 0; r < m; r++) rows[r] = A + (i + r) * lda + k0;
+      for (int64_t k = 0; k < kc; k++)
+        for (int r = 0; r < m; r++) d[k * mr + r] = rows[r][k];
+    }
+  }
+}
+
 
 void packBSlivers(bool transB, const float* B, int64_t ldb, int64_t k0, int64_t kc, int64_t j0, int64_t nc, int nr,
                   float* dst, int64_t sliverStride) {
