@@ -149,3 +149,29 @@ test('no leaks', () => {
   expectNoLeak(() => convForwardFused(x, w, b, g, 1));
   tp.dispose([x, w, b!]);
 });
+
+describe('conv2dRelu (the importers\' fused conv + relu)', () => {
+  const { conv2dRelu } = require('../lib/ops/conv');
+  test.each([
+    ['float32', [2, 6, 9, 9], [8, 3, 3, 3], { padding: 1, stride: 2, groups: 2 }],
+    ['float64', [1, 4, 7, 7], [5, 4, 3, 1], { padding: [1, 0], dilation: 2 }],
+    ['float32', [3, 8, 5, 5], [8, 8, 1, 1], {}],
+  ] as [string, number[], number[], Record<string, unknown>][])('%s %j * %j, %j: equals relu(conv2d), fused and recorded', (dtype, xs, ws, o) => {
+    const r = rng(seedOf(`c2r ${xs} ${ws}`));
+    const x = tp.tensor(randArray(xs.reduce((a, b) => a * b), r), { shape: xs, dtype: dtype as 'float32' });
+    const w = tp.tensor(randArray(ws.reduce((a, b) => a * b), r), { shape: ws, dtype: dtype as 'float32', requiresGrad: true });
+    const b = tp.tensor(randArray(ws[0], r), { dtype: dtype as 'float32' });
+    const want = tp.noGrad(() => tp.relu(tp.conv2d(x, w, { ...o, bias: b })));
+    const fused = tp.noGrad(() => conv2dRelu(x, w, { ...o, bias: b })) as tp.Tensor;
+    expect(Array.from(fused.dataSync())).toEqual(Array.from(want.dataSync()));
+    // with the tape on it records conv2d and relu: the gradient reaches the weight
+    const y = conv2dRelu(x, w, { ...o, bias: b }) as tp.Tensor;
+    expect(Array.from(y.dataSync())).toEqual(Array.from(want.dataSync()));
+    tp.sum(y).backward();
+    expect(w.grad).not.toBeNull();
+    tp.dispose([x, w, b, want, fused, y]);
+  });
+  test('bad input names conv2d', () => {
+    expectThrowsCode(() => conv2dRelu(tp.zeros([1, 3, 5, 5]), tp.zeros([4, 2, 3, 3])), 'ERR_SHAPE', /conv2d: input \[1,3,5,5\] has 3 channels/);
+  });
+});

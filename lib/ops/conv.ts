@@ -185,7 +185,12 @@ export function conv2d(x: Tensor, weight: Tensor, options?: ConvOptions): Tensor
  * relu runs in the kernel's epilogue), the two ops otherwise. For the model importers' fusions.
  */
 export function conv2dRelu(x: Tensor, weight: Tensor, options?: ConvOptions): Tensor {
-  return relu(conv2d(x, weight, options));
+  const o = readOptions('conv2d', options, false);
+  if (channelsLast('conv2d', o.dataFormat, 2) || (tape.on && (tracked(x) || tracked(weight) || (o.bias instanceof Tensor && tracked(o.bias)))))
+    return relu(conv2d(x, weight, options));
+  const [xt, wt] = checkOperands('conv2d', x, weight, 4, '[N, C, H, W]', '[O, C/groups, KH, KW]');
+  const g = forwardGeom('conv2d', xt, wt, xt.shape, wt.shape, o, false);
+  return convForwardFused(xt, wt, checkBias('conv2d', o.bias, g.O, xt.dtype), g, 1);
 }
 
 /**
