@@ -179,7 +179,7 @@ export class TfjsModel extends Module<unknown[], Tensor | Tensor[]> {
     /** env tensors held channels-first (NCHW) — see layout.ts */
     const first = new Set<Tensor>();
     const recording = isGradEnabled() && ([...inputsT].some(tracked) || this.parameters().some((p) => p.requiresGrad));
-    let weightsT: Set<unknown> | null = null; // made on first use: most forwards never need it
+    let weightsT: Set<unknown> | null = null; // made once per forward, when first needed
     const drop = (v: string): void => {
       const t = env.get(v);
       env.delete(v);
@@ -205,7 +205,13 @@ export class TfjsModel extends Module<unknown[], Tensor | Tensor[]> {
         const xs = c.inputs.map((v) => env.get(v)!);
         const fz = recording || this.training ? undefined : plan.fusions.get(i);
         if (fz !== undefined && fusedCalls(fz).every((j) => !plan.replaced.has(plan.calls[j].layer.name))) {
-          const y = tidy(() => runFusion(this, fz, plan.calls, xs[0], first.has(xs[0]), weightsOf));
+          let y: Tensor | null;
+          try {
+            y = tidy(() => runFusion(this, fz, plan.calls, xs[0], first.has(xs[0]), weightsOf));
+          } catch (e) {
+            if (e instanceof TapeflowError && !e.message.startsWith('loadTfjsModel')) throw new TapeflowError(`${op}: layer '${c.layer.name}' (${c.layer.className}): ${e.message}`, e.code);
+            throw e;
+          }
           if (y !== null) {
             for (const j of fusedCalls(fz)) done.add(j);
             env.set(plan.calls[fz.end].output, y);
