@@ -5,7 +5,7 @@
 // nothing records; the folded tensors are cached until one of the constants they came from changes.
 import { Tensor } from '../tensor';
 import { noGrad } from '../autograd/tape';
-import { keep } from '../core/memory';
+import { derived } from '../nn/imported';
 import { reshape } from '../ops/views';
 import { add, sub, mul } from '../ops/binary';
 import { rsqrt } from '../ops/unary';
@@ -13,7 +13,15 @@ import { convNode } from './ops-conv';
 import type { OpContext } from './registry';
 import type { OnnxNode } from './graph';
 
-export interface Fusion { conv: number; bn: number | null; act: number | null; end: number }
+export interface Fusion {
+  conv: number;
+  bn: number | null;
+  act: number | null;
+  /** the node whose output the chain defines */
+  end: number;
+  /** every node of the chain, the Conv first */
+  members: number[];
+}
 
 /** The Conv (→ BatchNormalization with constant weights) (→ Relu) chains of a plan. */
 export function findFusions(nodes: OnnxNode[], constants: Map<string, string>, outputs: string[]): Map<number, Fusion> {
@@ -26,7 +34,7 @@ export function findFusions(nodes: OnnxNode[], constants: Map<string, string>, o
   const found = new Map<number, Fusion>();
   nodes.forEach((n, i) => {
     if (n.opType !== 'Conv' || n.domain !== '' || n.outputs.length !== 1) return;
-    const f: Fusion = { conv: i, bn: null, act: null, end: i };
+    const f: Fusion = { conv: i, bn: null, act: null, end: i, members: [] };
     const b = sole(n.outputs[0]);
     const bn = b !== null ? nodes[b] : null;
     if (bn !== null && bn.opType === 'BatchNormalization' && bn.domain === '' && bn.inputs[0] === n.outputs[0] && bn.inputs.length === 5
@@ -37,21 +45,10 @@ export function findFusions(nodes: OnnxNode[], constants: Map<string, string>, o
     }
     const a = sole(nodes[f.end].outputs[0]);
     if (a !== null && nodes[a].opType === 'Relu' && nodes[a].domain === '') { f.act = a; f.end = a; }
+    f.members = [i, ...(f.bn !== null ? [f.bn] : []), ...(f.act !== null ? [f.act] : [])];
     if (f.end !== i) found.set(i, f);
   });
   return found;
-}
-
-export const fusedNodes = (f: Fusion): number[] => [f.conv, ...(f.bn !== null ? [f.bn] : []), ...(f.act !== null ? [f.act] : [])];
-
-interface Folded { deps: [Tensor, number][]; w: Tensor; b: Tensor }
-const FOLDS = new WeakMap<object, Map<number, Folded>>();
-
-export function disposeFolds(owner: object): void {
-  const m = FOLDS.get(owner);
-  if (m === undefined) return;
-  for (const f of m.values()) { f.w.dispose(); f.b.dispose(); }
-  m.clear();
 }
 
 /** Runs fusion f: the Conv op on x with the folded weight and bias, its relu in the kernel; null when the shapes do not fit. */
@@ -67,19 +64,10 @@ export function runFusion(owner: object, f: Fusion, nodes: OnnxNode[], x: Tensor
   const O = w.shape[0];
   if (w.rank < 3 || !w.dtype.startsWith('float') || [scale, beta, m, v, ...(bias ? [bias] : [])].some((t) => t.rank !== 1 || t.size !== O || t.dtype !== w.dtype)) return null;
   const deps = [w, scale, beta, m, v, ...(bias ? [bias] : [])];
-  let cache = FOLDS.get(owner);
-  if (cache === undefined) FOLDS.set(owner, (cache = new Map()));
-  let fold = cache.get(f.conv);
-  if (fold === undefined || fold.deps.length !== deps.length || fold.deps.some(([t, ver], i) => t !== deps[i] || ver !== t._version)) {
-    if (fold !== undefined) { fold.w.dispose(); fold.b.dispose(); }
-    const eps = bn.attrs.float('epsilon', 1e-5);
-    const made = noGrad(() => {
-      const s = mul(rsqrt(add(v, eps)), scale);
-      const shifted = bias ? sub(bias, m) : mul(m, -1);
-      return { w: mul(w, reshape(s, [O, ...new Array<number>(w.rank - 1).fill(1)])).contiguous(), b: add(mul(shifted, s), beta) };
-    });
-    fold = { deps: deps.map((t) => [t, t._version]), w: keep(made.w), b: keep(made.b) };
-    cache.set(f.conv, fold);
-  }
-  return convNode([x, fold.w, fold.b], ctx(conv), f.act !== null);
+  const [fw, fb] = derived(owner, f.conv, deps, () => noGrad(() => {
+    const s = mul(rsqrt(add(v, bn.attrs.float('epsilon', 1e-5))), scale);
+    const shifted = bias ? sub(bias, m) : mul(m, -1);
+    return [mul(w, reshape(s, [O, ...new Array<number>(w.rank - 1).fill(1)])).contiguous(), add(mul(shifted, s), beta)];
+  }));
+  return convNode([x, fw, fb], ctx(conv), f.act !== null);
 }

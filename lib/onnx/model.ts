@@ -8,10 +8,10 @@ import { registerBufferOn } from '../nn/buffers';
 import { tensor } from '../ops/creation';
 import { tidy } from '../core/memory';
 import { isGradEnabled, tracked } from '../autograd/tape';
-import { moveTo, propertyName } from '../nn/imported';
+import { moveTo, propertyName, freeDerived } from '../nn/imported';
 import type { DeviceLike } from '../core/device';
 import { OPS } from './registry';
-import { findFusions, fusedNodes, runFusion, disposeFolds } from './fuse';
+import { findFusions, runFusion } from './fuse';
 import type { Fusion } from './fuse';
 import type { OpContext } from './registry';
 import type { ParsedModel, ValueInfo, OnnxNode } from './graph';
@@ -107,7 +107,7 @@ export class OnnxModel extends Module<unknown[], Tensor | Tensor[]> {
 
   /** Frees the weights and the folded convolution weights. */
   dispose(): void {
-    disposeFolds(this);
+    freeDerived(this);
     super.dispose();
   }
 
@@ -170,7 +170,7 @@ export class OnnxModel extends Module<unknown[], Tensor | Tensor[]> {
             throw e;
           }
           if (y !== null) {
-            for (const j of fusedNodes(fz)) done.add(j);
+            for (const j of fz.members) done.add(j);
             env.set(plan.nodes[fz.end].outputs[0], y);
             for (const v of plan.frees[i]) release(env, v, protectedT);
             return;

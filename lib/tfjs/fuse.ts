@@ -6,7 +6,7 @@
 // the model is in eval mode; the folded kernel is cached until any of its weights changes.
 import { Tensor } from '../tensor';
 import { noGrad } from '../autograd/tape';
-import { keep } from '../core/memory';
+import { derived } from '../nn/imported';
 import { reshape, permute } from '../ops/views';
 import { add, sub, mul } from '../ops/binary';
 import { rsqrt, relu } from '../ops/unary';
@@ -23,6 +23,8 @@ export interface Fusion {
   convRelu: boolean;
   /** the call whose output the chain defines */
   end: number;
+  /** every call of the chain, the convolution first */
+  members: number[];
 }
 
 interface ConvP { strides: number[]; dilation: number[]; padding: 'same' | 'valid'; groups: number; act: (x: Tensor) => Tensor }
@@ -52,7 +54,7 @@ export function findFusions(calls: Call[], outputs: string[]): Map<number, Fusio
   const found = new Map<number, Fusion>();
   calls.forEach((c, i) => {
     if (!isConv(c)) return;
-    const f: Fusion = { conv: i, bn: null, act: null, convRelu: false, end: i };
+    const f: Fusion = { conv: i, bn: null, act: null, convRelu: false, end: i, members: [] };
     if (linear(c)) {
       const b = soleReader(c.output);
       if (b !== null && calls[b].layer.className === 'BatchNormalization') {
@@ -64,23 +66,10 @@ export function findFusions(calls: Call[], outputs: string[]): Map<number, Fusio
     } else if ((c.layer.prepared as ConvP).act === relu) {
       f.convRelu = true;
     }
+    f.members = [i, ...(f.bn !== null ? [f.bn] : []), ...(f.act !== null ? [f.act] : [])];
     if (f.end !== i || f.convRelu) found.set(i, f);
   });
   return found;
-}
-
-/** The calls a fusion covers, its convolution first. */
-export const fusedCalls = (f: Fusion): number[] => [f.conv, ...(f.bn !== null ? [f.bn] : []), ...(f.act !== null ? [f.act] : [])];
-
-interface Folded { deps: [Tensor, number][]; w: Tensor; b: Tensor | null }
-const FOLDS = new WeakMap<object, Map<number, Folded>>();
-
-/** Frees a model's folded kernels. */
-export function disposeFolds(owner: object): void {
-  const m = FOLDS.get(owner);
-  if (m === undefined) return;
-  for (const f of m.values()) { f.w.dispose(); f.b?.dispose(); }
-  m.clear();
 }
 
 /**
@@ -102,16 +91,11 @@ export function runFusion(owner: object, f: Fusion, calls: Call[], x: Tensor, xF
   const bn = f.bn !== null ? weightsOf(calls[f.bn]) : null;
   if (bn !== null && bn.moving_mean.size !== O) return null;
   const deps: Tensor[] = [k, ...(bn ? [...(w.bias ? [w.bias] : []), ...Object.values(bn)] : [])];
-  let cache = FOLDS.get(owner);
-  if (cache === undefined) FOLDS.set(owner, (cache = new Map()));
-  let fold = cache.get(f.conv);
-  if (fold === undefined || fold.deps.length !== deps.length || fold.deps.some(([t, v], i) => t !== deps[i] || v !== t._version)) {
-    if (fold !== undefined) { fold.w.dispose(); fold.b?.dispose(); }
+  const [fw, fb] = derived(owner, f.conv, deps, () => {
     const made = noGrad(() => fuseWeights(k, depthwise, w.bias ?? null, bn, bn ? (calls[f.bn!].layer.prepared as BnP).eps : 0));
-    fold = { deps: deps.map((t) => [t, t._version]), w: keep(made.w), b: made.b ? keep(made.b) : null };
-    cache.set(f.conv, fold);
-  }
-  return convNchw(xFirst ? x : toNchw(x), fold.w, p.strides, p.dilation, p.padding, groups, bn !== null ? fold.b : w.bias ?? null, f.act !== null || f.convRelu);
+    return made.b ? [made.w, made.b] : [made.w];
+  });
+  return convNchw(xFirst ? x : toNchw(x), fw, p.strides, p.dilation, p.padding, groups, bn !== null ? fb : w.bias ?? null, f.act !== null || f.convRelu);
 }
 
 /** The OIHW kernel and bias of the convolution with the batch norm folded in. */

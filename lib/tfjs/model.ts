@@ -9,9 +9,9 @@ import { tensor } from '../ops/creation';
 import { tidy, keep } from '../core/memory';
 import { isGradEnabled, tracked } from '../autograd/tape';
 import type { DeviceLike } from '../core/device';
-import { moveTo, propertyName } from '../nn/imported';
+import { moveTo, propertyName, freeDerived } from '../nn/imported';
 import { trainableOf } from './layers-core';
-import { findFusions, fusedCalls, runFusion, disposeFolds } from './fuse';
+import { findFusions, runFusion } from './fuse';
 import type { Fusion } from './fuse';
 import type { DecodedWeight } from './weights';
 import { valueOf } from './topology';
@@ -140,7 +140,7 @@ export class TfjsModel extends Module<unknown[], Tensor | Tensor[]> {
   dispose(): void {
     for (const { t } of CACHE.get(this)!.values()) if (!t.isDisposed) t.dispose();
     CACHE.get(this)!.clear();
-    disposeFolds(this);
+    freeDerived(this);
     super.dispose();
   }
 
@@ -204,7 +204,7 @@ export class TfjsModel extends Module<unknown[], Tensor | Tensor[]> {
         }
         const xs = c.inputs.map((v) => env.get(v)!);
         const fz = recording || this.training ? undefined : plan.fusions.get(i);
-        if (fz !== undefined && fusedCalls(fz).every((j) => !plan.replaced.has(plan.calls[j].layer.name))) {
+        if (fz !== undefined && fz.members.every((j) => !plan.replaced.has(plan.calls[j].layer.name))) {
           let y: Tensor | null;
           try {
             y = tidy(() => runFusion(this, fz, plan.calls, xs[0], first.has(xs[0]), weightsOf));
@@ -213,7 +213,7 @@ export class TfjsModel extends Module<unknown[], Tensor | Tensor[]> {
             throw e;
           }
           if (y !== null) {
-            for (const j of fusedCalls(fz)) done.add(j);
+            for (const j of fz.members) done.add(j);
             env.set(plan.calls[fz.end].output, y);
             first.add(y);
             for (const v of plan.frees[i]) drop(v);
