@@ -150,8 +150,8 @@ test('no leaks', () => {
   tp.dispose([x, w, b!]);
 });
 
-describe('conv2dRelu (the importers\' fused conv + relu)', () => {
-  const { conv2dRelu } = require('../lib/ops/conv');
+describe('conv2dInfer (the importers\' fused conv + relu)', () => {
+  const { conv2dInfer } = require('../lib/ops/conv');
   test.each([
     ['float32', [2, 6, 9, 9], [8, 3, 3, 3], { padding: 1, stride: 2, groups: 2 }],
     ['float64', [1, 4, 7, 7], [5, 4, 3, 1], { padding: [1, 0], dilation: 2 }],
@@ -162,16 +162,16 @@ describe('conv2dRelu (the importers\' fused conv + relu)', () => {
     const w = tp.tensor(randArray(ws.reduce((a, b) => a * b), r), { shape: ws, dtype: dtype as 'float32', requiresGrad: true });
     const b = tp.tensor(randArray(ws[0], r), { dtype: dtype as 'float32' });
     const want = tp.noGrad(() => tp.relu(tp.conv2d(x, w, { ...o, bias: b })));
-    const fused = tp.noGrad(() => conv2dRelu(x, w, { ...o, bias: b })) as tp.Tensor;
+    const fused = tp.noGrad(() => conv2dInfer(x, w, { ...o, bias: b }, true)) as tp.Tensor;
     expect(Array.from(fused.dataSync())).toEqual(Array.from(want.dataSync()));
     // with the tape on it records conv2d and relu: the gradient reaches the weight
-    const y = conv2dRelu(x, w, { ...o, bias: b }) as tp.Tensor;
+    const y = conv2dInfer(x, w, { ...o, bias: b }, true) as tp.Tensor;
     expect(Array.from(y.dataSync())).toEqual(Array.from(want.dataSync()));
     tp.sum(y).backward();
     expect(w.grad).not.toBeNull();
     tp.dispose([x, w, b, want, fused, y]);
   });
   test('bad input names conv2d', () => {
-    expectThrowsCode(() => conv2dRelu(tp.zeros([1, 3, 5, 5]), tp.zeros([4, 2, 3, 3])), 'ERR_SHAPE', /conv2d: input \[1,3,5,5\] has 3 channels/);
+    expectThrowsCode(() => conv2dInfer(tp.zeros([1, 3, 5, 5]), tp.zeros([4, 2, 3, 3]), {}, true), 'ERR_SHAPE', /conv2d: input \[1,3,5,5\] has 3 channels/);
   });
 });

@@ -73,6 +73,8 @@ export interface NativeAddon {
   xentBackward(dtype: DT, N: number, C: number, x: Handle, xOff: number, labels: Handle, labelsOff: number, labelStride: number, ignoreIndex: number, lse: Handle, lseOff: number, g: Handle, gOff: number, gStride: number, scale: number): Handle;
   // conv.cc (issue 9, convolution): geometry = N, C, H, W, O, KH, KW, OH, OW, sh, sw, ph, pw, dh, dw, G; contiguous operands
   convForward(dtype: DT, ...args: number[]): Handle;
+  /** geometry (16 numbers), w, wOff → [handle, numel] of w packed ahead for inference forwards, or -1 */
+  convPrepack(dtype: DT, ...args: number[]): [Handle, number] | -1;
   convBackwardInput(dtype: DT, ...args: number[]): Handle;
   convBackwardWeight(dtype: DT, ...args: number[]): Handle;
   // pool.cc (issue 9, pooling and resampling): contiguous planes; kind 0 max, 1 max + indices, 2 avg; flags 1 adaptive, 2 countIncludePad

@@ -4,6 +4,7 @@ import { Tensor } from '../tensor';
 import { to } from '../ops/device';
 import type { DeviceLike } from '../core/device';
 import { keep } from '../core/memory';
+import { dropPacked } from '../ops/conv-pack';
 
 /** t on device; t itself is freed when a copy was made. */
 export function moveTo(t: Tensor, device: DeviceLike): Tensor {
@@ -39,16 +40,22 @@ export function derived(owner: object, key: number, deps: Tensor[], make: () => 
   if (cache === undefined) DERIVED.set(owner, (cache = new Map()));
   const hit = cache.get(key);
   if (hit !== undefined && hit.deps.length === deps.length && hit.deps.every(([t, v], i) => t === deps[i] && v === t._version)) return hit.out;
-  if (hit !== undefined) for (const t of hit.out) t.dispose();
+  if (hit !== undefined) for (const t of hit.out) free(t);
   const out = make().map((t) => keep(t));
   cache.set(key, { deps: deps.map((t) => [t, t._version]), out });
   return out;
+}
+
+/** t and the packed copies made from it. */
+function free(t: Tensor): void {
+  dropPacked(t);
+  t.dispose();
 }
 
 /** Frees what derived() keeps for owner. */
 export function freeDerived(owner: object): void {
   const cache = DERIVED.get(owner);
   if (cache === undefined) return;
-  for (const { out } of cache.values()) for (const t of out) t.dispose();
+  for (const { out } of cache.values()) for (const t of out) free(t);
   cache.clear();
 }

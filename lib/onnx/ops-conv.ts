@@ -2,7 +2,7 @@
 // both share in ops-window.ts. 1-D ops run as 2-D ones over a height of 1; 3-D ones as sums over
 // the depth taps of 2-D (transposed) convolutions, composed of differentiable ops.
 import { Tensor } from '../tensor';
-import { conv2d, conv2dRelu, convTranspose2d } from '../ops/conv';
+import { conv2d, conv2dInfer, convTranspose2d } from '../ops/conv';
 import { relu } from '../ops/unary';
 import { pad } from '../ops/join';
 import { unsqueeze, squeeze, reshape, permute, select, slice } from '../ops/views';
@@ -63,7 +63,7 @@ export function convNode(x: (Tensor | null)[], c: OpContext, withRelu = false): 
   const g0 = geometry(c, t.shape.slice(one ? 3 : 2), kernel);
   const g = one ? lift2d(g0) : g0;
   const [xp, padding] = evenUp(t, g, 0);
-  const y = (withRelu ? conv2dRelu : conv2d)(xp, w, { bias: x[2] ?? null, stride: g.strides, dilation: g.dilations, padding, groups });
+  const y = conv2dInfer(xp, w, { bias: x[2] ?? null, stride: g.strides, dilation: g.dilations, padding, groups }, withRelu);
   return one ? squeeze(y, 2) : y;
 }
 def('Conv', (x, c) => convNode(x, c));

@@ -20,10 +20,12 @@ import {
   ConvGeom, ConvOptions, ConvTransposeOptions, geomArgs, readOptions, channelsLast, spatialInts, resolvePadding,
   checkOperands, checkGroups, checkBias,
 } from './conv-args';
+import { packedWeights } from './conv-pack';
 
 export type { ConvOptions, ConvTransposeOptions, PaddingMode } from './conv-args';
 
-function rawConv(kind: 0 | 1 | 2, g: ConvGeom, a: Tensor, b: Tensor, bias: Tensor | null, outShape: number[], act: 0 | 1 = 0): Tensor {
+function rawConv(kind: 0 | 1 | 2, g: ConvGeom, a: Tensor, b: Tensor, bias: Tensor | null, outShape: number[], act: 0 | 1 = 0,
+  packed: Tensor | null = null): Tensor {
   const ac = a.contiguous();
   const bc = b.contiguous();
   const dt = DTYPE_CODE[a.dtype];
@@ -32,7 +34,8 @@ function rawConv(kind: 0 | 1 | 2, g: ConvGeom, a: Tensor, b: Tensor, bias: Tenso
   try {
     if (kind === 0) {
       const biasc = bias ? bias.contiguous() : null;
-      h = native.convForward(dt, ...args, ac._h, ac._offset, bc._h, bc._offset, biasc ? biasc._h : -1, biasc ? biasc._offset : 0, act);
+      h = native.convForward(dt, ...args, ac._h, ac._offset, bc._h, bc._offset, biasc ? biasc._h : -1, biasc ? biasc._offset : 0, act,
+        packed ? packed._h : -1);
       if (biasc && biasc !== bias) biasc.dispose();
     } else if (kind === 1) {
       h = native.convBackwardInput(dt, ...args, ac._h, ac._offset, bc._h, bc._offset);
@@ -65,10 +68,11 @@ export function convForwardCore(x: Tensor, w: Tensor, bias: Tensor | null, g: Co
 }
 
 /**
- * @internal relu(conv(x, w) + bias) in one native pass (the relu applied as each output is
- * finished): for inference only, so it refuses to run where the tape would record.
+ * @internal act(conv(x, w) + bias) in one native pass (act 1: the relu applied as each output is
+ * finished), with w's packed copy when one is given (conv-pack.ts): for inference only, so it
+ * refuses to run where the tape would record.
  */
-export function convForwardFused(x: Tensor, w: Tensor, bias: Tensor | null, g: ConvGeom, act: 0 | 1): Tensor {
+export function convForwardFused(x: Tensor, w: Tensor, bias: Tensor | null, g: ConvGeom, act: 0 | 1, packed: Tensor | null = null): Tensor {
   if (act !== 0 && act !== 1) fail('convForwardFused', `act must be 0 (none) or 1 (relu), got ${String(act)}`);
   if (tape.on && (tracked(x) || tracked(w) || (bias !== null && tracked(bias))))
     fail('convForwardFused', 'records no gradient: call it under noGrad or on inputs that do not require grad');
@@ -78,7 +82,7 @@ export function convForwardFused(x: Tensor, w: Tensor, bias: Tensor | null, g: C
     if (!same(t, want)) fail('convForwardFused', `${name} ${fmtShape(t.shape)} does not match the geometry (${fmtShape(want)})`, 'ERR_SHAPE');
     if (t.dtype !== x.dtype) fail('convForwardFused', `${name} is ${t.dtype} but input is ${x.dtype}`, 'ERR_DTYPE');
   }
-  return rawConv(0, g, x, w, bias, yShape(g), act);
+  return rawConv(0, g, x, w, bias, yShape(g), act, packed);
 }
 
 /**
@@ -181,16 +185,20 @@ export function conv2d(x: Tensor, weight: Tensor, options?: ConvOptions): Tensor
 }
 
 /**
- * @internal relu(conv2d(x, weight, options)) over NCHW x: one pass when nothing records (the
- * relu runs in the kernel's epilogue), the two ops otherwise. For the model importers' fusions.
+ * @internal conv2d(x, weight, options), then relu when withRelu, over NCHW x, for the model
+ * importers: when nothing records, one native pass (the relu in the kernel's epilogue) on the
+ * weight's packed copy (conv-pack.ts, kept while the weight is unchanged); the ops otherwise.
  */
-export function conv2dRelu(x: Tensor, weight: Tensor, options?: ConvOptions): Tensor {
+export function conv2dInfer(x: Tensor, weight: Tensor, options: ConvOptions | undefined, withRelu: boolean): Tensor {
   const o = readOptions('conv2d', options, false);
-  if (channelsLast('conv2d', o.dataFormat, 2) || (tape.on && (tracked(x) || tracked(weight) || (o.bias instanceof Tensor && tracked(o.bias)))))
-    return relu(conv2d(x, weight, options));
+  if (channelsLast('conv2d', o.dataFormat, 2) || (tape.on && (tracked(x) || tracked(weight) || (o.bias instanceof Tensor && tracked(o.bias))))) {
+    const y = conv2d(x, weight, options);
+    return withRelu ? relu(y) : y;
+  }
   const [xt, wt] = checkOperands('conv2d', x, weight, 4, '[N, C, H, W]', '[O, C/groups, KH, KW]');
   const g = forwardGeom('conv2d', xt, wt, xt.shape, wt.shape, o, false);
-  return convForwardFused(xt, wt, checkBias('conv2d', o.bias, g.O, xt.dtype), g, 1);
+  const packed = wt.isContiguous() ? packedWeights(wt, g) : null;
+  return convForwardFused(xt, wt, checkBias('conv2d', o.bias, g.O, xt.dtype), g, withRelu ? 1 : 0, packed);
 }
 
 /**

@@ -4,7 +4,7 @@
 // turned back to NHWC only for a layer that needs Keras' own layout (Flatten, Dense, Reshape,
 // softmax over the last axis, …) and for the values forward returns. Results are the same.
 import { Tensor } from '../tensor';
-import { conv2d, conv2dRelu } from '../ops/conv';
+import { conv2d, conv2dInfer } from '../ops/conv';
 import { maxPool, avgPool } from '../ops/pool';
 import { pad, concat } from '../ops/join';
 import { reshape, permute } from '../ops/views';
@@ -35,7 +35,7 @@ export function convNchw(x: Tensor, w: Tensor, stride: number[], dilation: numbe
     if (ph[0] === ph[1] && pw[0] === pw[1]) padding = [ph[0], pw[0]];
     else t = pad(x, [[0, 0], [0, 0], ph, pw], 0);
   }
-  return (withRelu ? conv2dRelu : conv2d)(t, w, { stride, dilation, padding, groups, bias });
+  return conv2dInfer(t, w, { stride, dilation, padding, groups, bias }, withRelu);
 }
 
 interface ConvLike { strides: number[]; dilation: number[]; padding: 'same' | 'valid'; groups: number; act: (x: Tensor) => Tensor }

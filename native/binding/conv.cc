@@ -1,6 +1,9 @@
 // Entry points of the conv family (issue 9): prepare on the JS thread, run through ex.run.
 //   convForward(dtype, N, C, H, W, O, KH, KW, OH, OW, sh, sw, ph, pw, dh, dw, G, x, xOff, w, wOff, bias, biasOff)
-//     [, act] -> handle of y [N, O, OH, OW]; bias = -1 for none; act 0 (default): none, 1: relu after the bias
+//     [, act [, packed]] -> handle of y [N, O, OH, OW]; bias = -1 for none; act 0 (default): none, 1: relu
+//     after the bias; packed: -1 (default) or a handle convPrepack made from this weight
+//   convPrepack(dtype, <geometry as above>, w, wOff) -> [handle, numel] of the weights packed ahead for
+//     inference (a flat buffer of the dtype; its layout is the kernel's), or -1 when this geometry packs nothing ahead
 //   convBackwardInput(dtype, <geometry as above>, gy, gyOff, w, wOff) -> handle of dx [N, C, H, W]
 //   convBackwardWeight(dtype, <geometry as above>, x, xOff, gy, gyOff) -> handle of dw [O, C/G, KH, KW]
 // Every operand is contiguous (x NCHW, w OIHW, gy [N, O, OH, OW]); ph/pw are the top/left
@@ -88,16 +91,46 @@ Napi::Value ConvForward(const Napi::CallbackInfo& info) {
     if (a != 0 && a != 1) badGeom(op, "act must be 0 (none) or 1 (relu), got " + std::to_string(a));
     act = (int)a;
   }
-  const Exec ex = execFor(c.ed, op, {xs, ws, bs});
+  Storage* ps = nullptr;
+  if (info.Length() > 24 && !info[24].IsUndefined() && argInt64(info, 24, op) != -1) {
+    ps = argStorage(info, 24, op);
+    checkDType(ps, c.dt, op, "packed");
+  }
+  const Exec ex = execFor(c.ed, op, {xs, ws, bs, ps});
   auto kernel = need(ex.backend->conv.forward, ex, op);
   Storage* out;
   Napi::Value h = newOutput(info.Env(), c.ed, ex, c.yN, c.dt, op, &out);
-  Storage* s = c.scratch(ex, kConvForward, op);
+  Storage* s = c.scratch(ex, ps ? kConvForwardPrepacked : kConvForward, op);
   const ConvGeom g = c.g;
   const int dt = c.dt;
   void* y = out->data;
-  runWithScratch(ex, s, [=](void* sp) { kernel(ex, dt, g, x, w, b, act, y, sp); });
+  // the kernel trusts a packed buffer only after matching its header against this call, so any
+  // storage of the dtype is safe to pass: its size in elements comes from the storage itself
+  const void* pk = ps ? ps->data : nullptr;
+  const int64_t pkN = ps ? (int64_t)(ps->nbytes / dtypeSize(dt)) : 0;
+  runWithScratch(ex, s, [=](void* sp) { kernel(ex, dt, g, x, w, b, act, pk, pkN, y, sp); });
   return h;
+}
+
+Napi::Value ConvPrepack(const Napi::CallbackInfo& info) {
+  const char* op = "conv2d";
+  ConvCall c(info, op);
+  Storage* ws;
+  const void* w = c.operand(info, 17, c.wN, op, "weight", &ws);
+  const Exec ex = execFor(c.ed, op, {ws});
+  const int64_t n = ex.backend->conv.prepackElems ? ex.backend->conv.prepackElems(ex, c.dt, c.g) : 0;
+  if (n <= 0 || !ex.backend->conv.prepack) return Napi::Number::New(info.Env(), -1);
+  Storage* out;
+  Napi::Value h = newOutput(info.Env(), c.ed, ex, n, c.dt, op, &out);
+  auto kernel = ex.backend->conv.prepack;
+  const ConvGeom g = c.g;
+  const int dt = c.dt;
+  void* dst = out->data;
+  ex.run([=] { kernel(ex, dt, g, w, dst); });
+  Napi::Array res = Napi::Array::New(info.Env(), 2);
+  res.Set(0u, h);
+  res.Set(1u, Napi::Number::New(info.Env(), (double)n));
+  return res;
 }
 
 Napi::Value ConvBackwardInput(const Napi::CallbackInfo& info) {
@@ -155,6 +188,7 @@ static Napi::Value ConvWinogradMinPixels(const Napi::CallbackInfo& info) {
 void registerConv(Napi::Env env, Napi::Object exports) {
   TF_EXPORT(exports, "_convWinogradMinPixels", ConvWinogradMinPixels);
   TF_EXPORT(exports, "convForward", ConvForward);
+  TF_EXPORT(exports, "convPrepack", ConvPrepack);
   TF_EXPORT(exports, "convBackwardInput", ConvBackwardInput);
   TF_EXPORT(exports, "convBackwardWeight", ConvBackwardWeight);
 }

@@ -1,6 +1,7 @@
 // The CPU backend: every family's table points at the kernels in this folder.
 #include "../backend/backend.h"
 #include "conv.h"
+#include "conv_prepack.h"
 #include "copy.h"
 #include "elementwise.h"
 #include "embed.h"
@@ -40,7 +41,7 @@ const Backend kCpuBackend = {
     /*random=*/{randomFill, bernoulliFill},
     /*select=*/{sortRows, countNonzero, countMask, nonzeroFill, maskedSelectFill},
     // one family per line block, so the issue-9 branches merge without touching each other
-    /*conv=*/{convScratchElems, convForward, convBackwardInput, convBackwardWeight},
+    /*conv=*/{convScratchElems, convForward, convBackwardInput, convBackwardWeight, convPrepackElems, convPrepack},
     //
     /*pool=*/{maxPoolForward, maxPoolBackward, avgPoolForward, avgPoolBackward, resampleForward, resampleBackward},
     //

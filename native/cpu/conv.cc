@@ -23,6 +23,7 @@
 #include "conv_direct.h"
 #include "conv_gemm.h"
 #include "conv_im2col.h"
+#include "conv_prepack.h"
 #include "conv_winograd.h"
 #include "gemm/gemm.h"
 #include "gemm/kernels.h"
@@ -30,16 +31,6 @@
 namespace tf {
 
 namespace {
-
-// float32 3x3 / 5x5 stride-1 convolutions take Winograd (conv_winograd.cc) unless
-// TAPEFLOW_CONV_WINOGRAD=0 (read at load: the direct kernels, for comparison).
-bool useWinograd() {
-  static const bool on = [] {
-    const char* v = std::getenv("TAPEFLOW_CONV_WINOGRAD");
-    return !(v && std::strcmp(v, "0") == 0);
-  }();
-  return on;
-}
 
 bool isDepthwise(const ConvGeom& g) { return g.G > 1 && g.C == g.G; }
 bool isPointwise(const ConvGeom& g) {
@@ -94,14 +85,18 @@ int64_t packedWeightElems(const ConvGeom& g) {
   return 16 + g.G * ((Og + gemm::kMaxMR) * K + 16);
 }
 
+// preA: null, or float32 weights packed ahead (convPrepack: group gi at preA + gi * gemmPackStride)
 template <typename T>
-void gemmForward(const Exec& ex, const ConvGeom& g, const T* x, const T* w, const T* bias, int act, T* y, T* scratch) {
+void gemmForward(const Exec& ex, const ConvGeom& g, const T* x, const T* w, const T* bias, int act, const float* preA,
+                 T* y, T* scratch) {
   const int64_t Cg = g.C / g.G, Og = g.O / g.G, K = Cg * g.KH * g.KW, P = g.OH * g.OW, HW = g.H * g.W;
   const int64_t colN = colElems(g);
   std::vector<gemm::PackedA> packed;
   if constexpr (std::is_same<T, float>::value) {
     T* at = scratch + sampleChunks(ex, g) * colN;
-    for (int64_t gi = 0; gi < g.G; gi++) {
+    for (int64_t gi = 0; gi < g.G && preA; gi++)
+      packed.push_back(gemm::PackedA{preA + gi * gemmPackStride(g), Og, K, gemm::activeIsa()});
+    for (int64_t gi = 0; gi < g.G && !preA; gi++) {
       at += (16 - (reinterpret_cast<uintptr_t>(at) / sizeof(float)) % 16) % 16;
       packed.push_back(gemm::packA(false, Og, K, w + gi * Og * K, K, at));
       at += gemm::packedAFloats(Og, K);
@@ -197,8 +192,8 @@ void actPass(const Exec& ex, int act, T* y, int64_t n) {
 }
 
 template <typename T>
-void forwardTyped(const Exec& ex, const ConvGeom& g, const T* x, const T* w, const T* bias, int act, T* y,
-                  T* scratch) {
+void forwardTyped(const Exec& ex, const ConvGeom& g, const T* x, const T* w, const T* bias, int act, const void* packed,
+                  int64_t packedN, T* y, T* scratch) {
   const int64_t outN = g.N * g.O * g.OH * g.OW;
   if (outN == 0) return;
   if (g.C == 0) {  // no input channels: the bias alone
@@ -211,11 +206,15 @@ void forwardTyped(const Exec& ex, const ConvGeom& g, const T* x, const T* w, con
     return actPass(ex, act, y, outN);
   }
   if constexpr (std::is_same<T, float>::value) {
-    if (useWinograd() && winogradForwardApplies(g) && winogradForward(ex, g, x, w, bias, y, scratch))
+    const ConvAlgo algo = forwardAlgo(g, packed != nullptr);
+    const float* pre = prepackedFor(g, algo, packed, packedN);
+    if (algo == ConvAlgo::kWinograd && winogradForward(ex, g, x, w, bias, pre, y, scratch))
       return actPass(ex, act, y, outN);
-    if (directForwardApplies(g)) return directForward(ex, g, x, w, bias, act, y, scratch);
+    if (algo != ConvAlgo::kGemm && directForwardApplies(g))
+      return directForward(ex, g, x, w, bias, act, algo == ConvAlgo::kDirect ? pre : nullptr, y, scratch);
+    return gemmForward(ex, g, x, w, bias, act, algo == ConvAlgo::kGemm ? pre : nullptr, y, scratch);
   }
-  gemmForward(ex, g, x, w, bias, act, y, scratch);
+  gemmForward(ex, g, x, w, bias, act, nullptr, y, scratch);
 }
 
 template <typename T>
@@ -228,7 +227,7 @@ void backwardInputTyped(const Exec& ex, const ConvGeom& g, const T* gy, const T*
   }
   if (isDepthwise(g)) return depthwiseBackwardInput(ex, g, gy, w, dx);
   if constexpr (std::is_same<T, float>::value) {
-    if (useWinograd() && winogradBackwardInputApplies(g) && winogradBackwardInput(ex, g, gy, w, dx, scratch)) return;
+    if (convWinogradOn() && winogradBackwardInputApplies(g) && winogradBackwardInput(ex, g, gy, w, dx, scratch)) return;
     if (directBackwardInputApplies(g)) return directBackwardInput(ex, g, gy, w, dx, scratch);
   }
   gemmBackwardInput(ex, g, gy, w, dx, scratch);
@@ -264,23 +263,25 @@ int64_t convScratchElems(const Exec& ex, int kind, const ConvGeom& g) {
   }
   // the dtype is not known here: room for float32's direct kernels and float64's im2col alike
   int64_t direct = 0;
-  if (kind == kConvForward && directForwardApplies(g)) direct = directForwardScratch(ex, g);
+  const bool fwd = kind == kConvForward || kind == kConvForwardPrepacked;
+  if (fwd && directForwardApplies(g)) direct = directForwardScratch(ex, g);
   if (kind == kConvBackwardInput && directBackwardInputApplies(g)) direct = directBackwardInputScratch(ex, g);
-  if (useWinograd() && kind == kConvForward && winogradForwardApplies(g))
+  if (convWinogradOn() && fwd && winogradForwardApplies(g, kind == kConvForwardPrepacked))
     direct = std::max(direct, winogradForwardScratch(ex, g));
-  if (useWinograd() && kind == kConvBackwardInput && winogradBackwardInputApplies(g))
+  if (convWinogradOn() && kind == kConvBackwardInput && winogradBackwardInputApplies(g))
     direct = std::max(direct, winogradBackwardInputScratch(ex, g));
-  const int64_t packedW = kind == kConvForward ? packedWeightElems(g) : 0;
+  const int64_t packedW = fwd ? packedWeightElems(g) : 0;
   return std::max(direct, sampleChunks(ex, g) * colElems(g) + packedW);
 }
 
 void convForward(const Exec& ex, int dtype, const ConvGeom& g, const void* x, const void* w, const void* bias, int act,
-                 void* y, void* scratch) {
+                 const void* packed, int64_t packedN, void* y, void* scratch) {
   if (act != 0 && act != 1) fail("ERR_ARGUMENT", "conv2d: act must be 0 (none) or 1 (relu), got " + std::to_string(act));
   if (dtype == kF32)
-    return forwardTyped(ex, g, (const float*)x, (const float*)w, (const float*)bias, act, (float*)y, (float*)scratch);
+    return forwardTyped(ex, g, (const float*)x, (const float*)w, (const float*)bias, act, packed, packedN, (float*)y,
+                        (float*)scratch);
   if (dtype == kF64)
-    return forwardTyped(ex, g, (const double*)x, (const double*)w, (const double*)bias, act, (double*)y,
+    return forwardTyped(ex, g, (const double*)x, (const double*)w, (const double*)bias, act, nullptr, 0, (double*)y,
                         (double*)scratch);
   badDtype("conv2d", dtype);
 }

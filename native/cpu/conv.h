@@ -7,7 +7,7 @@ namespace tf {
 
 int64_t convScratchElems(const Exec& ex, int kind, const ConvGeom& g);
 void convForward(const Exec& ex, int dtype, const ConvGeom& g, const void* x, const void* w, const void* bias, int act,
-                 void* y, void* scratch);
+                 const void* packed, int64_t packedN, void* y, void* scratch);
 void convBackwardInput(const Exec& ex, int dtype, const ConvGeom& g, const void* gy, const void* w, void* dx,
                        void* scratch);
 void convBackwardWeight(const Exec& ex, int dtype, const ConvGeom& g, const void* x, const void* gy, void* dw,

@@ -257,32 +257,39 @@ Plan planOf(const gemm::KernelSet& ks, const Corr& c, int64_t T) {
   return p;
 }
 
-// Packs every group's weights, one register sliver and k block at a time over the pool, with
-// pack(gi, c0, c1, k0, kc, dst, pixelMode, ks) (output channels [c0, c1) x k [k0, k0 + kc) as
-// slivers from c0 on, kc long), then runs the spans of all (sample, group, pixel
-// block, channel block) items over the pool (claimItems), each part with its own padded
-// image and C^T buffer.
+// Packs every group's weights into base (group gi at gi * packStride), one register sliver and
+// k block at a time over the pool, with pack(gi, c0, c1, k0, kc, dst, pixelMode, ks) (output
+// channels [c0, c1) x k [k0, k0 + kc) as slivers from c0 on, kc long).
 template <typename Pack>
-void run(const Exec& ex, const Corr& c, Pack&& pack, const float* in, const float* bias, int act, float* out,
-         float* scratch) {
+void packAll(const Exec& ex, const gemm::KernelSet& ks, const Corr& c, bool pix, Pack&& pack, float* base) {
+  const int64_t K = c.K(), cw = pix ? ks.nr : ks.mr, kcB = kBlock(ks, K), nkb = (K + kcB - 1) / kcB;
+  const int64_t cu = (c.Co + cw - 1) / cw, coPad = roundUp(c.Co, cw), pstride = packStride(c);
+  ex.pool().parallelFor(c.G * nkb * cu, std::max<int64_t>(1, 16384 / (kcB * cw)), [&](int64_t lo, int64_t hi) {
+    for (int64_t u = lo; u < hi; u++) {
+      const int64_t gi = u / (nkb * cu), k0 = (u / cu) % nkb * kcB, sl = u % cu;
+      const int64_t kc = std::min(kcB, K - k0);
+      pack(gi, sl * cw, std::min(c.Co, sl * cw + cw), k0, kc, base + gi * pstride + k0 * coPad + sl * cw * kc, pix, ks);
+    }
+  });
+}
+
+// Packs the weights (packAll; or, prepacked, takes them as they are), then runs the spans of all
+// (sample, group, pixel block, channel block) items over the pool (claimItems), each part with
+// its own padded image and C^T buffer.
+template <typename Pack>
+void run(const Exec& ex, const Corr& c, Pack&& pack, const float* prepacked, const float* in, const float* bias,
+         int act, float* out, float* scratch) {
   const gemm::KernelSet& ks = gemm::kernelsFor(gemm::activeIsa());
   const int64_t T = chunksOf(ex);
   const Plan pl = planOf(ks, c, T);
   float* base = scratch + ((16 - (reinterpret_cast<uintptr_t>(scratch) / sizeof(float)) % 16) % 16);
   const int64_t K = c.K(), pstride = packStride(c), padN = padFloats(c), tmpN = tmpFloats(c), P = c.OH * c.OW;
   const int64_t cw = pl.pix ? ks.nr : ks.mr;  // channels per channel unit
-  const int64_t kcB = kBlock(ks, K), nkb = (K + kcB - 1) / kcB, coPad = roundUp(c.Co, cw);
   // each weight chunk read by one item only (one image unit per group, one pixel block): packed as used
   const int64_t unitsPerGroup = c.G == 1 ? (c.N + pl.ig - 1) / pl.ig : c.N;
-  const bool packAsUsed = unitsPerGroup * pl.pb == 1;
-  if (!packAsUsed)
-    ex.pool().parallelFor(c.G * nkb * pl.cu, std::max<int64_t>(1, 16384 / (kcB * cw)), [&](int64_t lo, int64_t hi) {
-      for (int64_t u = lo; u < hi; u++) {
-        const int64_t gi = u / (nkb * pl.cu), k0 = (u / pl.cu) % nkb * kcB, sl = u % pl.cu;
-        const int64_t kc = std::min(kcB, K - k0);
-        pack(gi, sl * cw, std::min(c.Co, sl * cw + cw), k0, kc, base + gi * pstride + k0 * coPad + sl * cw * kc, pl.pix, ks);
-      }
-    });
+  const bool packAsUsed = !prepacked && unitsPerGroup * pl.pb == 1;
+  if (!packAsUsed && !prepacked) packAll(ex, ks, c, pl.pix, pack, base);
+  const float* packed = prepacked ? prepacked : base;
   std::vector<int32_t> off((size_t)K);
   const int64_t Hp = c.Hp(), Wp = c.Wp(), KHW = c.KH * c.KW;
   for (int64_t k = 0; k < K; k++) {
@@ -308,7 +315,7 @@ void run(const Exec& ex, const Corr& c, Pack&& pack, const float* in, const floa
     pt.img = img;
     const std::function<void(int64_t, int64_t, int64_t, int64_t, float*)> packChunk =
         [&](int64_t c0, int64_t c1, int64_t k0, int64_t kc, float* dst) { pack(gi, c0, c1, k0, kc, dst, pl.pix, ks); };
-    const Weights wp{packAsUsed ? nullptr : base + gi * pstride, tmp + tmpN, &packChunk};
+    const Weights wp{packAsUsed ? nullptr : packed + gi * pstride, tmp + tmpN, &packChunk};
     const float* bsp = bias ? bias + gi * c.Co : nullptr;
     float* o = out + img * c.Co * P;
     Span sp;
@@ -329,17 +336,33 @@ bool directBackwardInputApplies(const ConvGeom& g) { return g.sh == 1 && g.sw ==
 int64_t directForwardScratch(const Exec& ex, const ConvGeom& g) { return scratchOf(ex, forwardCorr(g)); }
 int64_t directBackwardInputScratch(const Exec& ex, const ConvGeom& g) { return scratchOf(ex, inputCorr(g)); }
 
-void directForward(const Exec& ex, const ConvGeom& g, const float* x, const float* w, const float* bias, int act,
-                   float* y, float* scratch) {
-  const Corr c = forwardCorr(g);
-  const int64_t K = c.K();
-  auto pack = [&](int64_t gi, int64_t c0, int64_t c1, int64_t k0, int64_t kc, float* dst, bool pix,
-                  const gemm::KernelSet&) {
-    const float* wg = w + (gi * c.Co + c0) * K + k0;
-    if (pix) gemm::packB(true, kc, c1 - c0, wg, K, dst);  // W[gi]^T, K x Og
-    else gemm::packA(false, c1 - c0, kc, wg, K, dst);
+namespace {
+// The forward's weight packing: W[gi] as A (row mode) or W[gi]^T, K x Og, as B (pixel mode).
+auto forwardPack(const Corr& c, const float* w) {
+  return [&c, w](int64_t gi, int64_t c0, int64_t c1, int64_t k0, int64_t kc, float* dst, bool pix,
+                 const gemm::KernelSet&) {
+    const float* wg = w + (gi * c.Co + c0) * c.K() + k0;
+    if (pix) gemm::packB(true, kc, c1 - c0, wg, c.K(), dst);
+    else gemm::packA(false, c1 - c0, kc, wg, c.K(), dst);
   };
-  run(ex, c, pack, x, bias, act, y, scratch);
+}
+}  // namespace
+
+int64_t directForwardPackedElems(const ConvGeom& g) {
+  const Corr c = forwardCorr(g);
+  return c.G * packStride(c);
+}
+
+void directForwardPack(const Exec& ex, const ConvGeom& g, const float* w, float* dst) {
+  const Corr c = forwardCorr(g);
+  const gemm::KernelSet& ks = gemm::kernelsFor(gemm::activeIsa());
+  packAll(ex, ks, c, pixelMode(ks, c), forwardPack(c, w), dst);
+}
+
+void directForward(const Exec& ex, const ConvGeom& g, const float* x, const float* w, const float* bias, int act,
+                   const float* prepacked, float* y, float* scratch) {
+  const Corr c = forwardCorr(g);
+  run(ex, c, forwardPack(c, w), prepacked, x, bias, act, y, scratch);
 }
 
 void directBackwardInput(const Exec& ex, const ConvGeom& g, const float* gy, const float* w, float* dx,
@@ -367,7 +390,7 @@ void directBackwardInput(const Exec& ex, const ConvGeom& g, const float* gy, con
             dst[(s * kc + k) * mr + r] = at(gi, c0 + s * mr + r, k0 + k);
     }
   };
-  run(ex, c, pack, gy, nullptr, 0, dx, scratch);
+  run(ex, c, pack, nullptr, gy, nullptr, 0, dx, scratch);
 }
 
 }  // namespace tf

@@ -18,9 +18,13 @@ int64_t directForwardScratch(const Exec& ex, const ConvGeom& g);
 int64_t directBackwardInputScratch(const Exec& ex, const ConvGeom& g);
 int64_t directBackwardWeightScratch(const Exec& ex, const ConvGeom& g);
 
-// act 1: relu on each output (after the bias) as it is finished
+// act 1: relu on each output (after the bias) as it is finished. prepacked: null, or what
+// directForwardPack made from w for this geometry (then w is not read).
 void directForward(const Exec& ex, const ConvGeom& g, const float* x, const float* w, const float* bias, int act,
-                   float* y, float* scratch);
+                   const float* prepacked, float* y, float* scratch);
+// The forward's packed weights, made once for inference: their floats (64-byte aligned) and the packing.
+int64_t directForwardPackedElems(const ConvGeom& g);
+void directForwardPack(const Exec& ex, const ConvGeom& g, const float* w, float* dst);
 void directBackwardInput(const Exec& ex, const ConvGeom& g, const float* gy, const float* w, float* dx,
                          float* scratch);
 void directBackwardWeight(const Exec& ex, const ConvGeom& g, const float* x, const float* gy, float* dw,

@@ -109,7 +109,10 @@ Plan planOf(Corr c) {
 // output pixels per group and call (all samples); tests lower it to reach Winograd on small shapes
 std::atomic<int64_t> gMinPixels{4096};
 
-bool applies(const Corr& c) {
+// With the weights transformed ahead (prepacked), fewer pixels pay: see winogradForwardApplies.
+constexpr int64_t kPrepackedMinPixels = 1024;
+
+bool applies(const Corr& c, int64_t minPixels) {
   if (c.KH != c.KW || (c.KH != 3 && c.KH != 5) || c.dh != 1 || c.dw != 1 || c.sh != 1 || c.sw != 1) return false;
   const Plan p = planOf(c);
   // below 32 channels in or out the transforms outweigh the saving (measured on AVX2: 8 -> 8 channels
@@ -117,7 +120,7 @@ bool applies(const Corr& c) {
   // and the weights are transformed per call, so few output pixels do not pay for it: batch-1
   // Inception v3 (AVX2, 2 threads) ran its 35x35 and 8x8 layers 1.5-5x slower in Winograd than
   // direct (1,225 and 64 pixels), while 9,800 pixels (35x35 at batch 8) and more ran 1.5-1.8x faster
-  return c.Ci >= 32 && c.Co >= 32 && c.N * c.OH * c.OW >= gMinPixels.load(std::memory_order_relaxed) && c.N * c.G * padFloats(p.c) <= kMaxPadded &&
+  return c.Ci >= 32 && c.Co >= 32 && c.N * c.OH * c.OW >= minPixels && c.N * c.G * padFloats(p.c) <= kMaxPadded &&
          p.c.Ci * p.c.Hp() * p.c.Wp() < INT32_MAX;
 }
 
@@ -242,16 +245,16 @@ bool allFinite(const float* p, int64_t n) {
 
 // false (nothing written) when the input or the weights hold an Inf or NaN: the transforms would
 // mix it into the whole tile (Inf - Inf), so the caller takes the direct kernels, which keep a NaN
-// only where the true sum has one.
+// only where the true sum has one. preU: null, or the weights transformed ahead (finite).
 template <typename W>
-bool run(const Exec& ex, const Corr& corr, W&& weight, const float* w, int64_t wN, const float* in, const float* bias,
-         float* out, float* scratch) {
+bool run(const Exec& ex, const Corr& corr, W&& weight, const float* w, int64_t wN, const float* preU, const float* in,
+         const float* bias, float* out, float* scratch) {
   const gemm::Isa isa = gemm::activeIsa();
   const gemm::KernelSet& ks = gemm::kernelsFor(isa);
   const Plan p = planOf(corr);
   const Corr& c = p.c;
-  float* U = scratch + ((16 - (reinterpret_cast<uintptr_t>(scratch) / sizeof(float)) % 16) % 16);
-  float* pads = U + c.G * 36 * uStride(c);
+  float* own = scratch + ((16 - (reinterpret_cast<uintptr_t>(scratch) / sizeof(float)) % 16) % 16);
+  float* pads = own + c.G * 36 * uStride(c);
   float* work = pads + c.N * c.G * padFloats(c);
   std::vector<char> finite((size_t)(c.N * c.G));
   ex.pool().parallelFor(c.N * c.G, 1, [&](int64_t lo, int64_t hi) {
@@ -261,8 +264,9 @@ bool run(const Exec& ex, const Corr& corr, W&& weight, const float* w, int64_t w
       padImage(c, plane, pads + img * padFloats(c));
     }
   });
-  if (!allFinite(w, wN) || std::find(finite.begin(), finite.end(), 0) != finite.end()) return false;
-  transformWeights(ex, p, weight, ks.mr, U);
+  if ((!preU && !allFinite(w, wN)) || std::find(finite.begin(), finite.end(), 0) != finite.end()) return false;
+  if (!preU) transformWeights(ex, p, weight, ks.mr, own);
+  const float* U = preU ? preU : own;
   const int64_t blocks = (p.tiles + kTileBlock - 1) / kTileBlock, vs = vStride(c);
   claimItems(ex, std::max(1, ex.pool().numThreads()), c.G * blocks, [&](int64_t part, int64_t it) {
     const int64_t gi = it / blocks, t0 = (it % blocks) * kTileBlock, t1 = std::min(p.tiles, t0 + kTileBlock);
@@ -283,19 +287,41 @@ bool run(const Exec& ex, const Corr& corr, W&& weight, const float* w, int64_t w
 
 }  // namespace
 
-bool winogradForwardApplies(const ConvGeom& g) { return applies(forwardCorr(g)); }
-bool winogradBackwardInputApplies(const ConvGeom& g) { return g.sh == 1 && g.sw == 1 && applies(inputCorr(g)); }
+bool winogradForwardApplies(const ConvGeom& g, bool prepacked) {
+  const int64_t least = gMinPixels.load(std::memory_order_relaxed);
+  return applies(forwardCorr(g), prepacked ? std::min(least, kPrepackedMinPixels) : least);
+}
+bool winogradBackwardInputApplies(const ConvGeom& g) {
+  return g.sh == 1 && g.sw == 1 && applies(inputCorr(g), gMinPixels.load(std::memory_order_relaxed));
+}
 int64_t winogradForwardScratch(const Exec& ex, const ConvGeom& g) { return scratchOf(ex, forwardCorr(g)); }
 int64_t winogradBackwardInputScratch(const Exec& ex, const ConvGeom& g) { return scratchOf(ex, inputCorr(g)); }
 
-bool winogradForward(const Exec& ex, const ConvGeom& g, const float* x, const float* w, const float* bias, float* y,
-                     float* scratch) {
-  const Corr c = forwardCorr(g);
-  const int64_t Cg = c.Ci, Og = c.Co, r = g.KH;
-  auto weight = [&](int64_t gi, int64_t o, int64_t cc, int a, int b) {
+namespace {
+auto forwardWeight(const ConvGeom& g, const float* w) {
+  const int64_t Cg = g.C / g.G, Og = g.O / g.G, r = g.KH;
+  return [=](int64_t gi, int64_t o, int64_t cc, int a, int b) {
     return (double)w[((gi * Og + o) * Cg + cc) * r * r + a * r + b];
   };
-  return run(ex, c, weight, w, g.O * Cg * r * r, x, bias, y, scratch);
+}
+}  // namespace
+
+bool winogradForward(const Exec& ex, const ConvGeom& g, const float* x, const float* w, const float* bias,
+                     const float* preU, float* y, float* scratch) {
+  const Corr c = forwardCorr(g);
+  return run(ex, c, forwardWeight(g, w), w, g.O * c.Ci * g.KH * g.KW, preU, x, bias, y, scratch);
+}
+
+int64_t winogradForwardPackedElems(const ConvGeom& g) {
+  const Corr c = forwardCorr(g);
+  return c.G * 36 * uStride(c);
+}
+
+bool winogradForwardPack(const Exec& ex, const ConvGeom& g, const float* w, float* dst) {
+  if (!allFinite(w, g.O * (g.C / g.G) * g.KH * g.KW)) return false;
+  const Plan p = planOf(forwardCorr(g));
+  transformWeights(ex, p, forwardWeight(g, w), gemm::kernelsFor(gemm::activeIsa()).mr, dst);
+  return true;
 }
 
 bool winogradBackwardInput(const Exec& ex, const ConvGeom& g, const float* gy, const float* w, float* dx,
@@ -306,7 +332,7 @@ bool winogradBackwardInput(const Exec& ex, const ConvGeom& g, const float* gy, c
   auto weight = [&](int64_t gi, int64_t cc, int64_t o, int a, int b) {
     return (double)w[((gi * Og + o) * Cg + cc) * r * r + (r - 1 - a) * r + (r - 1 - b)];
   };
-  return run(ex, c, weight, w, g.O * Cg * r * r, gy, nullptr, dx, scratch);
+  return run(ex, c, weight, w, g.O * Cg * r * r, nullptr, gy, nullptr, dx, scratch);
 }
 
 int64_t setWinogradMinPixels(int64_t n) { return gMinPixels.exchange(n); }

@@ -9,15 +9,21 @@
 
 namespace tf {
 
-bool winogradForwardApplies(const ConvGeom& g);
+// prepacked: whether the weights come transformed ahead (winogradForwardPack; fewer pixels then pay)
+bool winogradForwardApplies(const ConvGeom& g, bool prepacked);
 // The fewest output pixels (N * OH * OW per group) a call needs to take Winograd; returns the old value.
 int64_t setWinogradMinPixels(int64_t n);
 bool winogradBackwardInputApplies(const ConvGeom& g);
 int64_t winogradForwardScratch(const Exec& ex, const ConvGeom& g);
 int64_t winogradBackwardInputScratch(const Exec& ex, const ConvGeom& g);
-// false (nothing written) when x / gy or w holds an Inf or NaN: then the caller runs another kernel
-bool winogradForward(const Exec& ex, const ConvGeom& g, const float* x, const float* w, const float* bias, float* y,
-                     float* scratch);
+// false (nothing written) when x / gy or w holds an Inf or NaN: then the caller runs another kernel.
+// preU: null, or what winogradForwardPack made from w for this geometry (then w is not read).
+bool winogradForward(const Exec& ex, const ConvGeom& g, const float* x, const float* w, const float* bias,
+                     const float* preU, float* y, float* scratch);
+// The forward's transformed weights, made once for inference: their floats (64-byte aligned),
+// and the transform (false, nothing usable written, when w holds an Inf or NaN).
+int64_t winogradForwardPackedElems(const ConvGeom& g);
+bool winogradForwardPack(const Exec& ex, const ConvGeom& g, const float* w, float* dst);
 bool winogradBackwardInput(const Exec& ex, const ConvGeom& g, const float* gy, const float* w, float* dx,
                            float* scratch);
 
