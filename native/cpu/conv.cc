@@ -25,6 +25,7 @@
 #include "conv_im2col.h"
 #include "conv_prepack.h"
 #include "conv_winograd.h"
+#include "conv_winograd1d.h"
 #include "gemm/gemm.h"
 #include "gemm/kernels.h"
 
@@ -210,6 +211,7 @@ void forwardTyped(const Exec& ex, const ConvGeom& g, const T* x, const T* w, con
     const float* pre = prepackedFor(g, algo, packed, packedN);
     if (algo == ConvAlgo::kWinograd && winogradForward(ex, g, x, w, bias, pre, y, scratch))
       return actPass(ex, act, y, outN);
+    if (algo == ConvAlgo::kWinograd1d && pre && winograd1dForward(ex, g, x, pre, bias, act, y, scratch)) return;
     if (algo != ConvAlgo::kGemm && directForwardApplies(g))
       return directForward(ex, g, x, w, bias, act, algo == ConvAlgo::kDirect ? pre : nullptr, y, scratch);
     return gemmForward(ex, g, x, w, bias, act, algo == ConvAlgo::kGemm ? pre : nullptr, y, scratch);
@@ -266,6 +268,8 @@ int64_t convScratchElems(const Exec& ex, int kind, const ConvGeom& g) {
   const bool fwd = kind == kConvForward || kind == kConvForwardPrepacked;
   if (fwd && directForwardApplies(g)) direct = directForwardScratch(ex, g);
   if (kind == kConvBackwardInput && directBackwardInputApplies(g)) direct = directBackwardInputScratch(ex, g);
+  if (convWinogradOn() && kind == kConvForwardPrepacked && winograd1dForwardApplies(g))
+    direct = std::max(direct, winograd1dForwardScratch(ex, g));
   if (convWinogradOn() && fwd && winogradForwardApplies(g, kind == kConvForwardPrepacked))
     direct = std::max(direct, winogradForwardScratch(ex, g));
   if (convWinogradOn() && kind == kConvBackwardInput && winogradBackwardInputApplies(g))

@@ -6,6 +6,7 @@
 #include "../core/dtype.h"
 #include "conv_direct.h"
 #include "conv_winograd.h"
+#include "conv_winograd1d.h"
 #include "gemm/gemm.h"
 #include "gemm/kernels.h"
 
@@ -26,6 +27,7 @@ void geomWords(const ConvGeom& g, int32_t* o) {
 int64_t payloadElems(const ConvGeom& g, ConvAlgo a) {
   switch (a) {
     case ConvAlgo::kWinograd: return winogradForwardPackedElems(g);
+    case ConvAlgo::kWinograd1d: return winograd1dForwardPackedElems(g);
     case ConvAlgo::kDirect: return directForwardPackedElems(g);
     case ConvAlgo::kGemm: return g.G * gemmPackStride(g);
     default: return 0;
@@ -45,6 +47,7 @@ bool convWinogradOn() {
 ConvAlgo forwardAlgo(const ConvGeom& g, bool prepacked) {
   if (g.C == 0 || (g.G > 1 && g.C == g.G) || g.N * g.O * g.OH * g.OW == 0) return ConvAlgo::kNone;
   if (convWinogradOn() && winogradForwardApplies(g, prepacked)) return ConvAlgo::kWinograd;
+  if (convWinogradOn() && prepacked && winograd1dForwardApplies(g)) return ConvAlgo::kWinograd1d;
   if (directForwardApplies(g)) return ConvAlgo::kDirect;
   return ConvAlgo::kGemm;
 }
@@ -66,7 +69,9 @@ void convPrepack(const Exec& ex, int dtype, const ConvGeom& g, const void* w, vo
   const float* wf = static_cast<const float*>(w);
   float* dst = static_cast<float*>(packed) + kHeader;
   const int64_t n = payloadElems(g, a);
-  if (a == ConvAlgo::kWinograd && !winogradForwardPack(ex, g, wf, dst)) a = ConvAlgo::kNone;  // Inf / NaN weights
+  // Inf / NaN weights: no copy (the forward then hands the call to the direct kernels)
+  if (a == ConvAlgo::kWinograd && !winogradForwardPack(ex, g, wf, dst)) a = ConvAlgo::kNone;
+  if (a == ConvAlgo::kWinograd1d && !winograd1dForwardPack(ex, g, wf, dst)) a = ConvAlgo::kNone;
   if (a == ConvAlgo::kDirect) directForwardPack(ex, g, wf, dst);
   if (a == ConvAlgo::kGemm) {
     const int64_t Og = g.O / g.G, K = (g.C / g.G) * g.KH * g.KW;

@@ -11,7 +11,8 @@
 
 namespace tf {
 
-enum class ConvAlgo : int32_t { kNone = 0, kWinograd = 1, kDirect = 2, kGemm = 3 };
+// kWinograd1d: r x 1 / 1 x r kernels, only on weights transformed ahead
+enum class ConvAlgo : int32_t { kNone = 0, kWinograd = 1, kDirect = 2, kGemm = 3, kWinograd1d = 4 };
 
 // float32 3x3 / 5x5 stride-1 convolutions take Winograd (conv_winograd.cc) unless
 // TAPEFLOW_CONV_WINOGRAD=0 (read at load: the direct kernels, for comparison).

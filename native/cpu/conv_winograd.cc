@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "conv_direct_impl.h"
+#include "conv_lanes.h"
 #include "gemm/gemm.h"
 #include "gemm/kernels.h"
 
@@ -28,8 +29,8 @@ namespace tf {
 
 namespace {
 using namespace direct;
+using namespace lanes;
 
-constexpr int kL = 8;                // tiles per transform (vector lanes)
 constexpr int64_t kTileBlock = 32;   // tiles per GEMM item (a multiple of every ISA's nr)
 constexpr int64_t kMaxPadded = 32 << 20;  // floats: all padded input planes are kept at once
 
@@ -49,15 +50,6 @@ Wino makeWino(int r) {
   w.G[5][r - 1] = 1;
   return w;
 }
-
-// kL lanes of floats (a GCC/Clang vector: one ymm with the build's AVX2, lowered elsewhere)
-typedef float V8 __attribute__((vector_size(kL * sizeof(float))));
-inline V8 load8(const float* p) {
-  V8 v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-inline void store8(float* p, V8 v) { std::memcpy(p, &v, sizeof v); }
 
 // o[k * os] = (B^T z)[k] for z[k * zs], k < 6 (the sparse form of B^T's rows)
 inline void bt6(const V8* z, int zs, V8* o, int os) {
@@ -230,17 +222,6 @@ void transformOutput(const Plan& p, const float* M, int64_t gi, int64_t t0, int6
       }
     }
   }
-}
-
-// Whether every float of p[0, n) is finite (an integer test on the exponent bits: vectorises).
-bool allFinite(const float* p, int64_t n) {
-  uint32_t bad = 0;
-  for (int64_t i = 0; i < n; i++) {
-    uint32_t b;
-    std::memcpy(&b, p + i, sizeof b);
-    bad |= (b & 0x7f800000u) == 0x7f800000u;
-  }
-  return bad == 0;
 }
 
 // false (nothing written) when the input or the weights hold an Inf or NaN: the transforms would
