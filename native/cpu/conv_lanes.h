@@ -28,5 +28,13 @@ inline bool allFinite(const float* p, int64_t n) {
   return bad == 0;
 }
 
+// Tiles per work item: most (V and M then stay in L2), or half that where items of `most` would
+// not spread evenly over the threads (a batch-1 35x35 layer: 81 tiles, 3 items of 32 for 2
+// threads, 2 : 1). groups: items per tile block (one per group).
+inline int64_t tileBlock(int64_t tiles, int64_t groups, int64_t threads, int64_t most) {
+  const int64_t big = groups * ((tiles + most - 1) / most);
+  return threads > 1 && big % threads != 0 && big < 4 * threads ? most / 2 : most;
+}
+
 }  // namespace lanes
 }  // namespace tf

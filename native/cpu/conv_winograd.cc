@@ -7,7 +7,7 @@
 //   M[xi]       = U[xi] . V[xi]                            36 GEMMs (Co x Ci) . (Ci x tiles)
 //   y[o][t]     = A^T M[.](o, t) A                         an m x m output tile, cropped at the edges
 // The input gradient is the same correlation of gy with the flipped, transposed weights
-// (conv_direct_impl.h inputCorr). Tiles are processed kTileBlock at a time per pool part (their
+// (conv_direct_impl.h inputCorr). Tiles are processed up to kTileBlock at a time per pool part (their
 // V and M stay in L2), the data and output transforms 8 tiles at a time in vector lanes.
 // Each output is a fixed sum (the transforms, and the GEMM's k blocks fixed by C and the ISA),
 // so results do not depend on the thread count. Float32 error: up to 5.7e-6 of the largest value on
@@ -190,10 +190,10 @@ void transformInput(const Plan& p, const float* pads, int64_t gi, int64_t t0, in
   }
 }
 
-// out (+ bias) from M (Co x 36 x kTileBlock: one output channel's 36 planes together) for tiles
+// out (+ bias) from M (Co x 36 x blk: one output channel's 36 planes together) for tiles
 // [t0, t1) of group gi.
 template <int m>
-void transformOutput(const Plan& p, const float* M, int64_t gi, int64_t t0, int64_t t1, const float* bias,
+void transformOutput(const Plan& p, const float* M, int64_t blk, int64_t gi, int64_t t0, int64_t t1, const float* bias,
                      float* out) {
   const Corr& c = p.c;
   const int64_t P = p.OH * p.OW, nt = t1 - t0;
@@ -212,7 +212,7 @@ void transformOutput(const Plan& p, const float* M, int64_t gi, int64_t t0, int6
       const int nl = (int)std::min<int64_t>(kL, nt - i0);
       V8 x[6][6], t[m][6], y[m][m];
       // lanes past nt read unused M columns
-      for (int xi = 0; xi < 36; xi++) x[xi / 6][xi % 6] = load8(M + (o * 36 + xi) * kTileBlock + i0);
+      for (int xi = 0; xi < 36; xi++) x[xi / 6][xi % 6] = load8(M + (o * 36 + xi) * blk + i0);
       for (int j = 0; j < 6; j++) at6<m>(&x[0][j], 6, &t[0][j], 6);  // A^T M
       for (int a = 0; a < m; a++) at6<m>(&t[a][0], 1, &y[a][0], 1);   // (A^T M) A
       for (int l = 0; l < nl; l++) {
@@ -248,20 +248,21 @@ bool run(const Exec& ex, const Corr& corr, W&& weight, const float* w, int64_t w
   if ((!preU && !allFinite(w, wN)) || std::find(finite.begin(), finite.end(), 0) != finite.end()) return false;
   if (!preU) transformWeights(ex, p, weight, ks.mr, own);
   const float* U = preU ? preU : own;
-  const int64_t blocks = (p.tiles + kTileBlock - 1) / kTileBlock, vs = vStride(c);
+  const int64_t blk = tileBlock(p.tiles, c.G, std::max(1, ex.pool().numThreads()), kTileBlock);
+  const int64_t blocks = (p.tiles + blk - 1) / blk, vs = vStride(c);
   claimItems(ex, std::max(1, ex.pool().numThreads()), c.G * blocks, [&](int64_t part, int64_t it) {
-    const int64_t gi = it / blocks, t0 = (it % blocks) * kTileBlock, t1 = std::min(p.tiles, t0 + kTileBlock);
+    const int64_t gi = it / blocks, t0 = (it % blocks) * blk, t1 = std::min(p.tiles, t0 + blk);
     float* V = work + part * partFloats(c);
     float* M = V + 36 * vs;
     transformInput(p, pads, gi, t0, t1, ks.nr, V);
     for (int xi = 0; xi < 36; xi++) {
       const gemm::PackedA A{U + (gi * 36 + xi) * uStride(c), c.Co, c.Ci, isa};
       const gemm::PackedB B{V + xi * vs, c.Ci, t1 - t0, isa};
-      sgemmSerial(A, B, 1.0f, 0.0f, M + xi * kTileBlock, 36 * kTileBlock);  // M[o][xi][tile]
+      sgemmSerial(A, B, 1.0f, 0.0f, M + xi * blk, 36 * blk);  // M[o][xi][tile]
     }
     const float* bg = bias ? bias + gi * c.Co : nullptr;
-    if (p.w.m == 4) transformOutput<4>(p, M, gi, t0, t1, bg, out);
-    else transformOutput<2>(p, M, gi, t0, t1, bg, out);
+    if (p.w.m == 4) transformOutput<4>(p, M, blk, gi, t0, t1, bg, out);
+    else transformOutput<2>(p, M, blk, gi, t0, t1, bg, out);
   });
   return true;
 }

@@ -109,9 +109,7 @@ Plan planOf(Corr c, int64_t threads) {
   p.tilesA = (p.alongW ? c.OW : c.OH) / m;
   p.Tn = p.tilesA * (p.alongW ? c.OH : c.OW);
   p.tiles = c.N * p.Tn;
-  // items: kMaxBlock tiles, or half that when it spreads the items evenly over the threads
-  const int64_t big = (p.tiles + kMaxBlock - 1) / kMaxBlock;
-  p.block = threads > 1 && big % threads != 0 && big < 4 * threads ? kMaxBlock / 2 : kMaxBlock;
+  p.block = tileBlock(p.tiles, c.G, threads, kMaxBlock);
   p.c = c;
   return p;
 }
