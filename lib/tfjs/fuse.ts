@@ -49,11 +49,12 @@ export function findFusions(calls: Call[], outputs: string[]): Map<number, Fusio
   /** the one call that reads value v, when v is not also a model output */
   const soleReader = (v: string): number | null => {
     const r = readers.get(v);
-    return r !== undefined && r.length === 1 && !outputs.includes(v) && calls[r[0]].inputs.length === 1 ? r[0] : null;
+    return r !== undefined && r.length === 1 && !outputs.includes(v) && calls[r[0]].inputs.length === 1 && calls[r[0]].outputs.length === 1 ? r[0] : null;
   };
   const found = new Map<number, Fusion>();
   calls.forEach((c, i) => {
-    if (!isConv(c)) return;
+    // only single-output calls fuse: the chain defines one value
+    if (!isConv(c) || c.outputs.length !== 1) return;
     const f: Fusion = { conv: i, bn: null, act: null, convRelu: false, end: i, members: [] };
     if (linear(c)) {
       const b = soleReader(c.output);
