@@ -21,7 +21,7 @@ export const fixture = (name: string): Fixture => {
   return f;
 };
 export const values = (t: tp.Tensor): number[] => Array.from(t.dataSync() as Float32Array);
-export const layerOf = (ls: RawLayer[], name: string): RawLayer => ls.find((l) => l.name === name)!;
+export const layerOf = (ls: RawLayer[], name: string): RawLayer => ls.find((l) => (l.name ?? l.config.name) === name)!;
 
 /** The fixture's model, its topology edited first by `edit` (a deep copy). */
 export function load(f: Fixture, edit?: (layers: RawLayer[], topo: Fixture['modelTopology']) => void): tp.io.TfjsModel {

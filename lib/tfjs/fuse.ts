@@ -25,9 +25,11 @@ export interface Fusion {
   end: number;
   /** every call of the chain, the convolution first */
   members: number[];
+  /** a channels_first convolution (its values are NCHW in Keras already) */
+  first: boolean;
 }
 
-interface ConvP { strides: number[]; dilation: number[]; padding: 'same' | 'valid'; groups: number; act: (x: Tensor) => Tensor }
+interface ConvP { strides: number[]; dilation: number[]; padding: 'same' | 'valid'; groups: number; act: (x: Tensor) => Tensor; first: boolean }
 interface BnP { axis: number; eps: number }
 
 const isRelu = (c: Call): boolean => {
@@ -55,12 +57,13 @@ export function findFusions(calls: Call[], outputs: string[]): Map<number, Fusio
   calls.forEach((c, i) => {
     // only single-output calls fuse: the chain defines one value
     if (!isConv(c) || c.outputs.length !== 1) return;
-    const f: Fusion = { conv: i, bn: null, act: null, convRelu: false, end: i, members: [] };
+    const cf = (c.layer.prepared as ConvP).first;
+    const f: Fusion = { conv: i, bn: null, act: null, convRelu: false, end: i, members: [], first: cf };
     if (linear(c)) {
       const b = soleReader(c.output);
       if (b !== null && calls[b].layer.className === 'BatchNormalization') {
         const p = calls[b].layer.prepared as BnP;
-        if (p.axis === 3 || p.axis === -1) { f.bn = b; f.end = b; }
+        if (cf ? p.axis === 1 : p.axis === 3 || p.axis === -1) { f.bn = b; f.end = b; }
       }
       const a = soleReader(calls[f.end].output);
       if (a !== null && isRelu(calls[a])) { f.act = a; f.end = a; }

@@ -214,8 +214,10 @@ export class TfjsModel extends Module<unknown[], Tensor | Tensor[]> {
         const fz = recording || this.training ? undefined : plan.fusions.get(i);
         if (fz !== undefined && fz.members.every((j) => !plan.replaced.has(plan.calls[j].layer.name))) {
           let y: Tensor | null;
+          // a channels_first chain reads the Keras value (NCHW) and gives one
+          const x0 = fz.first && first.has(xs[0]) ? toNhwc(xs[0]) : xs[0];
           try {
-            y = tidy(() => runFusion(this, fz, plan.calls, xs[0], first.has(xs[0]), weightsOf));
+            y = tidy(() => runFusion(this, fz, plan.calls, x0, fz.first || first.has(x0), weightsOf));
           } catch (e) {
             if (e instanceof TapeflowError && !e.message.startsWith('loadTfjsModel')) throw new TapeflowError(`${op}: layer '${c.layer.name}' (${c.layer.className}): ${e.message}`, e.code);
             throw e;
@@ -223,7 +225,7 @@ export class TfjsModel extends Module<unknown[], Tensor | Tensor[]> {
           if (y !== null) {
             for (const j of fz.members) done.add(j);
             env.set(plan.calls[fz.end].output, y);
-            first.add(y);
+            if (!fz.first) first.add(y);
             for (const v of plan.frees[i]) drop(v);
             return;
           }
@@ -291,6 +293,8 @@ export class TfjsModel extends Module<unknown[], Tensor | Tensor[]> {
 /** How a layer call may run on channels-first values: its NCHW form, elementwise as is, or only NHWC. */
 function layoutOf(c: Call): 'nchw' | 'same' | 'nhwc' {
   const cfg = c.layer.config;
+  // channels_first layers read and write NCHW Keras values as they are
+  if (cfg.data_format === 'channels_first') return 'nhwc';
   const act = cfg.activation ?? 'linear';
   const actName = typeof act === 'string' ? act : (act as { config?: { name?: unknown } } | null)?.config?.name;
   const elementwiseAct = typeof actName === 'string' && ELEMENTWISE_ACTIVATIONS.has(actName);

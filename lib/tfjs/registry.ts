@@ -69,9 +69,11 @@ export function bool(name: string, cfg: Config, key: string, dflt: boolean): boo
   return v;
 }
 
-export function channelsLast(name: string, cfg: Config): void {
+/** Keras' data_format: true for 'channels_first' (NCHW values), false for 'channels_last' (the default). */
+export function channelsFirst(name: string, cfg: Config): boolean {
   const f = cfg.data_format ?? 'channels_last';
-  if (f !== 'channels_last') cfgFail(name, `data_format ${describe(f)} is not supported (channels_last is)`, 'ERR_UNSUPPORTED');
+  if (f !== 'channels_last' && f !== 'channels_first') cfgFail(name, `data_format must be 'channels_last' or 'channels_first', got ${describe(f)}`);
+  return f === 'channels_first';
 }
 
 export function padding(name: string, cfg: Config): 'same' | 'valid' {
