@@ -11,7 +11,7 @@ import { LAYERS } from '../lib/tfjs/registry';
 import type { LayerContext } from '../lib/tfjs/registry';
 
 describe('loadTfjsModel: masked sequences against tfjs', () => {
-  test.each(['mask_embedding', 'masking_layer'])('%s', (name) => checkFixture(fixture(name), (w) => w.startsWith('emb')));
+  test.each(['mask_embedding', 'mask_rnn_cells', 'masking_layer'])('%s', (name) => checkFixture(fixture(name), (w) => w.startsWith('emb')));
 
   test('end and middle padding: the last output is the model run on the sequence without the padding', () => {
     const f = fixture('mask_embedding');
@@ -91,7 +91,7 @@ describe('loadTfjsModel: where a mask goes', () => {
       /layer 'mid' \(LeakyReLU\): a Keras mask \(from Embedding mask_zero or Masking\) reaches it, and TF.js drops the mask there, Keras keeps it/);
     expectThrowsCode(() => model([emb, ['Softmax', 'mid', {}, ['emb']]], 'mid', []), 'ERR_UNSUPPORTED', /layer 'mid' \(Softmax\): a Keras mask/);
     expectThrowsCode(() => model([emb, ['Concatenate', 'mid', {}, ['emb', 'emb']]], 'mid', []), 'ERR_UNSUPPORTED', /layer 'mid' \(Concatenate\): .*merge of masks is broken/);
-    expectThrowsCode(() => model([emb, ['Add', 'mid', {}, ['emb', 'emb']]], 'mid', []), 'ERR_UNSUPPORTED', /layer 'mid' \(Add\): .*masks through Add are not supported/);
+    expectThrowsCode(() => model([emb, ['Add', 'mid', {}, ['emb', 'emb']]], 'mid', []), 'ERR_UNSUPPORTED', /layer 'mid' \(Add\): .*merge of masks is broken/);
     const td: Row = ['TimeDistributed', 'mid', { layer: { class_name: 'Masking', config: { mask_value: 0 } } }, ['emb']];
     expectThrowsCode(() => model([emb, td], 'mid', []), 'ERR_UNSUPPORTED', /layer 'mid' \(TimeDistributed\): .*TimeDistributed\(Masking\) are not supported/);
   });

@@ -33,8 +33,9 @@ const WHY: Record<string, string> = {
   LeakyReLU: 'TF.js drops the mask there, Keras keeps it',
   ELU: 'TF.js drops the mask there, Keras keeps it',
   Softmax: 'Keras applies the mask in the softmax, TF.js drops it',
-  Concatenate: "TF.js's merge of masks is broken (it returns a mask of the wrong shape)",
 };
+for (const m of ['Concatenate', 'Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum'])
+  WHY[m] = "TF.js's merge of masks is broken (it returns a mask of the wrong shape), so there is no reference to follow";
 
 /** The layer's rule: Embedding makes a mask only with mask_zero, else ends one. */
 function ruleOf(c: Call): Rule | undefined {
