@@ -76,6 +76,28 @@ describe('loadTfjsModel: masked sequences against tfjs', () => {
   });
 });
 
+test('gradients through a masked imported model: float64 gradcheck with respect to its weights', () => {
+  // every Keras weight made float64; four of them are the gradcheck's inputs (set into the model per evaluation)
+  for (const name of ['mask_embedding', 'mask_rnn_cells']) {
+    const f = fixture(name);
+    const m = load(f);
+    for (const [n, p] of m.namedParameters()) m.setParameter(n, tp.cast(p, 'float64')).dispose();
+    const names = m.namedParameters().map(([n]) => n).filter((n) => !/bias/.test(n)).slice(0, 4);
+    const start = names.map((n) => tp.clone(m.namedParameters().find(([k]) => k === n)![1]));
+    const ids = tp.tensor(f.inputs[0].data, { shape: f.inputs[0].shape });
+    const r = rng(5);
+    const wts = f.outputs.map((o) => tp.tensor(randArray(o.data.length, r, 0.5, 1.5), { shape: o.shape, dtype: 'float64' }));
+    const fn = (...ws: tp.Tensor[]) => {
+      names.forEach((n, i) => m.setParameter(n, ws[i]));
+      const ys = m.forward(ids) as tp.Tensor[];
+      return ys.map((y, i) => tp.sum(tp.mul(y, wts[i]))).reduce((a, b) => tp.add(a, b));
+    };
+    expect([name, tp.gradcheck(fn, start)]).toEqual([name, true]);
+    tp.dispose([...start, ids, ...wts]);
+    m.dispose();
+  }
+});
+
 type Row = Parameters<typeof functional>[0][number];
 const emb: Row = ['Embedding', 'emb', { input_dim: 5, output_dim: 3, mask_zero: true }, ['in']];
 const lstmW = (name: string, F: number) => [rand(`${name}/kernel`, [F, 8], 2), rand(`${name}/recurrent_kernel`, [2, 8], 3), rand(`${name}/bias`, [8], 4)];

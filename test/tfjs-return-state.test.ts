@@ -144,6 +144,26 @@ describe('initial_state and return_state: float64 gradchecks through the layers'
   });
 });
 
+describe('gradients through imported models: float64 gradchecks of the whole model', () => {
+  // the Keras weights made float64 (setParameter), the inputs float64: gradcheck of a weighted sum of
+  // every output with respect to every input (encoder → states → decoder for the encoder-decoder)
+  test.each(['encoder_decoder_lstm', 'gru_simple_state', 'bidirectional_state'])('%s', (name) => {
+    const f = fixture(name);
+    const m = load(f);
+    for (const [n, p] of m.namedParameters()) m.setParameter(n, tp.cast(p, 'float64')).dispose();
+    const xs = f.inputs.map((i) => tp.tensor(i.data, { shape: i.shape, dtype: 'float64' }));
+    const r = rng(3);
+    const weightsOf = f.outputs.map((o) => tp.tensor(randArray(o.data.length, r, 0.5, 1.5), { shape: o.shape, dtype: 'float64' }));
+    const fn = (...ins: tp.Tensor[]) => {
+      const ys = m.forward(...ins);
+      return (Array.isArray(ys) ? ys : [ys]).map((y, i) => tp.sum(tp.mul(y, weightsOf[i]))).reduce((a, b) => tp.add(a, b));
+    };
+    expect(tp.gradcheck(fn, xs)).toBe(true);
+    tp.dispose([...xs, ...weightsOf]);
+    m.dispose();
+  });
+});
+
 test('every fixture of this file is used', () => {
   expect(FX.filter((f) => !STATE.includes(f.name) && !/mask|channels_first/.test(f.name))).toEqual([]);
 });

@@ -214,10 +214,9 @@ export class TfjsModel extends Module<unknown[], Tensor | Tensor[]> {
         const fz = recording || this.training ? undefined : plan.fusions.get(i);
         if (fz !== undefined && fz.members.every((j) => !plan.replaced.has(plan.calls[j].layer.name))) {
           let y: Tensor | null;
-          // a channels_first chain reads the Keras value (NCHW) and gives one
-          const x0 = fz.first && first.has(xs[0]) ? toNhwc(xs[0]) : xs[0];
           try {
-            y = tidy(() => runFusion(this, fz, plan.calls, x0, fz.first || first.has(x0), weightsOf));
+            // a channels_first chain reads the Keras value (NCHW as it is) and gives one
+            y = tidy(() => runFusion(this, fz, plan.calls, fz.first && first.has(xs[0]) ? toNhwc(xs[0]) : xs[0], fz.first || first.has(xs[0]), weightsOf));
           } catch (e) {
             if (e instanceof TapeflowError && !e.message.startsWith('loadTfjsModel')) throw new TapeflowError(`${op}: layer '${c.layer.name}' (${c.layer.className}): ${e.message}`, e.code);
             throw e;
