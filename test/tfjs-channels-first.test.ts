@@ -1,6 +1,7 @@
 // tp.io.loadTfjsModel: data_format 'channels_first' (NCHW Keras values) for Conv2D,
 // DepthwiseConv2D, SeparableConv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D,
-// GlobalMaxPooling2D, ZeroPadding2D and Flatten (channels moved last first, as Keras), with
+// GlobalMaxPooling2D, ZeroPadding2D, Cropping2D, UpSampling2D and Flatten (channels moved last
+// first, as Keras), with
 // BatchNormalization(axis 1) and the inference fusion of Conv → BatchNormalization → ReLU.
 // Reference outputs: test/fixtures/gen_tfjs_keras2.js (@tensorflow/tfjs). The channels_first
 // layers are gradchecked in float64 through the layer registry, and equal their channels_last
@@ -13,7 +14,7 @@ import { readTopology } from '../lib/tfjs/topology';
 import { findFusions } from '../lib/tfjs/fuse';
 
 describe('loadTfjsModel: channels_first models against tfjs', () => {
-  test.each(['cnn_channels_first', 'cnn_channels_first_strided'])('%s', (name) => checkFixture(fixture(name)));
+  test.each(['cnn_channels_first', 'cnn_channels_first_strided', 'upsample_crop_channels_first', 'upsample_crop_channels_last'])('%s', (name) => checkFixture(fixture(name)));
 
   test('the Conv2D → BatchNormalization(axis 1) → ReLU chain is fused in inference, and gives what the layers give', () => {
     const f = fixture('cnn_channels_first');
@@ -58,6 +59,12 @@ describe('loadTfjsModel: channels_first models against tfjs', () => {
     const m = load(f, (ls) => { ls[0].config.batch_input_shape = [null, null, null, null]; });
     expectThrowsCode(() => m.forward(tp.zeros([1, 7, 6, 2])), 'ERR_SHAPE', /layer 'conv': Conv2D \(channels_first\) takes a 4-D \[N, C, H, W\] input with C = 2, got \[1,7,6,2\]/);
     m.dispose();
+    const up = LAYERS.get('UpSampling2D')!, crop = LAYERS.get('Cropping2D')!;
+    expectThrowsCode(() => up.prepare({ interpolation: 'bicubic' }, 'u'), 'ERR_UNSUPPORTED', /layer 'u': interpolation "bicubic" is not supported/);
+    expectThrowsCode(() => crop.prepare({ cropping: [1, -1] }, 'c'), 'ERR_FORMAT', /layer 'c': cropping must be n, \[h, w\] or/);
+    const ctx: LayerContext = { name: 'c', training: false };
+    expectThrowsCode(() => crop.apply([tp.zeros([1, 2, 3, 3])], {}, crop.prepare({ cropping: [[1, 2], [0, 0]], data_format: 'channels_first' }, 'c'), ctx), 'ERR_SHAPE',
+      /layer 'c': Cropping2D of \[\[1,2\],\[0,0\]\] needs a 4-D \[N, C, H, W\] input larger than the cropping, got \[1,2,3,3\]/);
   });
 });
 
@@ -76,7 +83,7 @@ function layerFn(cls: string, cfg: Record<string, unknown>, roles: string[]) {
   };
 }
 
-describe('channels_first layers: float64 gradchecks, and equal to channels_last on transposed values', () => {
+describe('channels_first layers (and UpSampling2D, Cropping2D): float64 gradchecks, and equal to channels_last on transposed values', () => {
   const cf = { data_format: 'channels_first' };
   test.each([
     ['Conv2D same stride 2', 'Conv2D', { filters: 3, kernel_size: [3, 2], strides: 2, padding: 'same', activation: 'tanh' }, [['kernel', [3, 2, 2, 3]], ['bias', [3]]]],
@@ -89,6 +96,9 @@ describe('channels_first layers: float64 gradchecks, and equal to channels_last 
     ['GlobalMaxPooling2D', 'GlobalMaxPooling2D', {}, []],
     ['ZeroPadding2D', 'ZeroPadding2D', { padding: [[1, 0], [0, 2]] }, []],
     ['Flatten', 'Flatten', {}, []],
+    ['UpSampling2D nearest', 'UpSampling2D', { size: [2, 3] }, []],
+    ['UpSampling2D bilinear', 'UpSampling2D', { size: [2, 2], interpolation: 'bilinear' }, []],
+    ['Cropping2D', 'Cropping2D', { cropping: [[1, 2], [0, 1]] }, []],
   ] as [string, string, Record<string, unknown>, [string, number[]][]][])('%s', (_l, cls, cfg, ws) => {
     const x = t64([2, 2, 5, 4], 1);
     const weights = ws.map(([, shape], i) => t64(shape, 2 + i));

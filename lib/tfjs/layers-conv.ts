@@ -6,7 +6,8 @@ import { Tensor } from '../tensor';
 import { conv2d } from '../ops/conv';
 import { maxPool, avgPool } from '../ops/pool';
 import { pad } from '../ops/join';
-import { reshape, permute } from '../ops/views';
+import { reshape, permute, slice } from '../ops/views';
+import { resize } from '../image/resize';
 import { add, sub, mul } from '../ops/binary';
 import { rsqrt, square, neg } from '../ops/unary';
 import { mean, max } from '../ops/reduce';
@@ -168,7 +169,7 @@ layer<GlobalP>('GlobalMaxPooling2D', { prepare: readGlobal, weights: () => [], a
 
 interface PadP { pads: [number, number][]; first: boolean }
 layer<PadP>('ZeroPadding2D', {
-  prepare: (cfg, name) => ({ pads: readPads(cfg, name), first: channelsFirst(name, cfg) }),
+  prepare: (cfg, name) => ({ pads: readPads(cfg, name, 'padding'), first: channelsFirst(name, cfg) }),
   weights: () => [],
   apply: ([x], _w, { pads: p, first }, ctx) => {
     need(ctx, x.rank === 4, `ZeroPadding2D takes a 4-D ${first ? '[N, C, H, W]' : '[N, H, W, C]'} input, got [${x.shape}]`);
@@ -181,13 +182,48 @@ layer<PadP>('ZeroPadding2D', {
   },
 });
 
-function readPads(cfg: Config, name: string): [number, number][] {
-  const v0 = cfg.padding ?? 1;
+// Keras Cropping2D: cropping n, [h, w] or [[top, bottom], [left, right]] off the spatial dims
+layer<PadP>('Cropping2D', {
+  prepare: (cfg, name) => ({ pads: readPads(cfg, name, 'cropping', 0), first: channelsFirst(name, cfg) }),
+  weights: () => [],
+  apply: ([x], _w, { pads: p, first }, ctx) => {
+    const [h, w] = first ? [2, 3] : [1, 2];
+    need(ctx, x.rank === 4 && x.shape[h] > p[0][0] + p[0][1] && x.shape[w] > p[1][0] + p[1][1],
+      `Cropping2D of ${JSON.stringify(p)} needs a 4-D ${first ? '[N, C, H, W]' : '[N, H, W, C]'} input larger than the cropping, got [${x.shape}]`);
+    const begin = [0, 0, 0, 0], size = [...x.shape];
+    begin[h] = p[0][0]; size[h] -= p[0][0] + p[0][1];
+    begin[w] = p[1][0]; size[w] -= p[1][0] + p[1][1];
+    return slice(x, begin, size);
+  },
+});
+
+// Keras UpSampling2D: nearest repeats each pixel; bilinear is TF.js's (TF 1's legacy rule, src =
+// dst · in / out, no half-pixel centers; TF 2 in Python uses half-pixel centers)
+interface UpP { size: number[]; bilinear: boolean; first: boolean }
+layer<UpP>('UpSampling2D', {
+  prepare: (cfg, name) => {
+    const i = cfg.interpolation ?? 'nearest';
+    if (i !== 'nearest' && i !== 'bilinear') cfgFail(name, `interpolation ${describe(i)} is not supported ('nearest', 'bilinear')`, 'ERR_UNSUPPORTED');
+    return { size: ints(name, cfg, 'size', 2, 2), bilinear: i === 'bilinear', first: channelsFirst(name, cfg) };
+  },
+  weights: () => [],
+  apply: ([x], _w, p, ctx) => {
+    need(ctx, x.rank === 4, `UpSampling2D takes a 4-D ${p.first ? '[N, C, H, W]' : '[N, H, W, C]'} input, got [${x.shape}]`);
+    const t = p.first ? permute(x, [0, 2, 3, 1]) : x;
+    const [H, W] = [t.shape[1] * p.size[0], t.shape[2] * p.size[1]];
+    need(ctx, t.size * p.size[0] * p.size[1] <= 2 ** 31 - 1, `size [${p.size}] of an input [${x.shape}] makes over 2^31 - 1 elements`);
+    const y = resize(t, [H, W], { method: p.bilinear ? 'bilinear' : 'nearest', alignCorners: false, halfPixelCenters: false });
+    return p.first ? permute(y, [0, 3, 1, 2]) : y;
+  },
+});
+
+function readPads(cfg: Config, name: string, key: string, dflt = 1): [number, number][] {
+  const v0 = cfg[key] ?? dflt;
   const dense = (a: unknown): unknown => (Array.isArray(a) ? Array.from(a as unknown[], dense) : a);
   const v = dense(v0);
   const ok = (d: unknown) => Number.isSafeInteger(d) && (d as number) >= 0 && (d as number) <= 2 ** 20;
   if (ok(v)) return [[v as number, v as number], [v as number, v as number]];
   if (Array.isArray(v) && v.length === 2 && v.every(ok)) return [[v[0], v[0]], [v[1], v[1]]];
   if (Array.isArray(v) && v.length === 2 && v.every((r) => Array.isArray(r) && r.length === 2 && r.every(ok))) return v as [number, number][];
-  return cfgFail(name, `padding must be n, [h, w] or [[top, bottom], [left, right]] of non-negative integers, got ${describe(v0)}`);
+  return cfgFail(name, `${key} must be n, [h, w] or [[top, bottom], [left, right]] of non-negative integers, got ${describe(v0)}`);
 }

@@ -24,6 +24,7 @@ const RULES: Record<string, Rule> = {
   // supportsMasking = false in TF.js and Keras: the mask ends here
   Flatten: 'drop', Reshape: 'drop', Permute: 'drop', Conv2D: 'drop', DepthwiseConv2D: 'drop', SeparableConv2D: 'drop',
   MaxPooling2D: 'drop', AveragePooling2D: 'drop', GlobalAveragePooling2D: 'drop', GlobalMaxPooling2D: 'drop', ZeroPadding2D: 'drop',
+  Cropping2D: 'drop', UpSampling2D: 'drop',
   LSTM: 'consume', GRU: 'consume', SimpleRNN: 'consume', RNN: 'consume', Bidirectional: 'consume',
   Masking: 'make',
 };
