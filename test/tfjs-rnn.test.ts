@@ -249,8 +249,9 @@ describe('loadTfjsModel: sequence layer errors name the layer', () => {
   const fx = () => fixture('embedding_lstm_gru');
   test.each([
     ['stateful', (ls: never) => { rnnLayer(ls, 'LSTM').stateful = true; }, 'ERR_UNSUPPORTED', /layer 'lstm_LSTM1': LSTM with stateful: true is not supported/],
-    ['return_state', (ls: never) => { rnnLayer(ls, 'GRU').return_state = true; }, 'ERR_UNSUPPORTED', /layer 'gru_GRU1': GRU with return_state: true/],
-    ['mask_zero', (ls: never) => { rnnLayer(ls, 'Embedding').mask_zero = true; }, 'ERR_UNSUPPORTED', /layer 'embedding_Embedding1': Embedding with mask_zero: true/],
+    // as Keras: a Sequential model's layers have one output (return_state: see tfjs-return-state.test.ts)
+    ['return_state in a Sequential model', (ls: never) => { rnnLayer(ls, 'GRU').return_state = true; }, 'ERR_UNSUPPORTED', /layer 'gru_GRU1' \(GRU\) returns 2 tensors; a Sequential model's layers have one output/],
+    ['mask_zero: not a boolean', (ls: never) => { rnnLayer(ls, 'Embedding').mask_zero = 1; }, 'ERR_FORMAT', /layer 'embedding_Embedding1': mask_zero must be a boolean/],
     ['unknown activation', (ls: never) => { rnnLayer(ls, 'GRU').recurrent_activation = 'swishy'; }, 'ERR_UNSUPPORTED', /layer 'gru_GRU1': activation "swishy" is not supported/],
     ['dropout out of range', (ls: never) => { rnnLayer(ls, 'LSTM').dropout = 1.5; }, 'ERR_FORMAT', /layer 'lstm_LSTM1': dropout must be a number in \[0, 1\]/],
     ['units', (ls: never) => { rnnLayer(ls, 'LSTM').units = 0; }, 'ERR_FORMAT', /layer 'lstm_LSTM1': units must be an integer/],
@@ -259,9 +260,9 @@ describe('loadTfjsModel: sequence layer errors name the layer', () => {
     expectThrowsCode(() => load(fx(), edit as never), code, msg);
   });
 
-  test('Bidirectional: merge_mode null, a wrapped Dense; TimeDistributed of an unknown layer', () => {
+  test('Bidirectional: merge_mode null in a Sequential model, a wrapped Dense; TimeDistributed of an unknown layer', () => {
     const bi = fixture('bidirectional');
-    expectThrowsCode(() => load(bi, (ls) => { ls[0].config.merge_mode = null; }), 'ERR_UNSUPPORTED', /layer 'bidirectional_Bidirectional1': merge_mode null/);
+    expectThrowsCode(() => load(bi, (ls) => { ls[0].config.merge_mode = null; }), 'ERR_UNSUPPORTED', /layer 'bidirectional_Bidirectional1' \(Bidirectional\) returns 2 tensors; a Sequential model's layers have one output/);
     expectThrowsCode(() => load(bi, (ls) => { ls[0].config.layer = { class_name: 'Dense', config: { units: 2 } }; }), 'ERR_UNSUPPORTED', /Bidirectional wraps LSTM, GRU or SimpleRNN here, not "Dense"/);
     expectThrowsCode(() => load(bi, (ls) => { (ls[1].config.layer as { config: Record<string, unknown> }).config.stateful = true; }), 'ERR_UNSUPPORTED', /layer 'bidirectional_Bidirectional2': GRU with stateful/);
     const cells = fixture('rnn_cells');

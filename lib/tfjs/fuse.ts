@@ -25,9 +25,11 @@ export interface Fusion {
   end: number;
   /** every call of the chain, the convolution first */
   members: number[];
+  /** a channels_first convolution (its values are NCHW in Keras already) */
+  first: boolean;
 }
 
-interface ConvP { strides: number[]; dilation: number[]; padding: 'same' | 'valid'; groups: number; act: (x: Tensor) => Tensor }
+interface ConvP { strides: number[]; dilation: number[]; padding: 'same' | 'valid'; groups: number; act: (x: Tensor) => Tensor; first: boolean }
 interface BnP { axis: number; eps: number }
 
 const isRelu = (c: Call): boolean => {
@@ -49,17 +51,19 @@ export function findFusions(calls: Call[], outputs: string[]): Map<number, Fusio
   /** the one call that reads value v, when v is not also a model output */
   const soleReader = (v: string): number | null => {
     const r = readers.get(v);
-    return r !== undefined && r.length === 1 && !outputs.includes(v) && calls[r[0]].inputs.length === 1 ? r[0] : null;
+    return r !== undefined && r.length === 1 && !outputs.includes(v) && calls[r[0]].inputs.length === 1 && calls[r[0]].outputs.length === 1 ? r[0] : null;
   };
   const found = new Map<number, Fusion>();
   calls.forEach((c, i) => {
-    if (!isConv(c)) return;
-    const f: Fusion = { conv: i, bn: null, act: null, convRelu: false, end: i, members: [] };
+    // only single-output calls fuse: the chain defines one value
+    if (!isConv(c) || c.outputs.length !== 1) return;
+    const cf = (c.layer.prepared as ConvP).first;
+    const f: Fusion = { conv: i, bn: null, act: null, convRelu: false, end: i, members: [], first: cf };
     if (linear(c)) {
       const b = soleReader(c.output);
       if (b !== null && calls[b].layer.className === 'BatchNormalization') {
         const p = calls[b].layer.prepared as BnP;
-        if (p.axis === 3 || p.axis === -1) { f.bn = b; f.end = b; }
+        if (cf ? p.axis === 1 : p.axis === 3 || p.axis === -1) { f.bn = b; f.end = b; }
       }
       const a = soleReader(calls[f.end].output);
       if (a !== null && isRelu(calls[a])) { f.act = a; f.end = a; }

@@ -14,7 +14,7 @@ import { where, greaterEqual } from '../ops/logical';
 import { cast } from '../ops/cast';
 import { rand, randn } from '../ops/random';
 import { describe } from '../core/errors';
-import { layer, ints, num, bool, cfgFail, need } from './registry';
+import { layer, ints, num, bool, cfgFail, need, channelsFirst } from './registry';
 import type { Config } from './registry';
 
 export type Activation = (x: Tensor) => Tensor;
@@ -172,10 +172,15 @@ layer<number>('AlphaDropout', {
 });
 layer<null>('InputLayer', { prepare: () => null, weights: () => [], apply: ([x]) => x });
 
-layer<null>('Flatten', {
-  prepare: (cfg, name) => { if ((cfg.data_format ?? 'channels_last') !== 'channels_last') cfgFail(name, `data_format ${describe(cfg.data_format)} is not supported`, 'ERR_UNSUPPORTED'); return null; },
+// channels_first: the channels go last before flattening, as Keras and TF.js do (so a Dense
+// after it reads the features in the channels_last order)
+layer<boolean>('Flatten', {
+  prepare: (cfg, name) => channelsFirst(name, cfg),
   weights: () => [],
-  apply: ([x]) => reshape(x, [x.shape[0], x.shape.slice(1).reduce((a, b) => a * b, 1)]),
+  apply: ([x], _w, first) => {
+    const t = first && x.rank > 2 ? permute(x, [0, ...x.shape.map((_, i) => i).slice(2), 1]) : x;
+    return reshape(t, [x.shape[0], x.shape.slice(1).reduce((a, b) => a * b, 1)]);
+  },
 });
 
 layer<number[]>('Reshape', {

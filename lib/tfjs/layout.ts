@@ -69,7 +69,7 @@ NCHW.set('BatchNormalization', ([x], w, p: { axis: number; eps: number }, ctx) =
 type PoolP = { size: number[]; strides: number[]; padding: 'SAME' | 'VALID' };
 NCHW.set('MaxPooling2D', ([x], _w, p: PoolP) => maxPool(x, p.size, p.strides, p.padding, { dataFormat: 'NCHW' }));
 NCHW.set('AveragePooling2D', ([x], _w, p: PoolP) => avgPool(x, p.size, p.strides, p.padding, { dataFormat: 'NCHW' }));
-NCHW.set('ZeroPadding2D', ([x], _w, p: [number, number][]) => pad(x, [[0, 0], [0, 0], p[0], p[1]], 0));
+NCHW.set('ZeroPadding2D', ([x], _w, { pads: p }: { pads: [number, number][] }) => pad(x, [[0, 0], [0, 0], p[0], p[1]], 0));
 // keepdims would give [N, C, 1, 1] where Keras has [N, 1, 1, C]: only the 2-D result is channels-free
 NCHW.set('GlobalAveragePooling2D', ([x], _w, p: { keep: boolean }) => (p.keep ? null : mean(x, [2, 3])));
 NCHW.set('GlobalMaxPooling2D', ([x], _w, p: { keep: boolean }) => (p.keep ? null : max(x, [2, 3])));

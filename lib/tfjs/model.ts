@@ -15,6 +15,8 @@ import { findFusions, runFusion } from './fuse';
 import type { Fusion } from './fuse';
 import type { DecodedWeight } from './weights';
 import { valueOf } from './topology';
+import { planMasks, outputMasks } from './masks';
+import type { MaskPlan } from './masks';
 import { NCHW, ELEMENTWISE, ELEMENTWISE_ACTIVATIONS, toNchw, toNhwc } from './layout';
 import type { Topology, Call } from './topology';
 import type { LayerContext } from './registry';
@@ -38,6 +40,8 @@ interface Plan {
   frees: string[][];
   /** Conv → BatchNormalization → ReLU chains run as one convolution in inference (fuse.ts) */
   fusions: Map<number, Fusion>;
+  /** where Keras masks flow (null: the model has none) */
+  masks: MaskPlan | null;
 }
 const PLAN = new WeakMap<TfjsModel, Plan>();
 /** per model: weight → its derived form (channels-first kernels) and the weight version it was made from */
@@ -72,12 +76,12 @@ export class TfjsModel extends Module<unknown[], Tensor | Tensor[]> {
     const calls: Call[] = [];
     for (let i = topo.calls.length - 1; i >= 0; i--) {
       const c = topo.calls[i];
-      if (!need.has(c.output)) continue;
+      if (!c.outputs.some((o) => need.has(o))) continue;
       calls.push(c);
       for (const v of c.inputs) need.add(v);
     }
     calls.reverse();
-    for (const o of outputs) if (!topo.inputs.some((i) => i.value === o) && !calls.some((c) => c.output === o))
+    for (const o of outputs) if (!topo.inputs.some((i) => i.value === o) && !calls.some((c) => c.outputs.includes(o)))
       throw new TapeflowError(`loadTfjsModel: output '${o}' is not computed by any layer call`, 'ERR_FORMAT');
 
     const keys = new Map<string, Record<string, string>>();
@@ -105,7 +109,9 @@ export class TfjsModel extends Module<unknown[], Tensor | Tensor[]> {
     const frees: string[][] = calls.map(() => []);
     const inputValues = new Set(topo.inputs.map((i) => i.value));
     for (const [v, i] of last) if (!outputs.includes(v) && !inputValues.has(v)) frees[i].push(v);
-    PLAN.set(this, { calls, keys, replaced: new Map(), outputs, frees, fusions: findFusions(calls, outputs) });
+    // outputs of a call nothing reads (a state of a return_state layer): freed right after it
+    calls.forEach((c, i) => { for (const v of c.outputs) if (!last.has(v) && !outputs.includes(v)) frees[i].push(v); });
+    PLAN.set(this, { calls, keys, replaced: new Map(), outputs, frees, fusions: findFusions(calls, outputs), masks: planMasks(calls) });
     CACHE.set(this, new Map());
     this.eval();
   }
@@ -196,6 +202,8 @@ export class TfjsModel extends Module<unknown[], Tensor | Tensor[]> {
     };
     /** calls a fused chain has already run */
     const done = new Set<number>();
+    /** value → its Keras mask ([batch, time]), where one flows */
+    const masks = new Map<string, Tensor>();
     try {
       plan.calls.forEach((c, i) => {
         if (done.has(i)) {
@@ -207,7 +215,8 @@ export class TfjsModel extends Module<unknown[], Tensor | Tensor[]> {
         if (fz !== undefined && fz.members.every((j) => !plan.replaced.has(plan.calls[j].layer.name))) {
           let y: Tensor | null;
           try {
-            y = tidy(() => runFusion(this, fz, plan.calls, xs[0], first.has(xs[0]), weightsOf));
+            // a channels_first chain reads the Keras value (NCHW as it is) and gives one
+            y = tidy(() => runFusion(this, fz, plan.calls, fz.first && first.has(xs[0]) ? toNhwc(xs[0]) : xs[0], fz.first || first.has(xs[0]), weightsOf));
           } catch (e) {
             if (e instanceof TapeflowError && !e.message.startsWith('loadTfjsModel')) throw new TapeflowError(`${op}: layer '${c.layer.name}' (${c.layer.className}): ${e.message}`, e.code);
             throw e;
@@ -215,20 +224,21 @@ export class TfjsModel extends Module<unknown[], Tensor | Tensor[]> {
           if (y !== null) {
             for (const j of fz.members) done.add(j);
             env.set(plan.calls[fz.end].output, y);
-            first.add(y);
+            if (!fz.first) first.add(y);
             for (const v of plan.frees[i]) drop(v);
             return;
           }
         }
         const rep = plan.replaced.get(c.layer.name);
+        const inMask = plan.masks?.inMasked[i] ? masks.get(c.inputs[0]) ?? null : null;
         let outFirst = false;
-        const runIt = (): Tensor => {
+        const runIt = (): Tensor | Tensor[] => {
           const asLast = () => xs.map((x) => (first.has(x) ? toNhwc(x) : x));
-          if (rep !== undefined) return (self[rep] as Module<Tensor[], Tensor>).forward(...asLast());
+          if (rep !== undefined) return (self[rep] as Module<Tensor[], Tensor | Tensor[]>).forward(...asLast());
           const w = weightsOf(c);
-          const ctx: LayerContext = { name: c.layer.name, training: this.training, cache: recording ? undefined : cacheFn };
+          const ctx: LayerContext = { name: c.layer.name, training: this.training, cache: recording ? undefined : cacheFn, mask: inMask };
           const mode = layoutOf(c);
-          if (mode !== 'nhwc' && xs.length > 0 && xs.every((x) => x.rank === 4)) {
+          if (mode !== 'nhwc' && c.outputs.length === 1 && xs.length > 0 && xs.every((x) => x.rank === 4)) {
             if (mode === 'nchw') {
               const y = NCHW.get(c.layer.className)!(xs.map((x) => (first.has(x) ? x : toNchw(x))), w, c.layer.prepared, ctx);
               if (y !== null) { outFirst = y.rank === 4; return y; }
@@ -239,21 +249,32 @@ export class TfjsModel extends Module<unknown[], Tensor | Tensor[]> {
           }
           return c.layer.def.apply(asLast(), w, c.layer.prepared, ctx);
         };
-        let y: Tensor;
+        const runAll = (): { ys: Tensor[]; ms: (Tensor | null)[] } => {
+          const r = runIt();
+          const ys = Array.isArray(r) ? r : [r];
+          if (ys.length !== c.outputs.length || !ys.every((y) => y instanceof Tensor))
+            throw new TapeflowError(`${op}: ${rep !== undefined ? 'the module replacing ' : ''}layer '${c.layer.name}' returned ${describe(r)}, not ${c.outputs.length === 1 ? 'a Tensor' : `${c.outputs.length} Tensors`}`);
+          // a replacing module's outputs carry no mask
+          return { ys, ms: plan.masks?.outMasked[i] && rep === undefined ? outputMasks(c, xs, ys, inMask) : [] };
+        };
+        let res: { ys: Tensor[]; ms: (Tensor | null)[] };
         try {
-          y = recording ? runIt() : tidy(runIt);
+          res = recording ? runAll() : tidy(runAll);
         } catch (e) {
-          if (e instanceof TapeflowError && !e.message.startsWith('loadTfjsModel')) throw new TapeflowError(`${op}: layer '${c.layer.name}' (${c.layer.className}): ${e.message}`, e.code);
+          if (e instanceof TapeflowError && !e.message.startsWith('loadTfjsModel') && !e.message.startsWith(op)) throw new TapeflowError(`${op}: layer '${c.layer.name}' (${c.layer.className}): ${e.message}`, e.code);
           throw e;
         }
-        if (!(y instanceof Tensor)) throw new TapeflowError(`${op}: the module replacing layer '${c.layer.name}' returned ${describe(y)}, not a Tensor`);
-        env.set(c.output, y);
-        if (outFirst) first.add(y);
+        res.ys.forEach((y, k) => env.set(c.outputs[k], y));
+        res.ms.forEach((m, k) => { if (m !== null) masks.set(c.outputs[k], m); });
+        if (outFirst) first.add(res.ys[0]);
         if (!recording) for (const v of plan.frees[i]) drop(v);
       });
     } catch (e) {
       if (!recording) for (const v of [...env.keys()]) drop(v);
       throw e;
+    } finally {
+      // without the tape the masks go with the forward; with it they stay, as the values do (backward reads them)
+      if (!recording) for (const m of new Set(masks.values())) if (!m.isDisposed) m.dispose();
     }
     // channels-first values go back to Keras' NHWC (a copy when nothing records, so the
     // channels-first storage can go)
@@ -271,6 +292,8 @@ export class TfjsModel extends Module<unknown[], Tensor | Tensor[]> {
 /** How a layer call may run on channels-first values: its NCHW form, elementwise as is, or only NHWC. */
 function layoutOf(c: Call): 'nchw' | 'same' | 'nhwc' {
   const cfg = c.layer.config;
+  // channels_first layers read and write NCHW Keras values as they are
+  if (cfg.data_format === 'channels_first') return 'nhwc';
   const act = cfg.activation ?? 'linear';
   const actName = typeof act === 'string' ? act : (act as { config?: { name?: unknown } } | null)?.config?.name;
   const elementwiseAct = typeof actName === 'string' && ELEMENTWISE_ACTIVATIONS.has(actName);

@@ -22,6 +22,8 @@ export interface LayerContext {
    * until the weight changes; absent when the tape needs the derivation itself.
    */
   cache?: (weight: Tensor, make: () => Tensor) => Tensor;
+  /** the Keras mask of the call's first input ([batch, time], 1 = a real step), when it has one (masks.ts) */
+  mask?: Tensor | null;
 }
 
 export interface LayerDef<P = unknown> {
@@ -29,7 +31,10 @@ export interface LayerDef<P = unknown> {
   prepare(cfg: Config, name: string): P;
   /** the weights the layer owns, in Keras order */
   weights(p: P): WeightRole[];
-  apply(xs: Tensor[], w: Record<string, Tensor>, p: P, ctx: LayerContext): Tensor;
+  /** one Tensor, or one per output when outputs(p) > 1 (return_state) */
+  apply(xs: Tensor[], w: Record<string, Tensor>, p: P, ctx: LayerContext): Tensor | Tensor[];
+  /** how many tensors a call returns (default 1) */
+  outputs?(p: P): number;
 }
 
 export const LAYERS = new Map<string, LayerDef<any>>(); // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -64,9 +69,11 @@ export function bool(name: string, cfg: Config, key: string, dflt: boolean): boo
   return v;
 }
 
-export function channelsLast(name: string, cfg: Config): void {
+/** Keras' data_format: true for 'channels_first' (NCHW values), false for 'channels_last' (the default). */
+export function channelsFirst(name: string, cfg: Config): boolean {
   const f = cfg.data_format ?? 'channels_last';
-  if (f !== 'channels_last') cfgFail(name, `data_format ${describe(f)} is not supported (channels_last is)`, 'ERR_UNSUPPORTED');
+  if (f !== 'channels_last' && f !== 'channels_first') cfgFail(name, `data_format must be 'channels_last' or 'channels_first', got ${describe(f)}`);
+  return f === 'channels_first';
 }
 
 export function padding(name: string, cfg: Config): 'same' | 'valid' {

@@ -4,9 +4,9 @@
 // sigmoid gates) the layer runs on tapeflow's fused recurrent kernel (ops/rnn-layer.ts, torch's
 // layouts: Keras' LSTM gates i, f, c, o are torch's i, f, g, o; its GRU's z, r, h are regrouped
 // to torch's r, z, n, and reset_after = true is torch's GRU); any other activation, GRU
-// reset_after = false and recurrent dropout run step by step with public ops, as TF.js's cells
-// (implementation 2) do. The derived layouts are differentiable views, cached through
-// ctx.cache when nothing records, so gradients reach the Keras weights.
+// reset_after = false, recurrent dropout and masked sequences run step by step with public ops,
+// as TF.js's cells (implementation 2) and rnn() do. The derived layouts are differentiable views,
+// cached through ctx.cache when nothing records, so gradients reach the Keras weights.
 import { Tensor } from '../tensor';
 import { TapeflowError } from '../core/errors';
 import { isFloat } from '../core/dtype';
@@ -38,6 +38,8 @@ export interface RnnP {
   recName: string;
   useBias: boolean;
   seq: boolean;
+  /** return_state: the layer also returns its final states */
+  state: boolean;
   back: boolean;
   dropout: number;
   recDropout: number;
@@ -74,8 +76,15 @@ const gate = (t: Tensor, j: number, H: number): Tensor => slice(t, [...t.shape.s
 /** GRU blocks z, r, h (last axis) regrouped as torch's r, z, n. */
 const toTorchGru = (t: Tensor, H: number): Tensor => cat([gate(t, 1, H), gate(t, 0, H), gate(t, 2, H)], -1);
 
-/** Runs the layer on x [N, T, F]: [N, T, H] with return_sequences (in processing order, as Keras), else [N, H]. */
-export function runRnn(x: Tensor, w: RnnWeights, p: RnnP, ctx: LayerContext): Tensor {
+/** The number of state tensors of a layer (LSTM: h and c). */
+export const nStates = (p: RnnP): number => (p.kind === 'lstm' ? 2 : 1);
+
+/**
+ * Runs the layer on x [N, T, F] from the initial states init (null: zeros), masked by mask
+ * ([N, T] 0 / 1, null: none): y is [N, T, H] with return_sequences (in processing order, as
+ * Keras), else [N, H]; states the final [h] or [h, c].
+ */
+export function runRnn(x: Tensor, w: RnnWeights, p: RnnP, ctx: LayerContext, init: Tensor[] | null = null, mask: Tensor | null = null): { y: Tensor; states: Tensor[] } {
   const cls = CLASS_OF[p.kind];
   need(ctx, x.rank === 3, `${cls} takes a 3-D [batch, time, features] input, got [${x.shape}]`);
   need(ctx, x.shape[2] === w.kernel.shape[0], `kernel [${w.kernel.shape}] does not fit an input of shape [${x.shape}] (features last)`);
@@ -86,16 +95,23 @@ export function runRnn(x: Tensor, w: RnnWeights, p: RnnP, ctx: LayerContext): Te
   const [N, T, F] = x.shape;
   const H = p.units;
   need(ctx, T > 0, `${cls} needs at least one time step, got an input of shape [${x.shape}]`);
-  if (N === 0) return zeros(p.seq ? [0, T, H] : [0, H], { dtype: x.dtype });
+  if (init !== null) {
+    need(ctx, init.length === nStates(p), `${cls} takes ${nStates(p)} initial state tensor(s) ([batch, ${H}]), got ${init.length}`);
+    init = init.map((s, i) => {
+      need(ctx, s.rank === 2 && s.shape[0] === N && s.shape[1] === H, `initial state ${i} must be [${N}, ${H}] ([batch, units]), got [${s.shape}]`);
+      return s.dtype === x.dtype ? s : cast(s, x.dtype);
+    });
+  }
+  if (N === 0) return { y: zeros(p.seq ? [0, T, H] : [0, H], { dtype: x.dtype }), states: Array.from({ length: nStates(p) }, () => zeros([0, H], { dtype: x.dtype })) };
   const dt = x.dtype;
   // one input mask and one state mask per call, the same at every step (TF.js's cells, Gal & Ghahramani)
   if (ctx.training && p.dropout > 0 && p.dropout < 1) x = mul(x, reshape(dropout(ones([N, F], { dtype: dt }), { p: p.dropout }), [N, 1, F]));
   const recMask = ctx.training && p.recDropout > 0 && p.recDropout < 1 ? dropout(ones([N, H], { dtype: dt }), { p: p.recDropout }) : null;
-  const mode = recMask === null ? fusedMode(p) : null;
-  return mode !== null ? fused(mode, x, w, p, ctx) : steps(x, w, p, recMask);
+  const mode = recMask === null && mask === null ? fusedMode(p) : null;
+  return mode !== null ? fused(mode, x, w, p, ctx, init) : steps(x, w, p, recMask, init, mask);
 }
 
-function fused(mode: RnnMode, x: Tensor, w: RnnWeights, p: RnnP, ctx: LayerContext): Tensor {
+function fused(mode: RnnMode, x: Tensor, w: RnnWeights, p: RnnP, ctx: LayerContext, init: Tensor[] | null): { y: Tensor; states: Tensor[] } {
   const H = p.units;
   const gru = p.kind === 'gru';
   const derived = (t: Tensor, make: () => Tensor): Tensor => (ctx.cache ? ctx.cache(t, () => make().contiguous()) : make());
@@ -107,14 +123,18 @@ function fused(mode: RnnMode, x: Tensor, w: RnnWeights, p: RnnP, ctx: LayerConte
     const b = gru ? derived(w.bias, () => toTorchGru(w.bias as Tensor, H)) : w.bias;
     if (gru) { bih = select(b, 0, 0); bhh = select(b, 0, 1); } else bih = b;
   }
-  const r = rnnLayer(mode, transpose(x, 0, 1), null, null, { wih, whh, bih, bhh, whr: null }, null, p.back);
-  if (!p.seq) return r.hN;
+  const r = rnnLayer(mode, transpose(x, 0, 1), init?.[0] ?? null, init?.[1] ?? null, { wih, whh, bih, bhh, whr: null }, null, p.back);
+  const states = r.cN ? [r.hN, r.cN] : [r.hN];
+  if (!p.seq) return { y: r.hN, states };
   // the reverse pass gives y[t] for input step t; Keras lists the outputs in processing order
-  return transpose(p.back ? flip(r.y, 0) : r.y, 0, 1);
+  return { y: transpose(p.back ? flip(r.y, 0) : r.y, 0, 1), states };
 }
 
-/** The cells step by step (TF.js's LSTMCell / GRUCell / SimpleRNNCell call, implementation 2). */
-function steps(x: Tensor, w: RnnWeights, p: RnnP, recMask: Tensor | null): Tensor {
+/**
+ * The cells step by step (TF.js's LSTMCell / GRUCell / SimpleRNNCell call, implementation 2). A
+ * masked step (TF.js's rnn()) keeps the previous states, and its output is the previous h.
+ */
+function steps(x: Tensor, w: RnnWeights, p: RnnP, recMask: Tensor | null, init: Tensor[] | null, mask: Tensor | null): { y: Tensor; states: Tensor[] } {
   const [N, T] = x.shape;
   const H = p.units;
   const U = w.recurrent_kernel;
@@ -123,11 +143,13 @@ function steps(x: Tensor, w: RnnWeights, p: RnnP, recMask: Tensor | null): Tenso
   if (w.bias) xp = add(xp, p.resetAfter ? select(w.bias, 0, 0) : w.bias);
   const gru1 = p.kind === 'gru' && !p.resetAfter;
   const Uzr = gru1 ? gate(U, 0, 2 * H) : null, Uh = gru1 ? gate(U, 2, H) : null;
-  let h = zeros([N, H], { dtype: x.dtype });
-  let c = p.kind === 'lstm' ? zeros([N, H], { dtype: x.dtype }) : null;
+  let h = init ? init[0] : zeros([N, H], { dtype: x.dtype });
+  let c = p.kind === 'lstm' ? (init ? init[1] : zeros([N, H], { dtype: x.dtype })) : null;
   const ys: Tensor[] = [];
   for (let s = 0; s < T; s++) {
-    const xt = select(xp, 1, p.back ? T - 1 - s : s);
+    const t = p.back ? T - 1 - s : s;
+    const xt = select(xp, 1, t);
+    const hPrev = h, cPrev = c;
     const hIn = recMask ? mul(h, recMask) : h; // TF.js masks the previous state as the step reads it
     if (p.kind === 'lstm') {
       const z = add(xt, matmul(hIn, U));
@@ -146,7 +168,14 @@ function steps(x: Tensor, w: RnnWeights, p: RnnP, recMask: Tensor | null): Tenso
     } else {
       h = p.act(add(xt, matmul(hIn, U)));
     }
+    if (mask !== null) {
+      // m·new + (1 − m)·previous, as TF.js writes it (a where would also do, but not bit for bit)
+      const m = reshape(select(mask, 1, t), [N, 1]);
+      const keep = sub(1, m);
+      h = add(mul(h, m), mul(hPrev, keep));
+      if (c !== null) c = add(mul(c, m), mul(cPrev as Tensor, keep));
+    }
     if (p.seq) ys.push(h);
   }
-  return p.seq ? stack(ys, 1) : h;
+  return { y: p.seq ? stack(ys, 1) : h, states: c ? [h, c] : [h] };
 }

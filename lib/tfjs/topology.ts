@@ -11,12 +11,16 @@ export interface KerasLayer {
   config: Config;
   def: LayerDef<unknown>;
   prepared: unknown;
+  /** how many tensors a call of it defines (return_state: several) */
+  nOut: number;
 }
 
 export interface Call {
   layer: KerasLayer;
-  /** the value this call defines: 'layer:node' */
+  /** the value this call defines (its first output): 'layer:node' */
   output: string;
+  /** every value it defines, by tensor index: 'layer:node', 'layer:node#1', … (outputs[0] = output) */
+  outputs: string[];
   inputs: string[];
 }
 
@@ -29,7 +33,11 @@ export interface Topology {
 }
 
 const bad = (msg: string, code = 'ERR_FORMAT'): never => { throw new TapeflowError(`loadTfjsModel: ${msg}`, code); };
-export const valueOf = (layer: string, node: number): string => `${layer}:${node}`;
+export const valueOf = (layer: string, node: number, tensor = 0): string => `${layer}:${node}${tensor > 0 ? `#${tensor}` : ''}`;
+/** 'layer' (node n, output t) for messages */
+export const describeValue = (v: string): string => v.replace(/^(.*):(\d+)(?:#(\d+))?$/, (_m, l, n, t) => `'${l}' (node ${n}${t ? `, output ${t}` : ''})`);
+/** the values a call of layer l at node k defines */
+export const valuesOf = (l: KerasLayer, k: number): string[] => Array.from({ length: l.nOut }, (_, t) => valueOf(l.name, k, t));
 
 export function readTopology(topo: unknown): Topology {
   if (topo === null || typeof topo !== 'object') return bad(`modelTopology must be an object, got ${describe(topo)}`);
@@ -73,11 +81,12 @@ function readLayer(l: unknown, i: number, seen: Set<string>, depth: number): Ker
     if (sub.outputs.length !== 1) bad(`layer '${name}' is a nested model with ${sub.outputs.length} outputs; nested models with one output are supported`, 'ERR_UNSUPPORTED');
     // Keras: a model marked trainable: false freezes every layer in it
     if (config.trainable === false) for (const s of sub.layers) s.config = { ...s.config, trainable: false };
-    return { name, className, config, def: NESTED_DEF, prepared: sub, raw };
+    return { name, className, config, def: NESTED_DEF, prepared: sub, raw, nOut: 1 };
   }
   const def = LAYERS.get(className);
-  if (def === undefined) return { name, className, config, def: null as unknown as LayerDef<unknown>, prepared: null, raw };
-  return { name, className, config, def, prepared: def.prepare(config, name), raw };
+  if (def === undefined) return { name, className, config, def: null as unknown as LayerDef<unknown>, prepared: null, raw, nOut: 1 };
+  const prepared = def.prepare(config, name);
+  return { name, className, config, def, prepared, raw, nOut: def.outputs?.(prepared) ?? 1 };
 }
 
 /**
@@ -93,7 +102,7 @@ function inline(l: KerasLayer, k: number, ins: string[]): Call[] {
   if (rename.has(sub.outputs[0])) bad(`layer '${l.name}' is a nested model that returns its input`, 'ERR_UNSUPPORTED');
   rename.set(sub.outputs[0], valueOf(l.name, k));
   const name = (v: string): string => rename.get(v) ?? (k === 0 ? v : `${l.name}:${k}/${v}`);
-  return sub.calls.map((c) => ({ layer: c.layer, output: name(c.output), inputs: c.inputs.map(name) }));
+  return sub.calls.map((c) => ({ layer: c.layer, output: name(c.output), outputs: c.outputs.map(name), inputs: c.inputs.map(name) }));
 }
 
 /** The layers of a model and of the models nested in it (their InputLayers left out); names must not clash. */
@@ -141,26 +150,39 @@ function sequential(list: unknown, depth: number): Topology {
   for (const l of layers) {
     if (l.className === 'InputLayer') continue;
     const out = valueOf(l.name, 0);
+    // as Keras: a Sequential model's layers have one output each
+    if (l.nOut > 1) bad(`layer '${l.name}' (${l.className}) returns ${l.nOut} tensors; a Sequential model's layers have one output (as in Keras: use a functional model)`, 'ERR_UNSUPPORTED');
     if (l.def === NESTED_DEF) calls.push(...inline(l, 0, [prev]));
-    else calls.push({ layer: l, output: out, inputs: [prev] });
+    else calls.push({ layer: l, output: out, outputs: [out], inputs: [prev] });
     prev = out;
   }
   return { layers: allLayers(layers), calls, inputs: [{ name: inputName, value: valueOf(inputName, 0), shape }], outputs: [prev] };
 }
 
-/** [layer, node, tensor] triples of one inbound node, in either Keras spelling. */
+/**
+ * [layer, node, tensor] triples of one inbound node, in either Keras spelling: the call's inputs,
+ * then the initial_state tensors a recurrent layer was called with. TF.js and Keras 2 list them as
+ * further inputs of the node; Keras 2 may keep them in the call kwargs ({ initial_state: [...] }),
+ * Keras 3 writes { args, kwargs: { initial_state } }.
+ */
 function refs(node: unknown, owner: string): [string, number, number][] {
   const out: [string, number, number][] = [];
+  const later: unknown[] = [];
   const triple = (v: unknown): boolean => Array.isArray(v) && typeof v[0] === 'string' && Number.isSafeInteger(v[1]) && Number.isSafeInteger(v[2]);
+  const kwState = (kw: unknown): void => {
+    const s = kw !== null && typeof kw === 'object' ? (kw as Record<string, unknown>).initial_state ?? (kw as Record<string, unknown>).initialState : undefined;
+    if (s !== undefined && s !== null) later.push(s);
+  };
   const walk = (v: unknown, depth: number): void => {
     if (depth > 8 || v === null || typeof v !== 'object') return;
-    if (triple(v)) { out.push([(v as string[])[0], (v as number[])[1], (v as number[])[2]]); return; }
+    if (triple(v)) { out.push([(v as string[])[0], (v as number[])[1], (v as number[])[2]]); kwState((v as unknown[])[3]); return; }
     const h = (v as { config?: { keras_history?: unknown } }).config?.keras_history;
     if (triple(h)) { out.push([(h as string[])[0], (h as number[])[1], (h as number[])[2]]); return; }
     if (Array.isArray(v)) for (const e of v) walk(e, depth + 1);
-    else if ('args' in (v as object)) walk((v as { args: unknown }).args, depth + 1);
+    else if ('args' in (v as object)) { walk((v as { args: unknown }).args, depth + 1); kwState((v as { kwargs?: unknown }).kwargs); }
   };
   walk(node, 0);
+  for (let i = 0; i < later.length && i < 64; i++) walk(later[i], 1);
   if (out.length === 0) bad(`layer '${owner}': an inbound node names no input (${describe(node)})`);
   return out;
 }
@@ -184,9 +206,10 @@ function functional(cfg: Record<string, unknown>, depth: number): Topology {
   const byName = new Map(layers.map((l) => [l.name, l]));
   const ref = (r: [string, number, number], who: string): string => {
     const l = byName.get(r[0]);
-    if (l === undefined) bad(`${who} reads layer '${r[0]}', which the model does not define`);
-    if (r[2] !== 0) bad(`${who} reads output ${r[2]} of layer '${r[0]}'; layers here have one output`, 'ERR_UNSUPPORTED');
-    return valueOf(r[0], r[1]);
+    if (l === undefined) return bad(`${who} reads layer '${r[0]}', which the model does not define`);
+    if (r[2] < 0 || r[2] >= l.nOut)
+      bad(`${who} reads output ${r[2]} of layer '${r[0]}' (${l.className}), which has ${l.nOut} output${l.nOut > 1 ? 's' : ''}${l.nOut === 1 && /^(LSTM|GRU|SimpleRNN|RNN|Bidirectional)$/.test(l.className) ? ' (return_state is off)' : ''}`);
+    return valueOf(r[0], r[1], r[2]);
   };
   const pending: Call[] = [];
   const inputs: Topology['inputs'] = [];
@@ -197,7 +220,7 @@ function functional(cfg: Record<string, unknown>, depth: number): Topology {
     (nodes as unknown[]).forEach((n, k) => {
       const ins = refs(n, l.name).map((r) => ref(r, `layer '${l.name}'`));
       if (l.def === NESTED_DEF) pending.push(...inline(l, k, ins));
-      else pending.push({ layer: l, output: valueOf(l.name, k), inputs: ins });
+      else pending.push({ layer: l, output: valueOf(l.name, k), outputs: valuesOf(l, k), inputs: ins });
     });
   }
   for (const r of ioList(cfg.input_layers, 'input_layers')) {
@@ -208,15 +231,15 @@ function functional(cfg: Record<string, unknown>, depth: number): Topology {
   const outputs = ioList(cfg.output_layers, 'output_layers').map((r) => ref(r, 'output_layers'));
   // Kahn's order: a call runs once every value it reads is defined
   const defined = new Set(inputs.map((i) => i.value));
-  const producers = new Set(pending.map((c) => c.output));
+  const producers = new Set(pending.flatMap((c) => c.outputs));
   for (const c of pending) for (const v of c.inputs)
-    if (!producers.has(v) && !defined.has(v)) bad(`layer '${c.layer.name}' reads '${v.replace(/:(\d+)$/, "' (node $1)")}, which nothing defines`);
+    if (!producers.has(v) && !defined.has(v)) bad(`layer '${c.layer.name}' reads ${describeValue(v)}, which nothing defines`);
   const calls: Call[] = [];
   let rest = pending;
   while (rest.length > 0) {
     const ready = rest.filter((c) => c.inputs.every((v) => defined.has(v)));
     if (ready.length === 0) bad(`the layer graph has a cycle through ${rest.slice(0, 3).map((c) => `'${c.layer.name}'`).join(', ')}`);
-    for (const c of ready) { calls.push(c); defined.add(c.output); }
+    for (const c of ready) { calls.push(c); for (const o of c.outputs) defined.add(o); }
     rest = rest.filter((c) => !defined.has(c.output));
   }
   for (const o of outputs) if (!defined.has(o)) bad(`output '${o}' is never computed`);
