@@ -45,11 +45,11 @@ inline int64_t blockSize(int64_t n, int64_t most, int64_t align) {
   return (b + align - 1) / align * align;
 }
 
-// The Ci planes of `in` shifted by (ph, pw) into Hp x Wp planes, zero elsewhere, then kSlack zeros.
-inline void padImage(const Corr& c, const float* in, float* p) {
+// Planes [c0, c1) of `in` shifted by (ph, pw) into Hp x Wp planes of p, zero elsewhere.
+inline void padPlanes(const Corr& c, const float* in, float* p, int64_t c0, int64_t c1) {
   const int64_t Hp = c.Hp(), Wp = c.Wp();
   const int64_t lo = std::clamp<int64_t>(c.pw, 0, Wp), hi = std::clamp<int64_t>(c.Wi + c.pw, lo, Wp);
-  for (int64_t ci = 0; ci < c.Ci; ci++) {
+  for (int64_t ci = c0; ci < c1; ci++) {
     for (int64_t r = 0; r < Hp; r++) {
       float* d = p + (ci * Hp + r) * Wp;
       const int64_t sr = r - c.ph;
@@ -62,7 +62,12 @@ inline void padImage(const Corr& c, const float* in, float* p) {
       zeroRow(d + hi, Wp - hi);
     }
   }
-  zeroRow(p + c.Ci * Hp * Wp, kSlack);
+}
+
+// The Ci planes of `in` padded (padPlanes), then kSlack zeros.
+inline void padImage(const Corr& c, const float* in, float* p) {
+  padPlanes(c, in, p, 0, c.Ci);
+  zeroRow(p + c.Ci * c.Hp() * c.Wp(), kSlack);
 }
 
 // Runs work(part, item) for every item in [0, items) on up to `parts` pool parts, the items

@@ -190,11 +190,11 @@ void transformInput(const Plan& p, const float* pads, int64_t gi, int64_t t0, in
   }
 }
 
-// out (+ bias) from M (Co x 36 x blk: one output channel's 36 planes together) for tiles
+// out (+ bias) for output channels [o0, o1) from M (Co x 36 x blk: one output channel's 36 planes together) for tiles
 // [t0, t1) of group gi.
 template <int m>
-void transformOutput(const Plan& p, const float* M, int64_t blk, int64_t gi, int64_t t0, int64_t t1, const float* bias,
-                     float* out) {
+void transformOutput(const Plan& p, const float* M, int64_t blk, int64_t gi, int64_t t0, int64_t t1, int64_t o0, int64_t o1,
+                     const float* bias, float* out) {
   const Corr& c = p.c;
   const int64_t P = p.OH * p.OW, nt = t1 - t0;
   // each tile's output corner (channel 0 of its image and group) and its rows / columns inside the output
@@ -206,7 +206,7 @@ void transformOutput(const Plan& p, const float* M, int64_t blk, int64_t gi, int
     rows[i] = (int)std::min<int64_t>(m, p.OH - oh0);
     cols[i] = (int)std::min<int64_t>(m, p.OW - ow0);
   }
-  for (int64_t o = 0; o < c.Co; o++) {
+  for (int64_t o = o0; o < o1; o++) {
     const float b = bias ? bias[o] : 0.0f;
     for (int64_t i0 = 0; i0 < nt; i0 += kL) {
       const int nl = (int)std::min<int64_t>(kL, nt - i0);
@@ -237,32 +237,38 @@ bool run(const Exec& ex, const Corr& corr, W&& weight, const float* w, int64_t w
   float* own = scratch + ((16 - (reinterpret_cast<uintptr_t>(scratch) / sizeof(float)) % 16) % 16);
   float* pads = own + c.G * 36 * uStride(c);
   float* work = pads + c.N * c.G * padFloats(c);
-  std::vector<char> finite((size_t)(c.N * c.G));
-  ex.pool().parallelFor(c.N * c.G, 1, [&](int64_t lo, int64_t hi) {
-    for (int64_t img = lo; img < hi; img++) {
-      const float* plane = in + img * c.Ci * c.Hi * c.Wi;
-      finite[(size_t)img] = allFinite(plane, c.Ci * c.Hi * c.Wi);
-      padImage(c, plane, pads + img * padFloats(c));
-    }
+  std::vector<char> finite;
+  forPlanes(ex.pool(), c.N * c.G, c.Ci, finite, [&](int64_t img, int64_t c0, int64_t c1) {
+    const int64_t HW = c.Hi * c.Wi;
+    const float* plane = in + img * c.Ci * HW;
+    float* pad = pads + img * padFloats(c);
+    padPlanes(c, plane, pad, c0, c1);
+    if (c1 == c.Ci) zeroRow(pad + c.Ci * c.Hp() * c.Wp(), kSlack);
+    return allFinite(plane + c0 * HW, (c1 - c0) * HW);
   });
   if ((!preU && !allFinite(w, wN)) || std::find(finite.begin(), finite.end(), 0) != finite.end()) return false;
   if (!preU) transformWeights(ex, p, weight, ks.mr, own);
   const float* U = preU ? preU : own;
-  const int64_t blk = tileBlock(p.tiles, c.G, std::max(1, ex.pool().numThreads()), kTileBlock);
-  const int64_t blocks = (p.tiles + blk - 1) / blk, vs = vStride(c);
-  claimItems(ex, std::max(1, ex.pool().numThreads()), c.G * blocks, [&](int64_t part, int64_t it) {
-    const int64_t gi = it / blocks, t0 = (it % blocks) * blk, t1 = std::min(p.tiles, t0 + blk);
+  const int64_t T = std::max(1, ex.pool().numThreads());
+  const Split sp = splitTiles(p.tiles, c.G, T, kTileBlock);
+  const int64_t blk = sp.block, blocks = (p.tiles + blk - 1) / blk, vs = vStride(c), cbs = sp.coBlocks;
+  claimItems(ex, T, c.G * blocks * cbs, [&](int64_t part, int64_t it) {
+    const int64_t gi = it / (blocks * cbs), tb = it / cbs % blocks, cb = it % cbs;
+    const int64_t t0 = tb * blk, t1 = std::min(p.tiles, t0 + blk);
+    int64_t o0, o1;
+    coRange(c.Co, ks.mr, cb, cbs, &o0, &o1);
+    if (o0 >= o1) return;
     float* V = work + part * partFloats(c);
     float* M = V + 36 * vs;
     transformInput(p, pads, gi, t0, t1, ks.nr, V);
     for (int xi = 0; xi < 36; xi++) {
-      const gemm::PackedA A{U + (gi * 36 + xi) * uStride(c), c.Co, c.Ci, isa};
+      const gemm::PackedA A{U + (gi * 36 + xi) * uStride(c) + (o0 / ks.mr) * c.Ci * ks.mr, o1 - o0, c.Ci, isa};
       const gemm::PackedB B{V + xi * vs, c.Ci, t1 - t0, isa};
-      sgemmSerial(A, B, 1.0f, 0.0f, M + xi * blk, 36 * blk);  // M[o][xi][tile]
+      sgemmSerial(A, B, 1.0f, 0.0f, M + o0 * 36 * blk + xi * blk, 36 * blk);  // M[o][xi][tile]
     }
     const float* bg = bias ? bias + gi * c.Co : nullptr;
-    if (p.w.m == 4) transformOutput<4>(p, M, blk, gi, t0, t1, bg, out);
-    else transformOutput<2>(p, M, blk, gi, t0, t1, bg, out);
+    if (p.w.m == 4) transformOutput<4>(p, M, blk, gi, t0, t1, o0, o1, bg, out);
+    else transformOutput<2>(p, M, blk, gi, t0, t1, o0, o1, bg, out);
   });
   return true;
 }

@@ -94,7 +94,7 @@ struct Plan {
   int64_t OH, OW;          // the true output size
   bool alongW;
   int64_t tilesA, Tn, tiles;  // tiles along the axis per line, per image, over the batch
-  int64_t block;           // tiles per item
+  int64_t block, coBlocks;  // tiles per item, output channel blocks per tile block (splitTiles)
   const Mats* t;
 };
 Plan planOf(Corr c, int64_t threads) {
@@ -109,7 +109,9 @@ Plan planOf(Corr c, int64_t threads) {
   p.tilesA = (p.alongW ? c.OW : c.OH) / m;
   p.Tn = p.tilesA * (p.alongW ? c.OH : c.OW);
   p.tiles = c.N * p.Tn;
-  p.block = tileBlock(p.tiles, c.G, threads, kMaxBlock);
+  const Split sp = splitTiles(p.tiles, c.G, threads, kMaxBlock);
+  p.block = sp.block;
+  p.coBlocks = sp.coBlocks;
   p.c = c;
   return p;
 }
@@ -167,9 +169,10 @@ void transformInput(const Plan& p, const float* pads, int64_t gi, int64_t t0, in
   }
 }
 
-// out (+ bias) from M (Co x 8 x block: one output channel's planes together) for tiles [t0, t1).
-void transformOutput(const Plan& p, const float* M, int64_t gi, int64_t t0, int64_t t1, const float* bias, int act,
-                     float* out) {
+// out (+ bias) for output channels [o0, o1) from M (Co x 8 x block: one output channel's planes
+// together) for tiles [t0, t1).
+void transformOutput(const Plan& p, const float* M, int64_t gi, int64_t t0, int64_t t1, int64_t o0, int64_t o1,
+                     const float* bias, int act, float* out) {
   const Corr& c = p.c;
   const Mats& t = *p.t;
   const int64_t P = p.OH * p.OW, nt = t1 - t0, m = t.m, step = p.alongW ? 1 : p.OW;
@@ -181,7 +184,7 @@ void transformOutput(const Plan& p, const float* M, int64_t gi, int64_t t0, int6
     base[i] = (n * c.G + gi) * c.Co * P + (p.alongW ? b * p.OW + a * m : a * m * p.OW + b);
     cnt[i] = (int)std::min<int64_t>(m, (p.alongW ? p.OW : p.OH) - a * m);
   }
-  for (int64_t o = 0; o < c.Co; o++) {
+  for (int64_t o = o0; o < o1; o++) {
     const float bo = bias ? bias[o] : 0.0f;
     for (int64_t i0 = 0; i0 < nt; i0 += kL) {
       const int nl = (int)std::min<int64_t>(kL, nt - i0);
@@ -247,27 +250,32 @@ bool winograd1dForward(const Exec& ex, const ConvGeom& g, const float* x, const 
   const Corr& c = p.c;
   float* pads = scratch + ((16 - (reinterpret_cast<uintptr_t>(scratch) / sizeof(float)) % 16) % 16);
   float* work = pads + c.N * c.G * padFloats(c);
-  std::vector<char> finite((size_t)(c.N * c.G));
-  ex.pool().parallelFor(c.N * c.G, 1, [&](int64_t lo, int64_t hi) {
-    for (int64_t img = lo; img < hi; img++) {
-      const float* plane = x + img * c.Ci * c.Hi * c.Wi;
-      finite[(size_t)img] = allFinite(plane, c.Ci * c.Hi * c.Wi);
-      padImage(c, plane, pads + img * padFloats(c));
-    }
+  std::vector<char> finite;
+  forPlanes(ex.pool(), c.N * c.G, c.Ci, finite, [&](int64_t img, int64_t c0, int64_t c1) {
+    const int64_t HW = c.Hi * c.Wi;
+    const float* plane = x + img * c.Ci * HW;
+    float* pad = pads + img * padFloats(c);
+    padPlanes(c, plane, pad, c0, c1);
+    if (c1 == c.Ci) zeroRow(pad + c.Ci * c.Hp() * c.Wp(), kSlack);
+    return allFinite(plane + c0 * HW, (c1 - c0) * HW);
   });
   if (std::find(finite.begin(), finite.end(), 0) != finite.end()) return false;
-  const int64_t blocks = (p.tiles + p.block - 1) / p.block, vs = vStride(c), us = uStride(c);
-  claimItems(ex, T, c.G * blocks, [&](int64_t part, int64_t it) {
-    const int64_t gi = it / blocks, t0 = (it % blocks) * p.block, t1 = std::min(p.tiles, t0 + p.block);
+  const int64_t blocks = (p.tiles + p.block - 1) / p.block, vs = vStride(c), us = uStride(c), cbs = p.coBlocks;
+  claimItems(ex, T, c.G * blocks * cbs, [&](int64_t part, int64_t it) {
+    const int64_t gi = it / (blocks * cbs), tb = it / cbs % blocks, cb = it % cbs;
+    const int64_t t0 = tb * p.block, t1 = std::min(p.tiles, t0 + p.block);
+    int64_t o0, o1;
+    coRange(c.Co, ks.mr, cb, cbs, &o0, &o1);
+    if (o0 >= o1) return;
     float* V = work + part * partFloats(c);
     float* M = V + kN * vs;
     transformInput(p, pads, gi, t0, t1, ks.nr, V);
     for (int xi = 0; xi < kN; xi++) {
-      const gemm::PackedA A{U + (gi * kN + xi) * us, c.Co, c.Ci, isa};
+      const gemm::PackedA A{U + (gi * kN + xi) * us + (o0 / ks.mr) * c.Ci * ks.mr, o1 - o0, c.Ci, isa};
       const gemm::PackedB B{V + xi * vs, c.Ci, t1 - t0, isa};
-      sgemmSerial(A, B, 1.0f, 0.0f, M + xi * p.block, kN * p.block);  // M[o][xi][tile]
+      sgemmSerial(A, B, 1.0f, 0.0f, M + o0 * kN * p.block + xi * p.block, kN * p.block);  // M[o][xi][tile]
     }
-    transformOutput(p, M, gi, t0, t1, bias ? bias + gi * c.Co : nullptr, act, y);
+    transformOutput(p, M, gi, t0, t1, o0, o1, bias ? bias + gi * c.Co : nullptr, act, y);
   });
   return true;
 }
