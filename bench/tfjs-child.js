@@ -30,7 +30,7 @@ async function ort(batch, reps, threads, file) {
   const s = await o.InferenceSession.create(file, { intraOpNumThreads: threads, interOpNumThreads: 1, executionProviders: ['cpu'], graphOptimizationLevel: 'all' });
   const feeds = { input_1: new o.Tensor('float32', tfjsInput(batch, 299), [batch, 299, 299, 3]) };
   const once = async () => { const t0 = process.hrtime.bigint(); await s.run(feeds); return Number(process.hrtime.bigint() - t0) / 1e9; };
-  await once();
+  for (let i = 0; i < 3; i++) await once(); // as tapeflow's row: three warm-up runs
   const t = [];
   for (let i = 0; i < reps; i++) t.push(await once());
   return median(t);

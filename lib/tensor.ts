@@ -26,6 +26,8 @@ export class StorageRef {
   declare batch: StorageRef[] | null;
   declare h: number;
   declare readonly dtype: DType;
+  /** frees what a cache derived from this buffer (lib/ops/conv-pack.ts), when dispose frees it */
+  declare onFree: (() => void) | null;
   constructor(h: number, dtype: DType) {
     this.refs = 0;
     this.freed = false;
@@ -34,6 +36,7 @@ export class StorageRef {
     this.batch = null;
     this.h = h;
     this.dtype = dtype;
+    this.onFree = null;
   }
 }
 
@@ -264,6 +267,7 @@ export class Tensor {
     if (--st.refs === 0) {
       st.freed = true;
       native.free(st.h);
+      if (st.onFree !== null) st.onFree();
     }
   }
 

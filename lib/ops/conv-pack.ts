@@ -3,7 +3,8 @@
 // importers' inference path (conv2dInfer) keeps one packed copy per weight storage, offset and
 // input geometry, made again when the storage is written (its version moves). A weight is packed
 // ahead only the second time it is seen unchanged: one made afresh for each call (a graph that
-// computes its weights) is never packed, so nothing piles up waiting for the collector.
+// computes its weights) is never packed, so nothing piles up waiting for the collector; the
+// copies are freed with the weight's buffer (dispose) or with the weight (the collector).
 import { native } from '../core/native';
 import { DTYPE_CODE } from '../core/dtype';
 import { keep } from '../core/memory';
@@ -11,19 +12,30 @@ import { Tensor, StorageRef } from '../tensor';
 import { ConvGeom, geomArgs } from './conv-args';
 
 /** packed: undefined until the second sighting, then the copy or null (nothing to pack ahead) */
-interface Packed { version: number; packed?: Tensor | null }
-const PACKED = new WeakMap<StorageRef, Map<string, Packed>>();
+interface Packed { key: number[]; version: number; packed?: Tensor | null }
+const PACKED = new WeakMap<StorageRef, Packed[]>();
+
+// what the copy depends on: the weight's offset and dtype code, and the geometry but N (numbers
+// compared in place: this runs once per convolution call)
+function keyOf(w: Tensor, g: ConvGeom): number[] {
+  return [w._offset, DTYPE_CODE[w.dtype], g.C, g.H, g.W, g.O, g.KH, g.KW, g.OH, g.OW, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.G];
+}
+const sameKey = (a: number[], b: number[]) => a.every((v, i) => v === b[i]);
 
 /** The packed copy of contiguous weight w for geometry g, or null (not yet, or nothing to pack ahead). */
 export function packedWeights(w: Tensor, g: ConvGeom): Tensor | null {
-  // N does not change the layout
-  const key = `${w._offset}:${w.dtype}:${geomArgs(g).slice(1).join(',')}`;
-  let byKey = PACKED.get(w._st);
-  if (byKey === undefined) PACKED.set(w._st, (byKey = new Map()));
-  const hit = byKey.get(key);
+  const key = keyOf(w, g);
+  let list = PACKED.get(w._st);
+  if (list === undefined) {
+    PACKED.set(w._st, (list = []));
+    const st = w._st;
+    st.onFree = () => dropStorage(st); // the copies go when the weight's buffer does
+  }
+  const hit = list.find((p) => sameKey(p.key, key));
   if (hit === undefined || hit.version !== w._version) {
     if (hit?.packed) hit.packed.dispose();
-    byKey.set(key, { version: w._version }); // first sighting at this version: nothing yet
+    if (hit !== undefined) list.splice(list.indexOf(hit), 1);
+    list.push({ key, version: w._version }); // first sighting at this version: nothing yet
     return null;
   }
   if (hit.packed === null || (hit.packed !== undefined && !hit.packed.isDisposed)) return hit.packed;
@@ -32,10 +44,15 @@ export function packedWeights(w: Tensor, g: ConvGeom): Tensor | null {
   return hit.packed;
 }
 
-/** Frees the packed copies made from w's storage now (an importer dropping a folded weight). */
+/** Frees the packed copies made from w's storage now. */
 export function dropPacked(w: Tensor): void {
-  const byKey = PACKED.get(w._st);
-  if (byKey === undefined) return;
-  for (const p of byKey.values()) p.packed?.dispose();
-  PACKED.delete(w._st);
+  dropStorage(w._st);
+}
+
+function dropStorage(st: StorageRef): void {
+  const list = PACKED.get(st);
+  if (list === undefined) return;
+  for (const p of list) p.packed?.dispose();
+  PACKED.delete(st);
+  st.onFree = null;
 }

@@ -43,6 +43,8 @@ interface Plan {
   /** where Keras masks flow (null: the model has none) */
   masks: MaskPlan | null;
 }
+/** a layer's [role, property] pairs, made once per keys record (weightsOf runs per call and forward) */
+const ROLES = new WeakMap<Record<string, string>, [string, string][]>();
 const PLAN = new WeakMap<TfjsModel, Plan>();
 /** per model: weight → its derived form (channels-first kernels) and the weight version it was made from */
 const CACHE = new WeakMap<TfjsModel, Map<Tensor, { version: number; t: Tensor }>>();
@@ -197,7 +199,10 @@ export class TfjsModel extends Module<unknown[], Tensor | Tensor[]> {
     };
     const weightsOf = (c: Call): Record<string, Tensor> => {
       const w: Record<string, Tensor> = {};
-      for (const [role, key] of Object.entries(plan.keys.get(c.layer.name)!)) w[role] = self[key] as Tensor;
+      const rec = plan.keys.get(c.layer.name)!;
+      let roles = ROLES.get(rec);
+      if (roles === undefined) ROLES.set(rec, (roles = Object.entries(rec)));
+      for (const [role, key] of roles) w[role] = self[key] as Tensor;
       return w;
     };
     /** calls a fused chain has already run */
