@@ -127,10 +127,11 @@ describe('loadTfjsModel: bad topologies', () => {
     const bad = tp.zeros([1, 4, 4, 3]);
     const x = tp.ones([2, 4, 4, 2]);
     // the first forward in each mode caches the channels-first kernels (eval: with the batch norm
-    // folded in), the second in eval packs them ahead (lib/ops/conv-pack.ts)
+    // folded in), the second packs them ahead (lib/ops/conv-pack.ts)
     tp.noGrad(() => m.forward(x) as tp.Tensor).dispose();
     tp.noGrad(() => m.forward(x) as tp.Tensor).dispose();
     m.train();
+    tp.noGrad(() => m.forward(x) as tp.Tensor).dispose();
     tp.noGrad(() => m.forward(x) as tp.Tensor).dispose();
     m.eval();
     expectNoLeak(() => {
