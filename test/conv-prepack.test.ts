@@ -134,6 +134,30 @@ test('a weight made afresh for every call is never packed ahead (nothing left fo
   tp.dispose([x, base]);
 });
 
+test('a weight keeps copies for at most 4 input sizes: a fifth evicts the least recently used', () => {
+  const w = tp.randn([16, 8, 3, 3]);
+  const xs = [9, 10, 11, 12, 13].map((s) => tp.randn([1, 8, s, s]));
+  const run = (x: tp.Tensor) => tp.noGrad(() => conv2dInfer(x, w, { padding: 1 }, false)).dispose();
+  settleGc();
+  const n = live();
+  for (const x of xs.slice(0, 4)) { run(x); run(x); } // four sizes, each packed on its second sighting
+  expect(live()).toBe(n + 4);
+  run(xs[0]); // size 9 is now the most recently used
+  run(xs[4]); // a fifth size: size 10's copy goes
+  expect(live()).toBe(n + 3);
+  run(xs[4]);
+  expect(live()).toBe(n + 4);
+  for (const x of xs) {
+    const y = tp.noGrad(() => conv2dInfer(x, w, { padding: 1 }, false));
+    const want = tp.conv2d(x, w, { padding: 1 });
+    expect(Array.from(y.dataSync())).toEqual(Array.from(want.dataSync()));
+    tp.dispose([y, want]);
+  }
+  w.dispose(); // the copies go with the weight's buffer
+  expect(live()).toBe(n - 1);
+  tp.dispose(xs);
+});
+
 test('the native forward ignores a packed buffer that does not fit the call', () => {
   const x = tp.randn([1, 8, 9, 9]);
   const w = tp.randn([16, 8, 3, 3]);

@@ -14,6 +14,8 @@ import { ConvGeom, geomArgs } from './conv-args';
 /** packed: undefined until the second sighting, then the copy or null (nothing to pack ahead) */
 interface Packed { key: number[]; version: number; packed?: Tensor | null }
 const PACKED = new WeakMap<StorageRef, Packed[]>();
+/** input geometries per weight buffer that keep a copy (OCR recognises crops of a few widths) */
+const MAX_GEOMETRIES = 4;
 
 // what the copy depends on: the weight's offset and dtype code, and the geometry but N (numbers
 // compared in place: this runs once per convolution call)
@@ -31,13 +33,17 @@ export function packedWeights(w: Tensor, g: ConvGeom): Tensor | null {
     const st = w._st;
     st.onFree = () => dropStorage(st); // the copies go when the weight's buffer does
   }
-  const hit = list.find((p) => sameKey(p.key, key));
+  const at = list.findIndex((p) => sameKey(p.key, key));
+  const hit = at < 0 ? undefined : list.splice(at, 1)[0];
   if (hit === undefined || hit.version !== w._version) {
-    if (hit?.packed) hit.packed.dispose();
-    if (hit !== undefined) list.splice(list.indexOf(hit), 1);
-    list.push({ key, version: w._version }); // first sighting at this version: nothing yet
+    hit?.packed?.dispose();
+    // first sighting at this version: nothing yet; the least recently used entry goes when the
+    // list is full (a model fed many input sizes: one copy per size would pile up)
+    if (list.length === MAX_GEOMETRIES) list.shift()!.packed?.dispose();
+    list.push({ key, version: w._version });
     return null;
   }
+  list.push(hit); // most recently used last
   if (hit.packed === null || (hit.packed !== undefined && !hit.packed.isDisposed)) return hit.packed;
   const r = native.convPrepack(DTYPE_CODE[w.dtype], ...geomArgs(g), w._h, w._offset);
   hit.packed = r === -1 ? null : keep(Tensor._fromHandle(r[0], [r[1]], w.dtype));
