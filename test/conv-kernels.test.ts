@@ -47,6 +47,7 @@ const CASES: [string, number[], number[], Opts][] = [
   ['unpadded valid 5x5', [2, 7, 13, 11], [9, 7, 5, 5], {}],
   ['1x1 (pointwise)', [2, 16, 5, 7], [16, 16, 1, 1], {}],
   ['1x1, 28 outputs (GEMM path: weights packed once as 30 rows of 6)', [3, 40, 5, 7], [28, 40, 1, 1], { bias: true }],
+  ['1x1 at batch 1, 17x17 (GEMM threaded over column chunks, the last tile 1 wide)', [1, 96, 17, 17], [40, 96, 1, 1], { bias: true }],
   ['big K, channels past one tile', [2, 20, 6, 9], [40, 20, 3, 5], { padding: [1, 2] }],
   ['flat row mode (7x1: rows exactly OW wide), 2 k blocks', [2, 40, 9, 11], [10, 40, 7, 1], { padding: [3, 0] }],
   ['flat row mode, dilation 2, asymmetric rows', [1, 6, 12, 7], [14, 6, 3, 1], { dilation: 2, padding: [2, 0], bias: true }],

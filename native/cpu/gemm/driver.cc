@@ -2,6 +2,7 @@
 // kc-deep slice of K, pack that B block; for each mc-high row block, pack the A block; then
 // run the microkernel over the mr x nr tiles. Threads take whole chunks of C.
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -150,6 +151,18 @@ void run(const Exec* ex, const KernelSet& ks, int64_t M, int64_t N, int64_t K, f
     if (best >= 0) break;
   }
   if (T <= 1) return serialCore(ks, M, N, K, alpha, a, b, beta, C, ldc);
+  if (a.packed && tm == 1) {
+    // A packed ahead (conv weights) and the grid one row of chunks: no chunk repacks anything the
+    // others pack, so cut N finer, up to 3 chunks per thread, claimed as threads come free (a
+    // batch-1 17x17 layer, 19 column tiles: 10 / 9 with one chunk per thread, the last tile 1 wide)
+    const int64_t chunks = std::min<int64_t>(colTiles, 3 * (int64_t)tn), per = (colTiles + chunks - 1) / chunks * ks.nr;
+    std::atomic<int64_t> next{0};
+    ex->pool().parallelFor(tn, 1, [&](int64_t, int64_t) {
+      for (int64_t j0 = next.fetch_add(per); j0 < N; j0 = next.fetch_add(per))
+        serialCore(ks, M, std::min(per, N - j0), K, alpha, a, b.cols(j0, K, ks.nr), beta, C + j0, ldc);
+    });
+    return;
+  }
   const int64_t rowsPer = (rowTiles + tm - 1) / tm * ks.mr, colsPer = (colTiles + tn - 1) / tn * ks.nr;
   ex->pool().parallelFor(tm * tn, 1, [&](int64_t lo, int64_t hi) {
     for (int64_t t = lo; t < hi; t++) {
