@@ -30,20 +30,24 @@ inline bool allFinite(const float* p, int64_t n) {
   return bad == 0;
 }
 
-// How a Winograd call splits its work: tile blocks of `block` tiles, each cut into coBlocks
-// blocks of output channels. Tile blocks of `most` keep V and M in L2; half that, then output
-// channel blocks, where items would not spread evenly over the threads (a batch-1 35x35 layer:
-// 81 tiles, 3 items of 32 for 2 threads; an 8x8 one: 16 tiles, one item). groups: items per tile block.
-struct Split {
-  int64_t block, coBlocks;
+// A Winograd work item: tiles [t0, t1) of one group, output channels block cb of cbs.
+struct TileItem {
+  int64_t gi, t0, t1, cb, cbs;
 };
-inline Split splitTiles(int64_t tiles, int64_t groups, int64_t threads, int64_t most) {
-  auto items = [&](int64_t b) { return groups * ((tiles + b - 1) / b); };
-  auto uneven = [&](int64_t n) { return threads > 1 && n % threads != 0 && n < 4 * threads; };
-  Split s{most, 1};
-  if (uneven(items(most))) s.block = most / 2;
-  if (uneven(items(s.block))) s.coBlocks = threads;
-  return s;
+// The items of a call: blocks of `most` tiles (V and M then stay in L2); the blocks left over after
+// whole rounds of `threads` (and the short tail block) are each cut into `threads` blocks of
+// output channels, so every thread gets the same share: a batch-1 35x35 layer, 81 tiles =
+// 32 + 32 + 17, runs as 32 | 32 | 17 / 2 | 17 / 2 on 2 threads; an 8x8 one, 16 tiles, as 16 / 2 | 16 / 2.
+inline std::vector<TileItem> tileItems(int64_t tiles, int64_t groups, int64_t threads, int64_t most) {
+  std::vector<TileItem> v;
+  const int64_t blocks = (tiles + most - 1) / most, full = tiles / most;
+  const int64_t whole = threads > 1 ? (groups * full - (groups * full) % threads) / groups : blocks;
+  for (int64_t gi = 0; gi < groups; gi++)
+    for (int64_t b = 0; b < blocks; b++) {
+      const int64_t t0 = b * most, t1 = std::min(tiles, t0 + most), cbs = b < whole ? 1 : threads;
+      for (int64_t cb = 0; cb < cbs; cb++) v.push_back({gi, t0, t1, cb, cbs});
+    }
+  return v;
 }
 // Output channels [o0, o1) of channel block b of n over Co channels in whole slivers of mr.
 inline void coRange(int64_t Co, int64_t mr, int64_t b, int64_t n, int64_t* o0, int64_t* o1) {

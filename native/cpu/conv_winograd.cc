@@ -250,13 +250,13 @@ bool run(const Exec& ex, const Corr& corr, W&& weight, const float* w, int64_t w
   if (!preU) transformWeights(ex, p, weight, ks.mr, own);
   const float* U = preU ? preU : own;
   const int64_t T = std::max(1, ex.pool().numThreads());
-  const Split sp = splitTiles(p.tiles, c.G, T, kTileBlock);
-  const int64_t blk = sp.block, blocks = (p.tiles + blk - 1) / blk, vs = vStride(c), cbs = sp.coBlocks;
-  claimItems(ex, T, c.G * blocks * cbs, [&](int64_t part, int64_t it) {
-    const int64_t gi = it / (blocks * cbs), tb = it / cbs % blocks, cb = it % cbs;
-    const int64_t t0 = tb * blk, t1 = std::min(p.tiles, t0 + blk);
+  const std::vector<TileItem> items = tileItems(p.tiles, c.G, T, kTileBlock);
+  const int64_t blk = kTileBlock, vs = vStride(c);
+  claimItems(ex, T, (int64_t)items.size(), [&](int64_t part, int64_t it) {
+    const TileItem& u = items[(size_t)it];
+    const int64_t gi = u.gi, t0 = u.t0, t1 = u.t1;
     int64_t o0, o1;
-    coRange(c.Co, ks.mr, cb, cbs, &o0, &o1);
+    coRange(c.Co, ks.mr, u.cb, u.cbs, &o0, &o1);
     if (o0 >= o1) return;
     float* V = work + part * partFloats(c);
     float* M = V + 36 * vs;

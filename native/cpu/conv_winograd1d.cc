@@ -94,10 +94,9 @@ struct Plan {
   int64_t OH, OW;          // the true output size
   bool alongW;
   int64_t tilesA, Tn, tiles;  // tiles along the axis per line, per image, over the batch
-  int64_t block, coBlocks;  // tiles per item, output channel blocks per tile block (splitTiles)
   const Mats* t;
 };
-Plan planOf(Corr c, int64_t threads) {
+Plan planOf(Corr c) {
   Plan p;
   p.alongW = c.KH == 1;
   p.t = &matsFor((int)(p.alongW ? c.KW : c.KH));
@@ -109,9 +108,6 @@ Plan planOf(Corr c, int64_t threads) {
   p.tilesA = (p.alongW ? c.OW : c.OH) / m;
   p.Tn = p.tilesA * (p.alongW ? c.OH : c.OW);
   p.tiles = c.N * p.Tn;
-  const Split sp = splitTiles(p.tiles, c.G, threads, kMaxBlock);
-  p.block = sp.block;
-  p.coBlocks = sp.coBlocks;
   p.c = c;
   return p;
 }
@@ -126,7 +122,7 @@ bool applies(const Corr& c) {
   const int64_t r = axisW ? c.KW : c.KH;
   if (!(axisW || axisH) || (r != 3 && r != 5 && r != 7) || c.dh != 1 || c.dw != 1 || c.sh != 1 || c.sw != 1)
     return false;
-  const Plan p = planOf(c, 1);
+  const Plan p = planOf(c);
   // as 2-D Winograd: below 32 channels in or out the transforms outweigh the saving
   return c.Ci >= 32 && c.Co >= 32 && c.N * c.G * padFloats(p.c) <= kMaxPadded &&
          p.c.Ci * p.c.Hp() * p.c.Wp() < INT32_MAX;
@@ -189,7 +185,7 @@ void transformOutput(const Plan& p, const float* M, int64_t gi, int64_t t0, int6
     for (int64_t i0 = 0; i0 < nt; i0 += kL) {
       const int nl = (int)std::min<int64_t>(kL, nt - i0);
       V8 x[kN];  // lanes past nt read unused M columns
-      for (int xi = 0; xi < kN; xi++) x[xi] = load8(M + (o * kN + xi) * p.block + i0);
+      for (int xi = 0; xi < kN; xi++) x[xi] = load8(M + (o * kN + xi) * kMaxBlock + i0);
       for (int64_t k = 0; k < m; k++) {
         V8 y = t.AT[k][0] * x[0];
         for (int xi = 1; xi < kN; xi++) y += t.AT[k][xi] * x[xi];
@@ -209,7 +205,7 @@ bool winograd1dForwardApplies(const ConvGeom& g) { return applies(forwardCorr(g)
 
 int64_t winograd1dForwardScratch(const Exec& ex, const ConvGeom& g) {
   const Corr c = forwardCorr(g);
-  const Plan p = planOf(c, 1);
+  const Plan p = planOf(c);
   return 16 + c.N * c.G * padFloats(p.c) + std::max(1, ex.pool().numThreads()) * partFloats(c);
 }
 
@@ -222,7 +218,7 @@ bool winograd1dForwardPack(const Exec& ex, const ConvGeom& g, const float* w, fl
   const Corr c = forwardCorr(g);
   const int64_t r = c.KH * c.KW, us = uStride(c);
   if (!allFinite(w, g.O * c.Ci * r)) return false;
-  const Mats& t = *planOf(c, 1).t;
+  const Mats& t = *planOf(c).t;
   const int mr = gemm::kernelsFor(gemm::activeIsa()).mr;
   // U[gi][xi] in packed A slivers: element (o, cc) at (o/mr)*Ci*mr + cc*mr + o%mr
   ex.pool().parallelFor(c.G * c.Co, 4, [&](int64_t lo, int64_t hi) {
@@ -246,7 +242,7 @@ bool winograd1dForward(const Exec& ex, const ConvGeom& g, const float* x, const 
   const gemm::Isa isa = gemm::activeIsa();
   const gemm::KernelSet& ks = gemm::kernelsFor(isa);
   const int64_t T = std::max(1, ex.pool().numThreads());
-  const Plan p = planOf(forwardCorr(g), T);
+  const Plan p = planOf(forwardCorr(g));
   const Corr& c = p.c;
   float* pads = scratch + ((16 - (reinterpret_cast<uintptr_t>(scratch) / sizeof(float)) % 16) % 16);
   float* work = pads + c.N * c.G * padFloats(c);
@@ -260,12 +256,13 @@ bool winograd1dForward(const Exec& ex, const ConvGeom& g, const float* x, const 
     return allFinite(plane + c0 * HW, (c1 - c0) * HW);
   });
   if (std::find(finite.begin(), finite.end(), 0) != finite.end()) return false;
-  const int64_t blocks = (p.tiles + p.block - 1) / p.block, vs = vStride(c), us = uStride(c), cbs = p.coBlocks;
-  claimItems(ex, T, c.G * blocks * cbs, [&](int64_t part, int64_t it) {
-    const int64_t gi = it / (blocks * cbs), tb = it / cbs % blocks, cb = it % cbs;
-    const int64_t t0 = tb * p.block, t1 = std::min(p.tiles, t0 + p.block);
+  const std::vector<TileItem> items = tileItems(p.tiles, c.G, T, kMaxBlock);
+  const int64_t vs = vStride(c), us = uStride(c);
+  claimItems(ex, T, (int64_t)items.size(), [&](int64_t part, int64_t it) {
+    const TileItem& u = items[(size_t)it];
+    const int64_t gi = u.gi, t0 = u.t0, t1 = u.t1;
     int64_t o0, o1;
-    coRange(c.Co, ks.mr, cb, cbs, &o0, &o1);
+    coRange(c.Co, ks.mr, u.cb, u.cbs, &o0, &o1);
     if (o0 >= o1) return;
     float* V = work + part * partFloats(c);
     float* M = V + kN * vs;
@@ -273,7 +270,7 @@ bool winograd1dForward(const Exec& ex, const ConvGeom& g, const float* x, const 
     for (int xi = 0; xi < kN; xi++) {
       const gemm::PackedA A{U + (gi * kN + xi) * us + (o0 / ks.mr) * c.Ci * ks.mr, o1 - o0, c.Ci, isa};
       const gemm::PackedB B{V + xi * vs, c.Ci, t1 - t0, isa};
-      sgemmSerial(A, B, 1.0f, 0.0f, M + o0 * kN * p.block + xi * p.block, kN * p.block);  // M[o][xi][tile]
+      sgemmSerial(A, B, 1.0f, 0.0f, M + o0 * kN * kMaxBlock + xi * kMaxBlock, kN * kMaxBlock);  // M[o][xi][tile]
     }
     transformOutput(p, M, gi, t0, t1, o0, o1, bias ? bias + gi * c.Co : nullptr, act, y);
   });
