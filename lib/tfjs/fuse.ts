@@ -83,12 +83,23 @@ export function findFusions(calls: Call[], outputs: string[]): Map<number, Fusio
 export function runFusion(owner: object, f: Fusion, calls: Call[], x: Tensor, xFirst: boolean,
   weightsOf: (c: Call) => Record<string, Tensor>): Tensor | null {
   if (x.rank !== 4) return null;
+  const folded = foldedOf(owner, f, calls, xFirst ? x.shape[1] : x.shape[3], weightsOf);
+  if (folded === null) return null;
+  const p = calls[f.conv].layer.prepared as ConvP;
+  return convNchw(xFirst ? x : toNchw(x), folded.w, p.strides, p.dilation, p.padding, folded.groups, folded.b, f.act !== null || f.convRelu);
+}
+
+/**
+ * Fusion f's OIHW kernel and bias with the batch norm folded in (cached per owner and
+ * convolution until any of their weights changes), for C input channels; null when they do not fit.
+ */
+export function foldedOf(owner: object, f: Fusion, calls: Call[], C: number,
+  weightsOf: (c: Call) => Record<string, Tensor>): { w: Tensor; b: Tensor | null; groups: number } | null {
   const c = calls[f.conv];
   const p = c.layer.prepared as ConvP;
   const w = weightsOf(c);
   const depthwise = c.layer.className === 'DepthwiseConv2D';
   const k = depthwise ? w.depthwise_kernel : w.kernel;
-  const C = xFirst ? x.shape[1] : x.shape[3];
   const groups = depthwise ? k.shape[2] : p.groups;
   if (k.shape[2] * (depthwise ? 1 : groups) !== C) return null;
   const O = depthwise ? k.shape[2] * k.shape[3] : k.shape[3];
@@ -99,7 +110,7 @@ export function runFusion(owner: object, f: Fusion, calls: Call[], x: Tensor, xF
     const made = noGrad(() => fuseWeights(k, depthwise, w.bias ?? null, bn, bn ? (calls[f.bn!].layer.prepared as BnP).eps : 0));
     return made.b ? [made.w, made.b] : [made.w];
   });
-  return convNchw(xFirst ? x : toNchw(x), fw, p.strides, p.dilation, p.padding, groups, bn !== null ? fb : w.bias ?? null, f.act !== null || f.convRelu);
+  return { w: fw, b: bn !== null ? fb : w.bias ?? null, groups };
 }
 
 /** The OIHW kernel and bias of the convolution with the batch norm folded in. */

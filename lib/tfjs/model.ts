@@ -12,6 +12,7 @@ import type { DeviceLike } from '../core/device';
 import { moveTo, propertyName, freeDerived } from '../nn/imported';
 import { trainableOf } from './layers-core';
 import { findFusions, runFusion } from './fuse';
+import { findSiblings, runSiblings } from './siblings';
 import type { Fusion } from './fuse';
 import type { DecodedWeight } from './weights';
 import { valueOf } from './topology';
@@ -40,6 +41,8 @@ interface Plan {
   frees: string[][];
   /** Conv → BatchNormalization → ReLU chains run as one convolution in inference (fuse.ts) */
   fusions: Map<number, Fusion>;
+  /** sibling 1x1 chains run as one convolution at batch 1 (siblings.ts), by their first conv */
+  siblings: Map<number, Fusion[]>;
   /** where Keras masks flow (null: the model has none) */
   masks: MaskPlan | null;
 }
@@ -113,7 +116,8 @@ export class TfjsModel extends Module<unknown[], Tensor | Tensor[]> {
     for (const [v, i] of last) if (!outputs.includes(v) && !inputValues.has(v)) frees[i].push(v);
     // outputs of a call nothing reads (a state of a return_state layer): freed right after it
     calls.forEach((c, i) => { for (const v of c.outputs) if (!last.has(v) && !outputs.includes(v)) frees[i].push(v); });
-    PLAN.set(this, { calls, keys, replaced: new Map(), outputs, frees, fusions: findFusions(calls, outputs), masks: planMasks(calls) });
+    const fusions = findFusions(calls, outputs);
+    PLAN.set(this, { calls, keys, replaced: new Map(), outputs, frees, fusions, siblings: findSiblings(calls, fusions), masks: planMasks(calls) });
     CACHE.set(this, new Map());
     this.eval();
   }
@@ -216,16 +220,24 @@ export class TfjsModel extends Module<unknown[], Tensor | Tensor[]> {
           return;
         }
         const xs = c.inputs.map((v) => env.get(v)!);
+        const sg = recording || this.training ? undefined : plan.siblings.get(i);
+        if (sg !== undefined && sg.every((f) => f.members.every((j) => !plan.replaced.has(plan.calls[j].layer.name)))) {
+          const x0 = sg[0].first && first.has(xs[0]) ? toNhwc(xs[0]) : xs[0];
+          const ys = wrapLayerError(op, c, () => tidy(() => runSiblings(this, sg, plan.calls, x0, sg[0].first || first.has(xs[0]), weightsOf)));
+          if (ys !== null) {
+            sg.forEach((f, k) => {
+              for (const j of f.members) done.add(j);
+              env.set(plan.calls[f.end].output, ys[k]);
+              if (!f.first) first.add(ys[k]);
+            });
+            for (const v of plan.frees[i]) drop(v);
+            return;
+          }
+        }
         const fz = recording || this.training ? undefined : plan.fusions.get(i);
         if (fz !== undefined && fz.members.every((j) => !plan.replaced.has(plan.calls[j].layer.name))) {
-          let y: Tensor | null;
-          try {
-            // a channels_first chain reads the Keras value (NCHW as it is) and gives one
-            y = tidy(() => runFusion(this, fz, plan.calls, fz.first && first.has(xs[0]) ? toNhwc(xs[0]) : xs[0], fz.first || first.has(xs[0]), weightsOf));
-          } catch (e) {
-            if (e instanceof TapeflowError && !e.message.startsWith('loadTfjsModel')) throw new TapeflowError(`${op}: layer '${c.layer.name}' (${c.layer.className}): ${e.message}`, e.code);
-            throw e;
-          }
+          // a channels_first chain reads the Keras value (NCHW as it is) and gives one
+          const y = wrapLayerError(op, c, () => tidy(() => runFusion(this, fz, plan.calls, fz.first && first.has(xs[0]) ? toNhwc(xs[0]) : xs[0], fz.first || first.has(xs[0]), weightsOf)));
           if (y !== null) {
             for (const j of fz.members) done.add(j);
             env.set(plan.calls[fz.end].output, y);
@@ -327,4 +339,14 @@ function findWeight(weights: Map<string, DecodedWeight>, layer: string, role: st
   throw new TapeflowError(hits.length === 0
     ? `loadTfjsModel: layer '${layer}' needs weight '${layer}/${role}', which weightsManifest does not list`
     : `loadTfjsModel: layer '${layer}': several weights end with '${layer}/${role}': ${hits.map((w) => w.name).join(', ')}`, 'ERR_FORMAT');
+}
+
+/** fn(), its TapeflowError naming the layer (as the layer-by-layer path does). */
+function wrapLayerError<T>(op: string, c: Call, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof TapeflowError && !e.message.startsWith('loadTfjsModel')) throw new TapeflowError(`${op}: layer '${c.layer.name}' (${c.layer.className}): ${e.message}`, e.code);
+    throw e;
+  }
 }
