@@ -4,19 +4,11 @@
 // against the same convolution in float64 (im2col + OpenBLAS dgemm), and bit-identical across
 // thread counts. The shapes are picked to land in each mode on each tile (edge tiles, several k
 // blocks, stride, dilation, groups, asymmetric and over-wide padding, batch 1, C = 1).
-import { rng, seedOf, randArray, tp } from './helpers';
+import { rng, seedOf, randArray, tp, gemmIsas, relErrOfMax } from './helpers';
 
 const { native } = require('../lib/core/native');
 
-type Isa = 'scalar' | 'avx2' | 'avx512emu' | 'avx512';
-const ORDER: Isa[] = ['scalar', 'avx2', 'avx512emu', 'avx512'];
-const initial = native._gemmIsa();
-const cpuBest: Isa = (() => {
-  const r = native._gemmIsa('avx512').active as Isa;
-  native._gemmIsa(initial.active);
-  return r;
-})();
-const ISAS = ORDER.filter((i) => ORDER.indexOf(i) <= Math.max(ORDER.indexOf(cpuBest), cpuBest === 'avx2' ? 2 : 0));
+const { isas: ISAS, initial: initialIsa } = gemmIsas();
 const n0 = tp.getNumThreads();
 
 // Winograd needs 4,096 output pixels per call by default (fewer do not pay for the weight
@@ -24,7 +16,7 @@ const n0 = tp.getNumThreads();
 const minPixels0 = native._convWinogradMinPixels(0);
 
 afterAll(() => {
-  native._gemmIsa(initial.active);
+  native._gemmIsa(initialIsa);
   tp.setNumThreads(n0);
   native._convWinogradMinPixels(minPixels0);
 });
@@ -95,16 +87,6 @@ function runConv(dtype: 'float32' | 'float64', xs: number[], ws: number[], o: Op
   return out;
 }
 
-// max |a - ref| / max(1, max |ref|): float32 sums of up to ~900 products of values in [-1, 1]
-function relErr(a: Float64Array, ref: Float64Array): number {
-  let err = 0;
-  let scale = 1;
-  for (let i = 0; i < ref.length; i++) {
-    err = Math.max(err, Math.abs(a[i] - ref[i]));
-    scale = Math.max(scale, Math.abs(ref[i]));
-  }
-  return err / scale;
-}
 
 describe.each(ISAS)('float32 conv kernels on the %s microkernels', (isa) => {
   test.each(CASES)('%s', (name, xs, ws, o) => {
@@ -116,15 +98,15 @@ describe.each(ISAS)('float32 conv kernels on the %s microkernels', (isa) => {
       byThreads.push(runConv('float32', xs, ws, o, name));
     }
     tp.setNumThreads(n0);
-    native._gemmIsa(initial.active);
+    native._gemmIsa(initialIsa);
     const r1 = byThreads[0];
     // measured, of the largest value on every ISA: direct kernels at most 5e-7 (float32 rounding
     // of these sums), Winograd at most 5.7e-6 (its transforms scale values by up to ~100)
     const tol = winograd(xs, ws, o) ? 1e-5 : 2e-6;
-    expect(relErr(r1.y, ref.y)).toBeLessThan(tol);
-    expect(relErr(r1.gx, ref.gx)).toBeLessThan(tol);
-    expect(relErr(r1.gw, ref.gw)).toBeLessThan(2e-6);
-    if (ref.gb) expect(relErr(r1.gb!, ref.gb)).toBeLessThan(2e-6);
+    expect(relErrOfMax(r1.y, ref.y)).toBeLessThan(tol);
+    expect(relErrOfMax(r1.gx, ref.gx)).toBeLessThan(tol);
+    expect(relErrOfMax(r1.gw, ref.gw)).toBeLessThan(2e-6);
+    if (ref.gb) expect(relErrOfMax(r1.gb!, ref.gb)).toBeLessThan(2e-6);
     for (const r of byThreads.slice(1)) {
       expect(r.y).toEqual(r1.y);
       expect(r.gx).toEqual(r1.gx);

@@ -4,25 +4,17 @@
 // GEMM path, grouped, Winograd 3x3 and 5x5) and every gemm ISA this CPU runs; the copy is made on
 // the second sighting of an unchanged weight, made again after a write or for a new geometry, and
 // a copy that does not fit the call (another geometry, ISA, or a foreign buffer) is ignored.
-import { tp, rng, seedOf, randArray, expectClose, settleGc } from './helpers';
+import { tp, rng, seedOf, randArray, expectClose, settleGc, gemmIsas } from './helpers';
 import { conv2dInfer } from '../lib/ops/conv';
 import { packedWeights, dropPacked } from '../lib/ops/conv-pack';
 import { DTYPE_CODE } from '../lib/core/dtype';
 
 const { native } = require('../lib/core/native');
 
-type Isa = 'scalar' | 'avx2' | 'avx512emu' | 'avx512';
-const ORDER: Isa[] = ['scalar', 'avx2', 'avx512emu', 'avx512'];
-const initial = native._gemmIsa();
-const cpuBest = ((): Isa => {
-  const r = native._gemmIsa('avx512').active as Isa;
-  native._gemmIsa(initial.active);
-  return r;
-})();
-const ISAS = ORDER.filter((i) => ORDER.indexOf(i) <= Math.max(ORDER.indexOf(cpuBest), cpuBest === 'avx2' ? 2 : 0));
+const { isas: ISAS, initial: initialIsa } = gemmIsas();
 const n0 = tp.getNumThreads();
 afterAll(() => {
-  native._gemmIsa(initial.active);
+  native._gemmIsa(initialIsa);
   tp.setNumThreads(n0);
 });
 
@@ -72,7 +64,7 @@ describe.each(ISAS)('on the %s microkernels', (isa) => {
       }
       dropPacked(w);
     }
-    native._gemmIsa(initial.active);
+    native._gemmIsa(initialIsa);
     tp.setNumThreads(n0);
     tp.dispose([x, w, ...(b ? [b] : [])]);
   });
@@ -182,7 +174,7 @@ test('the native forward ignores a packed buffer that does not fit the call', ()
     native._gemmIsa('scalar');
     const scalarWant = Array.from(tp.conv2d(x, w, { padding: 1 }).dataSync());
     expect(run(own[0])).toEqual(scalarWant);
-    native._gemmIsa(initial.active);
+    native._gemmIsa(initialIsa);
   }
   // a float64 buffer is refused by dtype; float64 convolutions pack nothing ahead
   expect(() => native.convForward(DTYPE_CODE.float32, ...args, x._h, x._offset, w._h, w._offset, -1, 0, 0, tp.zeros([4], { dtype: 'float64' })._h)).toThrow(/packed/);

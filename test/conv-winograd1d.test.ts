@@ -2,24 +2,16 @@
 // (r = 3, 5, 7) on weights transformed ahead (the importers' path, conv2dInfer + conv-pack.ts),
 // against the same convolution in float64 (OpenBLAS), on every gemm ISA this CPU runs, at 1, 2
 // and 3 threads (bit-identical across thread counts); Inf / NaN inputs go to the direct kernels.
-import { tp, rng, seedOf, randArray } from './helpers';
+import { tp, rng, seedOf, randArray, gemmIsas, relErrOfMax } from './helpers';
 import { conv2dInfer } from '../lib/ops/conv';
 import { dropPacked } from '../lib/ops/conv-pack';
 
 const { native } = require('../lib/core/native');
 
-type Isa = 'scalar' | 'avx2' | 'avx512emu' | 'avx512';
-const ORDER: Isa[] = ['scalar', 'avx2', 'avx512emu', 'avx512'];
-const initial = native._gemmIsa();
-const cpuBest = ((): Isa => {
-  const r = native._gemmIsa('avx512').active as Isa;
-  native._gemmIsa(initial.active);
-  return r;
-})();
-const ISAS = ORDER.filter((i) => ORDER.indexOf(i) <= Math.max(ORDER.indexOf(cpuBest), cpuBest === 'avx2' ? 2 : 0));
+const { isas: ISAS, initial: initialIsa } = gemmIsas();
 const n0 = tp.getNumThreads();
 afterAll(() => {
-  native._gemmIsa(initial.active);
+  native._gemmIsa(initialIsa);
   tp.setNumThreads(n0);
 });
 
@@ -70,16 +62,6 @@ function packedRun(xs: number[], ws: number[], o: Opts, v: ReturnType<typeof inp
   return out;
 }
 
-// max |a - ref| / max(1, max |ref|)
-function relErr(a: Float64Array, ref: Float64Array): number {
-  let err = 0;
-  let scale = 1;
-  for (let i = 0; i < ref.length; i++) {
-    err = Math.max(err, Math.abs(a[i] - ref[i]));
-    scale = Math.max(scale, Math.abs(ref[i]));
-  }
-  return err / scale;
-}
 
 describe.each(ISAS)('on the %s microkernels', (isa) => {
   test.each(CASES)('%s', (name, xs, ws, o) => {
@@ -91,11 +73,11 @@ describe.each(ISAS)('on the %s microkernels', (isa) => {
       return packedRun(xs, ws, o, v);
     });
     tp.setNumThreads(n0);
-    native._gemmIsa(initial.active);
+    native._gemmIsa(initialIsa);
     // measured, of the largest value: direct kernels ~5e-7, 1-D Winograd up to 1.6e-6 (its
     // transforms scale values by up to 2^6 for the points +-2 and +-1/2)
-    expect(relErr(runs[0].direct, ref)).toBeLessThan(2e-6);
-    expect(relErr(runs[0].y, ref)).toBeLessThan(5e-6);
+    expect(relErrOfMax(runs[0].direct, ref)).toBeLessThan(2e-6);
+    expect(relErrOfMax(runs[0].y, ref)).toBeLessThan(5e-6);
     expect(runs[0].y).not.toEqual(runs[0].direct); // the packed call did take Winograd (its rounding differs)
     for (const r of runs.slice(1)) expect(r.y).toEqual(runs[0].y);
   });

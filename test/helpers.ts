@@ -144,3 +144,29 @@ export function expectThrowsCode(fn: () => unknown, code: string | RegExp, messa
   else expect(e.code).toMatch(code);
   if (message) expect(e.message).toMatch(message);
 }
+
+export type GemmIsa = 'scalar' | 'avx2' | 'avx512emu' | 'avx512';
+/**
+ * The gemm ISAs this CPU runs, in order (avx512emu: the AVX-512 tile geometry run on AVX2, where
+ * AVX2 runs), and the one active at the start (restore it with native._gemmIsa(initial)).
+ */
+export function gemmIsas(): { isas: GemmIsa[]; initial: GemmIsa } {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { native } = require('../lib/core/native');
+  const order: GemmIsa[] = ['scalar', 'avx2', 'avx512emu', 'avx512'];
+  const initial = native._gemmIsa().active as GemmIsa;
+  const best = native._gemmIsa('avx512').active as GemmIsa;
+  native._gemmIsa(initial);
+  return { isas: order.filter((i) => order.indexOf(i) <= Math.max(order.indexOf(best), best === 'avx2' ? 2 : 0)), initial };
+}
+
+/** max |a - ref| / max(1, max |ref|): a float32 kernel's error against a float64 reference, of the largest value. */
+export function relErrOfMax(a: ArrayLike<number>, ref: ArrayLike<number>): number {
+  let err = 0;
+  let scale = 1;
+  for (let i = 0; i < ref.length; i++) {
+    err = Math.max(err, Math.abs(a[i] - ref[i]));
+    scale = Math.max(scale, Math.abs(ref[i]));
+  }
+  return err / scale;
+}

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include <vector>
 
 #include "../core/exec.h"
 
@@ -68,6 +69,27 @@ inline void padPlanes(const Corr& c, const float* in, float* p, int64_t c0, int6
 inline void padImage(const Corr& c, const float* in, float* p) {
   padPlanes(c, in, p, 0, c.Ci);
   zeroRow(p + c.Ci * c.Hp() * c.Wp(), kSlack);
+}
+
+// Pads the n images of `in` (c.Ci planes each) into pads, padFloats(c) apart (padImage), over the
+// pool: by images, or by chunks of planes when there are fewer images than threads (batch 1: no
+// serial step). Returns whether every input value was finite (finite(plane, count) per chunk).
+template <typename Finite>
+bool padImages(const Exec& ex, const Corr& c, int64_t n, const float* in, float* pads, Finite&& finite) {
+  const int64_t T = std::max(1, ex.pool().numThreads()), HW = c.Hi * c.Wi, padN = padFloats(c);
+  const int64_t chunks = n >= T ? 1 : std::min<int64_t>(c.Ci, 4 * T);
+  std::vector<char> ok((size_t)(n * chunks), 1);
+  ex.pool().parallelFor(n * chunks, 1, [&](int64_t lo, int64_t hi) {
+    for (int64_t u = lo; u < hi; u++) {
+      const int64_t img = u / chunks, c0 = u % chunks * c.Ci / chunks, c1 = (u % chunks + 1) * c.Ci / chunks;
+      const float* plane = in + img * c.Ci * HW;
+      float* pad = pads + img * padN;
+      padPlanes(c, plane, pad, c0, c1);
+      if (c1 == c.Ci) zeroRow(pad + c.Ci * c.Hp() * c.Wp(), kSlack);
+      ok[(size_t)u] = finite(plane + c0 * HW, (c1 - c0) * HW);
+    }
+  });
+  return std::find(ok.begin(), ok.end(), 0) == ok.end();
 }
 
 // Runs work(part, item) for every item in [0, items) on up to `parts` pool parts, the items

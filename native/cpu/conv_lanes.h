@@ -55,21 +55,16 @@ inline void coRange(int64_t Co, int64_t mr, int64_t b, int64_t n, int64_t* o0, i
   *o0 = std::min(Co, b * slivers / n * mr);
   *o1 = std::min(Co, (b + 1) * slivers / n * mr);
 }
-// Runs pad(img, c0, c1) over the planes of n images, in chunks of planes when there are fewer
-// images than threads (batch 1: the padding is no serial step). ok[img] &= what pad returns.
-template <typename Pool, typename F>
-void forPlanes(Pool& pool, int64_t n, int64_t planes, std::vector<char>& ok, F&& pad) {
-  const int64_t T = std::max(1, pool.numThreads());
-  const int64_t chunks = n >= T ? 1 : std::min<int64_t>(planes, 4 * T);
-  std::vector<char> part((size_t)(n * chunks), 1);
-  pool.parallelFor(n * chunks, 1, [&](int64_t lo, int64_t hi) {
-    for (int64_t u = lo; u < hi; u++) {
-      const int64_t img = u / chunks, k = u % chunks;
-      part[(size_t)u] = pad(img, k * planes / chunks, (k + 1) * planes / chunks);
-    }
+// Runs work(part, gi, t0, t1, o0, o1) for every item over the pool (claimItems), its output
+// channels [o0, o1) in whole slivers of mr (empty channel blocks skipped).
+template <typename Claim, typename F>
+void forTileItems(Claim&& claim, const std::vector<TileItem>& items, int64_t Co, int64_t mr, F&& work) {
+  claim((int64_t)items.size(), [&](int64_t part, int64_t it) {
+    const TileItem& u = items[(size_t)it];
+    int64_t o0, o1;
+    coRange(Co, mr, u.cb, u.cbs, &o0, &o1);
+    if (o0 < o1) work(part, u.gi, u.t0, u.t1, o0, o1);
   });
-  ok.assign((size_t)n, 1);
-  for (int64_t u = 0; u < n * chunks; u++) ok[(size_t)(u / chunks)] &= part[(size_t)u];
 }
 
 }  // namespace lanes

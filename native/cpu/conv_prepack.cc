@@ -18,10 +18,17 @@ constexpr int32_t kMagic = 0x50434654;  // "TFCP"
 constexpr int64_t kHeader = 32;         // int32 words = floats; keeps the payload 64-byte aligned
 enum { kAlgoAt = 1, kIsaAt = 2, kGeomAt = 3, kLenAt = 18 };
 
-// every geometry value but N (checked <= INT_MAX by the binding)
-void geomWords(const ConvGeom& g, int32_t* o) {
+// The header of a copy of n floats for kernel a: the kernel, the active ISA and every geometry
+// value but N (each checked <= INT_MAX by the binding).
+void headerOf(const ConvGeom& g, ConvAlgo a, int64_t n, int32_t* h) {
+  std::memset(h, 0, kHeader * sizeof(int32_t));
+  h[0] = kMagic;
+  h[kAlgoAt] = (int32_t)a;
+  h[kIsaAt] = (int32_t)gemm::activeIsa();
   const int64_t v[15] = {g.C, g.H, g.W, g.O, g.KH, g.KW, g.OH, g.OW, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.G};
-  for (int i = 0; i < 15; i++) o[i] = (int32_t)v[i];
+  for (int i = 0; i < 15; i++) h[kGeomAt + i] = (int32_t)v[i];
+  h[kLenAt] = (int32_t)(n & 0x7fffffff);
+  h[kLenAt + 1] = (int32_t)(n >> 31);
 }
 
 int64_t payloadElems(const ConvGeom& g, ConvAlgo a) {
@@ -79,26 +86,16 @@ void convPrepack(const Exec& ex, int dtype, const ConvGeom& g, const void* w, vo
       for (int64_t gi = lo; gi < hi; gi++) gemm::packA(false, Og, K, wf + gi * Og * K, K, dst + gi * gemmPackStride(g));
     });
   }
-  int32_t h[kHeader] = {};
-  h[0] = kMagic;
-  h[kAlgoAt] = (int32_t)a;
-  h[kIsaAt] = (int32_t)gemm::activeIsa();
-  geomWords(g, h + kGeomAt);
-  h[kLenAt] = (int32_t)(n & 0x7fffffff);
-  h[kLenAt + 1] = (int32_t)(n >> 31);
+  int32_t h[kHeader];
+  headerOf(g, a, n, h);
   std::memcpy(packed, h, sizeof h);
 }
 
 const float* prepackedFor(const ConvGeom& g, ConvAlgo algo, const void* packed, int64_t packedN) {
   if (!packed || algo == ConvAlgo::kNone || packedN < kHeader || reinterpret_cast<uintptr_t>(packed) % 64) return nullptr;
   const int64_t n = payloadElems(g, algo);
-  int32_t want[kHeader] = {};
-  want[0] = kMagic;
-  want[kAlgoAt] = (int32_t)algo;
-  want[kIsaAt] = (int32_t)gemm::activeIsa();
-  geomWords(g, want + kGeomAt);
-  want[kLenAt] = (int32_t)(n & 0x7fffffff);
-  want[kLenAt + 1] = (int32_t)(n >> 31);
+  int32_t want[kHeader];
+  headerOf(g, algo, n, want);
   if (packedN != kHeader + n || std::memcmp(packed, want, sizeof want) != 0) return nullptr;
   return static_cast<const float*>(packed) + kHeader;
 }

@@ -246,24 +246,12 @@ bool winograd1dForward(const Exec& ex, const ConvGeom& g, const float* x, const 
   const Corr& c = p.c;
   float* pads = scratch + ((16 - (reinterpret_cast<uintptr_t>(scratch) / sizeof(float)) % 16) % 16);
   float* work = pads + c.N * c.G * padFloats(c);
-  std::vector<char> finite;
-  forPlanes(ex.pool(), c.N * c.G, c.Ci, finite, [&](int64_t img, int64_t c0, int64_t c1) {
-    const int64_t HW = c.Hi * c.Wi;
-    const float* plane = x + img * c.Ci * HW;
-    float* pad = pads + img * padFloats(c);
-    padPlanes(c, plane, pad, c0, c1);
-    if (c1 == c.Ci) zeroRow(pad + c.Ci * c.Hp() * c.Wp(), kSlack);
-    return allFinite(plane + c0 * HW, (c1 - c0) * HW);
-  });
-  if (std::find(finite.begin(), finite.end(), 0) != finite.end()) return false;
+  const bool inFinite = padImages(ex, c, c.N * c.G, x, pads, allFinite);
+  if (!inFinite) return false;
   const std::vector<TileItem> items = tileItems(p.tiles, c.G, T, kMaxBlock);
   const int64_t vs = vStride(c), us = uStride(c);
-  claimItems(ex, T, (int64_t)items.size(), [&](int64_t part, int64_t it) {
-    const TileItem& u = items[(size_t)it];
-    const int64_t gi = u.gi, t0 = u.t0, t1 = u.t1;
-    int64_t o0, o1;
-    coRange(c.Co, ks.mr, u.cb, u.cbs, &o0, &o1);
-    if (o0 >= o1) return;
+  auto claim = [&](int64_t n, auto&& f) { claimItems(ex, T, n, f); };
+  forTileItems(claim, items, c.Co, ks.mr, [&](int64_t part, int64_t gi, int64_t t0, int64_t t1, int64_t o0, int64_t o1) {
     float* V = work + part * partFloats(c);
     float* M = V + kN * vs;
     transformInput(p, pads, gi, t0, t1, ks.nr, V);
