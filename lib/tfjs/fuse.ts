@@ -10,6 +10,7 @@ import { derived } from '../nn/imported';
 import { reshape, permute } from '../ops/views';
 import { add, sub, mul } from '../ops/binary';
 import { rsqrt, relu } from '../ops/unary';
+import { avgPool } from '../ops/pool';
 import { convNchw, toNchw } from './layout';
 import type { Call } from './topology';
 
@@ -27,6 +28,13 @@ export interface Fusion {
   members: number[];
   /** a channels_first convolution (its values are NCHW in Keras already) */
   first: boolean;
+  /**
+   * a stride-1 'same' AveragePooling2D whose output only this 1x1 convolution reads: the chain
+   * then runs the convolution first and pools its output (both are linear per pixel and per
+   * channel, and a 'same' average's weights sum to 1 everywhere, so the bias passes through): the
+   * pool sees the convolution's channels, not its input's (Inception's pool branches: 4-10x fewer)
+   */
+  pool: number | null;
 }
 
 interface ConvP { strides: number[]; dilation: number[]; padding: 'same' | 'valid'; groups: number; act: (x: Tensor) => Tensor; first: boolean }
@@ -58,7 +66,7 @@ export function findFusions(calls: Call[], outputs: string[]): Map<number, Fusio
     // only single-output calls fuse: the chain defines one value
     if (!isConv(c) || c.outputs.length !== 1) return;
     const cf = (c.layer.prepared as ConvP).first;
-    const f: Fusion = { conv: i, bn: null, act: null, convRelu: false, end: i, members: [], first: cf };
+    const f: Fusion = { conv: i, bn: null, act: null, convRelu: false, end: i, members: [], first: cf, pool: null };
     if (linear(c)) {
       const b = soleReader(c.output);
       if (b !== null && calls[b].layer.className === 'BatchNormalization') {
@@ -71,10 +79,36 @@ export function findFusions(calls: Call[], outputs: string[]): Map<number, Fusio
       f.convRelu = true;
     }
     f.members = [i, ...(f.bn !== null ? [f.bn] : []), ...(f.act !== null ? [f.act] : [])];
-    if (f.end !== i || f.convRelu) found.set(i, f);
+    if (f.end === i && !f.convRelu) return; // nothing to fuse
+    // the pool before a 1x1 chain: the chain runs where the pool was, on the pool's input
+    const p = pointwise(c) ? producer(calls, c.inputs[0]) : null;
+    if (p !== null && soleReader(calls[p].output) === i && poolFirst(calls[p], cf)) {
+      f.pool = p;
+      f.members = [p, ...f.members];
+      return void found.set(p, f);
+    }
+    found.set(i, f);
   });
   return found;
 }
+
+interface PoolP { size: number[]; strides: number[]; padding: 'SAME' | 'VALID'; first: boolean }
+/** a Conv2D with a 1x1 kernel, stride 1, dilation 1, one group */
+export const pointwise = (c: Call): boolean => {
+  if (c.layer.className !== 'Conv2D') return false;
+  const p = c.layer.prepared as ConvP & { kernel: number[] };
+  return p.groups === 1 && p.kernel.length === 2 && [...p.kernel, ...p.strides, ...p.dilation].every((v) => v === 1);
+};
+const poolFirst = (c: Call, first: boolean): boolean => {
+  if (c.layer.className !== 'AveragePooling2D' || c.outputs.length !== 1) return false;
+  const p = c.layer.prepared as PoolP;
+  return p.padding === 'SAME' && p.strides.every((v) => v === 1) && p.first === first;
+};
+/** the call that makes value v */
+const producer = (calls: Call[], v: string): number | null => {
+  const i = calls.findIndex((c) => c.outputs.includes(v));
+  return i < 0 ? null : i;
+};
 
 /**
  * Runs fusion f on NCHW (first) or NHWC x; null when the shapes do not fit (the caller then runs
@@ -86,7 +120,11 @@ export function runFusion(owner: object, f: Fusion, calls: Call[], x: Tensor, xF
   const folded = foldedOf(owner, f, calls, xFirst ? x.shape[1] : x.shape[3], weightsOf);
   if (folded === null) return null;
   const p = calls[f.conv].layer.prepared as ConvP;
-  return convNchw(xFirst ? x : toNchw(x), folded.w, p.strides, p.dilation, p.padding, folded.groups, folded.b, f.act !== null || f.convRelu);
+  const act = f.act !== null || f.convRelu;
+  if (f.pool === null) return convNchw(xFirst ? x : toNchw(x), folded.w, p.strides, p.dilation, p.padding, folded.groups, folded.b, act);
+  const q = calls[f.pool].layer.prepared as PoolP;
+  const y = avgPool(convNchw(xFirst ? x : toNchw(x), folded.w, p.strides, p.dilation, p.padding, folded.groups, folded.b, false), q.size, q.strides, 'SAME', { dataFormat: 'NCHW' });
+  return act ? relu(y) : y;
 }
 
 /**

@@ -10,17 +10,10 @@ import { derived } from '../nn/imported';
 import { cat, split } from '../ops/join';
 import { zeros } from '../ops/creation';
 import { convNchw, toNchw } from './layout';
-import { foldedOf } from './fuse';
+import { foldedOf, pointwise } from './fuse';
 import type { Fusion } from './fuse';
 import type { Call } from './topology';
 
-interface ConvP { kernel: number[]; strides: number[]; dilation: number[]; groups: number; first: boolean }
-
-const pointwise = (c: Call): boolean => {
-  if (c.layer.className !== 'Conv2D') return false;
-  const p = c.layer.prepared as ConvP;
-  return [...p.kernel, ...p.strides, ...p.dilation].every((v) => v === 1) && p.groups === 1;
-};
 const actOf = (f: Fusion): boolean => f.act !== null || f.convRelu;
 
 /**
@@ -31,7 +24,7 @@ export function findSiblings(calls: Call[], fusions: Map<number, Fusion>): Map<n
   const byInput = new Map<string, Fusion[]>();
   for (const f of [...fusions.values()].sort((a, b) => a.conv - b.conv)) {
     const c = calls[f.conv];
-    if (!pointwise(c)) continue;
+    if (!pointwise(c) || f.pool !== null) continue;
     const key = `${c.inputs[0]}\u0000${actOf(f)}\u0000${f.first}`;
     byInput.set(key, [...(byInput.get(key) ?? []), f]);
   }
