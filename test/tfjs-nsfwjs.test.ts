@@ -50,6 +50,29 @@ describe.each(['inception_v3', 'mobilenet_v2'])('nsfwjs %s against @tensorflow/t
     x.dispose();
     m.dispose();
   });
+
+  // batch 1 takes the paths a batch of several does not (sibling 1x1s as one convolution,
+  // concatenations written in place) and, from the second forward, the weights packed ahead:
+  // the reference's first image through three forwards
+  test('batch 1, three forwards: the reference\'s first image', () => {
+    const { model, weights } = nsfwjsModel(name);
+    const m = tp.io.loadTfjsModel(model, { weights, outputs: [ref.featureLayer, 'dense_3'] });
+    const x = tp.tensor(tfjsInput(ref.batch, ref.size).slice(0, ref.size * ref.size * 3), { shape: [1, ref.size, ref.size, 3] });
+    const per = ref.featureDim / ref.every;
+    for (let run = 0; run < 3; run++) {
+      const [feat, probs] = tp.noGrad(() => m.forward(x)) as tp.Tensor[];
+      const p = probs.dataSync();
+      for (let i = 0; i < 5; i++) expect(Math.abs(p[i] - ref.probs[i])).toBeLessThanOrEqual(1e-4);
+      const f = feat.dataSync();
+      let s = 0;
+      for (let i = 0; i < ref.featureDim; i++) s += f[i];
+      expect(Math.abs(s - ref.featureSums[0])).toBeLessThanOrEqual(1e-4 * Math.abs(ref.featureSums[0]));
+      for (let k = 0; k < per; k++) expect(Math.abs(f[k * ref.every] - ref.features[k])).toBeLessThanOrEqual(1e-4 + 1e-3 * Math.abs(ref.features[k]));
+      tp.dispose([feat, probs]);
+    }
+    x.dispose();
+    m.dispose();
+  });
 });
 
 describe('nsfwjs mobilenet_v2_mid (a TF.js graph model) against @tensorflow/tfjs', () => {

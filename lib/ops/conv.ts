@@ -21,11 +21,15 @@ import {
   checkOperands, checkGroups, checkBias,
 } from './conv-args';
 import { packedWeights } from './conv-pack';
+import { contiguousStrides } from '../core/shape';
 
 export type { ConvOptions, ConvTransposeOptions, PaddingMode } from './conv-args';
 
+/** @internal where a forward writes its output instead of a new buffer: dst's storage at element dst._offset + off */
+export interface ConvOut { dst: Tensor; off: number }
+
 function rawConv(kind: 0 | 1 | 2, g: ConvGeom, a: Tensor, b: Tensor, bias: Tensor | null, outShape: number[], act: 0 | 1 = 0,
-  packed: Tensor | null = null): Tensor {
+  packed: Tensor | null = null, out: ConvOut | null = null): Tensor {
   const ac = a.contiguous();
   const bc = b.contiguous();
   const dt = DTYPE_CODE[a.dtype];
@@ -35,7 +39,7 @@ function rawConv(kind: 0 | 1 | 2, g: ConvGeom, a: Tensor, b: Tensor, bias: Tenso
     if (kind === 0) {
       const biasc = bias ? bias.contiguous() : null;
       h = native.convForward(dt, ...args, ac._h, ac._offset, bc._h, bc._offset, biasc ? biasc._h : -1, biasc ? biasc._offset : 0, act,
-        packed ? packed._h : -1);
+        packed ? packed._h : -1, out ? out.dst._h : -1, out ? out.dst._offset + out.off : 0);
       if (biasc && biasc !== bias) biasc.dispose();
     } else if (kind === 1) {
       h = native.convBackwardInput(dt, ...args, ac._h, ac._offset, bc._h, bc._offset);
@@ -46,7 +50,7 @@ function rawConv(kind: 0 | 1 | 2, g: ConvGeom, a: Tensor, b: Tensor, bias: Tenso
     if (ac !== a) ac.dispose();
     if (bc !== b) bc.dispose();
   }
-  return Tensor._fromHandle(h, outShape, a.dtype);
+  return out ? out.dst._view(outShape, contiguousStrides(outShape), out.dst._offset + out.off) : Tensor._fromHandle(h, outShape, a.dtype);
 }
 
 const xShape = (g: ConvGeom) => [g.N, g.C, g.H, g.W];
@@ -72,7 +76,8 @@ export function convForwardCore(x: Tensor, w: Tensor, bias: Tensor | null, g: Co
  * finished), with w's packed copy when one is given (conv-pack.ts): for inference only, so it
  * refuses to run where the tape would record.
  */
-export function convForwardFused(x: Tensor, w: Tensor, bias: Tensor | null, g: ConvGeom, act: 0 | 1, packed: Tensor | null = null): Tensor {
+export function convForwardFused(x: Tensor, w: Tensor, bias: Tensor | null, g: ConvGeom, act: 0 | 1, packed: Tensor | null = null,
+  out: ConvOut | null = null): Tensor {
   if (act !== 0 && act !== 1) fail('convForwardFused', `act must be 0 (none) or 1 (relu), got ${String(act)}`);
   if (tape.on && (tracked(x) || tracked(w) || (bias !== null && tracked(bias))))
     fail('convForwardFused', 'records no gradient: call it under noGrad or on inputs that do not require grad');
@@ -82,7 +87,9 @@ export function convForwardFused(x: Tensor, w: Tensor, bias: Tensor | null, g: C
     if (!same(t, want)) fail('convForwardFused', `${name} ${fmtShape(t.shape)} does not match the geometry (${fmtShape(want)})`, 'ERR_SHAPE');
     if (t.dtype !== x.dtype) fail('convForwardFused', `${name} is ${t.dtype} but input is ${x.dtype}`, 'ERR_DTYPE');
   }
-  return rawConv(0, g, x, w, bias, yShape(g), act, packed);
+  if (out !== null && (out.dst.dtype !== x.dtype || !out.dst.isContiguous() || out.off < 0 || out.off + g.N * g.O * g.OH * g.OW > out.dst.size))
+    fail('convForwardFused', `out does not hold a ${x.dtype} [${yShape(g)}] output at element ${out.off}`, 'ERR_SHAPE');
+  return rawConv(0, g, x, w, bias, yShape(g), act, packed, out);
 }
 
 /**
@@ -187,9 +194,10 @@ export function conv2d(x: Tensor, weight: Tensor, options?: ConvOptions): Tensor
 /**
  * @internal conv2d(x, weight, options), then relu when withRelu, over NCHW x, for the model
  * importers: when nothing records, one native pass (the relu in the kernel's epilogue) on the
- * weight's packed copy (conv-pack.ts, kept while the weight is unchanged); the ops otherwise.
+ * weight's packed copy (conv-pack.ts, kept while the weight is unchanged), into `out` when given
+ * (the result then a view of it); the ops otherwise (a new tensor: callers compare storages).
  */
-export function conv2dInfer(x: Tensor, weight: Tensor, options: ConvOptions | undefined, withRelu: boolean): Tensor {
+export function conv2dInfer(x: Tensor, weight: Tensor, options: ConvOptions | undefined, withRelu: boolean, out: ConvOut | null = null): Tensor {
   const o = readOptions('conv2d', options, false);
   if (channelsLast('conv2d', o.dataFormat, 2) || (tape.on && (tracked(x) || tracked(weight) || (o.bias instanceof Tensor && tracked(o.bias))))) {
     const y = conv2d(x, weight, options);
@@ -198,7 +206,7 @@ export function conv2dInfer(x: Tensor, weight: Tensor, options: ConvOptions | un
   const [xt, wt] = checkOperands('conv2d', x, weight, 4, '[N, C, H, W]', '[O, C/groups, KH, KW]');
   const g = forwardGeom('conv2d', xt, wt, xt.shape, wt.shape, o, false);
   const packed = wt.isContiguous() ? packedWeights(wt, g) : null;
-  return convForwardFused(xt, wt, checkBias('conv2d', o.bias, g.O, xt.dtype), g, withRelu ? 1 : 0, packed);
+  return convForwardFused(xt, wt, checkBias('conv2d', o.bias, g.O, xt.dtype), g, withRelu ? 1 : 0, packed, out);
 }
 
 /**

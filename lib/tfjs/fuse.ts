@@ -11,6 +11,7 @@ import { reshape, permute } from '../ops/views';
 import { add, sub, mul } from '../ops/binary';
 import { rsqrt, relu } from '../ops/unary';
 import { avgPool } from '../ops/pool';
+import type { ConvOut } from '../ops/conv';
 import { convNchw, toNchw } from './layout';
 import type { Call } from './topology';
 
@@ -112,16 +113,17 @@ const producer = (calls: Call[], v: string): number | null => {
 
 /**
  * Runs fusion f on NCHW (first) or NHWC x; null when the shapes do not fit (the caller then runs
- * the layers one by one). weightsOf gives a call's weights by Keras role.
+ * the layers one by one). weightsOf gives a call's weights by Keras role. out: where the
+ * convolution may write (a pool-first chain, or a recording one, gives a new tensor instead).
  */
 export function runFusion(owner: object, f: Fusion, calls: Call[], x: Tensor, xFirst: boolean,
-  weightsOf: (c: Call) => Record<string, Tensor>): Tensor | null {
+  weightsOf: (c: Call) => Record<string, Tensor>, out: ConvOut | null = null): Tensor | null {
   if (x.rank !== 4) return null;
   const folded = foldedOf(owner, f, calls, xFirst ? x.shape[1] : x.shape[3], weightsOf);
   if (folded === null) return null;
   const p = calls[f.conv].layer.prepared as ConvP;
   const act = f.act !== null || f.convRelu;
-  if (f.pool === null) return convNchw(xFirst ? x : toNchw(x), folded.w, p.strides, p.dilation, p.padding, folded.groups, folded.b, act);
+  if (f.pool === null) return convNchw(xFirst ? x : toNchw(x), folded.w, p.strides, p.dilation, p.padding, folded.groups, folded.b, act, out);
   const q = calls[f.pool].layer.prepared as PoolP;
   const y = avgPool(convNchw(xFirst ? x : toNchw(x), folded.w, p.strides, p.dilation, p.padding, folded.groups, folded.b, false), q.size, q.strides, 'SAME', { dataFormat: 'NCHW' });
   return act ? relu(y) : y;

@@ -5,6 +5,7 @@
 // softmax over the last axis, …) and for the values forward returns. Results are the same.
 import { Tensor } from '../tensor';
 import { conv2d, conv2dInfer } from '../ops/conv';
+import type { ConvOut } from '../ops/conv';
 import { maxPool, avgPool } from '../ops/pool';
 import { pad, concat } from '../ops/join';
 import { reshape, permute } from '../ops/views';
@@ -26,7 +27,7 @@ function samePads(L: number, k: number, s: number, d: number): [number, number] 
 }
 
 /** conv2d on NCHW x with an OIHW filter and Keras' padding mode. */
-export function convNchw(x: Tensor, w: Tensor, stride: number[], dilation: number[], mode: 'same' | 'valid', groups: number, bias: Tensor | null, withRelu = false): Tensor {
+export function convNchw(x: Tensor, w: Tensor, stride: number[], dilation: number[], mode: 'same' | 'valid', groups: number, bias: Tensor | null, withRelu = false, out: ConvOut | null = null): Tensor {
   let t = x;
   let padding: number[] = [0, 0];
   if (mode === 'same') {
@@ -35,7 +36,7 @@ export function convNchw(x: Tensor, w: Tensor, stride: number[], dilation: numbe
     if (ph[0] === ph[1] && pw[0] === pw[1]) padding = [ph[0], pw[0]];
     else t = pad(x, [[0, 0], [0, 0], ph, pw], 0);
   }
-  return conv2dInfer(t, w, { stride, dilation, padding, groups, bias }, withRelu);
+  return conv2dInfer(t, w, { stride, dilation, padding, groups, bias }, withRelu, out);
 }
 
 interface ConvLike { strides: number[]; dilation: number[]; padding: 'same' | 'valid'; groups: number; act: (x: Tensor) => Tensor }

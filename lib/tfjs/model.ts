@@ -13,6 +13,8 @@ import { moveTo, propertyName, freeDerived } from '../nn/imported';
 import { trainableOf } from './layers-core';
 import { findFusions, runFusion } from './fuse';
 import { findSiblings, runSiblings } from './siblings';
+import { planConcats, InPlace } from './concat-inplace';
+import type { ConcatPlan } from './concat-inplace';
 import type { Fusion } from './fuse';
 import type { DecodedWeight } from './weights';
 import { valueOf } from './topology';
@@ -43,6 +45,8 @@ interface Plan {
   fusions: Map<number, Fusion>;
   /** sibling 1x1 chains run as one convolution at batch 1 (siblings.ts), by their first conv */
   siblings: Map<number, Fusion[]>;
+  /** concatenations of fused chains written in place at batch 1 (concat-inplace.ts) */
+  concats: ConcatPlan;
   /** where Keras masks flow (null: the model has none) */
   masks: MaskPlan | null;
 }
@@ -117,7 +121,11 @@ export class TfjsModel extends Module<unknown[], Tensor | Tensor[]> {
     // outputs of a call nothing reads (a state of a return_state layer): freed right after it
     calls.forEach((c, i) => { for (const v of c.outputs) if (!last.has(v) && !outputs.includes(v)) frees[i].push(v); });
     const fusions = findFusions(calls, outputs);
-    PLAN.set(this, { calls, keys, replaced: new Map(), outputs, frees, fusions, siblings: findSiblings(calls, fusions), masks: planMasks(calls) });
+    const siblings = findSiblings(calls, fusions);
+    const masks = planMasks(calls);
+    // (a model with masks keeps its concatenations: the merge layers' mask rules apply there)
+    const concats = masks === null ? planConcats(calls, fusions, siblings, outputs) : { slots: new Map(), writers: new Map() };
+    PLAN.set(this, { calls, keys, replaced: new Map(), outputs, frees, fusions, siblings, concats, masks });
     CACHE.set(this, new Map());
     this.eval();
   }
@@ -213,6 +221,7 @@ export class TfjsModel extends Module<unknown[], Tensor | Tensor[]> {
     const done = new Set<number>();
     /** value → its Keras mask ([batch, time]), where one flows */
     const masks = new Map<string, Tensor>();
+    const inplace = recording || this.training || plan.concats.slots.size === 0 ? null : new InPlace(plan.concats, plan.calls);
     try {
       plan.calls.forEach((c, i) => {
         if (done.has(i)) {
@@ -237,7 +246,10 @@ export class TfjsModel extends Module<unknown[], Tensor | Tensor[]> {
         const fz = recording || this.training ? undefined : plan.fusions.get(i);
         if (fz !== undefined && fz.members.every((j) => !plan.replaced.has(plan.calls[j].layer.name))) {
           // a channels_first chain reads the Keras value (NCHW as it is) and gives one
-          const y = wrapLayerError(op, c, () => tidy(() => runFusion(this, fz, plan.calls, fz.first && first.has(xs[0]) ? toNhwc(xs[0]) : xs[0], fz.first || first.has(xs[0]), weightsOf)));
+          const xf = fz.first && first.has(xs[0]) ? toNhwc(xs[0]) : xs[0];
+          const xFirst = fz.first || first.has(xs[0]);
+          const out = inplace?.outFor(i, fz, xf, xFirst) ?? null;
+          const y = wrapLayerError(op, c, () => tidy(() => runFusion(this, fz, plan.calls, xf, xFirst, weightsOf, out)));
           if (y !== null) {
             for (const j of fz.members) done.add(j);
             env.set(plan.calls[fz.end].output, y);
@@ -247,6 +259,13 @@ export class TfjsModel extends Module<unknown[], Tensor | Tensor[]> {
           }
         }
         const rep = plan.replaced.get(c.layer.name);
+        const joined = inplace !== null && rep === undefined ? inplace.finish(i, xs, (t) => first.has(t), toNchw) : null;
+        if (joined !== null) {
+          env.set(c.output, joined);
+          first.add(joined);
+          for (const v of plan.frees[i]) drop(v);
+          return;
+        }
         const inMask = plan.masks?.inMasked[i] ? masks.get(c.inputs[0]) ?? null : null;
         let outFirst = false;
         const runIt = (): Tensor | Tensor[] => {
@@ -290,6 +309,7 @@ export class TfjsModel extends Module<unknown[], Tensor | Tensor[]> {
       if (!recording) for (const v of [...env.keys()]) drop(v);
       throw e;
     } finally {
+      inplace?.dispose();
       // without the tape the masks go with the forward; with it they stay, as the values do (backward reads them)
       if (!recording) for (const m of new Set(masks.values())) if (!m.isDisposed) m.dispose();
     }

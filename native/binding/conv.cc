@@ -1,7 +1,9 @@
 // Entry points of the conv family (issue 9): prepare on the JS thread, run through ex.run.
 //   convForward(dtype, N, C, H, W, O, KH, KW, OH, OW, sh, sw, ph, pw, dh, dw, G, x, xOff, w, wOff, bias, biasOff)
-//     [, act [, packed]] -> handle of y [N, O, OH, OW]; bias = -1 for none; act 0 (default): none, 1: relu
-//     after the bias; packed: -1 (default) or a handle convPrepack made from this weight
+//     [, act [, packed [, out, outOff]]] -> handle of y [N, O, OH, OW]; bias = -1 for none; act 0 (default):
+//     none, 1: relu after the bias; packed: -1 (default) or a handle convPrepack made from this weight; out:
+//     -1 (default) or a storage of the dtype that y is written into at element outOff (contiguous; it must
+//     not be an operand's), then the call returns undefined
 //   convPrepack(dtype, <geometry as above>, w, wOff) -> [handle, numel] of the weights packed ahead for
 //     inference (a flat buffer of the dtype; its layout is the kernel's), or -1 when this geometry packs nothing ahead
 //   convBackwardInput(dtype, <geometry as above>, gy, gyOff, w, wOff) -> handle of dx [N, C, H, W]
@@ -96,14 +98,23 @@ Napi::Value ConvForward(const Napi::CallbackInfo& info) {
     ps = argStorage(info, 24, op);
     checkDType(ps, c.dt, op, "packed");
   }
-  const Exec ex = execFor(c.ed, op, {xs, ws, bs, ps});
+  Storage* os = nullptr;
+  int64_t oOff = 0;
+  if (info.Length() > 26 && !info[25].IsUndefined() && argInt64(info, 25, op) != -1) {
+    os = argStorage(info, 25, op);
+    oOff = argInt64(info, 26, op);
+    checkDType(os, c.dt, op, "out");
+    checkExtent(flatRun(c.yN), 0, oOff, os, op, "out");
+    if (os == xs || os == ws || os == bs || os == ps) badGeom(op, "out must not be the storage of an operand");
+  }
+  const Exec ex = execFor(c.ed, op, {xs, ws, bs, ps, os});
   auto kernel = need(ex.backend->conv.forward, ex, op);
-  Storage* out;
-  Napi::Value h = newOutput(info.Env(), c.ed, ex, c.yN, c.dt, op, &out);
+  Storage* out = os;
+  Napi::Value h = os ? info.Env().Undefined() : newOutput(info.Env(), c.ed, ex, c.yN, c.dt, op, &out);
   Storage* s = c.scratch(ex, ps ? kConvForwardPrepacked : kConvForward, op);
   const ConvGeom g = c.g;
   const int dt = c.dt;
-  void* y = out->data;
+  void* y = static_cast<uint8_t*>(out->data) + (os ? oOff * (int64_t)dtypeSize(dt) : 0);
   // the kernel trusts a packed buffer only after matching its header against this call, so any
   // storage of the dtype is safe to pass: its size in elements comes from the storage itself
   const void* pk = ps ? ps->data : nullptr;
